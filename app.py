@@ -1,0 +1,38 @@
+"""rnnviz: an interactive lab for the gradient dynamics of recurrent networks.
+
+Entry point: page config, navigation over pages/, and the home page, a map of the lab."""
+
+import streamlit as st
+
+# Every page of the lab: file, title, icon, what it shows, the lecture idea it belongs to.
+PAGES = [
+    (
+        "pages/hand_built_rnns.py", "Hand-built RNNs", ":material/cable:",
+        "The sum, compare and parity networks with every weight editable, unrolled step by step; "
+        "a checker over all 2^n bit strings, and the parity weights learned by backprop through time.",
+        "Hand-built RNNs (binary threshold units, the parity truth tables)",
+    ),
+]  # fmt: skip
+
+
+def home() -> None:
+    """The map of the lab: each page, what it shows and where it sits in the lecture."""
+    st.title("rnnviz: recurrent networks, from the inside")
+    st.markdown(
+        "An interactive lab that follows the lecture on recurrent neural networks concept by "
+        "concept. Move a slider, and what changes is computed on the spot: hidden states, outputs, "
+        "gradients. Every setting lives in the address bar, so a copied link reopens exactly what "
+        "you see."
+    )
+    for path, title, icon, shows, idea in PAGES:
+        with st.container(border=True):
+            st.page_link(path, label=title, icon=icon)
+            st.markdown(f"{shows}  \n*Lecture:* {idea}")
+
+
+st.set_page_config(page_title="rnnviz", page_icon=":material/cycle:", layout="wide")
+navigation = st.navigation(
+    [st.Page(home, title="Home", icon=":material/home:", default=True)]
+    + [st.Page(path, title=title, icon=icon) for path, title, icon, _, _ in PAGES]
+)
+navigation.run()

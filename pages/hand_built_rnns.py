@@ -1,0 +1,124 @@
+"""Hand-built RNNs: the lecture's sum, compare and parity networks, with every weight editable."""
+
+from dataclasses import fields
+
+import streamlit as st
+
+from rnnviz import handbuilt
+from rnnviz.figures import handbuilt as figures
+from ui.controls import Choice, Number, Text, set_values, warn_about_bad_link, widget
+
+
+def weight_controls(network: str) -> list[Number]:
+    """One number box per weight and bias of the network; defaults are the lecture's values."""
+    weights_class = handbuilt.WEIGHTS[network]
+    labels = handbuilt.weight_labels(weights_class)
+    return [
+        Number(f"hb_{network}_{f.name}", labels[f.name], f.default, -1000.0, 1000.0, 0.5, format="%.3f")
+        for f in fields(weights_class)
+    ]
+
+
+NETWORK = Choice("hb_network", "Network", ("parity", "sum", "compare"), "parity")
+WEIGHTS = {name: weight_controls(name) for name in handbuilt.WEIGHTS}
+BITS = Text("hb_bits", "Input bits", "0 1 0 1 1 0 1 0 1 1", help="0s and 1s, e.g. 0 1 1 0 or 0110")
+SUM_INPUTS = Text("hb_sum_x", "Input numbers", "1 2 -0.5 3 1.5")
+FIRST = Text("hb_compare_first", "First numbers", "1 0 3 0 1")
+SECOND = Text("hb_compare_second", "Second numbers", "0 2 1 2 0")
+CHECK_LENGTH = Number("hb_check_n", "Check all sequences up to length n", 10, 1, handbuilt.MAX_CHECK_LENGTH, 1, slider=True)
+LEARN_SEED = Number("hb_learn_seed", "Seed", 0, 0, 9999, 1)
+LEARN_STEPS = Number("hb_learn_steps", "Adam steps", 400, 50, 3000, 50)
+CONTROLS = [NETWORK, *sum(WEIGHTS.values(), []), BITS, SUM_INPUTS, FIRST, SECOND, CHECK_LENGTH,
+            LEARN_SEED, LEARN_STEPS]  # fmt: skip
+
+
+@st.cache_data(max_entries=64, show_spinner="Running every sequence...")
+def check_parity(weights: handbuilt.ParityWeights, max_length: int) -> handbuilt.ParityCheck:
+    return handbuilt.check_parity(weights, max_length)
+
+
+st.title("Hand-built RNNs")
+st.markdown(
+    "Before we learn RNN weights, we set them by hand. Each network below is the lecture's: the "
+    "**sum** RNN adds up its inputs, the **compare** RNN says which of two running totals is larger, "
+    "and the **parity** RNN, made of binary threshold units (h(x) = 1 if x > 0, else 0), says whether "
+    "it has seen an odd number of 1s. Change any weight and watch the unrolled computation."
+)
+if "hb_learned_weights" in st.session_state:  # the learner below finished on the previous run
+    set_values(st.session_state.pop("hb_learned_weights"))
+warn_about_bad_link(CONTROLS)
+network = widget(NETWORK)
+
+st.subheader("Weights")
+weight_cols = st.columns(3)
+values = {c.key.removeprefix(f"hb_{network}_"): widget(c, weight_cols[i % 3]) for i, c in enumerate(WEIGHTS[network])}
+weights = handbuilt.WEIGHTS[network](**values)
+st.button(
+    "Use the lecture's solution", on_click=set_values,
+    args=({c.key: c.default for c in WEIGHTS[network]},),
+)  # fmt: skip
+
+st.subheader("The unrolled computation")
+try:
+    if network == "parity":
+        unrolled = handbuilt.unroll_parity(weights, handbuilt.parse_bits(widget(BITS)))
+    elif network == "sum":
+        unrolled = handbuilt.unroll_sum(weights, handbuilt.parse_numbers(widget(SUM_INPUTS)))
+    else:
+        first_col, second_col = st.columns(2)
+        first = handbuilt.parse_numbers(widget(FIRST, first_col), name="first sequence")
+        second = handbuilt.parse_numbers(widget(SECOND, second_col), name="second sequence")
+        unrolled = handbuilt.unroll_compare(weights, first, second)
+except ValueError as error:
+    st.error(str(error))
+else:
+    st.caption(
+        "One column per time step, the same weights at every step. Shading is each row's value "
+        "relative to its own range; a red box marks an output that disagrees with the target."
+    )
+    st.plotly_chart(figures.unrolled(unrolled.rows, unrolled.wrong), width="stretch", key="hb_unrolled")
+    (st.success if not unrolled.wrong.any() else st.warning)(unrolled.summary())
+
+if network == "parity":
+    table_col, check_col = st.columns(2)
+    with table_col:
+        st.subheader("XOR truth table")
+        st.caption("One step of the network from each (previous y, x): y should be their XOR.")
+        st.dataframe(handbuilt.xor_truth_table(weights), hide_index=True)
+    with check_col:
+        st.subheader("Checker")
+        n = widget(CHECK_LENGTH)
+        check = check_parity(weights, int(n))
+        (st.success if check.correct else st.error)(check.summary())
+        if not check.correct:
+            st.dataframe(check.counterexamples, hide_index=True)
+
+    st.subheader("Beyond the lecture: learn the weights by backprop through time")
+    st.markdown(
+        "We don't usually set weights by hand. This trains the same network with sigmoid units in "
+        "place of thresholds (so it has gradients) from 32 random starts at once on random bit "
+        "strings of length 10, keeps the start with the lowest loss, puts its weights above "
+        "(a threshold unit fires exactly when its sigmoid exceeds ½) and runs the checker."
+    )
+    seed_col, steps_col = st.columns(2)
+    seed, steps = widget(LEARN_SEED, seed_col), widget(LEARN_STEPS, steps_col)
+    if st.button("Learn the parity weights", type="primary"):
+        progress = st.progress(0.0, text="Training...")
+        learned = handbuilt.learn_parity(
+            seed=int(seed), steps=int(steps),
+            on_progress=lambda step, total, loss: progress.progress(
+                step / total, text=f"step {step} of {total}: best loss {loss:.4f} nats"),
+        )  # fmt: skip
+        st.session_state["hb_learned"] = learned
+        learned_values = handbuilt.weights_as_dict(learned.weights)
+        st.session_state["hb_learned_weights"] = {f"hb_parity_{k}": v for k, v in learned_values.items()}
+        st.rerun()
+    if "hb_learned" in st.session_state:
+        learned = st.session_state["hb_learned"]
+        stuck = int((learned.losses[-1] > 0.1).sum())
+        st.caption(
+            f"Loss of every start (grey) and the one kept (blue). {stuck} of {learned.losses.shape[1]} "
+            "starts ended above 0.1 nats, caught in a local minimum of XOR; the kept one's weights "
+            "are in the boxes above (shown to 3 decimals, used in full)."
+        )
+        st.plotly_chart(figures.learning_curves(learned.losses, learned.best_start), width="stretch", key="hb_learning")

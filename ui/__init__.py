@@ -1,0 +1,1 @@
+"""Streamlit wiring shared by the pages; rnnviz itself never imports streamlit."""

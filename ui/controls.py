@@ -1,0 +1,108 @@
+"""Each page's controls in one table (key, label, default, range) that both the widgets and the URL
+read, as in TensorFlow Playground's state.ts. Every widget is bound to the query string, so the
+address bar always holds the whole view; values in a link that are malformed or out of range are
+dropped by Streamlit, and `warn_about_bad_link` says so on the page."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number widget: a slider when `slider`, else a number box."""
+
+    key: str
+    label: str
+    default: float
+    min: float
+    max: float
+    step: float
+    slider: bool = False
+    help: str | None = None
+    format: str | None = None
+
+    def accepts(self, raw: str) -> bool:
+        """True when a URL value would be taken as it is."""
+        try:
+            value = float(raw)
+        except ValueError:
+            return False
+        is_int = isinstance(self.default, int)
+        return math.isfinite(value) and self.min <= value <= self.max and (not is_int or value == int(value))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a few options, shown as a horizontal radio."""
+
+    key: str
+    label: str
+    options: tuple[str, ...]
+    default: str
+    help: str | None = None
+
+    def accepts(self, raw: str) -> bool:
+        return raw in self.options
+
+
+@dataclass(frozen=True)
+class Text:
+    """A line of typed text; the page parses it and reports its errors itself."""
+
+    key: str
+    label: str
+    default: str
+    max_chars: int = 400
+    help: str | None = None
+
+    def accepts(self, raw: str) -> bool:
+        return len(raw) <= self.max_chars
+
+
+Control = Number | Choice | Text
+
+
+def widget(control: Control, where: Any = st) -> Any:
+    """Draw the control (in `where`: st, a column, the sidebar) bound to the URL; return its value."""
+    # The default stays the same on every run: Streamlit drops a URL parameter equal to it, so
+    # a link holds only what differs from the defaults. Values that preset buttons put into
+    # st.session_state win over it (config: disableWidgetStateDuplicationWarning).
+    common = dict(key=control.key, help=control.help, bind="query-params")
+    if isinstance(control, Number):
+        number = where.slider if control.slider else where.number_input
+        extra = {} if control.format is None else {"format": control.format}
+        return number(
+            control.label, min_value=control.min, max_value=control.max, value=control.default,
+            step=control.step, **extra, **common,
+        )  # fmt: skip
+    if isinstance(control, Choice):
+        index = control.options.index(control.default)
+        return where.radio(control.label, control.options, index=index, horizontal=True, **common)
+    return where.text_input(control.label, value=control.default, max_chars=control.max_chars, **common)
+
+
+def warn_about_bad_link(controls: list[Control]) -> None:
+    """Say which settings of the link were ignored; call before the widgets are drawn."""
+    bad = []
+    for control in controls:
+        if control.key in st.query_params:
+            raw = st.query_params[control.key]
+            if not control.accepts(raw):
+                bad.append(f"`{control.key}={raw[:40]}`")
+    if bad:
+        st.warning(
+            "This link had settings that are malformed or out of range: "
+            + ", ".join(bad)
+            + ". They were replaced by their defaults."
+        )
+
+
+def set_values(values: dict[str, Any]) -> None:
+    """Set widgets by key (from a button callback, or before the widgets are drawn)."""
+    for key, value in values.items():
+        st.session_state[key] = value
