@@ -250,7 +250,8 @@ class Unrolled:
             return f"The output matches the target at all {T} steps."
         steps = ", ".join(str(t) for t in np.flatnonzero(self.wrong)[:10] + 1)
         more = ", ..." if self.wrong.sum() > 10 else ""
-        return f"The output differs from the target at step {steps}{more} ({self.wrong.sum()} of {T})."
+        word = "step" if self.wrong.sum() == 1 else "steps"
+        return f"The output differs from the target at {word} {steps}{more} ({self.wrong.sum()} of {T})."
 
 
 def unroll_parity(weights: ParityWeights, bits: np.ndarray) -> Unrolled:

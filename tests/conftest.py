@@ -1,0 +1,46 @@
+"""Shared helpers for the tests: the list of app entry points and an AppTest factory."""
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+# app.py and every page: a page added to pages/ is covered by the smoke and fuzz tests at once.
+PAGE_FILES = ["app.py"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
+
+
+def run_app(path: str, query: dict[str, str] | None = None, timeout: float = 60) -> AppTest:
+    """Run one entry file as a fresh session (optionally opened from a link with `query`)."""
+    at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
+    if query:
+        at.query_params.update(query)
+    return at.run()
+
+
+@pytest.fixture
+def page():
+    return run_app
+
+
+def _decode(value):
+    """Plotly 7 ships numpy arrays as {"dtype", "bdata"[, "shape"]} (base64); give them back."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        if "shape" in value:
+            array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+        return array.tolist()
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def chart_traces(at: AppTest, index: int = 0) -> list[dict]:
+    """The traces of the page's index-th plotly chart, with arrays decoded to lists."""
+    return _decode(json.loads(at.get("plotly_chart")[index].proto.spec)["data"])

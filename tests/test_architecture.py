@@ -1,0 +1,54 @@
+"""House rules that keep the layers apart: rnnviz computes, pages wire, nothing else."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RNNVIZ_MODULES = sorted(ROOT.glob("rnnviz/**/*.py"))
+
+
+def imported_names(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):  # also imports inside functions
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", RNNVIZ_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_rnnviz_module_does_not_import_streamlit(path):
+    assert "streamlit" not in imported_names(path)
+
+
+def test_importing_all_of_rnnviz_loads_no_streamlit():
+    modules = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in RNNVIZ_MODULES]
+    code = f"import sys, importlib\nfor m in {modules!r}: importlib.import_module(m)\n" \
+           "assert 'streamlit' not in sys.modules, 'streamlit was imported'"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_computation_modules_do_not_import_plotly():
+    # plotly belongs to rnnviz/figures; the maths modules import numpy and torch only.
+    for path in RNNVIZ_MODULES:
+        if "figures" not in path.parts:
+            assert "plotly" not in imported_names(path), path
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("pages/*.py")), ids=lambda p: p.name)
+def test_pages_do_no_maths(path):
+    # a page wires widgets to rnnviz; linear algebra and autograd live in rnnviz
+    assert {"torch", "numpy", "scipy"}.isdisjoint(imported_names(path)), path
+
+
+def test_requirements_pin_everything_and_torch_to_the_cpu_wheel():
+    lines = [l.strip() for l in (ROOT / "requirements.txt").read_text().splitlines()]
+    pins = [l for l in lines if l and not l.startswith("#")]
+    assert all("==" in l for l in pins), pins
+    assert "torch==2.13.0" in pins

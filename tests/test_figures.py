@@ -1,0 +1,29 @@
+"""Figure builders take arrays and return plotly figures showing exactly those numbers."""
+
+import numpy as np
+
+from rnnviz.figures import handbuilt as figures
+
+
+def test_unrolled_prints_values_and_marks_wrong_steps():
+    rows = {"x": np.array([1.0, 0.0, 1.0]), "y": np.array([1.0, 1.0, 0.0]), "target": np.array([1.0, 1.0, 0.0])}
+    fig = figures.unrolled(rows, wrong=np.array([False, True, False]))
+    heat, marks = fig.data
+    assert list(heat.y) == ["x", "y", "target"] and list(heat.x) == [1, 2, 3]
+    assert [list(r) for r in heat.text] == [["1", "0", "1"], ["1", "1", "0"], ["1", "1", "0"]]
+    assert list(marks.x) == [2] and list(marks.y) == ["y"]  # the output row, just above the target
+
+
+def test_unrolled_shades_each_row_by_its_own_range_and_survives_inf():
+    rows = {"h": np.array([0.0, 50.0, 100.0]), "y": np.array([1.0, np.inf, np.nan]), "t": np.zeros(3)}
+    heat = figures.unrolled(rows).data[0]
+    np.testing.assert_allclose(np.asarray(heat.z)[0], [0.0, 0.5, 1.0])
+    assert list(heat.text[1]) == ["1", "inf", "nan"]
+    assert len(figures.unrolled(rows).data) == 1  # no wrong marks given
+
+
+def test_learning_curves_draw_every_start_and_highlight_the_kept_one():
+    losses = np.array([[0.7, 0.7, 0.7], [0.6, 0.1, 0.65]])
+    fig = figures.learning_curves(losses, best_start=1)
+    assert len(fig.data) == 3 and list(fig.data[-1].y) == [0.7, 0.1]
+    assert fig.layout.yaxis.type == "log"

@@ -1,0 +1,124 @@
+"""AppTest tests: every page runs; moving a control changes what the figure shows."""
+
+import numpy as np
+import pytest
+
+from conftest import PAGE_FILES, chart_traces, run_app
+
+HAND_BUILT = "pages/hand_built_rnns.py"
+
+
+def heatmap(at, index=0):
+    """The heatmap trace of the page's index-th chart, and all of its traces."""
+    traces = chart_traces(at, index)
+    return traces[0], traces
+
+
+@pytest.mark.parametrize("path", PAGE_FILES)
+def test_every_page_runs_without_exception(path):
+    at = run_app(path)
+    assert not at.exception, at.exception
+
+
+def test_home_page_lists_every_page():
+    at = run_app("app.py")
+    pages = sorted(p.removeprefix("pages/").removesuffix(".py") for p in PAGE_FILES[1:])
+    assert sorted(link.proto.page for link in at.get("page_link")) == pages
+    text = " ".join(m.value for m in at.markdown)
+    assert "parity" in text and "backprop through time" in text
+
+
+def test_hand_built_defaults_show_the_lecture_example():
+    at = run_app(HAND_BUILT)
+    trace, _ = heatmap(at)
+    assert trace["y"] == ["x (input)", "h₁ (AND)", "h₂ (OR)", "y (output)", "parity so far"]
+    assert trace["text"][0] == list("0101101011")
+    assert trace["text"][3] == list("0110110010")  # the lecture's parity bits 0 1 1 0 1 1 ...
+    assert [s.value for s in at.success] == [
+        "The output matches the target at all 10 steps.",
+        "Correct on all 2,046 sequences of length 1 to 10.",
+    ]
+
+
+def test_typing_bits_changes_the_unrolled_figure():
+    at = run_app(HAND_BUILT)
+    at.text_input(key="hb_bits").set_value("1 1 1").run()
+    trace, _ = heatmap(at)
+    assert trace["x"] == [1, 2, 3]
+    assert trace["text"][3] == ["1", "0", "1"]
+
+
+def test_breaking_a_weight_marks_wrong_steps_and_the_checker_finds_counterexamples():
+    at = run_app(HAND_BUILT)
+    at.number_input(key="hb_parity_b_h1").set_value(-0.5).run()  # h1 becomes OR: y stays 0
+    _, traces = heatmap(at)
+    assert len(traces) == 2 and traces[1]["x"] == [2, 3, 5, 6, 9]  # steps where the parity is 1
+    assert at.error[0].value.startswith("Wrong on")
+    assert at.dataframe[1].value.iloc[0].to_dict() == {"input": "1", "parity": "1", "network's y": "0"}
+    at.button[0].click().run()  # the lecture's solution
+    assert at.number_input(key="hb_parity_b_h1").value == -1.5
+    assert len(heatmap(at)[1]) == 1 and not at.error
+
+
+def test_truth_table_follows_the_weights():
+    at = run_app(HAND_BUILT)
+    table = at.dataframe[0].value
+    assert table["y(t)"].tolist() == [0, 1, 1, 0]
+    at.number_input(key="hb_parity_h1_to_y").set_value(0.0).run()  # y = OR now
+    assert at.dataframe[0].value["y(t)"].tolist() == [0, 1, 1, 1]
+
+
+def test_sum_and_compare_networks():
+    at = run_app(HAND_BUILT)
+    at.radio(key="hb_network").set_value("sum").run()
+    at.text_input(key="hb_sum_x").set_value("1 2 3 4").run()
+    trace, _ = heatmap(at)
+    assert trace["text"][-1] == ["1", "3", "6", "10"] and trace["text"][2] == ["1", "3", "6", "10"]
+    at.radio(key="hb_network").set_value("compare").run()
+    at.text_input(key="hb_compare_first").set_value("1 1").run()
+    at.text_input(key="hb_compare_second").set_value("0 3").run()
+    trace, _ = heatmap(at)
+    assert trace["text"][2] == ["1", "-1"] and trace["text"][-1] == ["1", "0"]
+    at.text_input(key="hb_compare_second").set_value("0").run()
+    assert "same length" in at.error[0].value and not at.exception
+
+
+@pytest.mark.parametrize("text", ["", "0 1 2", "banana", "1" * 300])
+def test_bad_sequences_get_a_message_not_a_traceback(text):
+    at = run_app(HAND_BUILT)
+    at.text_input(key="hb_bits").set_value(text[:400]).run()
+    assert not at.exception and len(at.error) == 1
+    assert not at.get("plotly_chart")
+
+
+def test_a_link_reopens_the_same_view():
+    at = run_app(HAND_BUILT, query={"hb_bits": "1 0 1", "hb_parity_b_y": "0.25", "hb_check_n": "4"})
+    assert at.text_input(key="hb_bits").value == "1 0 1"
+    assert at.number_input(key="hb_parity_b_y").value == 0.25
+    assert at.slider(key="hb_check_n").value == 4
+    assert heatmap(at)[0]["x"] == [1, 2, 3]
+    assert not any("malformed" in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(
+    "query", [{"hb_check_n": "abc"}, {"hb_check_n": "99"}, {"hb_parity_b_y": "nan"},
+              {"hb_network": "lstm"}, {"hb_parity_x_to_h1": "1e308"}]
+)  # fmt: skip
+def test_garbage_in_the_link_falls_back_to_defaults_with_a_warning(query):
+    at = run_app(HAND_BUILT, query=query)
+    assert not at.exception
+    assert "malformed or out of range" in at.warning[0].value
+    assert at.slider(key="hb_check_n").value == 10
+    assert at.success[0].value == "The output matches the target at all 10 steps."
+
+
+def test_learning_the_parity_weights_fills_the_boxes_and_passes_the_checker():
+    at = run_app(HAND_BUILT)
+    at.number_input(key="hb_learn_steps").set_value(400).run()
+    learn = next(b for b in at.button if b.label == "Learn the parity weights")
+    learn.click().run(timeout=120)
+    assert not at.exception
+    learned = at.number_input(key="hb_parity_b_h1").value
+    assert learned != -1.5 and np.isfinite(learned)
+    assert at.success[-1].value.startswith("Correct on all")
+    assert len(at.get("plotly_chart")) == 2
