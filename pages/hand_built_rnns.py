@@ -28,7 +28,7 @@ SECOND = Text("hb_compare_second", "Second numbers", "0 2 1 2 0")
 CHECK_LENGTH = Number("hb_check_n", "Check all sequences up to length n", 10, 1, handbuilt.MAX_CHECK_LENGTH, 1, slider=True)
 LEARN_SEED = Number("hb_learn_seed", "Seed", 0, 0, 9999, 1)
 LEARN_STEPS = Number("hb_learn_steps", "Adam steps", 400, 50, 3000, 50)
-CONTROLS = [NETWORK, *sum(WEIGHTS.values(), []), BITS, SUM_INPUTS, FIRST, SECOND, CHECK_LENGTH,
+CONTROLS = [NETWORK, *(c for controls in WEIGHTS.values() for c in controls), BITS, SUM_INPUTS, FIRST, SECOND, CHECK_LENGTH,
             LEARN_SEED, LEARN_STEPS]  # fmt: skip
 
 
@@ -47,37 +47,38 @@ st.markdown(
 if "hb_learned_weights" in st.session_state:  # the learner below finished on the previous run
     set_values(st.session_state.pop("hb_learned_weights"))
 warn_about_bad_link(CONTROLS)
-network = widget(NETWORK)
+weights_col, unrolled_col = st.columns([2, 3], gap="large")
 
-st.subheader("Weights")
-weight_cols = st.columns(3)
-values = {c.key.removeprefix(f"hb_{network}_"): widget(c, weight_cols[i % 3]) for i, c in enumerate(WEIGHTS[network])}
-weights = handbuilt.WEIGHTS[network](**values)
-st.button(
-    "Use the lecture's solution", on_click=set_values,
-    args=({c.key: c.default for c in WEIGHTS[network]},),
-)  # fmt: skip
+with weights_col:
+    network = widget(NETWORK)
+    st.subheader("Weights")
+    grid = st.columns(3)
+    controls = WEIGHTS[network]
+    values = {c.key.removeprefix(f"hb_{network}_"): widget(c, grid[i % 3]) for i, c in enumerate(controls)}
+    weights = handbuilt.WEIGHTS[network](**values)
+    st.button("Use the lecture's solution", on_click=set_values, args=({c.key: c.default for c in controls},))
 
-st.subheader("The unrolled computation")
-try:
-    if network == "parity":
-        unrolled = handbuilt.unroll_parity(weights, handbuilt.parse_bits(widget(BITS)))
-    elif network == "sum":
-        unrolled = handbuilt.unroll_sum(weights, handbuilt.parse_numbers(widget(SUM_INPUTS)))
+with unrolled_col:
+    st.subheader("The unrolled computation")
+    try:
+        if network == "parity":
+            unrolled = handbuilt.unroll_parity(weights, handbuilt.parse_bits(widget(BITS)))
+        elif network == "sum":
+            unrolled = handbuilt.unroll_sum(weights, handbuilt.parse_numbers(widget(SUM_INPUTS)))
+        else:
+            first_col, second_col = st.columns(2)
+            first = handbuilt.parse_numbers(widget(FIRST, first_col), name="first sequence")
+            second = handbuilt.parse_numbers(widget(SECOND, second_col), name="second sequence")
+            unrolled = handbuilt.unroll_compare(weights, first, second)
+    except ValueError as error:
+        st.error(str(error))
     else:
-        first_col, second_col = st.columns(2)
-        first = handbuilt.parse_numbers(widget(FIRST, first_col), name="first sequence")
-        second = handbuilt.parse_numbers(widget(SECOND, second_col), name="second sequence")
-        unrolled = handbuilt.unroll_compare(weights, first, second)
-except ValueError as error:
-    st.error(str(error))
-else:
-    st.caption(
-        "One column per time step, the same weights at every step. Shading is each row's value "
-        "relative to its own range; a red box marks an output that disagrees with the target."
-    )
-    st.plotly_chart(figures.unrolled(unrolled.rows, unrolled.wrong), width="stretch", key="hb_unrolled")
-    (st.success if not unrolled.wrong.any() else st.warning)(unrolled.summary())
+        st.plotly_chart(figures.unrolled(unrolled.rows, unrolled.wrong), width="stretch", key="hb_unrolled")
+        st.caption(
+            "One column per time step, the same weights at every step. Shading is each row's value "
+            "relative to its own range; a red box marks an output that disagrees with the target."
+        )
+        (st.success if not unrolled.wrong.any() else st.warning)(unrolled.summary())
 
 if network == "parity":
     table_col, check_col = st.columns(2)

@@ -13,8 +13,8 @@ Beyond the lecture, `learn_parity` finds the parity weights by backprop through 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Callable
 
 import numpy as np
 
@@ -83,7 +83,7 @@ class SumWeights:
     """The sum RNN (linear units): h_t = w_in x_t + w_rec h_{t-1} + b_h, y_t = w_out h_t + b_y."""
 
     w_in: float = _weight(1.0, "x → h")
-    w_rec: float = _weight(1.0, "h → h (previous step)")
+    w_rec: float = _weight(1.0, "h(t-1) → h")
     b_h: float = _weight(0.0, "bias of h")
     w_out: float = _weight(1.0, "h → y")
     b_y: float = _weight(0.0, "bias of y")
@@ -95,7 +95,7 @@ class CompareWeights:
 
     w_first: float = _weight(1.0, "first input → h")
     w_second: float = _weight(-1.0, "second input → h")
-    w_rec: float = _weight(1.0, "h → h (previous step)")
+    w_rec: float = _weight(1.0, "h(t-1) → h")
     b_h: float = _weight(0.0, "bias of h")
     w_out: float = _weight(5.0, "h → y")
     b_y: float = _weight(0.0, "bias of y")
@@ -258,7 +258,7 @@ def unroll_parity(weights: ParityWeights, bits: np.ndarray) -> Unrolled:
     """Run the parity net on bits (T,) beside the true parity of each prefix."""
     hidden, y = parity_network(weights).run(bits)  # (T, 2), (T,)
     target = parity_bits(bits)
-    rows = {"x (input)": bits, "h₁ (AND)": hidden[:, 0], "h₂ (OR)": hidden[:, 1], "y (output)": y,
+    rows = {"x (input)": bits, "h₁": hidden[:, 0], "h₂": hidden[:, 1], "y (output)": y,
             "parity so far": target}  # fmt: skip
     return Unrolled(rows, wrong=y != target)
 

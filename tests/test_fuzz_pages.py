@@ -1,10 +1,9 @@
 """Hypothesis sets every widget of every page to random values within its bounds: no exception."""
 
 import pytest
+from apptest_helpers import PAGE_FILES, run_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import PAGE_FILES, run_app
 
 # Typed text: valid-looking sequences, junk, and the empty string.
 TEXT = st.one_of(

@@ -1,12 +1,10 @@
-"""Shared helpers for the tests: the list of app entry points and an AppTest factory."""
+"""Helpers of the AppTest tests: the app's entry files, a session factory, chart data."""
 
 import base64
 import json
 from pathlib import Path
 
 import numpy as np
-
-import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,11 +18,6 @@ def run_app(path: str, query: dict[str, str] | None = None, timeout: float = 60)
     if query:
         at.query_params.update(query)
     return at.run()
-
-
-@pytest.fixture
-def page():
-    return run_app
 
 
 def _decode(value):
