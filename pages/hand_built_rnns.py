@@ -7,6 +7,7 @@ import streamlit as st
 from rnnviz import handbuilt
 from rnnviz.figures import handbuilt as figures
 from ui.controls import Choice, Number, Text, set_values, warn_about_bad_link, widget
+from ui.shell import run_inside_app
 
 
 def weight_controls(network: str) -> list[Number]:
@@ -37,6 +38,7 @@ def check_parity(weights: handbuilt.ParityWeights, max_length: int) -> handbuilt
     return handbuilt.check_parity(weights, max_length)
 
 
+run_inside_app()
 st.title("Hand-built RNNs")
 st.markdown(
     "Before we learn RNN weights, we set them by hand. Each network below is the lecture's: the "
@@ -56,6 +58,8 @@ with weights_col:
     controls = WEIGHTS[network]
     values = {c.key.removeprefix(f"hb_{network}_"): widget(c, grid[i % 3]) for i, c in enumerate(controls)}
     weights = handbuilt.WEIGHTS[network](**values)
+    st.plotly_chart(figures.network_diagram(weights), width="stretch", key="hb_diagram")
+    st.caption("One time step of the network: edges carry their weights, blue > 0, red < 0.")
     st.button("Use the lecture's solution", on_click=set_values, args=({c.key: c.default for c in controls},))
 
 with unrolled_col:

@@ -34,6 +34,12 @@ def _decode(value):
     return value
 
 
-def chart_traces(at: AppTest, index: int = 0) -> list[dict]:
-    """The traces of the page's index-th plotly chart, with arrays decoded to lists."""
-    return _decode(json.loads(at.get("plotly_chart")[index].proto.spec)["data"])
+def chart_keys(at: AppTest) -> list[str]:
+    """The keys of the plotly charts on the page, in order."""
+    return [chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")]
+
+
+def chart_traces(at: AppTest, key: str) -> list[dict]:
+    """The traces of the plotly chart drawn with `key`, with arrays decoded to lists."""
+    chart = at.get("plotly_chart")[chart_keys(at).index(key)]
+    return _decode(json.loads(chart.proto.spec)["data"])

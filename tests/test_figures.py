@@ -27,3 +27,18 @@ def test_learning_curves_draw_every_start_and_highlight_the_kept_one():
     fig = figures.learning_curves(losses, best_start=1)
     assert len(fig.data) == 3 and list(fig.data[-1].y) == [0.7, 0.1]
     assert fig.layout.yaxis.type == "log"
+
+
+def test_network_diagram_labels_every_edge_with_its_weight():
+    from rnnviz.handbuilt import CompareWeights, ParityWeights, SumWeights
+
+    fig = figures.network_diagram(ParityWeights(h1_to_y=-2.5))
+    labels = [a.text for a in fig.layout.annotations if a.text and not a.showarrow]
+    assert sorted(labels[:6]) == sorted(["1", "1", "1", "1", "-2.5", "1"])
+    units = fig.data[-1]
+    assert [t.split("<br>")[0] for t in units.text] == ["x(t)", "y(t-1)", "h₁", "h₂", "y(t)"]
+    assert "bias -1.5" in units.text[2]
+    red = [a for a in fig.layout.annotations if a.showarrow and a.arrowcolor == "crimson"]
+    assert len(red) == 1  # the one negative weight
+    assert "↻ 0.5" in [a.text for a in figures.network_diagram(SumWeights(w_rec=0.5)).layout.annotations]
+    assert "-1" in [a.text for a in figures.network_diagram(CompareWeights()).layout.annotations]

@@ -2,14 +2,14 @@
 
 import numpy as np
 import pytest
-from apptest_helpers import PAGE_FILES, chart_traces, run_app
+from apptest_helpers import PAGE_FILES, chart_keys, chart_traces, run_app
 
 HAND_BUILT = "pages/hand_built_rnns.py"
 
 
-def heatmap(at, index=0):
-    """The heatmap trace of the page's index-th chart, and all of its traces."""
-    traces = chart_traces(at, index)
+def heatmap(at):
+    """The unrolled computation's heatmap trace, and all of its traces."""
+    traces = chart_traces(at, "hb_unrolled")
     return traces[0], traces
 
 
@@ -87,7 +87,7 @@ def test_bad_sequences_get_a_message_not_a_traceback(text):
     at = run_app(HAND_BUILT)
     at.text_input(key="hb_bits").set_value(text[:400]).run()
     assert not at.exception and len(at.error) == 1
-    assert not at.get("plotly_chart")
+    assert chart_keys(at) == ["hb_diagram"]  # the unrolled computation is replaced by the message
 
 
 def test_a_link_reopens_the_same_view():
@@ -120,4 +120,4 @@ def test_learning_the_parity_weights_fills_the_boxes_and_passes_the_checker():
     learned = at.number_input(key="hb_parity_b_h1").value
     assert learned != -1.5 and np.isfinite(learned)
     assert at.success[-1].value.startswith("Correct on all")
-    assert len(at.get("plotly_chart")) == 2
+    assert chart_keys(at) == ["hb_diagram", "hb_unrolled", "hb_learning"]

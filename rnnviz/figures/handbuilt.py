@@ -75,3 +75,69 @@ def learning_curves(losses: np.ndarray, best_start: int) -> go.Figure:
         height=320, margin=dict(l=10, r=10, t=10, b=40), showlegend=False,
     )  # fmt: skip
     return fig
+
+
+# Where each network's units sit in its diagram, and which weight each edge carries.
+_LAYOUTS = {
+    "ParityWeights": (
+        {"x(t)": (0, 1), "y(t-1)": (0, 0), "h₁": (1, 1), "h₂": (1, 0), "y(t)": (2, 0.5)},
+        [("x(t)", "h₁", "x_to_h1"), ("y(t-1)", "h₁", "y_to_h1"), ("x(t)", "h₂", "x_to_h2"),
+         ("y(t-1)", "h₂", "y_to_h2"), ("h₁", "y(t)", "h1_to_y"), ("h₂", "y(t)", "h2_to_y")],
+        {"h₁": "b_h1", "h₂": "b_h2", "y(t)": "b_y"},
+        {},
+    ),
+    "SumWeights": (
+        {"x(t)": (0, 0.5), "h": (1, 0.5), "y(t)": (2, 0.5)},
+        [("x(t)", "h", "w_in"), ("h", "y(t)", "w_out")],
+        {"h": "b_h", "y(t)": "b_y"},
+        {"h": "w_rec"},
+    ),
+    "CompareWeights": (
+        {"first(t)": (0, 1), "second(t)": (0, 0), "h": (1, 0.5), "y(t)": (2, 0.5)},
+        [("first(t)", "h", "w_first"), ("second(t)", "h", "w_second"), ("h", "y(t)", "w_out")],
+        {"h": "b_h", "y(t)": "b_y"},
+        {"h": "w_rec"},
+    ),
+}  # fmt: skip
+
+
+def network_diagram(weights) -> go.Figure:
+    """The network as the lecture draws it, one time step: units, edges labelled with their
+    weights (blue positive, red negative), biases under the units, recurrences as loops."""
+    positions, edges, biases, loops = _LAYOUTS[type(weights).__name__]
+    value = lambda name: getattr(weights, name)
+    colour = lambda w: "royalblue" if w > 0 else ("crimson" if w < 0 else "gray")
+    fig = go.Figure()
+    for source, target, name in edges:
+        (x0, y0), (x1, y1) = positions[source], positions[target]
+        fig.add_annotation(x=x1 - 0.12, y=y1 + (y0 - y1) * 0.12, ax=x0 + 0.12, ay=y0 + (y1 - y0) * 0.12,
+                           xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2,
+                           arrowwidth=1 + min(abs(value(name)), 4), arrowcolor=colour(value(name)))
+        # label a third of the way along, so that the labels of crossing edges stay apart
+        fig.add_annotation(x=x0 + (x1 - x0) * 0.33, y=y0 + (y1 - y0) * 0.33 + 0.08, text=f"{value(name):.3g}",
+                           showarrow=False, font=dict(color=colour(value(name)), size=13), bgcolor="white")
+    for unit, name in loops.items():
+        x, y = positions[unit]
+        fig.add_annotation(x=x, y=y + 0.3, text=f"↻ {value(name):.3g}", showarrow=False,
+                           font=dict(color=colour(value(name)), size=13))
+    if "y(t-1)" in positions:  # the parity net's memory is its own output, one step late
+        fig.add_trace(go.Scatter(x=[2.0, 2.0, 0.0], y=[0.3, -0.4, -0.4], mode="lines", hoverinfo="skip",
+                                 line=dict(color="gray", dash="dot")))
+        fig.add_annotation(x=0, y=-0.15, ax=0, ay=-0.4, xref="x", yref="y", axref="x", ayref="y",
+                           arrowhead=2, arrowcolor="gray", text="", showarrow=True)
+        fig.add_annotation(x=1, y=-0.5, text="y(t) becomes y(t-1) at the next step", showarrow=False,
+                           font=dict(color="gray", size=11))
+    names = list(positions)
+    labels = [f"{n}<br><sub>bias {value(biases[n]):.3g}</sub>" if n in biases else n for n in names]
+    fig.add_trace(
+        go.Scatter(
+            x=[positions[n][0] for n in names], y=[positions[n][1] for n in names], text=labels,
+            mode="markers+text", textposition="middle center", hoverinfo="skip",
+            marker=dict(size=58, color="white", line=dict(color="black", width=1.5)),
+        )
+    )  # fmt: skip
+    fig.update_layout(
+        xaxis=dict(visible=False, range=[-0.35, 2.35]), yaxis=dict(visible=False, range=[-0.6, 1.4]),
+        height=280, margin=dict(l=0, r=0, t=0, b=0), showlegend=False, plot_bgcolor="white",
+    )  # fmt: skip
+    return fig
