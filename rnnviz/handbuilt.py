@@ -174,7 +174,7 @@ def xor_truth_table(weights: ParityWeights) -> list[dict[str, int]]:
     x = np.array([[0.0], [1.0], [0.0], [1.0]])
     h, y = net.step(x, np.zeros((4, 2)), y_prev)
     return [
-        {"y(t-1)": int(yp), "x(t)": int(xt), "h1(t)": int(h1), "h2(t)": int(h2), "y(t)": int(yt),
+        {"y(t-1)": int(yp), "x(t)": int(xt), "h₁(t)": int(h1), "h₂(t)": int(h2), "y(t)": int(yt),
          "XOR": int(yp) ^ int(xt)}
         for yp, xt, (h1, h2), yt in zip(y_prev, x[:, 0], h, y)
     ]  # fmt: skip

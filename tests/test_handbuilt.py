@@ -37,7 +37,7 @@ def test_xor_truth_table_is_the_lecture_table():
     # (y(t-1), x(t)) -> h1, h2, y(t), row by row as in the lecture.
     lecture = [(0, 0, 0, 0, 0), (0, 1, 0, 1, 1), (1, 0, 0, 1, 1), (1, 1, 1, 1, 0)]
     rows = handbuilt.xor_truth_table(ParityWeights())
-    assert [(r["y(t-1)"], r["x(t)"], r["h1(t)"], r["h2(t)"], r["y(t)"]) for r in rows] == lecture
+    assert [(r["y(t-1)"], r["x(t)"], r["h₁(t)"], r["h₂(t)"], r["y(t)"]) for r in rows] == lecture
     assert all(r["XOR"] == r["y(t)"] for r in rows)
 
 

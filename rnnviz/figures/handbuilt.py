@@ -77,6 +77,7 @@ def learning_curves(losses: np.ndarray, best_start: int) -> go.Figure:
     return fig
 
 
+NODE_RADIUS_PX = 30
 # Where each network's units sit in its diagram, and which weight each edge carries.
 _LAYOUTS = {
     "ParityWeights": (
@@ -110,9 +111,10 @@ def network_diagram(weights) -> go.Figure:
     fig = go.Figure()
     for source, target, name in edges:
         (x0, y0), (x1, y1) = positions[source], positions[target]
-        fig.add_annotation(x=x1 - 0.12, y=y1 + (y0 - y1) * 0.12, ax=x0 + 0.12, ay=y0 + (y1 - y0) * 0.12,
-                           xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=2,
-                           arrowwidth=1 + min(abs(value(name)), 4), arrowcolor=colour(value(name)))
+        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
+                           standoff=NODE_RADIUS_PX, startstandoff=NODE_RADIUS_PX,  # stop at the circles
+                           showarrow=True, arrowhead=2, arrowwidth=1 + min(abs(value(name)), 4),
+                           arrowcolor=colour(value(name)))
         # label a third of the way along, so that the labels of crossing edges stay apart
         fig.add_annotation(x=x0 + (x1 - x0) * 0.33, y=y0 + (y1 - y0) * 0.33 + 0.08, text=f"{value(name):.3g}",
                            showarrow=False, font=dict(color=colour(value(name)), size=13), bgcolor="white")
@@ -133,7 +135,7 @@ def network_diagram(weights) -> go.Figure:
         go.Scatter(
             x=[positions[n][0] for n in names], y=[positions[n][1] for n in names], text=labels,
             mode="markers+text", textposition="middle center", hoverinfo="skip",
-            marker=dict(size=58, color="white", line=dict(color="black", width=1.5)),
+            marker=dict(size=2 * NODE_RADIUS_PX, color="white", line=dict(color="black", width=1.5)),
         )
     )  # fmt: skip
     fig.update_layout(

@@ -11,10 +11,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
@@ -25,6 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 SERVER_START_TIMEOUT_S = 60
+VIEWPORT = {"width": 1280, "height": 900}
 DEFAULT_TIMEOUT_MS = 15_000  # any single wait; a rerun of the app takes well under a second
 
 
@@ -51,23 +54,21 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator:
+def browser(chromium_path: str) -> Iterator[Browser]:
     """One headless Chromium for the whole session; each test opens its own context."""
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
 
-@pytest.fixture(scope="session")
-def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve app.py with `streamlit run` on a free port; yield its base URL; stop it at the end.
-
-    Depends on `chromium_path` so that a missing browser skips before a server is started."""
+@contextmanager
+def streamlit_server(log_dir: Path) -> Iterator[str]:
+    """Serve app.py with `streamlit run` on a free port; yield its base URL; stop it at the end."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    log_path = log_dir / f"streamlit-{port}.log"
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
         "--server.address", "127.0.0.1", "--server.port", str(port),
@@ -80,7 +81,9 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while True:
             if server.poll() is not None:
-                pytest.fail(f"streamlit exited with code {server.returncode}:\n{_tail(log_path)}", pytrace=False)
+                pytest.fail(
+                    f"streamlit exited with code {server.returncode}:\n{_tail(log_path)}", pytrace=False
+                )
             try:
                 with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
                     if response.status == 200:
@@ -89,7 +92,8 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(
-                    f"streamlit not healthy after {SERVER_START_TIMEOUT_S} s:\n{_tail(log_path)}", pytrace=False
+                    f"streamlit not healthy after {SERVER_START_TIMEOUT_S} s:\n{_tail(log_path)}",
+                    pytrace=False,
                 )
             time.sleep(0.1)
         yield base_url
@@ -102,14 +106,35 @@ def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             server.wait()
 
 
+@pytest.fixture(scope="session")
+def app_url(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One server for the session's tests. Depends on `chromium_path` so that a missing browser
+    skips before a server is started."""
+    with streamlit_server(tmp_path_factory.mktemp("server")) as base_url:
+        yield base_url
+
+
 @pytest.fixture
-def page(browser, app_url: str) -> Iterator:
-    """A fresh browser context and page with a fixed viewport, closed after the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_page(browser: Browser, app_url: str) -> Iterator[Callable[[], Page]]:
+    """A factory of pages, each in its own fresh browser context (no cookies, no Streamlit session),
+    with a fixed viewport; all are closed after the test."""
+    contexts = []
+
+    def open_page() -> Page:
+        context = browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Page]) -> Page:
+    """A page in a fresh browser context."""
+    return new_page()
 
 
 @pytest.fixture(scope="session")

@@ -5,47 +5,79 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from conftest import VIEWPORT, streamlit_server
+
 pytestmark = pytest.mark.e2e
 
+CHART_TIMEOUT_S = 15
 EXCEPTION = '[data-testid="stException"]'
-# Streamlit marks its root with the script's run state; "notRunning" once a (re)run has finished.
-APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-# The unrolled-computation chart; keyed elements get the CSS class st-key-<key>.
-UNROLLED_CHART = ".st-key-hb_unrolled .js-plotly-plot"
+# Streamlit marks its root with its connection and the script's run state: idle means connected and
+# "notRunning" (a (re)run has finished). Not the status widget: it also shows "source file changed".
+APP_IDLE = (
+    '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
+)
+# The unrolled-computation chart: keyed elements get the CSS class st-key-<key>; a stale one (left
+# from the previous run while the new one is drawn) is marked data-stale="true".
+UNROLLED_CHART = '.st-key-hb_unrolled:not([data-stale="true"]) .js-plotly-plot'
 
-# JavaScript: what the unrolled chart shows, as JSON; the figure's data is the div's `data`.
-READ_CHART = """el => JSON.stringify(el.data.map(t => ({type: t.type, x: t.x, y: t.y, z: t.z, text: t.text})))"""
+# JavaScript: what the unrolled chart shows, as JSON, or null until exactly one such plot holds data
+# (while Plotly redraws, the old and the new plot can briefly sit side by side). Plotly keeps the
+# figure's traces on the plot's div, as `data`.
+READ_CHART = f"""() => {{
+    const plots = document.querySelectorAll({json.dumps(UNROLLED_CHART)});
+    if (plots.length !== 1 || !plots[0].data) return null;
+    return JSON.stringify(plots[0].data.map(t => ({{type: t.type, x: t.x, y: t.y, z: t.z, text: t.text}})));
+}}"""
 
 
 def wait_until_idle(page: Page) -> None:
-    """Wait until the app's script has finished running and no rerun is pending."""
+    """Wait until the app is connected, its script has finished running and no rerun is pending."""
     page.locator(APP_IDLE).wait_for()
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0)
 
 
 def chart_traces(page: Page) -> list[dict]:
     """The traces of the unrolled chart, once it is drawn."""
-    chart = page.locator(UNROLLED_CHART)
-    chart.wait_for()
-    return json.loads(chart.evaluate(READ_CHART))
+    handle = page.wait_for_function(READ_CHART)  # polls until the JavaScript returns non-null
+    return json.loads(handle.json_value())
 
 
-def wait_for_chart_change(page: Page, before: list[dict]) -> list[dict]:
-    """Wait until the unrolled chart's data differs from `before` (reruns are asynchronous)."""
-    page.wait_for_function(
-        f"""before => {{
-            const el = document.querySelector({json.dumps(UNROLLED_CHART)});
-            return el && el.data && ({READ_CHART})(el) !== before;
-        }}""",
-        arg=json.dumps(before),
-    )
+def wait_for_chart(page: Page, accept: Callable[[list[dict]], bool], what: str) -> list[dict]:
+    """Poll the unrolled chart until `accept(traces)` holds, then wait for the app to go idle.
+
+    Reruns are asynchronous: after a widget change the chart shows the old data for a while. Waiting
+    for the expected change itself (not just any change) keeps the test deterministic."""
+    deadline = time.monotonic() + CHART_TIMEOUT_S
+    traces = chart_traces(page)
+    while not accept(traces):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the chart never showed {what}; it shows {heatmap_rows(traces)}")
+        page.wait_for_timeout(50)  # a short poll: one rerun takes a few hundred ms
+        traces = chart_traces(page)
     wait_until_idle(page)
-    return chart_traces(page)
+    return chart_traces(page)  # read again: the idle app's final chart
+
+
+def full_page_screenshot(page: Page, path) -> None:
+    """A screenshot of the whole app, not only the first screenful.
+
+    Streamlit scrolls inside its main section, not the document, so Playwright's full_page alone
+    stops at the viewport: grow the viewport to the content's height first, then restore it."""
+    viewport = page.viewport_size
+    height = page.evaluate(
+        """() => Math.max(...['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]']
+            .map(s => document.querySelector(s)).filter(Boolean).map(el => el.scrollHeight))"""
+    )
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
+    wait_until_idle(page)
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size(viewport)
 
 
 def heatmap_rows(traces: list[dict]) -> list[list[str]]:
@@ -60,39 +92,43 @@ def heatmap_rows(traces: list[dict]) -> list[list[str]]:
 def test_home_page(page: Page, app_url: str, screenshots_dir) -> None:
     page.goto(app_url + "/")
     main = page.locator('[data-testid="stMain"]')
+    expect(page).to_have_title(re.compile("rnnviz"))  # the tab, from st.set_page_config
     expect(main.locator("h1")).to_contain_text("rnnviz")
     expect(main.get_by_role("link", name=re.compile("Hand-built RNNs"))).to_be_visible()
     wait_until_idle(page)
     expect(page.locator(EXCEPTION)).to_have_count(0)
-    page.screenshot(path=screenshots_dir / "home.png", full_page=True)
+    full_page_screenshot(page, screenshots_dir / "home.png")
 
 
-def test_hand_built_page_reacts_and_its_link_reopens_it(page: Page, app_url: str, browser, screenshots_dir) -> None:
+def test_hand_built_page_reacts_and_its_link_reopens_it(
+    page: Page, new_page: Callable[[], Page], app_url: str, screenshots_dir
+) -> None:
     page.goto(app_url + "/")
     page.locator('[data-testid="stMain"]').get_by_role("link", name=re.compile("Hand-built RNNs")).click()
     expect(page).to_have_url(re.compile(r"/hand_built_rnns(\?|$)"))
+    chart_traces(page)  # the chart is drawn...
+    wait_until_idle(page)  # ...and the first run has finished
     default = chart_traces(page)
-    wait_until_idle(page)
     expect(page.locator(EXCEPTION)).to_have_count(0)
     expect(page.get_by_text("matches the target")).to_be_visible()
     assert len(heatmap_rows(default)[0]) == 10  # the default input is ten bits
-    page.screenshot(path=screenshots_dir / "hand_built_rnns.png", full_page=True)
+    full_page_screenshot(page, screenshots_dir / "hand_built_rnns.png")
 
     # Three bits in: three columns, and the lecture's weights still compute their parity.
-    bits = page.get_by_label("Input bits")
+    bits = page.get_by_label("Input bits", exact=True)
     bits.fill("1 1 1")
     bits.press("Enter")
-    three_bits = wait_for_chart_change(page, default)
+    three_bits = wait_for_chart(page, lambda traces: len(heatmap_rows(traces)[0]) == 3, "three columns")
     rows = heatmap_rows(three_bits)
     assert all(len(cells) == 3 for cells in rows), rows
     assert rows[0] == ["1", "1", "1"]
     assert rows[-2:] == [["1", "0", "1"]] * 2  # output == target: the running parity
 
     # A bias of y of 0.5 breaks XOR (1 XOR 1 gives 1): the output now differs at step 2.
-    bias = page.get_by_label("bias of y")
+    bias = page.get_by_label("bias of y", exact=True)
     bias.fill("0.5")
     bias.press("Enter")
-    broken = wait_for_chart_change(page, three_bits)
+    broken = wait_for_chart(page, lambda traces: heatmap_rows(traces)[-2] == ["1", "1", "1"], "output 1 1 1")
     output, target = heatmap_rows(broken)[-2:]
     assert output == ["1", "1", "1"] and target == ["1", "0", "1"]
     assert any(t["type"] == "scatter" for t in broken)  # the red box on the wrong output
@@ -107,18 +143,13 @@ def test_hand_built_page_reacts_and_its_link_reopens_it(page: Page, app_url: str
     assert query["hb_bits"] == ["1 1 1"] and float(query["hb_parity_b_y"][0]) == 0.5, query
 
     # ...so the link, opened in a fresh context (no session, no cookies), shows the same view.
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        context.set_default_timeout(15_000)
-        reopened = context.new_page()
-        reopened.goto(link)
-        expect(reopened.get_by_label("Input bits")).to_have_value("1 1 1")
-        expect(reopened.get_by_label("bias of y")).to_have_value("0.500")
-        wait_until_idle(reopened)
-        assert chart_traces(reopened) == broken
-        expect(reopened.locator(EXCEPTION)).to_have_count(0)
-    finally:
-        context.close()
+    reopened = new_page()
+    reopened.goto(link)
+    expect(reopened.get_by_label("Input bits", exact=True)).to_have_value("1 1 1")
+    expect(reopened.get_by_label("bias of y", exact=True)).to_have_value(re.compile(r"^0\.50*$"))
+    wait_until_idle(reopened)
+    assert chart_traces(reopened) == broken
+    expect(reopened.locator(EXCEPTION)).to_have_count(0)
 
 
 def test_garbage_link_warns_instead_of_crashing(page: Page, app_url: str) -> None:
@@ -128,4 +159,33 @@ def test_garbage_link_warns_instead_of_crashing(page: Page, app_url: str) -> Non
     expect(warning).to_contain_text("hb_check_n=abc")
     chart_traces(page)  # the page still draws, with the default in place of the bad value
     wait_until_idle(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+
+def test_a_link_opened_first_on_a_fresh_server_runs_inside_the_app(browser, tmp_path) -> None:
+    # With a pages/ folder, Streamlit runs a page file on its own until app.py has called
+    # st.navigation once; ui.shell.run_inside_app reroutes such a first deep link through app.py.
+    with streamlit_server(tmp_path) as base_url:
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        page.goto(base_url + "/hand_built_rnns?hb_bits=1+0")
+        rows = wait_for_chart(page, lambda traces: len(heatmap_rows(traces)[0]) == 2, "two columns")
+        assert rows and heatmap_rows(rows)[0] == ["1", "0"]
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        expect(nav.get_by_text("Home", exact=True)).to_be_visible()  # app.py's navigation...
+        expect(nav.get_by_text("app", exact=True)).to_have_count(0)  # ...not the pages/ fallback
+        expect(page.get_by_label("Input bits", exact=True)).to_have_value("1 0")
+        context.close()
+
+
+def test_learning_fills_the_weights_and_the_link(page: Page, app_url: str) -> None:
+    page.goto(app_url + "/hand_built_rnns?hb_learn_steps=200")
+    chart_traces(page)
+    wait_until_idle(page)
+    page.get_by_role("button", name="Learn the parity weights").click()
+    expect(page.locator(".st-key-hb_learning .js-plotly-plot")).to_be_visible(timeout=60_000)
+    wait_until_idle(page)
+    expect(page.get_by_label("bias of h₁", exact=True)).not_to_have_value("-1.500")
+    query = parse_qs(urlparse(page.url).query)
+    assert {"hb_parity_b_h1", "hb_parity_b_y", "hb_learn_steps"} <= set(query), query
     expect(page.locator(EXCEPTION)).to_have_count(0)

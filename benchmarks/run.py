@@ -1,0 +1,213 @@
+"""Time the app: each page's rerun after a widget change, and the server's cold start.
+
+    python benchmarks/run.py [--reruns 20] [--cold-starts 3]
+
+Prints one markdown table, each number beside its target. Reruns are timed in-process with
+Streamlit's AppTest (the script's own work: widgets, computation, figures; no browser, no network).
+The cold start is wall-clock time from launching `streamlit run app.py` to the first page drawn in
+headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # the pages import ui/ and rnnviz/ from the repository's root
+
+from streamlit.testing.v1 import AppTest  # after sys.path is set up
+
+# Quiet: outside a script thread Streamlit warns "missing ScriptRunContext", meaningless here. A
+# filter, not a level: Streamlit resets its loggers' levels when AppTest loads its config.
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+    lambda record: "missing ScriptRunContext" not in record.getMessage()
+)
+
+PAGE_FILES = ["app.py"] + sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "pages").glob("*.py"))
+RERUN_TARGETS_MS = {"pages/hand_built_rnns.py": 100.0}
+COLD_START_TARGET_S = 8.0
+CHROMIUM = "/usr/bin/chromium"
+# The browser tests' flags: headless, no sandbox, no GPU, no QUIC, no background network calls.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+# Cold starts: (URL path, what "rendered" means there, its label). The home page is what
+# `streamlit run app.py` opens; a shared link lands straight on a page and waits for its chart.
+COLD_STARTS = [
+    ("/", '[data-testid="stMain"] [data-testid="stMarkdown"], [data-testid="stMain"] .js-plotly-plot',
+     "home page, first markdown visible"),
+    ("/hand_built_rnns", '[data-testid="stMain"] .js-plotly-plot', "link to the hand-built page, chart drawn"),
+]  # fmt: skip
+
+
+# --- reruns (AppTest) -----------------------------------------------------------------------------
+
+
+def changing_values(current: float, low: float, high: float, step: float, count: int) -> list[float]:
+    """`count` valid values for a number widget, each different from the one before it.
+
+    They walk outwards from the current value (current + step, current - step, current + 2 step,
+    ...), so that most reruns see a value they have not seen: st.cache_data hits would flatter
+    the timing."""
+    candidates = []
+    for k in range(1, count + 1):
+        for value in (current + k * step, current - k * step):
+            if low <= value <= high:
+                candidates.append(type(current)(value))  # an int widget stays int
+    if not candidates:
+        raise ValueError(f"no valid value besides {current} in [{low}, {high}]")
+    if len(candidates) == 1:  # a two-value range: flip between the two
+        candidates.append(current)
+    return [candidates[i % len(candidates)] for i in range(count)]
+
+
+def first_number_widget(at: AppTest):
+    """The first number_input or slider of the page, in the order the page draws them, or None."""
+    for node in at._tree:  # the element tree iterates depth first: the order of the page
+        if getattr(node, "type", None) in ("number_input", "slider") and not isinstance(node.value, tuple):
+            return node
+    return None
+
+
+def time_reruns(path: str, reruns: int) -> tuple[float, str]:
+    """Median ms of `reruns` reruns of the page after a change of its first number widget.
+
+    A page without one is rerun unchanged. The first run (imports, cold caches) is not timed."""
+    at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=60).run()
+    if at.exception:
+        raise RuntimeError(f"{path} raised on its first run: {at.exception[0].message}")
+    widget = first_number_widget(at)
+    if widget is None:
+        values, changed = [None] * reruns, "no number widget: unchanged rerun"
+    else:
+        values = changing_values(widget.value, widget.min, widget.max, widget.step, reruns)
+        changed = f"{widget.type} `{widget.key}`"
+    times_ms = []
+    for value in values:
+        if value is not None:
+            # Look the widget up again: each run rebuilds the element tree.
+            getattr(at, widget.type)(key=widget.key).set_value(value)
+        start = time.perf_counter()
+        at.run()
+        times_ms.append((time.perf_counter() - start) * 1000)
+        if at.exception:
+            raise RuntimeError(f"{path} raised after a change to {value}: {at.exception[0].message}")
+    return statistics.median(times_ms), changed
+
+
+# --- cold start (server + headless Chromium) ------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port that is free right now on 127.0.0.1."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def time_cold_start(browser, url_path: str, ready: str, timeout_s: float = 60) -> float:
+    """Seconds from launching `streamlit run app.py` to the page at `url_path` showing `ready`.
+
+    The browser is launched beforehand: its own start-up is not the app's."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+    ]  # fmt: skip
+    start = time.perf_counter()
+    server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        deadline = start + timeout_s
+        while True:  # the page can only be requested once the server listens
+            if server.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {server.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if time.perf_counter() > deadline:
+                    raise TimeoutError(f"streamlit not healthy after {timeout_s} s") from None
+                time.sleep(0.05)
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}{url_path}", timeout=timeout_s * 1000)
+        page.locator(ready).first.wait_for(state="visible", timeout=timeout_s * 1000)
+        return time.perf_counter() - start
+    finally:
+        context.close()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def cold_starts(count: int) -> list[tuple[str, float]] | str:
+    """(label, median seconds) of each of COLD_STARTS, or why they could not be timed."""
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"skipped: {CHROMIUM} not found (apt-get install chromium)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            return [
+                (f"`{url_path}`, {label}", statistics.median(time_cold_start(browser, url_path, ready)
+                                                             for _ in range(count)))
+                for url_path, ready, label in COLD_STARTS
+            ]  # fmt: skip
+        finally:
+            browser.close()
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+
+def verdict(value: float, target: float | None) -> str:
+    return "" if target is None else ("ok" if value < target else "**over**")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reruns", type=int, default=20, help="timed reruns per page (default 20)")
+    parser.add_argument("--cold-starts", type=int, default=3, help="server launches to time (default 3)")
+    args = parser.parse_args()
+
+    rows = []  # (what, measured, value, target, verdict)
+    for path in PAGE_FILES:
+        median_ms, changed = time_reruns(path, args.reruns)
+        target = RERUN_TARGETS_MS.get(path)
+        rows.append(
+            (f"rerun `{path}` (median of {args.reruns}; {changed})", f"{median_ms:.1f} ms",
+             "—" if target is None else f"< {target:.0f} ms", verdict(median_ms, target))
+        )  # fmt: skip
+
+    starts = cold_starts(args.cold_starts)
+    if isinstance(starts, str):
+        rows.append(("cold start `streamlit run app.py`", starts, f"< {COLD_START_TARGET_S:.0f} s", ""))
+    else:
+        for label, seconds in starts:
+            rows.append(
+                (f"cold start `streamlit run app.py` → {label} (median of {args.cold_starts})",
+                 f"{seconds:.2f} s", f"< {COLD_START_TARGET_S:.0f} s", verdict(seconds, COLD_START_TARGET_S))
+            )  # fmt: skip
+
+    print("| measurement | value | target | |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
