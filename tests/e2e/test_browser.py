@@ -10,9 +10,8 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Page, expect
-
 from conftest import VIEWPORT, streamlit_server
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
 
