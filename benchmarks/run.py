@@ -13,16 +13,16 @@ import argparse
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # the pages import ui/ and rnnviz/ from the repository's root
 
 from streamlit.testing.v1 import AppTest  # after sys.path is set up
+
+from tests.e2e.serve import CHROMIUM, CHROMIUM_ARGS, serve_app
 
 # Quiet: outside a script thread Streamlit warns "missing ScriptRunContext", meaningless here. A
 # filter, not a level: Streamlit resets its loggers' levels when AppTest loads its config.
@@ -33,12 +33,6 @@ logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").add
 PAGE_FILES = ["app.py"] + sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "pages").glob("*.py"))
 RERUN_TARGETS_MS = {"pages/hand_built_rnns.py": 100.0}
 COLD_START_TARGET_S = 8.0
-CHROMIUM = "/usr/bin/chromium"
-# The browser tests' flags: headless, no sandbox, no GPU, no QUIC, no background network calls.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 # Cold starts: (URL path, what "rendered" means there, its label). The home page is what
 # `streamlit run app.py` opens; a shared link lands straight on a page and waits for its chart.
 COLD_STARTS = [
@@ -106,51 +100,20 @@ def time_reruns(path: str, reruns: int) -> tuple[float, str]:
 # --- cold start (server + headless Chromium) ------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port that is free right now on 127.0.0.1."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def time_cold_start(browser, url_path: str, ready: str, timeout_s: float = 60) -> float:
     """Seconds from launching `streamlit run app.py` to the page at `url_path` showing `ready`.
 
     The browser is launched beforehand: its own start-up is not the app's."""
-    port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-    ]  # fmt: skip
-    start = time.perf_counter()
-    server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
-        deadline = start + timeout_s
-        while True:  # the page can only be requested once the server listens
-            if server.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {server.returncode}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.perf_counter() > deadline:
-                    raise TimeoutError(f"streamlit not healthy after {timeout_s} s") from None
-                time.sleep(0.05)
-        page = context.new_page()
-        page.goto(f"http://127.0.0.1:{port}{url_path}", timeout=timeout_s * 1000)
-        page.locator(ready).first.wait_for(state="visible", timeout=timeout_s * 1000)
-        return time.perf_counter() - start
+        start = time.perf_counter()
+        with serve_app(timeout_s=timeout_s) as base_url:  # the page can only be asked for once it listens
+            page = context.new_page()
+            page.goto(base_url + url_path, timeout=timeout_s * 1000)
+            page.locator(ready).first.wait_for(state="visible", timeout=timeout_s * 1000)
+            return time.perf_counter() - start
     finally:
         context.close()
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def cold_starts(count: int) -> list[tuple[str, float]] | str:

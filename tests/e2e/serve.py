@@ -1,0 +1,69 @@
+"""Serve the real app and find the browser: shared by the browser tests and benchmarks/run.py."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
+# Quiet, sandbox-free headless Chromium: no GPU, no QUIC, no background calls home (no network here).
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    """A TCP port that is free right now on 127.0.0.1 (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextmanager
+def serve_app(log_path: Path | None = None, timeout_s: float = 60) -> Iterator[str]:
+    """Start `streamlit run app.py` on a free port, wait until it is healthy, yield its base URL,
+    stop it at the end. Raises RuntimeError (with the log's tail) if it does not come up."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+    ]  # fmt: skip
+    # The log goes to a file, not a pipe: nobody reads a pipe while the app runs, and a full one blocks.
+    with open(log_path or "/dev/null", "wb") as log:
+        server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    log_tail = (lambda: _tail(log_path)) if log_path else (lambda: "(no log kept)")
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {server.returncode}:\n{log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:  # not listening yet (connection refused, reset, or timed out)
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit not healthy after {timeout_s} s:\n{log_tail()}")
+            time.sleep(0.05)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
