@@ -251,7 +251,16 @@ class Unrolled:
         steps = ", ".join(str(t) for t in np.flatnonzero(self.wrong)[:10] + 1)
         more = ", ..." if self.wrong.sum() > 10 else ""
         word = "step" if self.wrong.sum() == 1 else "steps"
-        return f"The output differs from the target at {word} {steps}{more} ({self.wrong.sum()} of {T})."
+        text = f"The output differs from the target at {word} {steps}{more} ({self.wrong.sum()} of {T})."
+        overflow = self.first_overflow()
+        if overflow is not None:
+            text += f" The values exceeded 1e308 (float64's largest) at step {overflow}."
+        return text
+
+    def first_overflow(self) -> int | None:
+        """The first step (from 1) at which some row is inf or NaN, or None."""
+        finite = np.all([np.isfinite(row) for row in self.rows.values()], axis=0)  # (T,)
+        return None if finite.all() else int(np.argmin(finite)) + 1
 
 
 def unroll_parity(weights: ParityWeights, bits: np.ndarray) -> Unrolled:

@@ -18,6 +18,7 @@ def test_unrolled_shades_each_row_by_its_own_range_and_survives_inf():
     rows = {"h": np.array([0.0, 50.0, 100.0]), "y": np.array([1.0, np.inf, np.nan]), "t": np.zeros(3)}
     heat = figures.unrolled(rows).data[0]
     np.testing.assert_allclose(np.asarray(heat.z)[0], [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(np.asarray(heat.z)[1], [0.0, 1.6, 1.6])  # overflow: darkest
     assert list(heat.text[1]) == ["1", "inf", "nan"]
     assert len(figures.unrolled(rows).data) == 1  # no wrong marks given
 

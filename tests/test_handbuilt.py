@@ -135,7 +135,10 @@ def test_unroll_marks_wrong_steps_and_refuses_unequal_pairs():
 def test_huge_weights_overflow_to_a_result_not_a_crash():
     _, y = handbuilt.sum_network(SumWeights(w_rec=1000.0)).run([1e6] * 200)
     assert not np.isfinite(y[-1])  # inf, or NaN once inf meets a zero weight
-    assert handbuilt.unroll_sum(SumWeights(w_rec=1000.0), np.full(200, 1e6)).wrong[-1]
+    # h_t = 1e6 (1000^t - 1) / 999 passes 1e308 first at t = 102
+    unrolled = handbuilt.unroll_sum(SumWeights(w_rec=1000.0), np.full(200, 1e6))
+    assert unrolled.wrong[-1] and unrolled.first_overflow() == 102
+    assert unrolled.summary().endswith("The values exceeded 1e308 (float64's largest) at step 102.")
 
 
 def test_learned_parity_weights_pass_the_checker():

@@ -121,3 +121,12 @@ def test_learning_the_parity_weights_fills_the_boxes_and_passes_the_checker():
     assert learned != -1.5 and np.isfinite(learned)
     assert at.success[-1].value.startswith("Correct on all")
     assert chart_keys(at) == ["hb_diagram", "hb_unrolled", "hb_learning"]
+
+
+def test_the_warning_says_what_each_bad_setting_should_be():
+    at = run_app(HAND_BUILT, query={"hb_check_n": "99", "hb_network": "lstm", "hb_bits": "1" * 2500})
+    warning = at.warning[0].value
+    assert "`hb_check_n=99`: expected a whole number from 1 to 16; using 10." in warning
+    assert "`hb_network=lstm`: expected one of parity, sum, compare; using parity." in warning
+    assert "at most 2000 characters; cut there" in warning
+    assert "Entry" in at.error[0].value or "at most 200" in at.error[0].value  # 2000 bits: too many

@@ -26,14 +26,16 @@ class Number:
     help: str | None = None
     format: str | None = None
 
-    def accepts(self, raw: str) -> bool:
-        """True when a URL value would be taken as it is."""
+    def problem(self, raw: str) -> str | None:
+        """Why Streamlit will not take this URL value (it then uses the default), or None."""
+        kind = "a whole number" if isinstance(self.default, int) else "a number"
+        expected = f"{kind} from {self.min:g} to {self.max:g}; using {self.default:g}"
         try:
             value = float(raw)
         except ValueError:
-            return False
-        is_int = isinstance(self.default, int)
-        return math.isfinite(value) and self.min <= value <= self.max and (not is_int or value == int(value))
+            return expected
+        in_range = math.isfinite(value) and self.min <= value <= self.max
+        return None if in_range and (kind == "a number" or value == int(value)) else expected
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,11 @@ class Choice:
     default: str
     help: str | None = None
 
-    def accepts(self, raw: str) -> bool:
-        return raw in self.options
+    def problem(self, raw: str) -> str | None:
+        """Why Streamlit will not take this URL value (it then uses the default), or None."""
+        if raw in self.options:
+            return None
+        return f"one of {', '.join(self.options)}; using {self.default}"
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,12 @@ class Text:
     key: str
     label: str
     default: str
-    max_chars: int = 400
+    max_chars: int = 2000
     help: str | None = None
 
-    def accepts(self, raw: str) -> bool:
-        return len(raw) <= self.max_chars
+    def problem(self, raw: str) -> str | None:
+        """Streamlit cuts a longer URL value to max_chars; say so."""
+        return None if len(raw) <= self.max_chars else f"at most {self.max_chars} characters; cut there"
 
 
 Control = Number | Choice | Text
@@ -87,19 +93,17 @@ def widget(control: Control, where: Any = st) -> Any:
 
 
 def warn_about_bad_link(controls: list[Control]) -> None:
-    """Say which settings of the link were ignored; call before the widgets are drawn."""
-    bad = []
+    """Say which settings of the link were not taken as they are; call before the widgets."""
+    problems = []
     for control in controls:
         if control.key in st.query_params:
             raw = st.query_params[control.key]
-            if not control.accepts(raw):
-                bad.append(f"`{control.key}={raw[:40]}`")
-    if bad:
-        st.warning(
-            "This link had settings that are malformed or out of range: "
-            + ", ".join(bad)
-            + ". They were replaced by their defaults."
-        )
+            problem = control.problem(raw)
+            if problem:
+                shown = raw if len(raw) <= 30 else raw[:30] + "…"
+                problems.append(f"- `{control.key}={shown}`: expected {problem}.")
+    if problems:
+        st.warning("This link had settings that are malformed or out of range:\n" + "\n".join(problems))
 
 
 def set_values(values: dict[str, Any]) -> None:

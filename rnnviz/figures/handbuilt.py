@@ -15,22 +15,25 @@ def _fmt(value: float) -> str:
 def unrolled(rows: dict[str, np.ndarray], wrong: np.ndarray | None = None) -> go.Figure:
     """The network unrolled in time: one row per quantity (x, h, y, target), one column per step.
 
-    Colour is each row's value scaled to that row's range, so binary rows and running sums read
-    alike; the numbers themselves are printed in the cells and on hover. `wrong` (T,) marks the
-    steps where the output disagrees with the target."""
+    Colour is each row's value scaled to that row's finite range, so binary rows and running sums
+    read alike; inf and NaN are darkest. The numbers themselves are printed in the cells (up to 40
+    steps) and on hover. `wrong` (T,) marks the steps where the output disagrees with the target."""
     names = list(rows)
     values = np.array([np.asarray(rows[n], dtype=np.float64) for n in names])  # (R, T)
     T = values.shape[1]
     steps = np.arange(1, T + 1)
-    finite = np.where(np.isfinite(values), values, 0.0)
-    low, high = finite.min(axis=1, keepdims=True), finite.max(axis=1, keepdims=True)
-    shade = (finite - low) / np.where(high > low, high - low, 1.0)  # (R, T) in [0, 1]
+    finite = np.isfinite(values)  # (R, T); overflowed cells (inf, NaN) are drawn darkest
+    low = np.where(finite, values, np.inf).min(axis=1, keepdims=True)
+    high = np.where(finite, values, -np.inf).max(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        shade = (values - low) / np.where(high > low, high - low, 1.0)  # (R, T) in [0, 1]
+    shade = np.where(finite, shade, 1.6)
     text = [[_fmt(v) for v in row] for row in values]
     fig = go.Figure(
         go.Heatmap(
             z=shade, x=steps, y=names, text=text, texttemplate="%{text}" if T <= 40 else "",
             customdata=text, hovertemplate="step %{x}<br>%{y} = %{customdata}<extra></extra>",
-            colorscale="Blues", zmin=0, zmax=1.6, showscale=False, xgap=2, ygap=2,
+            colorscale="Blues", zmin=0, zmax=1.6, showscale=False, xgap=2 if T <= 40 else 0, ygap=2,
         )
     )  # fmt: skip
     if wrong is not None and np.any(wrong):
@@ -38,7 +41,8 @@ def unrolled(rows: dict[str, np.ndarray], wrong: np.ndarray | None = None) -> go
         fig.add_trace(
             go.Scatter(
                 x=steps[wrong], y=[output_row] * int(np.sum(wrong)), mode="markers",
-                marker=dict(symbol="square-open", size=26, color="crimson", line=dict(width=3)),
+                marker=dict(symbol="square-open", size=max(4.0, min(26.0, 700 / T)), color="crimson",
+                            line=dict(width=3 if T <= 40 else 1)),
                 name="output ≠ target", hovertemplate="step %{x}: output ≠ target<extra></extra>",
             )
         )  # fmt: skip
