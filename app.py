@@ -15,6 +15,14 @@ PAGES = [
         ),
         "Hand-built RNNs (binary threshold units, the parity truth tables)",
     ),
+    (
+        "pages/backprop_through_time.py", "Backprop through time", ":material/undo:",
+        (
+            "The univariate RNN unrolled into its computation graph, every forward value and adjoint "
+            "on hover, ū, v̄, w̄ as sums of per-step terms, and a cross-check against torch autograd."
+        ),
+        "Backprop through time (the adjoints of the unrolled graph, weight sharing)",
+    ),
 ]  # fmt: skip
 
 

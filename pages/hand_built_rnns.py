@@ -6,6 +6,7 @@ import streamlit as st
 
 from rnnviz import handbuilt
 from rnnviz.figures import handbuilt as figures
+from rnnviz.parsing import parse_numbers
 from ui.controls import Choice, Number, Text, set_values, warn_about_bad_link, widget
 from ui.shell import run_inside_app
 
@@ -68,11 +69,11 @@ with unrolled_col:
         if network == "parity":
             unrolled = handbuilt.unroll_parity(weights, handbuilt.parse_bits(widget(BITS)))
         elif network == "sum":
-            unrolled = handbuilt.unroll_sum(weights, handbuilt.parse_numbers(widget(SUM_INPUTS)))
+            unrolled = handbuilt.unroll_sum(weights, parse_numbers(widget(SUM_INPUTS)))
         else:
             first_col, second_col = st.columns(2)
-            first = handbuilt.parse_numbers(widget(FIRST, first_col), name="first sequence")
-            second = handbuilt.parse_numbers(widget(SECOND, second_col), name="second sequence")
+            first = parse_numbers(widget(FIRST, first_col), name="first sequence")
+            second = parse_numbers(widget(SECOND, second_col), name="second sequence")
             unrolled = handbuilt.unroll_compare(weights, first, second)
     except ValueError as error:
         st.error(str(error))

@@ -12,11 +12,12 @@ Beyond the lecture, `learn_parity` finds the parity weights by backprop through 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
+
+from rnnviz.parsing import parse_numbers
 
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "linear": lambda z: z,
@@ -296,38 +297,12 @@ def unroll_compare(weights: CompareWeights, first: np.ndarray, second: np.ndarra
 
 # --- typed input -------------------------------------------------------------------------------
 
-_SEPARATORS = re.compile(r"[\s,;]+")
-
-
-def parse_numbers(text: str, name: str = "sequence") -> np.ndarray:
-    """Numbers typed as '1 2.5 -3' (spaces, commas or semicolons) -> array (T,); plain errors."""
-    tokens = [t for t in _SEPARATORS.split(text.strip()) if t]
-    if not tokens:
-        raise ValueError(f"The {name} is empty: type numbers separated by spaces, e.g. 1 2 3.")
-    if len(tokens) > MAX_SEQUENCE_LENGTH:
-        raise ValueError(
-            f"The {name} has {len(tokens)} entries; at most {MAX_SEQUENCE_LENGTH} are allowed."
-        )
-    values = []
-    for position, token in enumerate(tokens, start=1):
-        try:
-            value = float(token)
-        except ValueError:
-            raise ValueError(f"Entry {position} of the {name}, '{token}', is not a number.") from None
-        if not np.isfinite(value) or abs(value) > 1e6:
-            raise ValueError(
-                f"Entry {position} of the {name}, '{token}', must be a finite number of size at most 1e6."
-            )
-        values.append(value)
-    return np.array(values)
-
-
 def parse_bits(text: str) -> np.ndarray:
     """Bits typed as '0 1 1 0' or '0110' -> int array (T,); anything but 0 and 1 is refused."""
     compact = text.strip()
     if compact and set(compact) <= {"0", "1"}:  # '0110' without separators
         compact = " ".join(compact)
-    values = parse_numbers(compact, name="bit sequence")
+    values = parse_numbers(compact, name="bit sequence", max_length=MAX_SEQUENCE_LENGTH)
     bad = [(i, v) for i, v in enumerate(values, start=1) if v not in (0.0, 1.0)]
     if bad:
         position, value = bad[0]
