@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from conftest import VIEWPORT, streamlit_server
 from playwright.sync_api import Page, expect
+from serve import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -188,3 +189,16 @@ def test_learning_fills_the_weights_and_the_link(page: Page, app_url: str) -> No
     query = parse_qs(urlparse(page.url).query)
     assert {"hb_parity_b_h1", "hb_parity_b_y", "hb_learn_steps"} <= set(query), query
     expect(page.locator(EXCEPTION)).to_have_count(0)
+
+
+PAGES = sorted(p.stem for p in (REPO_ROOT / "pages").glob("*.py"))
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+def test_every_page_loads_with_a_chart_and_no_error(page: Page, app_url: str, screenshots_dir, page_name) -> None:
+    page.goto(f"{app_url}/{page_name}")
+    expect(page.locator('[data-testid="stMain"] .js-plotly-plot').first).to_be_visible()
+    wait_until_idle(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
+    full_page_screenshot(page, screenshots_dir / f"{page_name}.png")
