@@ -23,6 +23,14 @@ PAGES = [
         ),
         "Backprop through time (the adjoints of the unrolled graph, weight sharing)",
     ),
+    (
+        "pages/loss_cliffs.py", "Loss cliffs and clipping", ":material/landscape:",
+        (
+            "The loss of a one-unit RNN over (w, b) as a map and a 3D surface with its cliff; gradient "
+            "descent from any start without clipping, clipped by norm and elementwise, side by side."
+        ),
+        "Loss cliffs and gradient clipping (Pascanu, Mikolov and Bengio, 2013)",
+    ),
 ]  # fmt: skip
 
 

@@ -1,0 +1,77 @@
+"""The loss cliff: closed-form gradients against autograd, clipping, and the lecture's point."""
+
+import numpy as np
+import pytest
+import torch
+
+from rnnviz import landscape
+
+
+def torch_loss(w, b, T):
+    x = torch.tensor(0.5, dtype=torch.float64)
+    for _ in range(T):
+        x = w * torch.sigmoid(x) + b
+    return (torch.sigmoid(x) - 0.7) ** 2
+
+
+@pytest.mark.parametrize("T", [1, 5, 50, 200])
+def test_gradient_matches_autograd_across_the_grid(T):
+    rng = np.random.default_rng(T)
+    for w0, b0 in zip(rng.uniform(-2, 8, 25), rng.uniform(-6, 2, 25)):
+        w = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+        b = torch.tensor(b0, dtype=torch.float64, requires_grad=True)
+        loss = torch_loss(w, b, T)
+        loss.backward()
+        E, dE_dw, dE_db = landscape.loss_and_gradient(w0, b0, T)
+        assert float(E) == pytest.approx(loss.item(), rel=1e-12, abs=1e-15)
+        assert float(dE_dw) == pytest.approx(w.grad.item(), rel=1e-9, abs=1e-13)
+        assert float(dE_db) == pytest.approx(b.grad.item(), rel=1e-9, abs=1e-13)
+
+
+def test_surface_is_the_pointwise_loss_and_has_the_cliff_near_w_4_7_b_minus_2_4():
+    grid = landscape.loss_surface((-2, 8), (-6, 2), T=50, n=200)
+    assert grid.loss.shape == (200, 200)
+    j, i = 37, 120
+    assert grid.loss[j, i] == landscape.loss_and_gradient(grid.w[i], grid.b[j], 50)[0]
+    cut = landscape.loss_slice(-2.4, (4.0, 5.5), T=50, n=3001)
+    jump = np.argmax(np.abs(np.diff(cut["loss"])))
+    assert 4.6 < cut["w"][jump] < 4.75  # the wall
+    at = lambda w: cut["loss"][np.argmin(np.abs(cut["w"] - w))]
+    assert at(4.6) > 0.25 and at(4.75) < 0.05 and np.abs(np.diff(cut["loss"])).max() > 0.1
+    assert np.max(np.abs(cut["dE_dw"])) > 1e3 * np.median(np.abs(cut["dE_dw"]))  # flat, then a wall
+
+
+@pytest.mark.parametrize("eta", [1e-4, 0.5, 3.0, 1e4])
+def test_clipping_by_norm_keeps_direction_and_caps_the_norm(eta):
+    rng = np.random.default_rng(0)
+    for g in rng.standard_normal((20, 2)) * rng.uniform(0.01, 100, (20, 1)):
+        clipped = landscape.clip_by_norm(g, eta)
+        norm = np.linalg.norm(g)
+        assert np.linalg.norm(clipped) == pytest.approx(min(norm, eta))
+        assert np.dot(clipped, g) / (np.linalg.norm(clipped) * norm) == pytest.approx(1.0)  # same direction
+        element = landscape.clip_elementwise(g, eta)
+        assert np.all(np.abs(element) <= eta) and np.all(np.sign(element) == np.sign(g))
+    with pytest.raises(ValueError, match="positive"):
+        landscape.clip_by_norm(np.ones(2), 0.0)
+
+
+def test_at_the_defaults_the_unclipped_path_jumps_off_the_cliff_and_the_clipped_one_does_not():
+    plain, by_norm = (landscape.descend((4.4, -2.6), 0.5, 60, 50, c, 0.5) for c in ("none", "norm"))
+    plain_steps = np.hypot(np.diff(plain.w), np.diff(plain.b))
+    norm_steps = np.hypot(np.diff(by_norm.w), np.diff(by_norm.b))
+    assert plain_steps.max() > 5 and norm_steps.max() <= 0.5 * 0.5 + 1e-12  # lr * eta
+    assert not (-2 <= plain.w[-1] <= 8 and -6 <= plain.b[-1] <= 2) or plain.b[-1] > 2  # off the map
+    assert plain.loss[-1] > 10 * by_norm.loss[-1]
+    assert plain.grad_norm.max() > 10  # the spike at the cliff
+
+
+def test_descend_records_consistent_lengths_and_refuses_bad_settings():
+    path = landscape.descend((1.0, 0.0), 0.1, 7, 10, "elementwise", 0.2)
+    assert len(path.w) == len(path.b) == len(path.loss) == 8 and len(path.grad_norm) == 7
+    assert path.summary().startswith("elementwise: final loss")
+    with pytest.raises(ValueError, match="clipping"):
+        landscape.descend((1.0, 0.0), 0.1, 7, 10, "sometimes")
+    with pytest.raises(ValueError, match="between 1 and 200"):
+        landscape.loss_and_gradient(1.0, 0.0, 201)
+    with pytest.raises(ValueError, match="low to high"):
+        landscape.loss_surface((3, 1), (0, 1))
