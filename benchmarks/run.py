@@ -31,7 +31,21 @@ logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").add
 )
 
 PAGE_FILES = ["app.py"] + sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "pages").glob("*.py"))
-RERUN_TARGETS_MS = {"pages/hand_built_rnns.py": 100.0}
+RERUN_TARGETS_MS = {
+    "pages/hand_built_rnns.py": 100.0,
+    "pages/backprop_through_time.py": 150.0,
+    "pages/loss_cliffs.py": 150.0,
+}
+
+
+def _loss_surface() -> None:
+    from rnnviz import landscape
+
+    landscape.loss_surface((-2.0, 8.0), (-6.0, 2.0), T=50, n=200)
+
+
+# The analysis pages' kernels: (what, function, target in seconds); each timed as the best of 5.
+KERNELS = [("loss surface, 200 x 200 grid, T = 50", _loss_surface, 1.0)]
 COLD_START_TARGET_S = 8.0
 # Cold starts: (URL path, what "rendered" means there, its label). The home page is what
 # `streamlit run app.py` opens; a shared link lands straight on a page and waits for its chart.
@@ -141,6 +155,12 @@ def verdict(value: float, target: float | None) -> str:
     return "" if target is None else ("ok" if value < target else "**over**")
 
 
+def _timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reruns", type=int, default=20, help="timed reruns per page (default 20)")
@@ -155,6 +175,12 @@ def main() -> None:
             (f"rerun `{path}` (median of {args.reruns}; {changed})", f"{median_ms:.1f} ms",
              "—" if target is None else f"< {target:.0f} ms", verdict(median_ms, target))
         )  # fmt: skip
+
+    for what, kernel, target_s in KERNELS:
+        kernel()  # warm up: imports, caches
+        best = min(_timed(kernel) for _ in range(5))
+        rows.append((f"kernel: {what} (best of 5)", f"{best * 1000:.1f} ms", f"< {target_s * 1000:.0f} ms",
+                     verdict(best, target_s)))  # fmt: skip
 
     starts = cold_starts(args.cold_starts)
     if isinstance(starts, str):
