@@ -21,11 +21,18 @@ def loss_heatmap(surface: Surface, paths: list[Path]) -> go.Figure:
             hovertemplate="w %{x:.3f}<br>b %{y:.3f}<br>E %{z:.4f}<extra></extra>",
         )
     )  # fmt: skip
-    # Heatmap cells cannot be selected in plotly; a grid of invisible markers can.
-    grid_w, grid_b = np.meshgrid(np.linspace(surface.w[0], surface.w[-1], CLICK_GRID),
-                                 np.linspace(surface.b[0], surface.b[-1], CLICK_GRID))  # fmt: skip
-    fig.add_trace(go.Scatter(x=grid_w.ravel(), y=grid_b.ravel(), mode="markers", marker=dict(size=9, opacity=0),
-                             hoverinfo="skip", showlegend=False, name="click to start here"))  # fmt: skip
+    # Heatmap cells cannot be selected in plotly; a grid of invisible markers on grid nodes can
+    # (hoverinfo "skip" would also stop clicks, so these points carry the hover text instead).
+    rows = np.linspace(0, len(surface.b) - 1, CLICK_GRID).round().astype(int)
+    cols = np.linspace(0, len(surface.w) - 1, CLICK_GRID).round().astype(int)
+    grid_w, grid_b = np.meshgrid(surface.w[cols], surface.b[rows])
+    fig.add_trace(
+        go.Scatter(
+            x=grid_w.ravel(), y=grid_b.ravel(), customdata=surface.loss[np.ix_(rows, cols)].ravel(),
+            mode="markers", marker=dict(size=10, opacity=0), showlegend=False, name="click to start here",
+            hovertemplate="w %{x:.3f}<br>b %{y:.3f}<br>E %{customdata:.4f}<br>click to start here<extra></extra>",
+        )
+    )  # fmt: skip
     for path in paths:
         _add_path(fig, path)
     if paths:

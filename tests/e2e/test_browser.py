@@ -202,3 +202,17 @@ def test_every_page_loads_with_a_chart_and_no_error(page: Page, app_url: str, sc
     expect(page.locator(EXCEPTION)).to_have_count(0)
     expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
     full_page_screenshot(page, screenshots_dir / f"{page_name}.png")
+
+
+def test_clicking_the_loss_map_moves_the_start(page: Page, app_url: str) -> None:
+    page.goto(app_url + "/loss_cliffs")
+    plot_area = page.locator(".st-key-cliff_map .js-plotly-plot .nsewdrag").first
+    expect(plot_area).to_be_visible()
+    wait_until_idle(page)
+    box = plot_area.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5)  # w near 0, b near -2
+    expect(page).to_have_url(re.compile(r"cliff_start_w=.*cliff_start_b="))
+    query = parse_qs(urlparse(page.url).query)
+    assert -1.0 < float(query["cliff_start_w"][0]) < 1.0 and -3.0 < float(query["cliff_start_b"][0]) < -1.0
+    wait_until_idle(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
