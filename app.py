@@ -24,6 +24,15 @@ PAGES = [
         "Backprop through time (the adjoints of the unrolled graph, weight sharing)",
     ),
     (
+        "pages/iterated_functions.py", "Iterated functions", ":material/cyclone:",
+        (
+            "The lecture's f(x) = 3.5x(1 − x) and one tanh unit h ← tanh(w h + b) iterated: f, f∘f, f∘3, "
+            "f∘6 and f∘k up to k = 100, a cobweb, |d f∘k/dx| on a log axis exploding or vanishing, fixed "
+            "points and cycles with their multipliers, the bifurcation diagram with the Lyapunov exponent."
+        ),
+        "Iterated functions (fixed points; derivatives that become very large or very small)",
+    ),
+    (
         "pages/loss_cliffs.py", "Loss cliffs and clipping", ":material/landscape:",
         (
             "The loss of a one-unit RNN over (w, b) as a map and a 3D surface with its cliff; gradient "

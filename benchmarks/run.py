@@ -35,6 +35,7 @@ RERUN_TARGETS_MS = {
     "pages/hand_built_rnns.py": 100.0,
     "pages/backprop_through_time.py": 150.0,
     "pages/loss_cliffs.py": 150.0,
+    "pages/iterated_functions.py": 150.0,
 }
 
 
@@ -44,8 +45,17 @@ def _loss_surface() -> None:
     landscape.loss_surface((-2.0, 8.0), (-6.0, 2.0), T=50, n=200)
 
 
+def _bifurcation() -> None:
+    from rnnviz import maps
+
+    maps.logistic_bifurcation(2.5, 4.0)
+
+
 # The analysis pages' kernels: (what, function, target in seconds); each timed as the best of 5.
-KERNELS = [("loss surface, 200 x 200 grid, T = 50", _loss_surface, 1.0)]
+KERNELS = [
+    ("logistic bifurcation + Lyapunov, 1000 r x 1000 iterations", _bifurcation, 0.5),
+    ("loss surface, 200 x 200 grid, T = 50", _loss_surface, 1.0),
+]
 COLD_START_TARGET_S = 8.0
 # Cold starts: (URL path, what "rendered" means there, its label). The home page is what
 # `streamlit run app.py` opens; a shared link lands straight on a page and waits for its chart.

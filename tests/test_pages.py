@@ -17,6 +17,7 @@ def heatmap(at):
 def test_every_page_runs_without_exception(path):
     at = run_app(path)
     assert not at.exception, at.exception
+    assert len(at.title) == 1  # the page really ran: AppTest shows nothing at all for a SyntaxError
 
 
 def test_home_page_lists_every_page():
