@@ -11,13 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from serve import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, serve_app
 
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 SERVER_START_TIMEOUT_S = 60
 VIEWPORT = {"width": 1280, "height": 900}
 DEFAULT_TIMEOUT_MS = 15_000  # any single wait; a rerun of the app takes well under a second
+expect.set_options(timeout=DEFAULT_TIMEOUT_MS)  # expect() has its own default of 5 s: too tight on a busy CI
 
 
 @pytest.fixture(scope="session")
