@@ -40,6 +40,24 @@ PAGES = [
         ),
         "Loss cliffs and gradient clipping (Pascanu, Mikolov and Bengio, 2013)",
     ),
+    (
+        "pages/long_term_dependencies.py", "Long-term dependencies", ":material/memory:",
+        (
+            "A tanh RNN, an IRNN and an LSTM (GRU optional) trained live side by side on the adding, copy "
+            "or parity task: loss curves against the trivial baseline, the gradient horizon ‖dL/dhₜ‖ over "
+            "time step and training step, and ‖dh_T/dhₜ‖ at initialization."
+        ),
+        "Long-term dependencies: identity initialization (IRNN) and the LSTM's memory cell",
+    ),
+    (
+        "pages/lstm_gates.py", "LSTM gates", ":material/door_open:",
+        (
+            "An LSTM trained on the adding problem read step by step: i, f, o, g, c and h over time for one "
+            "sequence, the product of forget gates against a tanh RNN's ‖dh_T/dhₜ‖, and the lecture's "
+            "exercise (f = 1, i = 0, o = 0 pass the cell's gradient through unchanged) by autograd."
+        ),
+        "LSTM (the memory cell and its gates)",
+    ),
 ]  # fmt: skip
 
 

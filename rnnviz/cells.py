@@ -3,7 +3,10 @@ and state of every step recorded.
 
 Training uses the fast torch.nn modules; these cells copy a module's weights (`from_torch`) and
 rerun it step by step, written as the lecture writes it, so that a page can show the gates. Inputs
-are time-major, x of shape (T, B, D); every record entry is (T, B, H).
+are time-major, x of shape (T, B, D); every record entry is (T, B, H). Pass a list as `watch` and
+each step's h_t (B, H), as the recurrence uses it, is appended to it: torch.autograd.grad(loss, watch)
+then gives dL/dh_t for every t, all paths from h_t to the loss included (the record's stacked "h"
+only sees the direct ones).
 
 The LSTM, as in the lecture (torch stores the same rows in the order i, f, g, o):
 
@@ -58,15 +61,20 @@ class RNN:
         _single_layer(module)
         return cls(*_weights(module), nonlinearity=module.nonlinearity)
 
-    def __call__(self, x, h0: torch.Tensor | None = None) -> tuple[torch.Tensor, Record]:
+    def __call__(
+        self, x, h0: torch.Tensor | None = None, *, watch: list | None = None
+    ) -> tuple[torch.Tensor, Record]:
         """Run over x (T, B, D) -> output (T, B, H) and record {z, h}, z the pre-activation."""
         x = _as_tensor(x, self.W_ih)
-        h = torch.zeros(x.shape[1], self.W_hh.shape[0], dtype=x.dtype) if h0 is None else h0  # (B, H)
+        H = self.W_hh.shape[0]
+        h = torch.zeros(x.shape[1], H, dtype=x.dtype, device=x.device) if h0 is None else h0  # (B, H)
         phi = torch.tanh if self.nonlinearity == "tanh" else torch.relu
         zs, hs = [], []
         for x_t in x:  # x_t: (B, D)
             z = x_t @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh  # (B, H)
             h = phi(z)
+            if watch is not None:
+                watch.append(h)
             zs.append(z)
             hs.append(h)
         output = torch.stack(hs)  # (T, B, H)
@@ -100,19 +108,35 @@ class LSTM:
         _single_layer(module)
         return cls(*_weights(module))
 
-    def __call__(self, x, state: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, Record]:
-        """Run over x (T, B, D) -> output h (T, B, H) and record {i, f, o, g, c, h}, each (T, B, H)."""
+    def __call__(
+        self, x, state: tuple[torch.Tensor, torch.Tensor] | None = None, *, watch: list | None = None,
+        watch_c: list | None = None, overrides: dict[str, dict[int, float]] | None = None,
+    ) -> tuple[torch.Tensor, Record]:  # fmt: skip
+        """Run over x (T, B, D) -> output h (T, B, H) and record {i, f, o, g, c, h}, each (T, B, H).
+        `watch` receives each h_t (c_t is not watched: dL/dh_t holds c_t fixed), `watch_c` each c_t.
+        `overrides` forces gates at chosen steps, e.g. {"f": {5: 1.0}} sets f_5 = 1 (steps from 0)."""
         x = _as_tensor(x, self.W_ih)
         H = self.W_hh.shape[1]
         B = x.shape[1]
-        h, c = state if state is not None else (torch.zeros(B, H, dtype=x.dtype), torch.zeros(B, H, dtype=x.dtype))
+        zeros = torch.zeros(B, H, dtype=x.dtype, device=x.device)
+        h, c = state if state is not None else (zeros, zeros)
         record: dict[str, list[torch.Tensor]] = {k: [] for k in "ifogch"}
-        for x_t in x:
+        for step, x_t in enumerate(x):
             a = x_t @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh  # (B, 4H): W [x_t; h_{t-1}] + b
             i, f, g, o = a.split(H, dim=1)  # torch's row order
             i, f, o, g = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o), torch.tanh(g)
+            if overrides:
+                gate = {"i": i, "f": f, "o": o, "g": g}
+                for name, steps in overrides.items():
+                    if step in steps:
+                        gate[name] = torch.full_like(gate[name], steps[step])
+                i, f, o, g = gate["i"], gate["f"], gate["o"], gate["g"]
             c = f * c + i * g  # (B, H)
             h = o * torch.tanh(c)  # (B, H)
+            if watch is not None:
+                watch.append(h)
+            if watch_c is not None:
+                watch_c.append(c)
             for name, value in zip("ifogch", (i, f, o, g, c, h)):
                 record[name].append(value)
         stacked = {name: torch.stack(values) for name, values in record.items()}  # each (T, B, H)
@@ -134,11 +158,13 @@ class GRU:
         _single_layer(module)
         return cls(*_weights(module))
 
-    def __call__(self, x, h0: torch.Tensor | None = None) -> tuple[torch.Tensor, Record]:
+    def __call__(
+        self, x, h0: torch.Tensor | None = None, *, watch: list | None = None
+    ) -> tuple[torch.Tensor, Record]:
         """Run over x (T, B, D) -> output (T, B, H) and record {r, z, n, h}, each (T, B, H)."""
         x = _as_tensor(x, self.W_ih)
         H = self.W_hh.shape[1]
-        h = torch.zeros(x.shape[1], H, dtype=x.dtype) if h0 is None else h0
+        h = torch.zeros(x.shape[1], H, dtype=x.dtype, device=x.device) if h0 is None else h0
         record: dict[str, list[torch.Tensor]] = {k: [] for k in "rznh"}
         for x_t in x:
             a_x = x_t @ self.W_ih.T + self.b_ih  # (B, 3H)
@@ -147,6 +173,8 @@ class GRU:
             z = torch.sigmoid(a_x[:, H : 2 * H] + a_h[:, H : 2 * H])
             n = torch.tanh(a_x[:, 2 * H :] + r * a_h[:, 2 * H :])
             h = (1 - z) * n + z * h
+            if watch is not None:
+                watch.append(h)
             for name, value in zip("rznh", (r, z, n, h)):
                 record[name].append(value)
         stacked = {name: torch.stack(values) for name, values in record.items()}

@@ -82,3 +82,15 @@ def test_copy_and_parity_tasks():
     np.testing.assert_array_equal(parity, bits[:, :, 0].sum(axis=1) % 2)
     with pytest.raises(ValueError, match="T must be at least 2"):
         tasks.adding_problem(1, 1, 0)
+
+
+@pytest.mark.parametrize("cell_class, module", [(cells.RNN, torch.nn.RNN(2, 3)), (cells.LSTM, torch.nn.LSTM(2, 3)),
+                                                (cells.GRU, torch.nn.GRU(2, 3))])  # fmt: skip
+def test_watch_collects_each_step_state_inside_the_autograd_graph(cell_class, module):
+    x = torch.randn(5, 4, 2, requires_grad=True)
+    watched = []
+    output, _ = cell_class.from_torch(module)(x, watch=watched)
+    assert len(watched) == 5 and all(torch.equal(h, output[t]) for t, h in enumerate(watched))
+    # dL/dh_0 for L = sum(h_T) is nonzero only through the later steps, which stacking alone would miss
+    (grad,) = torch.autograd.grad(output[-1].sum(), watched[0])
+    assert grad.abs().sum() > 0

@@ -70,7 +70,21 @@ class Text:
         return None if len(raw) <= self.max_chars else f"at most {self.max_chars} characters; cut there"
 
 
-Control = Number | Choice | Text
+@dataclass(frozen=True)
+class Toggle:
+    """A checkbox: on or off."""
+
+    key: str
+    label: str
+    default: bool
+    help: str | None = None
+
+    def problem(self, raw: str) -> str | None:
+        """Streamlit takes 'true' or 'false' in a link."""
+        return None if raw.lower() in ("true", "false") else f"true or false; using {str(self.default).lower()}"
+
+
+Control = Number | Choice | Text | Toggle
 
 
 def widget(control: Control, where: Any = st) -> Any:
@@ -86,6 +100,8 @@ def widget(control: Control, where: Any = st) -> Any:
             control.label, min_value=control.min, max_value=control.max, value=control.default,
             step=control.step, **extra, **common,
         )  # fmt: skip
+    if isinstance(control, Toggle):
+        return where.checkbox(control.label, value=control.default, **common)
     if isinstance(control, Choice):
         index = control.options.index(control.default)
         return where.radio(control.label, control.options, index=index, horizontal=True, **common)

@@ -1,0 +1,124 @@
+"""The training loop: what recording costs, and what the long-term-dependencies page's defaults learn.
+
+    python benchmarks/training.py [--steps 300] [--rounds 3] [--threads 1]
+    python benchmarks/training.py --full [--seeds 0 1 2] [--gru] [--task adding] [--T 100]
+
+Without --full: for each kind of network at the page's defaults (adding problem, T = 100, hidden 64,
+batch 64), the rnnviz Trainer with all its recording (test loss, gradient horizon on the probe
+batch) against a plain torch loop over the same model, optimizer, clipping and batches, in one run,
+alternating the two `--rounds` times; prints ms per step of each (the median round) and the overhead.
+
+With --full: trains each model at the page's defaults to its budget and prints a markdown table of
+the settings, seed, steps, seconds and the test loss (MSE for the adding problem)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch
+
+from rnnviz import models, training
+
+
+def plain_loop(config: training.TrainConfig, steps: int) -> float:
+    """Seconds for `steps` steps of the bare loop: batch, loss, backward, clip, update; nothing else."""
+    model = models.SequenceModel(config.model, seed=config.seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    task = config.model.task
+    start = time.perf_counter()
+    for k in range(1, steps + 1):
+        x, y = models.make_batch(task, config.batch_size, config.T, models.batch_seed(config.seed, training.TRAIN, k))
+        loss = model.loss(x, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        optimizer.step()
+        loss.item()  # the Trainer reads every loss; so does this loop
+    return time.perf_counter() - start
+
+
+def recorded_loop(config: training.TrainConfig, steps: int) -> float:
+    """Seconds for `steps` steps of the Trainer, recording at step 0 and on its schedule."""
+    trainer = training.Trainer(config, device="cpu")
+    start = time.perf_counter()
+    taken = trainer.step(steps)
+    seconds = time.perf_counter() - start
+    assert taken == steps and trainer.diverged is None, trainer.status()
+    return seconds
+
+
+def overhead(args: argparse.Namespace) -> None:
+    config0 = training.TrainConfig()
+    print(f"Recording overhead: adding problem, T = {config0.T}, hidden {config0.model.hidden_size}, batch "
+          f"{config0.batch_size}, {args.steps} steps a round, median of {args.rounds} rounds, "
+          f"torch threads {torch.get_num_threads()}. Recording: test loss on {config0.test_size} sequences "
+          f"every {config0.test_every} steps, ||dL/dh_t|| on a probe batch of {config0.probe_size} every "
+          f"{config0.record_every} steps (and both at step 0).\n")  # fmt: skip
+    print("| model | plain torch loop, ms/step | Trainer with recording, ms/step | overhead |")
+    print("|---|---|---|---|")
+    for kind in models.KINDS:
+        config = training.side_by_side([kind], "adding", 100, 64, training.DEFAULT_LR, {kind: 1.0})[kind]
+        plain_loop(config, 20), recorded_loop(config, 20)  # warm up
+        plain, recorded = [], []
+        for _ in range(args.rounds):  # alternating, so that load from elsewhere hits both alike
+            plain.append(plain_loop(config, args.steps))
+            recorded.append(recorded_loop(config, args.steps))
+        p, r = statistics.median(plain) / args.steps, statistics.median(recorded) / args.steps
+        print(f"| {models.KIND_NAMES[kind]} | {p * 1000:.2f} | {r * 1000:.2f} | {(r / p - 1) * 100:+.1f}% |")
+
+
+def first_below(trainer: training.Trainer, level: float) -> str:
+    for step, loss in zip(trainer.test_steps, trainer.test_losses):
+        if loss < level:
+            return str(step)
+    return "—"
+
+
+def full(args: argparse.Namespace) -> None:
+    kinds = ["rnn", "irnn", "lstm"] + (["gru"] if args.gru else [])
+    print(f"Task {args.task}, T = {args.T}, torch threads {torch.get_num_threads()}, baseline "
+          f"{models.baseline(args.task, args.T):.4f}. Each model trained alone, to its budget.\n")  # fmt: skip
+    print("| model | optimizer | lr | clip | hidden | batch | seed | steps | seconds | test loss at the end "
+          "| best test loss | first step with test loss < 0.01 | status |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for seed in args.seeds:
+        configs = training.side_by_side(
+            kinds, args.task, args.T, args.hidden, training.DEFAULT_LR, dict.fromkeys(kinds, training.DEFAULT_CLIP),
+            steps=args.budget, seed=seed,
+        )  # fmt: skip
+        for config in configs.values():
+            trainer = training.Trainer(config, device="cpu")
+            trainer.step(config.steps)
+            final = trainer.test_losses[-1] if trainer.test_losses else math.nan
+            print(f"| {trainer.name} | {config.optimizer} | {config.lr:g} | {config.clip:g} | "
+                  f"{config.model.hidden_size} | {config.batch_size} | {seed} | {trainer.step_count} | "
+                  f"{trainer.seconds:.1f} | {final:.4f} | {min(trainer.test_losses):.4f} | "
+                  f"{first_below(trainer, 0.01)} | {trainer.status()} |", flush=True)  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="train at the page's defaults and print the table")
+    parser.add_argument("--steps", type=int, default=300, help="steps a round (overhead)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each loop (overhead)")
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="seeds (--full)")
+    parser.add_argument("--gru", action="store_true", help="also train a GRU (--full)")
+    parser.add_argument("--task", default="adding", choices=models.TASKS)
+    parser.add_argument("--T", type=int, default=100)
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--budget", type=int, default=training.TrainConfig().steps, help="steps (--full)")
+    args = parser.parse_args()
+    training.set_threads(args.threads)
+    full(args) if args.full else overhead(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,349 @@
+"""One training loop for every model of the lab, and the gradient instruments it records.
+
+A `Trainer` trains a `models.SequenceModel` (the fast torch.nn module) with Adam or SGD, clipping the
+gradient by its norm, on fresh batches drawn from the task with seeds derived from one seed. It
+steps in chunks (`trainer.step(n)`), so a page can show progress, pause, resume and single-step. It
+records the training loss of every step, the loss on a fixed held-out test set every `test_every`
+steps, and, every `record_every` steps, the gradient horizon: ||dL/dh_t|| for every t on a fixed
+probe batch, computed by autograd through an instrumented copy of the network (rnnviz.cells, float64).
+
+A NaN, an infinity or a loss above `explode_above` stops that trainer and records what happened at
+which step; nothing raises.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from rnnviz import models
+from rnnviz.models import ModelConfig, SequenceModel
+
+OPTIMIZERS = ("adam", "sgd")
+# Adam learning rates that suit each kind of network on the adding problem (benchmarks/training.py).
+DEFAULT_LR = {"rnn": 1e-3, "irnn": 1e-3, "lstm": 1e-2, "gru": 1e-2}
+DEFAULT_CLIP = 1.0
+TRAIN, TEST, PROBE = 0, 1, 2  # the seed streams of models.batch_seed
+
+
+def set_threads(n: int = 1) -> None:
+    """Give torch n intra-op threads. Small recurrent models run fastest on one: their matrices are
+    too small to share out, and several sessions (or test workers) then each get a core."""
+    torch.set_num_threads(n)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    T: int = 100  # the task's length; the network runs models.sequence_length(task, T) steps
+    optimizer: str = "adam"  # adam | sgd (plain, no momentum)
+    lr: float = 1e-2
+    clip: float = DEFAULT_CLIP  # largest gradient norm (torch.nn.utils.clip_grad_norm_); 0: no clipping
+    batch_size: int = 64
+    steps: int = 1500  # the budget: the trainer stops here
+    seed: int = 0  # fixes the initialisation, every batch, the test set and the probe batch
+    test_size: int = 1000
+    test_every: int = 50
+    probe_size: int = 32  # sequences of the probe batch on which dL/dh_t is recorded
+    record_every: int = 25  # the gradient horizon is recorded at step 0 and every this many steps
+    explode_above: float = 1e4  # a training loss above this counts as exploded
+
+    def __post_init__(self) -> None:
+        checks = [
+            (2 <= self.T <= models.MAX_T, f"T must be between 2 and {models.MAX_T}, got {self.T}"),
+            (self.optimizer in OPTIMIZERS, f"optimizer must be adam or sgd, got {self.optimizer!r}"),
+            (math.isfinite(self.lr) and self.lr > 0, f"lr must be a positive number, got {self.lr}"),
+            (math.isfinite(self.clip) and self.clip >= 0, f"clip must be 0 (off) or positive, got {self.clip}"),
+            (min(self.batch_size, self.test_size, self.probe_size) >= 1, "batch, test, probe sizes must be >= 1"),
+            (self.steps >= 0, f"steps must be at least 0, got {self.steps}"),
+            (self.test_every >= 1 and self.record_every >= 1, "test_every and record_every must be at least 1"),
+        ]  # fmt: skip
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """What stopped a trainer: the step and what its numbers did there."""
+
+    step: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"step {self.step}: {self.what}"
+
+
+@functools.lru_cache(maxsize=16)
+def fixed_batch(task: str, n: int, T: int, seed: int, stream: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The held-out test set (stream TEST) or the probe batch (stream PROBE): the same for every
+    model trained with the same seed; shared, never written to."""
+    return models.make_batch(task, n, T, models.batch_seed(seed, stream), device)
+
+
+def gradient_horizon(model: SequenceModel, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+    """||dL/dh_t|| for t = 1..L (array (L,)): how strongly the loss on the batch (x, y) depends on
+    each step's hidden state, every path through later steps included (for the LSTM, dL/dh_t with
+    c_t held fixed). The norm is over the whole (B, H) gradient of the batch-mean loss. Computed in
+    float64 by autograd through the instrumented cell (rnnviz.cells), which copies the module."""
+    cell = model.instrumented(torch.float64)
+    x = x.to(torch.float64).requires_grad_(True)  # so that every h_t is in the autograd graph
+    watched: list[torch.Tensor] = []  # h_t (B, H) for each t
+    h, _ = cell(x, watch=watched)  # (L, B, H)
+    loss = model.task_loss(model.head(h), y)
+    grads = torch.autograd.grad(loss, watched)  # dL/dh_t, each (B, H)
+    return torch.stack([g.norm() for g in grads]).cpu().numpy()  # (L,)
+
+
+def jacobian_norms(model: SequenceModel, x: torch.Tensor) -> np.ndarray:
+    """||dh_L/dh_t||_2 for t = 1..L (array (L,), the last entry 1): the spectral norm of the
+    lecture's Jacobian product over one sequence x (L, 1, D), in float64. For the LSTM it is the
+    Jacobian with respect to h_t with c_t held fixed (the path from h_t runs on into c_{t+1})."""
+    cell = model.instrumented(torch.float64)
+    H = model.config.hidden_size
+    x = x[:, :1].to(torch.float64).expand(-1, H, -1).contiguous().requires_grad_(True)  # (L, H, D): H copies
+    watched: list[torch.Tensor] = []
+    h, _ = cell(x, watch=watched)  # (L, H, H)
+    # Copy b of the sequence asks for row b of the Jacobian: d h_L[b] / d h_t, so one backward
+    # pass through the batch of H copies gives every row at once.
+    grads = torch.autograd.grad(h[-1].diagonal().sum(), watched)  # each (H, H): dh_L / dh_t
+    return torch.linalg.matrix_norm(torch.stack(grads), ord=2).cpu().numpy()  # (L,)
+
+
+@dataclass(frozen=True)
+class History:
+    """What a trainer recorded, as arrays."""
+
+    name: str  # "LSTM"
+    kind: str  # "lstm"
+    steps: np.ndarray  # (k,) 1..k
+    losses: np.ndarray  # (k,) the training loss of each step
+    test_steps: np.ndarray  # (m,)
+    test_losses: np.ndarray  # (m,)
+    horizon_steps: np.ndarray  # (r,) the training steps at which the horizon was recorded
+    horizons: np.ndarray  # (r, L) ||dL/dh_t|| on the probe batch
+    jacobian: np.ndarray | None  # (L,) ||dh_L/dh_t|| at initialisation
+    diverged: Divergence | None
+    status: str
+
+
+class Trainer:
+    """Trains one model in chunks of steps and records losses, test losses and gradient horizons.
+
+    Built cheaply (no training, no recording) so that a page can make one on every settings change."""
+
+    def __init__(self, config: TrainConfig, device: str | None = None):
+        self.config = config
+        self.device = device or models.default_device()
+        self.model = SequenceModel(config.model, seed=config.seed).to(self.device)
+        if config.optimizer == "adam":
+            self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        else:
+            self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config.lr)
+        self.initial_model = SequenceModel(config.model, seed=config.seed)  # kept for dh_L/dh_t at init
+        self.step_count = 0
+        self.losses: list[float] = []  # the training loss of step k at index k - 1
+        self.grad_norms: list[float] = []  # the gradient's norm before clipping, per step
+        self.test_steps: list[int] = []
+        self.test_losses: list[float] = []
+        self.horizon_steps: list[int] = []
+        self.horizons: list[np.ndarray] = []  # each (L,): ||dL/dh_t|| on the probe batch
+        self.diverged: Divergence | None = None
+        self.seconds = 0.0  # wall time spent in step()
+        self._jacobian: np.ndarray | None = None
+
+    # --- the fixed batches ---------------------------------------------------------------------------
+
+    def _fixed(self, n: int, stream: int) -> tuple[torch.Tensor, torch.Tensor]:
+        c = self.config
+        return fixed_batch(c.model.task, n, c.T, c.seed, stream, self.device)
+
+    @property
+    def name(self) -> str:
+        return models.KIND_NAMES[self.config.model.kind]
+
+    @property
+    def baseline(self) -> float:
+        """The task's trivial loss (adding 1/6, parity ln 2, copy: tasks.copy_baseline)."""
+        return models.baseline(self.config.model.task, self.config.T)
+
+    @property
+    def done(self) -> bool:
+        """The budget is spent or the training diverged."""
+        return self.diverged is not None or self.step_count >= self.config.steps
+
+    # --- the instruments -------------------------------------------------------------------------------
+
+    def evaluate(self) -> float:
+        """The loss on the held-out test set."""
+        x, y = self._fixed(self.config.test_size, TEST)
+        with torch.no_grad():
+            return float(self.model.loss(x, y))
+
+    def initial_jacobian(self) -> np.ndarray:
+        """||dh_L/dh_t|| at initialisation, on the first probe sequence (computed once)."""
+        if self._jacobian is None:
+            x, _ = self._fixed(self.config.probe_size, PROBE)
+            self._jacobian = jacobian_norms(self.initial_model, x.cpu())
+        return self._jacobian
+
+    def _record(self) -> None:
+        k, c = self.step_count, self.config
+        if k % c.record_every == 0:
+            self.horizon_steps.append(k)
+            self.horizons.append(gradient_horizon(self.model, *self._fixed(c.probe_size, PROBE)))
+        if k % c.test_every == 0 or k == c.steps:
+            test_loss = self.evaluate()
+            self.test_steps.append(k)
+            self.test_losses.append(test_loss)
+
+    # --- training --------------------------------------------------------------------------------------
+
+    def _one_step(self) -> None:
+        c, k = self.config, self.step_count + 1
+        x, y = models.make_batch(c.model.task, c.batch_size, c.T, models.batch_seed(c.seed, TRAIN, k), self.device)
+        loss = self.model.loss(x, y)
+        value = loss.item()
+        if not math.isfinite(value) or value > c.explode_above:
+            kind = "exploded" if math.isfinite(value) else "became"
+            self.diverged = Divergence(k, f"the training loss {kind} {value:.3g}; training stopped")
+            return
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        max_norm = c.clip if c.clip > 0 else math.inf
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm))
+        if not math.isfinite(grad_norm):
+            self.diverged = Divergence(k, f"the gradient norm became {grad_norm} (loss {value:.3g}); training stopped")
+            return
+        self.optimizer.step()
+        self.step_count = k
+        self.losses.append(value)
+        self.grad_norms.append(grad_norm)
+
+    def step(self, n: int = 1, on_progress: Callable[[Trainer], None] | None = None) -> int:
+        """Train n more steps (fewer if the budget runs out or the training diverges); return how
+        many were taken. `on_progress(trainer)` is called after each one."""
+        start, taken = time.perf_counter(), 0
+        try:
+            if self.step_count == 0 and not self.horizon_steps and not self.done:
+                self._record()  # step 0: the untrained network
+            while taken < n and not self.done:
+                self._one_step()
+                if self.diverged is not None:
+                    break
+                taken += 1
+                self._record()
+                if on_progress is not None:
+                    on_progress(self)
+        except (RuntimeError, FloatingPointError) as error:  # e.g. a linear-algebra failure on inf
+            self.diverged = Divergence(self.step_count + 1, f"torch failed: {error}")
+        self.seconds += time.perf_counter() - start
+        return taken
+
+    # --- reading the results ---------------------------------------------------------------------------
+
+    def history(self, with_jacobian: bool = True) -> History:
+        """A snapshot of the records as numpy arrays, for figures and notebooks."""
+        L = models.sequence_length(self.config.model.task, self.config.T)
+        horizons = np.stack(self.horizons) if self.horizons else np.empty((0, L))
+        return History(
+            name=self.name, kind=self.config.model.kind,
+            steps=np.arange(1, len(self.losses) + 1), losses=np.array(self.losses),
+            test_steps=np.array(self.test_steps, dtype=int), test_losses=np.array(self.test_losses),
+            horizon_steps=np.array(self.horizon_steps, dtype=int), horizons=horizons,
+            jacobian=self.initial_jacobian() if with_jacobian else None,
+            diverged=self.diverged, status=self.status(),
+        )  # fmt: skip
+
+    def status(self) -> str:
+        """One line: where the training is and how it is going."""
+        c = self.config
+        if self.diverged is not None:
+            return f"stopped at {self.diverged}"
+        if not self.test_losses:
+            return "not started"
+        state = "finished" if self.done else "training"
+        return f"{state}: step {self.step_count} of {c.steps}, test loss {self.test_losses[-1]:.4g}"
+
+    def summary(self) -> dict:
+        """A row for a table: the model, its settings and its latest numbers."""
+        c = self.config
+        return {
+            "model": self.name, "optimizer": c.optimizer, "lr": c.lr, "clip": c.clip or None,
+            "steps": self.step_count, "test loss": self.test_losses[-1] if self.test_losses else None,
+            "best test loss": min(self.test_losses) if self.test_losses else None,
+            "seconds": round(self.seconds, 1), "status": self.status(),
+        }  # fmt: skip
+
+
+def train_together(
+    trainers: Sequence[Trainer], seconds: float, max_steps: int | None = None,
+    keep_going: Callable[[], bool] | None = None,
+) -> int:
+    """Step the trainers in lockstep, one step each in turn, for about `seconds` of wall time, at
+    most `max_steps` rounds, and while `keep_going()` says so; return the rounds taken. Those that
+    are done are skipped."""
+    start, rounds = time.perf_counter(), 0
+    while (max_steps is None or rounds < max_steps) and time.perf_counter() - start < seconds:
+        active = [t for t in trainers if not t.done]
+        if not active or (keep_going is not None and not keep_going()):
+            break
+        for trainer in active:
+            trainer.step(1)
+        rounds += 1
+    return rounds
+
+
+class Comparison:
+    """Trainers for the same task, length, data and seed, one per kind of network, trained in
+    lockstep. One lock guards every use: in a Streamlit session a new run can start while the last
+    run's code is still training, and two threads must never step the same model at once."""
+
+    def __init__(self, configs: dict[str, TrainConfig], device: str | None = None):
+        self.configs = dict(configs)
+        self.trainers = {kind: Trainer(config, device) for kind, config in configs.items()}
+        self._lock = threading.Lock()
+
+    def train(self, seconds: float = math.inf, max_steps: int | None = None,
+              keep_going: Callable[[], bool] | None = None) -> int:  # fmt: skip
+        """train_together on these trainers, under the lock; the rounds taken."""
+        with self._lock:
+            return train_together(list(self.trainers.values()), seconds, max_steps, keep_going)
+
+    @property
+    def step_count(self) -> int:
+        """The furthest step any of the trainers has reached (diverged ones stop early)."""
+        return max((t.step_count for t in self.trainers.values()), default=0)
+
+    @property
+    def done(self) -> bool:
+        return all(t.done for t in self.trainers.values())
+
+    def histories(self) -> list[History]:
+        """Each trainer's records, read under the lock."""
+        with self._lock:
+            return [t.history() for t in self.trainers.values()]
+
+    def summaries(self) -> list[dict]:
+        """Each trainer's summary row, read under the lock."""
+        with self._lock:
+            return [t.summary() for t in self.trainers.values()]
+
+
+def side_by_side(
+    kinds: Sequence[str], task: str, T: int, hidden_size: int, lr: dict[str, float], clip: dict[str, float],
+    steps: int = 1500, seed: int = 0, optimizer: str = "adam", batch_size: int = 64,
+) -> dict[str, TrainConfig]:
+    """One config per kind of network, on the same task, length, data and seed; lr and clip per kind."""
+    return {
+        kind: TrainConfig(ModelConfig(kind, task, hidden_size), T=T, optimizer=optimizer, lr=lr[kind],
+                          clip=clip[kind], batch_size=batch_size, steps=steps, seed=seed)
+        for kind in kinds
+    }  # fmt: skip

@@ -1,0 +1,248 @@
+"""The models, the training loop and its instruments: against torch autograd, and on real training."""
+
+import math
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from rnnviz import models, tasks, training
+from rnnviz.figures import training as figures
+from rnnviz.models import ModelConfig, SequenceModel
+from rnnviz.training import TrainConfig, Trainer
+
+training.set_threads(1)
+
+
+def small(kind="lstm", task="adding", T=10, hidden=8, **changes) -> TrainConfig:
+    settings = dict(batch_size=16, test_size=64, probe_size=4, record_every=5, test_every=5, steps=40) | changes
+    return TrainConfig(ModelConfig(kind, task, hidden), T=T, **settings)
+
+
+# --- models --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("task", models.TASKS)
+def test_batches_are_time_major_and_follow_the_task(task):
+    x, y = models.make_batch(task, 5, 12, seed=3)
+    L = models.sequence_length(task, 12)
+    assert x.shape == (L, 5, models.input_size(task)) and x.dtype == torch.float32
+    if task == "copy":
+        assert L == 12 + 21 and y.shape == (L, 5)
+        tokens, targets = tasks.copy_task(5, 12, 3)
+        np.testing.assert_array_equal(x.argmax(dim=2).T.numpy(), tokens)  # one-hot of the tokens
+        np.testing.assert_array_equal(y.T.numpy(), targets)
+    else:
+        assert y.shape == (5,)
+    model = SequenceModel(ModelConfig("gru", task, 6))
+    prediction = model(x)
+    assert prediction.shape == ((L, 5, 9) if task == "copy" else (5,))
+    assert math.isfinite(model.loss(x, y).item())
+
+
+def test_baselines_are_the_losses_of_answers_that_ignore_the_input():
+    assert models.baseline("adding", 100) == pytest.approx(1 / 6)
+    assert models.baseline("parity", 50) == pytest.approx(math.log(2))
+    assert models.baseline("copy", 100) == pytest.approx(10 * math.log(8) / 121)
+    x, y = models.make_batch("copy", 4000, 30, seed=0)
+    # blanks until the delimiter, then uniform over the 8 symbols: the copy baseline, measured
+    logits = torch.full((x.shape[0], 4000, 9), -1e9)
+    logits[:41, :, 0] = 0.0
+    logits[41:, :, 1:] = 0.0
+    loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
+    assert loss.item() == pytest.approx(models.baseline("copy", 30), rel=1e-6)
+
+
+def test_the_seed_fixes_the_model_whatever_torchs_global_generator_did():
+    torch.manual_seed(1)
+    a = SequenceModel(ModelConfig("lstm", "adding", 8), seed=5)
+    torch.manual_seed(2)
+    b = SequenceModel(ModelConfig("lstm", "adding", 8), seed=5)
+    c = SequenceModel(ModelConfig("lstm", "adding", 8), seed=6)
+    for p, q, r in zip(a.parameters(), b.parameters(), c.parameters()):
+        torch.testing.assert_close(p, q)
+        assert not torch.equal(p, r)
+    irnn = SequenceModel(ModelConfig("irnn", "adding", 8), seed=5).rnn
+    torch.testing.assert_close(irnn.weight_hh_l0.detach(), torch.eye(8))
+    assert irnn.nonlinearity == "relu" and irnn.weight_ih_l0.abs().max() < 0.01
+
+
+def test_configs_refuse_what_they_cannot_train():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        ModelConfig("transformer")
+    with pytest.raises(ValueError, match="lr must be a positive number"):
+        TrainConfig(lr=float("nan"))
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(optimizer="lbfgs")
+
+
+# --- the instruments against autograd on the torch module -----------------------------------------------
+
+
+def module_step_by_step(model: SequenceModel, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Run model.rnn (double) one step at a time; return the states h (L, B, H) and each step's h_t."""
+    state, hs = None, []
+    for x_t in x:
+        _, state = model.rnn(x_t[None], state)
+        h_t = state[0][0] if isinstance(state, tuple) else state[0]  # (B, H)
+        h_t.retain_grad()
+        hs.append(h_t)
+        if isinstance(state, tuple):
+            state = (h_t[None], state[1])
+        else:
+            state = h_t[None]
+    return torch.stack(hs), hs
+
+
+@pytest.mark.parametrize("kind", models.KINDS)
+@pytest.mark.parametrize("task", ["adding", "copy"])
+def test_recorded_horizon_is_dL_dh_t_of_the_torch_module(kind, task):
+    trainer = Trainer(small(kind, task, T=8))
+    trainer.step(10)  # trained a little: not the initial weights
+    x, y = trainer._fixed(trainer.config.probe_size, training.PROBE)
+    recorded = trainer.horizons[-1]
+    np.testing.assert_allclose(recorded, training.gradient_horizon(trainer.model, x, y))
+
+    model = SequenceModel(trainer.config.model)
+    model.load_state_dict(trainer.model.state_dict())
+    model.double()
+    h, hs = module_step_by_step(model, x.double())
+    torch.testing.assert_close(h, model.rnn(x.double())[0])  # stepping gives the module's own output
+    model.task_loss(model.head(h), y).backward()
+    direct = np.array([h_t.grad.norm().item() for h_t in hs])
+    assert len(recorded) == models.sequence_length(task, 8)
+    np.testing.assert_allclose(recorded, direct, rtol=1e-9, atol=1e-300)
+
+
+@pytest.mark.parametrize("kind", models.KINDS)
+def test_jacobian_norms_are_the_spectral_norms_of_dh_L_dh_t(kind):
+    torch.manual_seed(0)
+    model = SequenceModel(ModelConfig(kind, "adding", 5), seed=3).double()
+    if kind == "irnn":  # away from the identity, so that the test sees more than ones
+        with torch.no_grad():
+            model.rnn.weight_hh_l0.add_(0.3 * torch.randn(5, 5, dtype=torch.float64))
+            model.rnn.weight_ih_l0.normal_()
+    x, _ = models.make_batch("adding", 1, 7, seed=1)
+    x = x.double()
+    _, hs = module_step_by_step(model, x)
+    cell_states = None
+    if kind == "lstm":  # c_t held fixed: run the module from (h_t, c_t)
+        with torch.no_grad():
+            cell_states = [model.rnn(x[: t + 1])[1][1] for t in range(7)]
+    expected = []
+    for t in range(7):
+        def h_L(h_t, t=t):
+            state = (h_t[None], cell_states[t]) if kind == "lstm" else h_t[None]
+            return model.rnn(x[t + 1 :], state)[0][-1] if t < 6 else h_t
+        J = torch.autograd.functional.jacobian(h_L, hs[t].detach())  # (1, H, 1, H)
+        expected.append(torch.linalg.matrix_norm(J[0, :, 0], ord=2).item())
+    np.testing.assert_allclose(training.jacobian_norms(model, x), expected, rtol=1e-9)
+    assert expected[-1] == pytest.approx(1.0)
+
+
+def test_at_initialisation_the_irnn_carries_the_gradient_and_the_tanh_rnn_loses_it():
+    configs = training.side_by_side(["rnn", "irnn"], "adding", 100, 64, training.DEFAULT_LR, {"rnn": 1, "irnn": 1})
+    rnn, irnn = (Trainer(c).initial_jacobian() for c in configs.values())
+    assert rnn[0] < 1e-10 and irnn[0] > 0.5 and irnn[-1] == rnn[-1] == pytest.approx(1.0)
+
+
+# --- the loop --------------------------------------------------------------------------------------------
+
+
+def test_step_takes_exactly_n_steps_and_the_seed_fixes_every_loss():
+    a, b = Trainer(small()), Trainer(small())
+    assert a.step(7) == 7 and a.step_count == 7 and len(a.losses) == 7
+    assert a.step(4) == 4 and a.step_count == 11
+    for _ in range(11):
+        b.step(1)  # single steps, as a Step button gives them
+    assert a.losses == b.losses and a.test_losses == b.test_losses
+    np.testing.assert_array_equal(np.stack(a.horizons), np.stack(b.horizons))
+    assert a.horizon_steps == [0, 5, 10] and a.test_steps == [0, 5, 10]
+    other = Trainer(small(seed=1))
+    other.step(11)
+    assert other.losses != a.losses
+
+
+def test_the_budget_stops_the_trainer():
+    trainer = Trainer(small(steps=12))
+    assert trainer.step(100) == 12 and trainer.done and trainer.step(5) == 0
+    assert trainer.test_steps[-1] == 12  # the final test loss is recorded at the end of the budget
+    assert trainer.status().startswith("finished: step 12 of 12")
+
+
+def test_a_comparison_trains_in_lockstep_and_stops_when_told():
+    comparison = training.Comparison({kind: small(kind) for kind in ("rnn", "lstm")})
+    assert comparison.train(max_steps=6) == 6 and comparison.step_count == 6
+    assert [t.step_count for t in comparison.trainers.values()] == [6, 6]
+    assert comparison.train(seconds=0.0) == 0
+    calls = []
+    assert comparison.train(keep_going=lambda: len(calls) < 3 and not calls.append(1)) == 3  # a Pause
+    assert comparison.step_count == 9 and [h.name for h in comparison.histories()] == ["tanh RNN", "LSTM"]
+
+
+def test_two_threads_driving_one_comparison_take_turns():
+    # A Streamlit session can start a new run while the last one still trains: the lock serialises them.
+    comparison = training.Comparison({"lstm": small("lstm")})
+    threads = [threading.Thread(target=comparison.train, kwargs=dict(max_steps=8)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    alone = Trainer(small("lstm"))
+    alone.step(16)
+    assert comparison.trainers["lstm"].losses == alone.losses
+
+
+def test_a_huge_learning_rate_diverges_and_stops_with_a_message():
+    trainer = Trainer(small("rnn", optimizer="sgd", lr=1e6, clip=0.0))
+    taken = trainer.step(40)  # no exception
+    assert trainer.diverged is not None and trainer.done and taken < 40
+    assert trainer.diverged.step == taken + 1 == trainer.step_count + 1
+    assert "training loss" in trainer.diverged.what and "training stopped" in str(trainer.diverged)
+    assert trainer.step(5) == 0
+    assert trainer.status().startswith(f"stopped at step {trainer.diverged.step}:")
+
+
+def test_a_nan_in_the_weights_stops_the_trainer_at_the_next_step():
+    trainer = Trainer(small("lstm"))
+    trainer.step(3)
+    with torch.no_grad():
+        trainer.model.rnn.weight_hh_l0[0, 0] = float("nan")
+    assert trainer.step(5) == 0
+    assert str(trainer.diverged) == "step 4: the training loss became nan; training stopped"
+    assert len(trainer.losses) == 3 and trainer.history().diverged.step == 4
+
+
+def test_the_lstm_learns_a_short_adding_problem():
+    config = TrainConfig(ModelConfig("lstm", "adding", 16), T=10, lr=1e-2, batch_size=64, steps=300, test_size=500)
+    trainer = Trainer(config)
+    trainer.step(300)
+    assert trainer.test_losses[0] > 0.5  # untrained: worse than the baseline
+    assert trainer.test_losses[-1] < 0.03 < models.baseline("adding", 10) / 5  # the baseline is 0.167
+
+
+def test_history_and_figures():
+    trainers = [Trainer(small(kind)) for kind in ("rnn", "irnn", "lstm")]
+    histories = [t.history() for t in trainers]
+    assert histories[0].horizons.shape == (0, 10) and histories[0].jacobian.shape == (10,)
+    empty = figures.gradient_horizon(histories)
+    assert empty.layout.annotations[-1].text.startswith("recorded once training starts")
+    trainers[0].step(10)
+    trainers[1].model.rnn.weight_hh_l0.data[0, 0] = float("inf")
+    trainers[1].step(1)
+    histories = [t.history() for t in trainers]
+    assert histories[0].horizons.shape == (3, 10) and list(histories[0].horizon_steps) == [0, 5, 10]
+    curves = figures.loss_curves(histories, 1 / 6, "baseline", "MSE")
+    names = [trace.name for trace in curves.data]
+    assert names == ["tanh RNN (training batch)", "tanh RNN (test set)", "IRNN (training batch)", "IRNN (test set)",
+                     "IRNN diverged", "LSTM (training batch)", "LSTM (test set)"]  # fmt: skip
+    assert curves.data[4].text[0] == "IRNN diverged at step 1" and curves.data[4].textposition == "top right"
+    assert "step 1: the training loss became" in curves.data[4].hovertemplate
+    assert curves.layout.yaxis.type == "log" and curves.layout.shapes[0].y0 == pytest.approx(1 / 6)
+    horizon = figures.gradient_horizon(histories)
+    heat = horizon.data[0]
+    np.testing.assert_allclose(heat.z, np.log10(histories[0].horizons))
+    assert list(heat.y) == [0, 5, 10] and list(heat.x) == list(range(1, 11))
+    jacobian = figures.jacobian_at_init(histories)
+    assert [t.name for t in jacobian.data] == ["tanh RNN", "IRNN", "LSTM"] and jacobian.layout.yaxis.type == "log"
