@@ -36,6 +36,7 @@ RERUN_TARGETS_MS = {
     "pages/backprop_through_time.py": 150.0,
     "pages/loss_cliffs.py": 150.0,
     "pages/iterated_functions.py": 150.0,
+    "pages/lstm_gates.py": 150.0,
 }
 
 
