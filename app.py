@@ -24,6 +24,16 @@ PAGES = [
         "Backprop through time (the adjoints of the unrolled graph, weight sharing)",
     ),
     (
+        "pages/exploding_vanishing.py", "Exploding and vanishing gradients", ":material/swap_vert:",
+        (
+            "The lecture's ∂h_T/∂h₁ = w^(T−1) on a log axis, with its 117.4 and 0.00515 one click away; "
+            "the φ′(z_t) factors along a tanh, sigmoid or relu trajectory; for H units (up to 256, T up "
+            "to 1000) the norm of ∂h_t/∂h₀ against the Pascanu bound, its singular values, the "
+            "eigenvalues of W_hh and a t × k map of ‖∂h_t/∂h_k‖, also far beyond float64."
+        ),
+        "Exploding and vanishing gradients (why products of Jacobians blow up or die out)",
+    ),
+    (
         "pages/iterated_functions.py", "Iterated functions", ":material/cyclone:",
         (
             "The lecture's f(x) = 3.5x(1 − x) and one tanh unit h ← tanh(w h + b) iterated: f, f∘f, f∘3, "

@@ -37,6 +37,7 @@ RERUN_TARGETS_MS = {
     "pages/loss_cliffs.py": 150.0,
     "pages/iterated_functions.py": 150.0,
     "pages/lstm_gates.py": 150.0,
+    "pages/exploding_vanishing.py": 150.0,
 }
 
 

@@ -1,0 +1,764 @@
+"""Exploding and vanishing gradients: the Jacobians dh_{t+1}/dh_t of an RNN, their products and norms.
+
+The lecture's recurrence, with one hidden unit and with H of them:
+
+    h_t = phi(w h_{t-1} + u x_t + b)                    univariate; h_0 = 0
+    h_{t+1} = phi(W_hh h_t + W_xh x_t + b)              multivariate, h_t of shape (H,)
+
+Backprop multiplies one Jacobian per step:
+
+    dh_T/dh_1 = w^(T-1) phi'(z_2) ... phi'(z_T)        (= w^(T-1) for linear units)
+    J_t = dh_{t+1}/dh_t = diag(phi'(z_t)) W_hh,          z_t = W_hh h_t + W_xh x_t + b
+    dh_t/dh_k = J_{t-1} ... J_k,  ||dh_t/dh_k|| <= (gamma sigma_max(W_hh))^(t-k)   (Pascanu et al. 2013)
+
+Norms far outside float64 are results, not errors: every product is kept as (matrix of Frobenius
+norm 1, natural log of its scale), and norms are reported as logs (log10 for display).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+ACTIVATIONS = ("linear", "tanh", "sigmoid", "relu")
+# gamma = sup |phi'(z)|, the factor of Pascanu, Mikolov and Bengio's bound
+GAMMA = {"linear": 1.0, "tanh": 1.0, "sigmoid": 0.25, "relu": 1.0}
+MATRIX_KINDS = ("gaussian", "orthogonal", "identity")
+MAX_H = 256
+MAX_T = 1000
+MAX_RADIUS = 10.0
+MAX_INPUT_SCALE = 10.0
+OVERFLOW_LOG10 = 308.0  # float64's largest is 1.8e308
+UNDERFLOW_LOG10 = -300.0  # float64's smallest normal is 2.2e-308; we say 1e-300
+EDGE_RATE = 0.01  # |mean log ratio per step| below this: "near the edge" (a factor within 1% a step)
+LN10 = math.log(10.0)
+RESOLVED = 1e-12  # singular values of a product formed in float64 below this times the largest are noise
+
+
+# --- activations ---------------------------------------------------------------------------------
+
+
+def _check_activation(activation: str) -> None:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
+
+
+def phi(z: np.ndarray, activation: str) -> np.ndarray:
+    """The activation phi(z) of the lecture's recurrence h_t = phi(z_t)."""
+    _check_activation(activation)
+    z = np.asarray(z, dtype=np.float64)
+    if activation == "tanh":
+        return np.tanh(z)
+    if activation == "sigmoid":
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-z))
+    if activation == "relu":
+        return np.maximum(z, 0.0)
+    return z.copy()
+
+
+def phi_prime(z: np.ndarray, activation: str) -> np.ndarray:
+    """phi'(z_t), the factor each step contributes to dh_T/dh_1 besides w; relu'(0) = 0 as in torch."""
+    # written to keep relative precision when saturated: tanh'(20) = 1.7e-17, not 1 - 1.0**2 = 0
+    _check_activation(activation)
+    z = np.asarray(z, dtype=np.float64)
+    with np.errstate(over="ignore", under="ignore"):
+        if activation == "tanh":
+            return 1.0 / np.cosh(z) ** 2  # cosh overflows to inf beyond |z| ~ 710: 1/inf = 0
+        if activation == "sigmoid":
+            e = np.exp(-np.abs(z))
+            return e / (1.0 + e) ** 2
+    if activation == "relu":
+        return (z > 0).astype(np.float64)
+    return np.ones_like(z)
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+_SCALAR_PHI: dict[str, Callable[[float], float]] = {
+    "linear": lambda z: z, "tanh": math.tanh, "sigmoid": _sigmoid, "relu": lambda z: max(z, 0.0),
+}
+
+
+# --- formatting numbers that float64 cannot hold ---------------------------------------------------
+
+
+def format_log10(log10_value: float, digits: int = 4) -> str:
+    """10**log10_value as text with `digits` significant digits, also beyond float64 ('3.2e+476')."""
+    if math.isnan(log10_value):
+        return "undefined"
+    if log10_value == -math.inf:
+        return "0"
+    if log10_value == math.inf:
+        return "inf"
+    exponent = math.floor(log10_value)
+    mantissa = 10 ** (log10_value - exponent)
+    if round(mantissa, digits - 1) >= 10:  # 9.9999 rounds up to 10.00
+        mantissa, exponent = mantissa / 10, exponent + 1
+    if -4 <= exponent < digits + 2:
+        return f"{10.0**log10_value:.{digits}g}"
+    return f"{mantissa:.{digits - 1}f}e{exponent:+d}"
+
+
+def latex_number(sign: float, log10_abs: float, digits: int = 4) -> str:
+    """sign * 10**log10_abs in LaTeX: 117.4, or 3.162 \\times 10^{476} beyond what reads plainly."""
+    if log10_abs == -math.inf or sign == 0:
+        return "0"
+    minus = "-" if sign < 0 else ""
+    exponent = math.floor(log10_abs)
+    if -4 <= exponent <= 5:
+        return minus + f"{10.0**log10_abs:.{digits}g}"
+    text = format_log10(log10_abs, digits)  # m.mmme+k
+    mantissa, power = text.split("e")
+    return minus + rf"{mantissa} \times 10^{{{int(power)}}}"
+
+
+# --- the lecture's univariate RNN ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LectureCase:
+    """One of the lecture's two numbers, and what it is exactly."""
+
+    name: str  # "exploding" / "vanishing"
+    w: float
+    printed: str  # as the lecture prints it
+
+    @property
+    def fifty_factors(self) -> float:
+        """w^50: what the lecture's number is."""
+        return self.w**50
+
+    @property
+    def formula_at_50(self) -> float:
+        """w^(T-1) at T = 50: what the lecture's formula gives at its T."""
+        return self.w**49
+
+    def note(self) -> str:
+        """What the lecture's number is exactly, and what its formula gives at its T = 50."""
+        return (
+            f"The lecture's {self.name} number {self.printed} is {self.w:g}⁵⁰ = {self.fifty_factors:.4g}: "
+            f"fifty factors of w, i.e. ∂h₅₁/∂h₁ in the formula w^(T−1) (or ∂h₅₀/∂h₀, fifty steps "
+            f"from h₀). The formula at the lecture's T = 50 gives {self.w:g}⁴⁹ = {self.formula_at_50:.4g}."
+        )
+
+
+LECTURE_CASES = (LectureCase("exploding", 1.1, "117.4"), LectureCase("vanishing", 0.9, "0.00515"))
+LECTURE_T = 51  # T at which w^(T-1) = w^50, the lecture's numbers
+
+
+def _check_univariate(w: float, T: int) -> None:
+    if not (math.isfinite(w) and abs(w) <= 1e6):
+        raise ValueError(f"w must be a finite number of size at most 1e6; got {w}")
+    if not (isinstance(T, (int, np.integer)) and 1 <= T <= MAX_T):
+        raise ValueError(f"T must be a whole number from 1 to {MAX_T}; got {T}")
+
+
+def _first_step(log10_values: np.ndarray, first: int, above: float | None = None,
+                below: float | None = None) -> int | None:
+    """The step (numbered from `first`) at which log10_values first exceeds `above` / falls below `below`."""
+    with np.errstate(invalid="ignore"):
+        hits = log10_values > above if above is not None else log10_values < below
+    return int(np.argmax(hits)) + first if hits.any() else None
+
+
+@dataclass(frozen=True)
+class UnivariateLinear:
+    """dh_T/dh_1 = w^(T-1) of the linear one-unit RNN, for T = 1 .. T_max."""
+
+    w: float
+    T: np.ndarray  # (T_max,) 1, 2, ..., T_max
+    log10_abs: np.ndarray  # (T_max,) log10 |w^(T-1)|; -inf where it is exactly 0 (w = 0)
+    sign: np.ndarray  # (T_max,) +1 or -1 (w < 0 alternates), 0 where exactly 0
+
+    @property
+    def value_text(self) -> str:
+        """The value at the last T, signed, formatted also beyond float64."""
+        return _signed(self.sign[-1], self.log10_abs[-1])
+
+    def latex(self) -> str:
+        """The chosen T's formula with its numbers, for st.latex."""
+        T = int(self.T[-1])
+        value = latex_number(float(self.sign[-1]), float(self.log10_abs[-1]))
+        return rf"\frac{{\partial h_{{{T}}}}}{{\partial h_1}} = w^{{T-1}} = ({self.w:g})^{{{T - 1}}} = {value}"
+
+    def notes(self) -> list[str]:
+        """Where the value leaves float64's range, as plain sentences."""
+        return _range_notes(self.log10_abs, first=1, what="w^(T−1)", index="T")
+
+
+def _signed(sign: float, log10_abs: float) -> str:
+    text = format_log10(log10_abs)
+    return "-" + text if sign < 0 and text != "0" else text
+
+
+def _range_notes(log10_values: np.ndarray, first: int, what: str, index: str) -> list[str]:
+    notes = []
+    over = _first_step(log10_values, first, above=OVERFLOW_LOG10)
+    if over is not None:
+        notes.append(f"{what} exceeded 1e308 at {index} = {over} (float64 ends at 1.8e308); "
+                     "from there on it is carried as a logarithm.")
+    under = _first_step(log10_values, first, below=UNDERFLOW_LOG10)
+    if under is not None:
+        zeros = np.flatnonzero(log10_values == -np.inf)
+        zero = int(zeros[0]) + first if len(zeros) else None
+        exact = f" and is exactly 0 from {index} = {zero}" if zero is not None else ""
+        notes.append(f"{what} fell below 1e-300 at {index} = {under}{exact} (float64's smallest normal "
+                     "number is 2.2e-308); from there on it is carried as a logarithm.")
+    return notes
+
+
+def univariate_linear(w: float, T: int) -> UnivariateLinear:
+    """The lecture's dh_T/dh_1 = w^(T-1) for linear units, at every T from 1 to T."""
+    _check_univariate(w, T)
+    steps = np.arange(1, T + 1)
+    powers = steps - 1  # (T,) the exponent T-1
+    with np.errstate(divide="ignore"):
+        log10_w = math.log10(abs(w)) if w != 0 else -math.inf
+    with np.errstate(invalid="ignore"):  # 0 * -inf where T = 1 and w = 0: taken care of by where
+        log10_abs = np.where(powers == 0, 0.0, powers * log10_w)  # w^0 = 1, also for w = 0
+    sign = np.where(log10_abs == -np.inf, 0.0, np.where((w < 0) & (powers % 2 == 1), -1.0, 1.0))
+    return UnivariateLinear(w=w, T=steps, log10_abs=log10_abs, sign=sign)
+
+
+@dataclass(frozen=True)
+class UnivariateNonlinear:
+    """h_t = phi(w h_{t-1} + u x_t + b) from h_0 = 0, and dh_T/dh_1 along its trajectory."""
+
+    w: float
+    activation: str
+    x: np.ndarray  # (T,) inputs x_1 .. x_T
+    z: np.ndarray  # (T,) z_1 .. z_T
+    h: np.ndarray  # (T,) h_1 .. h_T
+    dphi: np.ndarray  # (T,) phi'(z_1) .. phi'(z_T); dh_T/dh_1 uses phi'(z_2) .. phi'(z_T)
+    log10_abs: np.ndarray  # (T,) log10 |dh_T/dh_1| for T = 1 .. T; -inf where exactly 0
+    sign: np.ndarray  # (T,)
+    linear: UnivariateLinear  # w^(T-1), the same product without the phi' factors
+
+    def summary(self) -> str:
+        """One sentence comparing the nonlinear product with w^(T-1) at the last T."""
+        T = len(self.h)
+        value = _signed(self.sign[-1], self.log10_abs[-1])
+        linear = self.linear.value_text
+        if T == 1:
+            return "At T = 1 both are ∂h₁/∂h₁ = 1: there is no step to multiply yet."
+        factors_log10 = float(np.sum(np.log10(self.dphi[1:]))) if np.all(self.dphi[1:] > 0) else -math.inf
+        product = format_log10(factors_log10)
+        text = (f"At T = {T}: ∂h_T/∂h₁ = {value} with {self.activation} units, against w^(T−1) = {linear} "
+                f"for linear ones: the {T - 1} factors φ′(z_t) multiply to {product}")
+        if factors_log10 == -math.inf:
+            zero = int(np.argmax(self.dphi[1:] == 0)) + 2
+            reason = "the unit is off (z ≤ 0)" if self.activation == "relu" else "the unit is saturated"
+            return text + f"; φ′(z_{zero}) = 0 exactly ({reason}), so the gradient is 0 from T = {zero}."
+        mean = float(np.mean(self.dphi[1:]))
+        return text + f" (their mean is {mean:.3g}; γ = {GAMMA[self.activation]:g} is the largest φ′ can be)."
+
+    def notes(self) -> list[str]:
+        """Where the product (and, for relu, the state) leaves float64's range."""
+        notes = _range_notes(self.log10_abs, first=1, what="∂h_T/∂h₁", index="T")
+        if not np.all(np.isfinite(self.h)):
+            step = int(np.argmin(np.isfinite(self.h))) + 1
+            notes.append(f"The state h_t itself exceeded 1e308 at t = {step} (relu, w > 1); "
+                         "φ′ stays 1 there, so the product is still exact.")
+        return notes
+
+
+def univariate_nonlinear(
+    w: float, T: int, activation: str = "tanh", u: float = 1.0, b: float = 0.0,
+    inputs: str = "random", seed: int = 0,
+) -> UnivariateNonlinear:  # fmt: skip
+    """The lecture's dh_T/dh_1 = w^(T-1) phi'(z_2)...phi'(z_T) along h_t = phi(w h_{t-1} + u x_t + b)."""
+    _check_univariate(w, T)
+    _check_activation(activation)
+    for name, value in (("u", u), ("b", b)):
+        if not (math.isfinite(value) and abs(value) <= 1e6):
+            raise ValueError(f"{name} must be a finite number of size at most 1e6; got {value}")
+    if inputs not in ("random", "zero"):
+        raise ValueError(f"inputs must be 'random' or 'zero'; got {inputs!r}")
+    x = np.random.default_rng(seed).standard_normal(T) if inputs == "random" else np.zeros(T)
+    z, h = np.zeros(T), np.zeros(T)
+    unit = _SCALAR_PHI[activation]
+    h_prev = 0.0
+    with np.errstate(over="ignore"):  # a relu state may pass 1e308: inf is the result
+        for t in range(T):
+            z[t] = w * h_prev + u * x[t] + b
+            h[t] = h_prev = unit(float(z[t]))
+    dphi = phi_prime(z, activation)  # (T,)
+    with np.errstate(divide="ignore"):
+        step_log10 = np.log10(np.abs(w * dphi[1:]))  # (T-1,) log10 |dh_t/dh_{t-1}|, t = 2..T
+    log10_abs = np.concatenate([[0.0], np.cumsum(step_log10)])  # (T,)
+    negative = np.concatenate([[0], np.cumsum(w * dphi[1:] < 0)])  # how many negative factors so far
+    sign = np.where(log10_abs == -np.inf, 0.0, np.where(negative % 2 == 1, -1.0, 1.0))
+    return UnivariateNonlinear(w=w, activation=activation, x=x, z=z, h=h, dphi=dphi,
+                               log10_abs=log10_abs, sign=sign, linear=univariate_linear(w, T))
+
+
+# --- Jacobians of the multivariate RNN (the contract) -----------------------------------------------
+
+
+def _as_matrix(name: str, value, shape: tuple[int | None, ...]) -> np.ndarray:
+    array = np.asarray(value, dtype=np.float64)
+    if array.ndim != len(shape) or any(s is not None and n != s for n, s in zip(array.shape, shape)):
+        expected = "(" + ", ".join("·" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {expected}; got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must hold finite numbers only")
+    return array
+
+
+def _check_rnn(W_hh, W_xh, b, xs, h0, activation):
+    _check_activation(activation)
+    W_hh = _as_matrix("W_hh", W_hh, (None, None))
+    H = W_hh.shape[0]
+    if W_hh.shape != (H, H) or H == 0:
+        raise ValueError(f"W_hh must be square (H, H) with H >= 1; got {W_hh.shape}")
+    W_xh = _as_matrix("W_xh", W_xh, (H, None))
+    xs = np.asarray(xs, dtype=np.float64)
+    if xs.ndim == 1 and W_xh.shape[1] == 1:  # a sequence of scalars
+        xs = xs[:, None]
+    xs = _as_matrix("xs", xs, (None, W_xh.shape[1]))
+    return W_hh, W_xh, _as_matrix("b", b, (H,)), xs, _as_matrix("h0", h0, (H,))
+
+
+def _dphi_along(W_hh: np.ndarray, W_xh: np.ndarray, b: np.ndarray, xs: np.ndarray, h0: np.ndarray,
+                activation: str) -> np.ndarray:
+    """phi'(z_t) for t = 0 .. T-1 along h_{t+1} = phi(W_hh h_t + W_xh x_t + b): shape (T, H)."""
+    drive = xs @ W_xh.T + b  # (T, H) the input's part of z_t
+    T, H = drive.shape
+    if activation == "linear":
+        return np.ones((T, H))  # phi' = 1 whatever the state, even one beyond float64
+    h = h0.copy()  # (H,)
+    if activation in ("tanh", "sigmoid"):  # the state stays in [-1, 1]: no overflow
+        z = np.empty((T, H))
+        unit = np.tanh if activation == "tanh" else (lambda v: 1.0 / (1.0 + np.exp(-v)))
+        with np.errstate(over="ignore"):  # exp(-v) = inf for v < -709: sigmoid 0, right
+            for t in range(T):
+                z[t] = W_hh @ h + drive[t]  # (H,)
+                h = unit(z[t])
+        return phi_prime(z, activation)
+    dphi = np.empty((T, H))
+    # relu: h = s * u with the scale s >= 1 kept apart, so that a state beyond float64 keeps its
+    # sign pattern (all that relu' needs); s stays 1, and the arithmetic plain, until |h| > 1e100.
+    log_s = 0.0
+    for t in range(T):
+        z = W_hh @ h + (drive[t] if log_s == 0.0 else drive[t] * math.exp(-log_s))  # z_t / s
+        dphi[t] = z > 0
+        h = np.maximum(z, 0.0)
+        top = float(np.max(h))
+        if top > 1e100:
+            h /= top
+            log_s += math.log(top)
+    return dphi
+
+
+def jacobians(W_hh: ArrayLike, W_xh: ArrayLike, b: ArrayLike, xs: ArrayLike, h0: ArrayLike,
+              activation: str) -> np.ndarray:
+    """J_t = dh_{t+1}/dh_t = diag(phi'(z_t)) W_hh, z_t = W_hh h_t + W_xh x_t + b: shape (T, H, H)."""
+    W_hh, W_xh, b, xs, h0 = _check_rnn(W_hh, W_xh, b, xs, h0, activation)
+    dphi = _dphi_along(W_hh, W_xh, b, xs, h0, activation)  # (T, H)
+    return dphi[:, :, None] * W_hh[None, :, :]  # (T, H, H): row i of W_hh times phi'(z_t)_i
+
+
+# --- spectral norms of long products --------------------------------------------------------------
+#
+# A product of Jacobians is carried as P / ||P||_F (so its entries stay in float64's range) and
+# log ||P||_F. The spectral norm of the rescaled matrix lies in [1/sqrt(H), 1]. A full SVD of
+# every product (ms each at H = 256) would be too slow, so:
+#   H <= _EXACT_MAX_H: exact, the top eigenvalue of P^T P (batched LAPACK; as fast as iterating).
+#   larger H, each new product P_t = J_t P_{t-1} in turn:
+#   1. Rayleigh-Ritz on the previous product's top right singular vectors V (they converge along
+#      a product: Oseledets). If the energy of P outside span V is below 1e-11 of the top Ritz
+#      value, the result is certified (see _certified): long products are nearly of low rank.
+#   2. Otherwise block subspace iteration on P^T P from V plus two fresh random vectors (they
+#      catch a direction that overtakes the old top one), until the top Ritz value's projected
+#      further rise (from its geometric rate, capped near 1) is below 1e-11 relative and no other
+#      Ritz value is on course to pass it.
+#   3. Otherwise (near-degenerate top singular values, where iterating is slow) the exact top
+#      eigenvalue of P^T P; the next 7 products go straight there (after step 1).
+# Tested against np.linalg.norm(P, 2) to 1e-9 on degenerate, near-degenerate, diagonal (the top
+# unit changing), relu-masked and Gaussian products; the worst seen is 5e-11.
+
+_EXACT_MAX_H = 64
+_BLOCK = 6  # warm-started Ritz vectors
+_PROBES = 2  # fresh random vectors
+_TOL = 1e-11  # relative, on sigma^2
+_MAX_ITER = 10
+_RATE_CAP = 1.0 - 1e-6
+_EPS = np.finfo(np.float64).eps
+_TINY = 1e-300  # entries of a rescaled product below this are set to 0 (denormals are slow)
+
+
+def _exact_sigma2(P: np.ndarray) -> np.ndarray:
+    """Largest eigenvalue of P^T P for each P (B, H, H): the squared spectral norms, exactly."""
+    gram = np.swapaxes(P, 1, 2) @ P  # (B, H, H)
+    return np.maximum(np.linalg.eigvalsh(gram)[:, -1], 0.0)
+
+
+def _converged(previous2: np.ndarray, previous: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """From the Ritz values sigma^2 (B, k) of three successive iterations: which are done."""
+    top = current[:, :1]  # (B, 1)
+    rise = np.maximum(current - previous, 0.0)  # (B, k)
+    rise_before = np.maximum(previous - previous2, 0.0)
+    noise = 4 * _EPS * top
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(rise_before > noise, np.minimum(rise / rise_before, _RATE_CAP), _RATE_CAP)
+    still_to_rise = np.where(rise <= noise, 0.0, rise * rate / (1.0 - rate))  # geometric tail
+    top_done = still_to_rise[:, 0] <= _TOL * top[:, 0]
+    no_overtaking = np.all(current[:, 1:] + still_to_rise[:, 1:] < top * (1.0 + _TOL), axis=1)
+    return top_done & no_overtaking
+
+
+def _certified(P: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rayleigh-Ritz of P (B, H, H) on the orthonormal columns V (B, H, b), and which results are
+    exact to _TOL. For unit x = a q + c w (q in span V, w orthogonal to it, a^2 + c^2 = 1):
+    ||P x|| <= |a| theta_1 + |c| e <= sqrt(theta_1^2 + e^2), with theta_1 the top Ritz value and
+    e^2 = ||P||_F^2 - ||P V||_F^2 the energy of P outside span V. So theta_1 <= sigma_max <=
+    sqrt(theta_1^2 + e^2): once the product is (nearly) of rank b, one product P V certifies it."""
+    Y = P @ V  # (B, H, b)
+    ritz2, Z = np.linalg.eigh(np.swapaxes(Y, 1, 2) @ Y)  # ascending
+    ritz2, Z = ritz2[:, ::-1], Z[:, :, ::-1]
+    outside = np.maximum(np.einsum("bij,bij->b", P, P) - np.sum(ritz2, axis=1), 0.0)  # e^2, (B,)
+    return outside <= _TOL * ritz2[:, 0], ritz2, Z
+
+
+def _iterative_sigma2(P: np.ndarray, V: np.ndarray | None, rng: np.random.Generator,
+                      max_iter: int = _MAX_ITER) -> tuple[np.ndarray, np.ndarray, int]:
+    """Squared spectral norms of P (B, H, H), each of Frobenius norm 1, the top right singular
+    vectors (B, H, _BLOCK) to warm-start the next product with, and how many were computed exactly.
+    V: the previous vectors, or None. max_iter = 0: certify or compute exactly, no iterations."""
+    B, H, _ = P.shape
+    sigma2 = np.empty(B)
+    V_next = np.empty((B, H, _BLOCK))
+    active = np.arange(B)  # the products still to do; P_active, Q, history follow them
+    P_active = P
+    if V is not None:  # certified in one step when P lives (nearly) in the span of V: see _certified
+        done, ritz2, Z = _certified(P, V)
+        sigma2[done], V_next[done] = ritz2[done, 0], (V[done] @ Z[done])
+        if done.all():
+            return sigma2, V_next, 0
+        active, P_active, V = active[~done], P[~done], V[~done]
+        if max_iter == 0:
+            sigma2[active], V_next[active] = _exact_sigma2(P_active), V
+            return sigma2, V_next, len(active)
+    X = rng.standard_normal((len(active), H, _BLOCK + _PROBES))  # (b, H, k)
+    if V is not None:
+        X[:, :, :_BLOCK] = V
+    Q = np.linalg.qr(X)[0]  # (b, H, k) orthonormal columns
+    history: list[np.ndarray] = []
+    for iteration in range(max(max_iter, 3)):
+        Y = P_active @ Q  # (b, H, k)
+        ritz2, Z = np.linalg.eigh(np.swapaxes(Y, 1, 2) @ Y)  # Rayleigh-Ritz on span(Q); ascending
+        ritz2, Z = ritz2[:, ::-1], Z[:, :, ::-1]  # (b, k), (b, k, k) largest first
+        history = [*history[-2:], ritz2]
+        if iteration >= 2:
+            done = _converged(*history)  # (b,)
+            if done.any():
+                sigma2[active[done]] = ritz2[done, 0]
+                V_next[active[done]] = (Q[done] @ Z[done])[:, :, :_BLOCK]
+                if done.all():
+                    return sigma2, V_next, 0
+                left = ~done
+                active, P_active, Q, Y, Z = active[left], P_active[left], Q[left], Y[left], Z[left]
+                history = [h[left] for h in history]
+        if iteration + 1 < max(max_iter, 3):
+            Q = np.linalg.qr(np.swapaxes(P_active, 1, 2) @ (Y @ Z))[0]  # P^T P on the Ritz vectors
+    # not converged: near-degenerate top singular values, where iterating is slow; exactly then
+    sigma2[active] = np.maximum(_exact_sigma2(P_active), history[-1][:, 0])
+    V_next[active] = (Q @ Z)[:, :, :_BLOCK]
+    return sigma2, V_next, len(active)
+
+
+def _rescale(P: np.ndarray, log_scale: np.ndarray, flush: bool = True) -> None:
+    """Divide each P[i] (B, H, H) by its Frobenius norm, in place, adding its log to log_scale (B,);
+    with `flush`, set entries below 1e-300 of it to 0 (denormal numbers make matmul 100x slower)."""
+    frobenius = np.sqrt(np.einsum("bij,bij->b", P, P))  # (B,)
+    with np.errstate(divide="ignore"):
+        log_scale += np.log(frobenius)  # -inf once a product is exactly 0
+    if np.all(frobenius > 0):
+        P /= frobenius[:, None, None]
+    else:
+        P[frobenius > 0] /= frobenius[frobenius > 0, None, None]
+    if flush:
+        _flush_tiny(P)
+
+
+def _flush_tiny(P: np.ndarray) -> None:
+    """Set the entries of P below 1e-300 (of a product of Frobenius norm 1) to 0, in place."""
+    tiny = np.abs(P) < _TINY
+    if tiny.any():
+        P[tiny] = 0.0
+
+
+class _NormTracker:
+    """Spectral norms of B products that each grow by one factor at a time, warm-starting each norm
+    from the previous one's singular vectors (iterative path) or batching them (exact path)."""
+
+    def __init__(self, H: int, seed: int = 0):
+        self.exact = H <= _EXACT_MAX_H
+        self.rng = np.random.default_rng(seed)
+        self.V: np.ndarray | None = None
+        self.skip = 0  # after a product needed the exact path, the next ones go straight there
+
+    def sigma2(self, P: np.ndarray) -> np.ndarray:
+        """Squared spectral norms of P (B, H, H), each of Frobenius norm 1 (or 0)."""
+        if self.exact:
+            return _exact_sigma2(P)
+        B = P.shape[0]
+        V = self.V
+        if V is not None and V.shape[0] < B:  # products that joined: start them from random vectors
+            fresh = np.linalg.qr(self.rng.standard_normal((B - V.shape[0], P.shape[1], _BLOCK)))[0]
+            V = np.concatenate([V, fresh])
+        sigma2, self.V, n_exact = _iterative_sigma2(P, V, self.rng, 0 if self.skip else _MAX_ITER)
+        if B == 1:  # one long product (near-degenerate spectra stay so for a while): retry every 8th
+            self.skip = self.skip - 1 if self.skip else (7 if n_exact else 0)
+        return sigma2
+
+
+def _chain_log_norms(step: Callable[[int, np.ndarray], np.ndarray], T: int, H: int
+                     ) -> tuple[np.ndarray, np.ndarray, float]:
+    """ln ||J_t ... J_0|| for t = 0..T-1, where step(t, P) returns J_t @ P; also the last product,
+    rescaled to Frobenius norm 1, and the natural log of its scale."""
+    log_norms = np.empty(T)
+    P = np.eye(H)  # (H, H) the product so far, of Frobenius norm 1
+    log_scale = 0.0  # ln of its scale
+    tracker = _NormTracker(H)
+    batch = np.empty((min(64, T), H, H)) if tracker.exact else None  # the exact path batches LAPACK
+    pending = 0
+
+    def flush_batch(t: int) -> None:  # the exact norms of the products t - pending + 1 .. t
+        with np.errstate(divide="ignore"):
+            log_norms[t - pending + 1 : t + 1] += 0.5 * np.log(_exact_sigma2(batch[:pending]))
+
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        for t in range(T):
+            P = step(t, P)  # (H, H)
+            frobenius = math.sqrt(float(np.vdot(P, P)))
+            if frobenius == 0.0:  # exactly 0: so is every later product
+                if pending:
+                    flush_batch(t - 1)
+                log_norms[t:] = -np.inf
+                return log_norms, P, -math.inf
+            P *= 1.0 / frobenius
+            log_scale += math.log(frobenius)
+            if t % 8 == 0:
+                _flush_tiny(P)
+            log_norms[t] = log_scale
+            if batch is None:
+                log_norms[t] += 0.5 * math.log(tracker.sigma2(P[None])[0])
+            else:
+                batch[pending] = P
+                pending += 1
+                if pending == len(batch) or t == T - 1:
+                    flush_batch(t)
+                    pending = 0
+    return log_norms, P, log_scale
+
+
+def log_product_norms(J: ArrayLike) -> np.ndarray:
+    """ln of the spectral norm of J[t] @ ... @ J[0] for each t, also far beyond float64: shape (T,)."""
+    J = np.asarray(J, dtype=np.float64)
+    if J.ndim != 3 or J.shape[1] != J.shape[2] or J.shape[1] == 0:
+        raise ValueError(f"J must have shape (T, H, H) with H >= 1; got {J.shape}")
+    if not np.all(np.isfinite(J)):
+        raise ValueError("J must hold finite numbers only")
+    T, H, _ = J.shape
+    if T == 0:
+        return np.zeros(0)
+    return _chain_log_norms(lambda t, P: J[t] @ P, T, H)[0]
+
+
+def product_norms(J: ArrayLike) -> np.ndarray:
+    """Spectral norm of J[t] @ J[t-1] @ ... @ J[0], i.e. of dh_{t+1}/dh_0, for each t: shape (T,)."""
+    with np.errstate(over="ignore", under="ignore"):
+        return np.exp(log_product_norms(J))  # inf / 0 where the norm leaves float64; see log_product_norms
+
+
+# --- the multivariate experiment of the page ---------------------------------------------------------
+
+
+def _check_matrix(kind: str, H: int, radius: float, seed: int) -> None:
+    if kind not in MATRIX_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(MATRIX_KINDS)}; got {kind!r}")
+    if not (isinstance(H, (int, np.integer)) and 1 <= H <= MAX_H):
+        raise ValueError(f"H must be a whole number from 1 to {MAX_H}; got {H}")
+    if not (math.isfinite(radius) and 0 <= radius <= MAX_RADIUS):
+        raise ValueError(f"radius must be from 0 to {MAX_RADIUS:g}; got {radius}")
+    if not (isinstance(seed, (int, np.integer)) and seed >= 0):
+        raise ValueError(f"seed must be a whole number >= 0; got {seed}")
+
+
+def recurrent_matrix(kind: str, H: int, radius: float, seed: int = 0) -> np.ndarray:
+    """W_hh (H, H): Gaussian rescaled to spectral radius `radius`, or radius times orthogonal or identity."""
+    _check_matrix(kind, H, radius, seed)
+    if kind == "identity":
+        return radius * np.eye(H)
+    G = np.random.default_rng(seed).standard_normal((H, H))  # (H, H)
+    if kind == "orthogonal":
+        Q, R = np.linalg.qr(G)
+        return radius * Q * np.sign(np.diag(R))  # Haar-distributed orthogonal
+    return radius * G / np.max(np.abs(np.linalg.eigvals(G)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The multivariate experiment: a random RNN, its inputs, and how long to run it."""
+
+    H: int = 64
+    T: int = 200
+    kind: str = "gaussian"  # W_hh: gaussian (rescaled), orthogonal or identity, times radius
+    radius: float = 1.0  # spectral radius of W_hh
+    activation: str = "tanh"
+    input_scale: float = 0.1  # W_xh = input_scale * I and x_t ~ N(0, I): each unit's drive has this std
+    seed: int = 0
+
+    def __post_init__(self):
+        _check_activation(self.activation)
+        if not (isinstance(self.T, (int, np.integer)) and 1 <= self.T <= MAX_T):
+            raise ValueError(f"T must be a whole number from 1 to {MAX_T}; got {self.T}")
+        if not (math.isfinite(self.input_scale) and 0 <= self.input_scale <= MAX_INPUT_SCALE):
+            raise ValueError(f"input_scale must be from 0 to {MAX_INPUT_SCALE:g}; got {self.input_scale}")
+        _check_matrix(self.kind, self.H, self.radius, self.seed)
+
+    def rnn(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """W_hh (H, H), W_xh (H, H), b (H,), xs (T, H), h0 (H,) of this experiment; h0 = 0, b = 0."""
+        W_hh = recurrent_matrix(self.kind, self.H, self.radius, self.seed)
+        xs = np.random.default_rng([self.seed, 1]).standard_normal((self.T, self.H))  # (T, H)
+        return W_hh, self.input_scale * np.eye(self.H), np.zeros(self.H), xs, np.zeros(self.H)
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    """Everything the page shows about one multivariate setting."""
+
+    settings: Settings
+    log10_norms: np.ndarray  # (T+1,) log10 ||dh_t/dh_0|| for t = 0..T (t = 0: the identity, 0)
+    log10_bound: np.ndarray  # (T+1,) log10 (gamma sigma_max)^t
+    sigma_max: float  # largest singular value of W_hh
+    gamma: float
+    eigenvalues: np.ndarray  # (H,) complex, of W_hh
+    log10_singular_values: np.ndarray  # (H,) of dh_T/dh_0, largest first; -inf: exactly 0
+    resolved: int  # how many of them float64 resolves (>= RESOLVED times the largest)
+    grid: np.ndarray  # (n,) the steps of the heatmap grid, 0..T
+    log10_heatmap: np.ndarray  # (n, n) [i, j] = log10 ||dh_{grid i}/dh_{grid j}||; NaN for j > i
+    rate: float  # mean over t of ln(||dh_t/dh_0|| / ||dh_{t-1}/dh_0||), per step
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def unresolved(self) -> int:
+        """How many singular values of dh_T/dh_0 are below float64's rounding of the product."""
+        return len(self.log10_singular_values) - self.resolved
+
+    @property
+    def verdict(self) -> str:
+        """'explodes', 'vanishes' or 'near the edge', from the measured rate."""
+        if self.rate > EDGE_RATE:
+            return "explodes"
+        if self.rate < -EDGE_RATE:
+            return "vanishes"
+        return "near the edge"
+
+    def summary(self) -> str:
+        """Two sentences from the numbers: the measured growth rate and what the bound says."""
+        s = self.settings
+        final = format_log10(float(self.log10_norms[-1]), 3)
+        if self.rate == -math.inf:
+            zero = int(np.argmax(self.log10_norms == -np.inf))
+            first = (f"This setting vanishes: ∂h_t/∂h₀ is exactly 0 from t = {zero} on (every unit's "
+                     "φ′ is 0 somewhere along the way, or W_hh = 0).")
+        else:
+            factor = math.exp(self.rate)
+            change = "grows" if self.rate >= 0 else "shrinks"
+            verdict = {"explodes": "this setting explodes", "vanishes": "this setting vanishes",
+                       "near the edge": f"this setting sits near the edge (|rate| < {EDGE_RATE:g} per step)"}
+            first = (f"Measured growth rate: {self.rate:+.4f} per step (the mean of ln ‖∂h_t/∂h₀‖ / "
+                     f"‖∂h_(t−1)/∂h₀‖), a factor {factor:.4g} a step; over {s.T} step{'s' if s.T > 1 else ''} the norm "
+                     f"{change} to {final}: {verdict[self.verdict]}.")
+        product = self.gamma * self.sigma_max
+        if product < 1:
+            second = (f"The bound's base γ·σ_max(W_hh) = {self.gamma:g} × {self.sigma_max:.3g} = {product:.3g} "
+                      "is below 1, which guarantees vanishing.")
+        else:
+            second = (f"The bound's base γ·σ_max(W_hh) = {self.gamma:g} × {self.sigma_max:.3g} = {product:.3g} "
+                      "is at least 1, so the bound does not rule out exploding (it is only a sufficient "
+                      "condition for vanishing).")
+        return first + " " + second
+
+
+HEATMAP_POINTS = 21  # grid points in t and in k: at most 21 x 21 cells (each one a product and its norm)
+
+
+def heatmap_grid(T: int, points: int = HEATMAP_POINTS) -> np.ndarray:
+    """The steps 0..T at which the t x k heatmap is computed: evenly spaced, both ends included."""
+    return np.unique(np.round(np.linspace(0, T, min(points, T + 1))).astype(int))
+
+
+def _heatmap(W_hh: np.ndarray, dphi: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """log10 ||dh_{g_i}/dh_{g_j}|| for grid points g (n,), j <= i; NaN above the diagonal: (n, n)."""
+    n, H = len(grid), W_hh.shape[0]
+    out = np.full((n, n), np.nan)
+    np.fill_diagonal(out, 0.0)  # dh_t/dh_t = I
+    chains = np.empty((0, H, H))  # chains[j] = dh_{grid i}/dh_{grid j} for the current i, rescaled
+    log_scale = np.zeros(0)
+    tracker = _NormTracker(H, seed=1)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        for i in range(1, n):
+            segment = np.eye(H)  # (H, H) dh_{grid i}/dh_{grid i-1}, rescaled
+            segment_log = 0.0
+            for t in range(grid[i - 1], grid[i]):
+                segment = dphi[t][:, None] * (W_hh @ segment)  # J_t @ segment
+                frobenius = math.sqrt(float(np.vdot(segment, segment)))
+                if frobenius == 0.0:  # exactly 0 (and so is every chain through it)
+                    segment_log = -math.inf
+                    break
+                segment *= 1.0 / frobenius
+                segment_log += math.log(frobenius)
+                if t % 8 == 0:
+                    _flush_tiny(segment)
+            segment = segment[None]  # (1, H, H)
+            chains = np.concatenate([segment @ chains, segment])  # (i, H, H): a new chain starts at i-1
+            log_scale = np.concatenate([log_scale + segment_log, [segment_log]])  # (i,)
+            _rescale(chains, log_scale)
+            out[i, :i] = (log_scale + 0.5 * np.log(tracker.sigma2(chains))) / LN10
+    return out
+
+
+def analyse(settings: Settings) -> Dynamics:
+    """||dh_t/dh_0|| for every t with the Pascanu bound, sigma_i(dh_T/dh_0), eig(W_hh), ||dh_t/dh_k|| on a grid."""
+    s = settings
+    W_hh, W_xh, b, xs, h0 = s.rnn()
+    dphi = _dphi_along(W_hh, W_xh, b, xs, h0, s.activation)  # (T, H)
+
+    def step(t: int, P: np.ndarray) -> np.ndarray:
+        """J_t @ P without forming J_t."""
+        return dphi[t][:, None] * (W_hh @ P)
+
+    log_norms, last, last_log = _chain_log_norms(step, s.T, s.H)  # ln ||dh_{t+1}/dh_0||, t = 0..T-1
+    grid = heatmap_grid(s.T)
+    log10_heatmap = _heatmap(W_hh, dphi, grid)
+    log10_norms = np.concatenate([[0.0], log_norms / LN10])  # (T+1,)
+    sigma_max = float(np.linalg.norm(W_hh, 2))
+    gamma = GAMMA[s.activation]
+    with np.errstate(divide="ignore", invalid="ignore"):  # W_hh = 0: the bound is 0 from t = 1
+        log10_base = math.log10(gamma * sigma_max) if gamma * sigma_max > 0 else -math.inf
+        log10_bound = np.where(np.arange(s.T + 1) == 0, 0.0, np.arange(s.T + 1) * log10_base)
+        singular = np.linalg.svd(last, compute_uv=False)  # (H,) of the rescaled dh_T/dh_0
+        log10_singular = np.log10(singular) + last_log / LN10 if last_log > -np.inf else np.full(s.H, -np.inf)
+    resolved = int(np.sum(singular >= RESOLVED * singular[0])) if singular[0] > 0 else 0
+    eigenvalues = np.linalg.eigvals(W_hh)
+    with np.errstate(invalid="ignore"):
+        ratios = np.diff(log_norms, prepend=0.0)  # ln of ||dh_t/dh_0|| / ||dh_{t-1}/dh_0||, t = 1..T
+    rate = float(np.mean(ratios)) if np.all(np.isfinite(log_norms)) else -math.inf
+    notes = _range_notes(log10_norms, first=0, what="‖∂h_t/∂h₀‖", index="t")
+    return Dynamics(settings=s, log10_norms=log10_norms, log10_bound=log10_bound, sigma_max=sigma_max,
+                    gamma=gamma, eigenvalues=eigenvalues, log10_singular_values=log10_singular,
+                    resolved=resolved, grid=grid, log10_heatmap=log10_heatmap, rate=rate,
+                    notes=notes)
