@@ -26,9 +26,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np
 import torch
-from streamlit.testing.v1 import AppTest
 
-from benchmarks.run import changing_values
+from benchmarks.run import time_reruns
 from rnnviz import dynamics
 
 PAGE = "pages/exploding_vanishing.py"
@@ -68,18 +67,7 @@ def time_torch(args: tuple, activation: str, vectorize: bool) -> tuple[float, np
 
 def time_page(reruns: int, key: str) -> float:
     """Median ms of AppTest reruns of the page at its defaults, each after `key` moved to a new value."""
-    at = AppTest.from_file(str(REPO_ROOT / PAGE), default_timeout=120).run()
-    widget = at.slider(key=key)
-    values = changing_values(widget.value, widget.min, widget.max, widget.step, reruns)
-    times = []
-    for value in values:
-        at.slider(key=key).set_value(value)
-        start = time.perf_counter()
-        at.run()
-        times.append((time.perf_counter() - start) * 1000)
-        if at.exception:
-            raise RuntimeError(f"{PAGE} raised at {key} = {value}: {at.exception[0].message}")
-    return statistics.median(times)
+    return time_reruns(PAGE, reruns, key)[0]
 
 
 def main() -> None:

@@ -20,13 +20,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from streamlit.testing.v1 import AppTest  # after sys.path is set up
-
-from benchmarks.run import changing_values  # also quiets Streamlit's "missing ScriptRunContext"
+from benchmarks.run import time_reruns  # also quiets Streamlit's "missing ScriptRunContext"
 from rnnviz import maps
 from rnnviz.figures import maps as figures
 
-PAGE = str(REPO_ROOT / "pages" / "iterated_functions.py")
+PAGE_PATH = "pages/iterated_functions.py"
 BIFURCATION_TARGET_S = 0.5
 RERUN_TARGET_MS = 150.0
 
@@ -44,23 +42,7 @@ def median_seconds(work: Callable[[], object], repeats: int) -> float:
 
 def rerun_ms(repeats: int, query: dict[str, str] | None = None, slider: str | None = None) -> float:
     """Median ms of page reruns, each after `slider` moved to a new value (or unchanged if None)."""
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params.update(query or {})
-    at.run()
-    values: list = [None] * repeats
-    if slider:
-        widget = at.slider(key=slider)
-        values = changing_values(widget.value, widget.min, widget.max, widget.step, repeats)
-    times = []
-    for value in values:
-        if value is not None:
-            at.slider(key=slider).set_value(value)
-        start = time.perf_counter()
-        at.run()
-        times.append((time.perf_counter() - start) * 1000)
-        if at.exception:
-            raise RuntimeError(f"the page raised: {at.exception[0].message}")
-    return statistics.median(times)
+    return time_reruns(PAGE_PATH, repeats, slider, query)[0]
 
 
 def main() -> None:

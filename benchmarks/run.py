@@ -97,14 +97,18 @@ def first_number_widget(at: AppTest):
     return None
 
 
-def time_reruns(path: str, reruns: int) -> tuple[float, str]:
-    """Median ms of `reruns` reruns of the page after a change of its first number widget.
-
-    A page without one is rerun unchanged. The first run (imports, cold caches) is not timed."""
-    at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=60).run()
+def time_reruns(
+    path: str, reruns: int, slider: str | None = None, query: dict[str, str] | None = None
+) -> tuple[float, str]:
+    """Median ms of `reruns` reruns of the page (opened with `query`) after each change of the slider
+    keyed `slider`, or of its first number widget; a page without one is rerun unchanged. The first
+    run (imports, cold caches) is not timed."""
+    at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=120)
+    at.query_params.update(query or {})
+    at.run()
     if at.exception:
         raise RuntimeError(f"{path} raised on its first run: {at.exception[0].message}")
-    widget = first_number_widget(at)
+    widget = at.slider(key=slider) if slider else first_number_widget(at)
     if widget is None:
         values, changed = [None] * reruns, "no number widget: unchanged rerun"
     else:
