@@ -1,0 +1,186 @@
+"""Text data for the sentiment lab: a generated tweet-like corpus and a loader for Sentiment140 files.
+
+The generated corpus is built so that word order and memory matter: besides plain sentences
+("the movie was really great") it has negations ("the food was not good", "i was never
+disappointed") and late cues that flip the sentence ("the acting was great, but the ending was
+awful"). Each sentence carries its kind (plain / negation / late_cue), so a model can be evaluated
+on the sentences where a bag of words cannot tell. Labels: 1 positive, 0 negative.
+
+`load_sentiment140` reads the CSV format of Sentiment140 (polarity, id, date, query, user, text;
+no header; polarity 0 negative, 4 positive, 2 neutral rows skipped) from the bytes of an upload.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+KINDS = ("plain", "negation", "late_cue")
+ORDER_KINDS = ("negation", "late_cue")  # the subset where word order decides the label
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # .streamlit/config.toml: server.maxUploadSize = 10 (MB)
+SENTIMENT140_COLUMNS = ("polarity", "id", "date", "query", "user", "text")
+
+SUBJECTS = ("the movie", "the food", "this phone", "the service", "my day", "the show", "the hotel", "this album",
+            "the game", "the concert", "the book", "the coffee", "the trip", "the acting", "the ending", "the weather")  # fmt: skip
+POSITIVE = ("good", "great", "amazing", "wonderful", "lovely", "fantastic", "excellent", "fun", "awesome", "perfect",
+            "brilliant", "nice")  # fmt: skip
+NEGATIVE = ("bad", "awful", "terrible", "horrible", "boring", "disappointing", "poor", "dull", "rubbish", "awkward",
+            "annoying", "lame")  # fmt: skip
+# feelings for "i was never disappointed": the negation flips them too
+FEEL_POSITIVE = ("happy", "impressed", "pleased", "excited", "satisfied")
+FEEL_NEGATIVE = ("disappointed", "bored", "annoyed", "upset", "angry")
+INTENSIFIERS = ("really", "so", "very", "totally", "super", "quite", "extremely")
+NEGATORS = ("not", "never")
+VERBS = ("was", "is")
+OPENERS = ("omg", "honestly", "well", "ok", "so", "today", "wow", "just saw it")
+CLOSERS = ("lol", "today", "tbh", "again", "#weekend", "for sure", "haha")
+CONTRASTS = ("but", "but then", "however", "although in the end")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Sentences with labels (1 positive, 0 negative) and kinds (plain / negation / late_cue)."""
+
+    texts: tuple[str, ...]
+    labels: np.ndarray  # (N,) int64
+    kinds: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, kinds: tuple[str, ...]) -> Corpus:
+        """The sentences of the given kinds."""
+        keep = [i for i, k in enumerate(self.kinds) if k in kinds]
+        return Corpus(tuple(self.texts[i] for i in keep), self.labels[keep], tuple(self.kinds[i] for i in keep))
+
+
+def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
+    return options[int(rng.integers(len(options)))]
+
+
+def _clause(rng: np.random.Generator, positive: bool, negated: bool) -> str:
+    """One clause whose meaning is `positive` (after the negation, if any)."""
+    words_positive = positive != negated  # a negation flips the polarity of the word it negates
+    if negated and rng.random() < 0.4:
+        feeling = _pick(rng, FEEL_POSITIVE if words_positive else FEEL_NEGATIVE)
+        return f"i was {_pick(rng, NEGATORS)} {feeling}"
+    subject, verb = _pick(rng, SUBJECTS), _pick(rng, VERBS)
+    adjective = _pick(rng, POSITIVE if words_positive else NEGATIVE)
+    intensifier = _pick(rng, INTENSIFIERS) + " " if rng.random() < 0.4 else ""
+    if negated:
+        return f"{subject} {verb} {_pick(rng, NEGATORS)} {intensifier}{adjective}"
+    return f"{subject} {verb} {intensifier}{adjective}"
+
+
+def _sentence(rng: np.random.Generator, positive: bool, kind: str) -> str:
+    if kind == "plain":
+        body = _clause(rng, positive, negated=False)
+    elif kind == "negation":
+        body = _clause(rng, positive, negated=True)
+    else:  # late_cue: an opening clause of the opposite sentiment, then the one that counts
+        first = _clause(rng, not positive, negated=rng.random() < 0.25)
+        body = f"{first}, {_pick(rng, CONTRASTS)} {_clause(rng, positive, negated=False)}"
+    if rng.random() < 0.3:
+        body = f"{_pick(rng, OPENERS)} {body}"
+    if rng.random() < 0.3:
+        body = f"{body} {_pick(rng, CLOSERS)}"
+    return body
+
+
+def generate(n: int, seed: int = 0, mix: tuple[float, float, float] = (0.4, 0.3, 0.3)) -> Corpus:
+    """n tweet-like sentences, the same for the same seed; within each kind half are positive."""
+    if n < 2:
+        raise ValueError(f"n must be at least 2, got {n}")
+    if len(mix) != 3 or min(mix) < 0 or sum(mix) <= 0:
+        raise ValueError("mix must be three non-negative weights for plain, negation, late_cue")
+    rng = np.random.default_rng(seed)
+    counts = np.floor(np.asarray(mix) / sum(mix) * n / 2).astype(int) * 2  # even counts: balanced labels
+    counts[0] += n - counts.sum()  # the rest (even when n is) to plain
+    texts, labels, kinds = [], [], []
+    for kind, count in zip(KINDS, counts, strict=True):
+        for i in range(int(count)):
+            positive = i % 2 == 0
+            texts.append(_sentence(rng, positive, kind))
+            labels.append(int(positive))
+            kinds.append(kind)
+    order = rng.permutation(len(texts))
+    return Corpus(tuple(texts[i] for i in order), np.asarray(labels, dtype=np.int64)[order],
+                  tuple(kinds[i] for i in order))  # fmt: skip
+
+
+def builtin(n_train: int = 8000, n_test: int = 2000, seed: int = 0) -> tuple[Corpus, Corpus]:
+    """The built-in corpus: a training split and a held-out test split (disjoint seed streams)."""
+    return generate(n_train, seed=2 * seed), generate(n_test, seed=2 * seed + 1)
+
+
+def split(corpus: Corpus, test_fraction: float = 0.2, seed: int = 0) -> tuple[Corpus, Corpus]:
+    """A random train / test split of a corpus (e.g. an uploaded one)."""
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    if len(corpus) < 2:
+        raise ValueError("need at least 2 sentences to split")
+    order = np.random.default_rng(seed).permutation(len(corpus))
+    n_test = min(max(1, round(len(corpus) * test_fraction)), len(corpus) - 1)
+
+    def take(idx: np.ndarray) -> Corpus:
+        return Corpus(tuple(corpus.texts[i] for i in idx), corpus.labels[idx], tuple(corpus.kinds[i] for i in idx))
+
+    return take(order[n_test:]), take(order[:n_test])
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 10:
+        raise ValueError("This file looks like UTF-16 text; save it as UTF-8 or latin-1 (as Sentiment140 ships).")
+    if b"\x00" in data:
+        raise ValueError("This file is binary, not a CSV text file.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")  # Sentiment140's own encoding; every byte decodes
+    sample = text[:20000]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n") + sum(
+        1 for ch in sample if 0x7F <= ord(ch) < 0xA0
+    )
+    if controls > 0.01 * len(sample):
+        raise ValueError("This file is binary (or in an unknown encoding), not a CSV text file.")
+    return text
+
+
+def load_sentiment140(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_rows: int | None = None) -> Corpus:
+    """Texts and labels from the bytes of a Sentiment140 CSV (latin-1 or UTF-8); ValueError with a
+    plain message for an empty, too large, binary or malformed file. Neutral rows (2) are skipped."""
+    if len(data) == 0:
+        raise ValueError("The file is empty.")
+    if len(data) > max_bytes:
+        raise ValueError(f"The file has {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB.")
+    text = _decode(data)
+    texts, labels = [], []
+    try:
+        for line, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            if len(row) != 6:
+                raise ValueError(
+                    f"Line {line} has {len(row)} column(s); a Sentiment140 file has 6, without a header: "
+                    + ", ".join(SENTIMENT140_COLUMNS) + "."
+                )  # fmt: skip
+            polarity = row[0].strip().strip('"')
+            if line == 1 and polarity.lower() == "polarity":
+                continue  # a header row: tolerated
+            if polarity not in ("0", "2", "4"):
+                raise ValueError(f"Line {line}: the polarity (first column) must be 0, 2 or 4, got {polarity[:20]!r}.")
+            if polarity != "2":
+                texts.append(row[5])
+                labels.append(1 if polarity == "4" else 0)
+                if max_rows is not None and len(texts) >= max_rows:
+                    break
+    except csv.Error as error:
+        raise ValueError(f"This is not a readable CSV file: {error}.") from None
+    if not texts:
+        raise ValueError("The file has no positive (4) or negative (0) tweets.")
+    if len(set(labels)) < 2:
+        raise ValueError("The file has tweets of one polarity only; a classifier needs both 0 and 4.")
+    return Corpus(tuple(texts), np.asarray(labels, dtype=np.int64), ("tweet",) * len(texts))
