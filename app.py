@@ -68,6 +68,14 @@ PAGES = [
         ),
         "LSTM (the memory cell and its gates)",
     ),
+    (
+        "pages/sentiment.py", "Sentiment: an RNN reads tweets", ":material/sentiment_satisfied:",
+        (
+            "An LSTM / GRU / RNN trained on tweet-like sentences with negations and late cues, beside a "
+            "bag-of-words baseline; a typed tweet read word by word; a Sentiment140 file uploaded and trained on."
+        ),
+        "RNN for prediction: sentiment classification (last state vs max / average pooling)",
+    ),
 ]  # fmt: skip
 
 

@@ -54,7 +54,9 @@ class Corpus:
     def subset(self, kinds: tuple[str, ...]) -> Corpus:
         """The sentences of the given kinds."""
         keep = [i for i, k in enumerate(self.kinds) if k in kinds]
-        return Corpus(tuple(self.texts[i] for i in keep), self.labels[keep], tuple(self.kinds[i] for i in keep))
+        return Corpus(
+            tuple(self.texts[i] for i in keep), self.labels[keep], tuple(self.kinds[i] for i in keep)
+        )
 
 
 def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
@@ -126,14 +128,18 @@ def split(corpus: Corpus, test_fraction: float = 0.2, seed: int = 0) -> tuple[Co
     n_test = min(max(1, round(len(corpus) * test_fraction)), len(corpus) - 1)
 
     def take(idx: np.ndarray) -> Corpus:
-        return Corpus(tuple(corpus.texts[i] for i in idx), corpus.labels[idx], tuple(corpus.kinds[i] for i in idx))
+        return Corpus(
+            tuple(corpus.texts[i] for i in idx), corpus.labels[idx], tuple(corpus.kinds[i] for i in idx)
+        )
 
     return take(order[n_test:]), take(order[:n_test])
 
 
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 10:
-        raise ValueError("This file looks like UTF-16 text; save it as UTF-8 or latin-1 (as Sentiment140 ships).")
+        raise ValueError(
+            "This file looks like UTF-16 text; save it as UTF-8 or latin-1 (as Sentiment140 ships)."
+        )
     if b"\x00" in data:
         raise ValueError("This file is binary, not a CSV text file.")
     try:
@@ -171,7 +177,9 @@ def load_sentiment140(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_rows: 
             if line == 1 and polarity.lower() == "polarity":
                 continue  # a header row: tolerated
             if polarity not in ("0", "2", "4"):
-                raise ValueError(f"Line {line}: the polarity (first column) must be 0, 2 or 4, got {polarity[:20]!r}.")
+                raise ValueError(
+                    f"Line {line}: the polarity (first column) must be 0, 2 or 4, got {polarity[:20]!r}."
+                )
             if polarity != "2":
                 texts.append(row[5])
                 labels.append(1 if polarity == "4" else 0)
