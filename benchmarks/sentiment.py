@@ -19,7 +19,8 @@ def main() -> None:
                ("LSTM, max", sentiment.SentimentConfig(readout="max")),
                ("LSTM, average", sentiment.SentimentConfig(readout="average")),
                ("GRU, last", sentiment.SentimentConfig(kind="gru")),
-               ("RNN, last", sentiment.SentimentConfig(kind="rnn"))]  # fmt: skip
+               ("RNN, last", sentiment.SentimentConfig(kind="rnn")),
+               ("LSTM, last, characters", sentiment.SentimentConfig(tokens="characters"))]  # fmt: skip
     rows = []
     for name, config in configs:
         start = time.perf_counter()

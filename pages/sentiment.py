@@ -14,13 +14,16 @@ from ui.shell import run_inside_app
 KIND = Choice("sent_kind", "network", sentiment.KINDS, "lstm")
 READOUT = Choice("sent_readout", "readout of the hidden states", sentiment.READOUTS, "last",
                  help="last: the final h_T; max / average: pooled over every h_t (padding masked)")  # fmt: skip
-INPUTS = Choice("sent_inputs", "words as", sentiment.INPUTS, "embedding")
+INPUTS = Choice("sent_inputs", "tokens as", sentiment.INPUTS, "embedding")
 HIDDEN = Number("sent_hidden", "hidden units", 64, 8, 128, 8)
 EPOCHS = Number("sent_epochs", "epochs", 4, 1, 10, 1)
 SEED = Number("sent_seed", "seed", 0, 0, 9999, 1)
 TWEET = Text("sent_tweet", "type a tweet", "the acting was great, but the ending was awful", max_chars=300)
-CONTROLS = [KIND, READOUT, INPUTS, HIDDEN, EPOCHS, SEED, TWEET]
-DEFAULTS = (KIND.default, READOUT.default, INPUTS.default, HIDDEN.default, EPOCHS.default, SEED.default)
+TOKENS = Choice("sent_tokens", "the RNN reads", sentiment.UNITS, "words",
+                help="One step per word, or one step per character (longer sequences, no unknown words).")
+CONTROLS = [KIND, READOUT, INPUTS, HIDDEN, EPOCHS, SEED, TOKENS, TWEET]
+DEFAULTS = (KIND.default, READOUT.default, INPUTS.default, HIDDEN.default, EPOCHS.default, SEED.default,
+            TOKENS.default)
 UPLOAD_ROWS = 20000  # tweets of an uploaded file used for training (the first ones)
 
 
@@ -32,7 +35,7 @@ def builtin_corpus() -> tuple[corpora.Corpus, corpora.Corpus]:
 
 @st.cache_resource(max_entries=16)
 def slot(
-    kind: str, readout: str, inputs: str, hidden: int, epochs: int, seed: int
+    kind: str, readout: str, inputs: str, hidden: int, epochs: int, seed: int, tokens: str
 ) -> tuple[dict, threading.Lock]:
     """One place per setting for the trained model, shared by every session; filled under its lock."""
     return {}, threading.Lock()
@@ -52,7 +55,8 @@ def trained_model(settings: tuple, label: str) -> sentiment.Trained:
     with lock:
         if "trained" not in place:
             config = sentiment.SentimentConfig(kind=settings[0], readout=settings[1], inputs=settings[2],
-                                               hidden_size=settings[3], epochs=settings[4], seed=settings[5])  # fmt: skip
+                                               hidden_size=settings[3], epochs=settings[4], seed=settings[5],
+                                               tokens=settings[6])  # fmt: skip
 
             def report(fraction: float, message: str) -> None:
                 bar.progress(min(fraction, 1.0), text=f"Training the {label}: {message}")
@@ -79,14 +83,15 @@ st.markdown(
 warn_about_bad_link(CONTROLS)
 columns = st.columns(3)
 kind, readout, inputs = widget(KIND, columns[0]), widget(READOUT, columns[1]), widget(INPUTS, columns[2])
-columns = st.columns(3)
+columns = st.columns(4)
 hidden, epochs, seed = (
     int(widget(HIDDEN, columns[0])),
     int(widget(EPOCHS, columns[1])),
     int(widget(SEED, columns[2])),
 )
-settings = (kind, readout, inputs, hidden, epochs, seed)
-name = f"{kind.upper()} ({readout} readout, {inputs})"
+tokens = widget(TOKENS, columns[3])
+settings = (kind, readout, inputs, hidden, epochs, seed, tokens)
+name = f"{kind.upper()} ({readout} readout, {inputs} {tokens})"
 place, _ = slot(*settings)
 if "trained" not in place and settings != DEFAULTS and not st.button(f"Train this {name}", type="primary"):
     st.info(
@@ -131,7 +136,7 @@ else:
     rows = {"readout": [], "test accuracy": [], "negation + late cue": [], "train seconds": []}
     missing = []
     for other in sentiment.READOUTS:
-        other_place, _ = slot(kind, other, inputs, hidden, epochs, seed)
+        other_place, _ = slot(kind, other, inputs, hidden, epochs, seed, tokens)
         if "trained" not in other_place:
             missing.append(other)
             continue
@@ -144,7 +149,7 @@ else:
         f"Train the {' and '.join(missing)} readout{'s' if len(missing) > 1 else ''} too"
     ):
         for other in missing:
-            trained_model((kind, other, inputs, hidden, epochs, seed), f"{kind.upper()} ({other} readout)")
+            trained_model((kind, other, inputs, hidden, epochs, seed, tokens), f"{kind.upper()} ({other} readout)")
         st.rerun()
 
 st.subheader("Your own tweets: a Sentiment140 file")

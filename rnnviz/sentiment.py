@@ -26,26 +26,34 @@ PAD, UNK = "<pad>", "<unk>"
 KINDS = ("rnn", "lstm", "gru")
 READOUTS = ("last", "max", "average")
 INPUTS = ("embedding", "one-hot")
+UNITS = ("words", "characters")  # what one step of the RNN reads
 MAX_ONE_HOT = 5000  # vocabulary size above which one-hot inputs are refused
 _TOKEN = re.compile(r"[a-z0-9']+|[!?#@]")
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-case words (and ! ? # @) of a text."""
+def tokenize(text: str, unit: str = "words") -> list[str]:
+    """Lower-case words (and ! ? # @) of a text, or its lower-case characters."""
+    if unit == "characters":
+        return list(text.lower())
     return _TOKEN.findall(text.lower())
 
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Word -> index; 0 is padding, 1 the unknown word."""
+    """Token (word or character) -> index; 0 is padding, 1 the unknown token."""
 
     words: tuple[str, ...]
+    unit: str = "words"  # words | characters: how texts are cut into tokens
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {w: i for i, w in enumerate(self.words)})
 
     def __len__(self) -> int:
         return len(self.words)
+
+    def tokenize(self, text: str) -> list[str]:
+        """The text cut into this vocabulary's tokens."""
+        return tokenize(text, self.unit)
 
     def ids(self, tokens: Sequence[str]) -> list[int]:
         """The indices of the tokens, 1 (<unk>) for words not in the vocabulary."""
@@ -56,16 +64,18 @@ class Vocabulary:
         return token in self._index  # type: ignore[attr-defined]
 
 
-def build_vocabulary(texts: Sequence[str], max_size: int = 20000, min_count: int = 1) -> Vocabulary:
-    """The most frequent words of the texts (ties by first appearance), after <pad> and <unk>."""
-    counts = Counter(t for text in texts for t in tokenize(text))
+def build_vocabulary(
+    texts: Sequence[str], max_size: int = 20000, min_count: int = 1, unit: str = "words"
+) -> Vocabulary:
+    """The most frequent tokens of the texts (ties by first appearance), after <pad> and <unk>."""
+    counts = Counter(t for text in texts for t in tokenize(text, unit))
     words = [w for w, c in counts.most_common(max_size) if c >= min_count]
-    return Vocabulary((PAD, UNK, *words))
+    return Vocabulary((PAD, UNK, *words), unit)
 
 
 def encode(texts: Sequence[str], vocab: Vocabulary, max_len: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
     """Padded indices (N, L) and lengths (N,); texts are cut at max_len words, empty ones get <unk>."""
-    rows = [vocab.ids(tokenize(t)[:max_len]) or [1] for t in texts]
+    rows = [vocab.ids(vocab.tokenize(t)[:max_len]) or [1] for t in texts]
     lengths = torch.tensor([len(r) for r in rows], dtype=torch.long)
     ids = torch.zeros(len(rows), int(lengths.max()) if rows else 1, dtype=torch.long)
     for i, r in enumerate(rows):
@@ -78,6 +88,7 @@ class SentimentConfig:
     kind: str = "lstm"  # rnn | lstm | gru
     readout: str = "last"  # last | max | average
     inputs: str = "embedding"  # embedding | one-hot
+    tokens: str = "words"  # words | characters: one RNN step per word, or per character
     embed_dim: int = 32
     hidden_size: int = 64
     mlp_size: int = 32
@@ -86,13 +97,19 @@ class SentimentConfig:
     lr: float = 5e-3
     clip: float = 1.0
     seed: int = 0
-    max_len: int = 50
+    max_len: int = 50  # words; a text read by characters is cut at 5 times this
+
+    @property
+    def token_limit(self) -> int:
+        """Tokens read of each text: max_len words, or 5 max_len characters (about as much text)."""
+        return self.max_len if self.tokens == "words" else 5 * self.max_len
 
     def __post_init__(self) -> None:
         checks = [
             (self.kind in KINDS, f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}"),
             (self.readout in READOUTS, f"readout must be one of {', '.join(READOUTS)}, got {self.readout!r}"),
             (self.inputs in INPUTS, f"inputs must be embedding or one-hot, got {self.inputs!r}"),
+            (self.tokens in UNITS, f"tokens must be words or characters, got {self.tokens!r}"),
             (min(self.embed_dim, self.hidden_size, self.mlp_size, self.batch_size, self.max_len) >= 1,
              "sizes must be at least 1"),
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
@@ -205,7 +222,7 @@ def _fit(model: nn.Module, vocab: Vocabulary, train: Corpus, test: Corpus, epoch
     start = time.perf_counter()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
-    rows = [vocab.ids(tokenize(t)[:max_len]) or [1] for t in train.texts]
+    rows = [vocab.ids(vocab.tokenize(t)[:max_len]) or [1] for t in train.texts]
     labels = torch.as_tensor(train.labels, dtype=torch.float32)
     total = epochs * math.ceil(len(rows) / batch_size)
     test_every = max(1, total // 20)  # about 20 points on the test-accuracy curve
@@ -245,11 +262,11 @@ def train(config: SentimentConfig, train_set: Corpus, test_set: Corpus,
           progress: Callable[[float, str], None] | None = None, vocab: Vocabulary | None = None) -> Trained:  # fmt: skip
     """Train the RNN classifier on train_set with Adam, clipping and shuffled padded batches;
     progress(fraction, message) is called along the way."""
-    vocab = vocab or build_vocabulary(train_set.texts)
+    vocab = vocab or build_vocabulary(train_set.texts, unit=config.tokens)
     model = SentimentRNN(config, len(vocab))
     record = Trained(model, vocab, config)
     return _fit(model, vocab, train_set, test_set, config.epochs, config.batch_size, config.lr, config.clip,
-                config.seed, config.max_len, progress, record)  # fmt: skip
+                config.seed, config.token_limit, progress, record)  # fmt: skip
 
 
 def train_bag_of_words(train_set: Corpus, test_set: Corpus, epochs: int = 10, seed: int = 0,
@@ -275,7 +292,7 @@ class Evaluation:
 
 def evaluate(trained: Trained, corpus: Corpus) -> Evaluation:
     """Accuracy overall, on each kind and on the order subset; the confusion matrix."""
-    predicted = (predict(trained.model, trained.vocab, corpus.texts) > 0.5).astype(int)
+    predicted = (predict(trained.model, trained.vocab, corpus.texts, trained.config.token_limit) > 0.5).astype(int)
     right = predicted == corpus.labels
     kinds = np.asarray(corpus.kinds)
     by_kind = {k: float(right[kinds == k].mean()) for k in dict.fromkeys(corpus.kinds)}
@@ -300,7 +317,7 @@ class Reading:
 def read_tweet(trained: Trained, text: str) -> Reading:
     """P(positive) after each word (the readout of the prefix: last state, running max or running
     mean) and the hidden states (T, H); unknown words are read as <unk>. ValueError for no words."""
-    tokens = tokenize(text)[: trained.config.max_len]
+    tokens = trained.vocab.tokenize(text)[: trained.config.token_limit]
     if not tokens:
         raise ValueError("Type at least one word.")
     model = trained.model

@@ -80,3 +80,19 @@ def test_one_hot_inputs_train(data):
     trained = sentiment.train(sentiment.SentimentConfig(inputs="one-hot", kind="gru", epochs=1, hidden_size=16),
                               train_set, test_set)  # fmt: skip
     assert sentiment.evaluate(trained, test_set).accuracy > 0.6
+
+
+def test_characters_are_tokens_too_and_a_character_lstm_learns(data):
+    assert sentiment.tokenize("Not bad!", "characters") == list("not bad!")
+    vocab = sentiment.build_vocabulary(["ab", "ba!"], unit="characters")
+    assert set(vocab.words[2:]) == {"a", "b", "!"} and vocab.tokenize("Ab") == ["a", "b"]
+    train_set, test_set = data
+    config = sentiment.SentimentConfig(tokens="characters", epochs=2, hidden_size=32)
+    assert config.token_limit == 250
+    trained = sentiment.train(config, train_set, test_set)
+    assert trained.vocab.unit == "characters" and len(trained.vocab) < 60  # letters, digits, punctuation
+    assert sentiment.evaluate(trained, test_set).accuracy > 0.6
+    reading = sentiment.read_tweet(trained, "so good")
+    assert reading.tokens == tuple("so good") and reading.states.shape == (7, 32)
+    with pytest.raises(ValueError, match="words or characters"):
+        sentiment.SentimentConfig(tokens="bytes")

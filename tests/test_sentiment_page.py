@@ -72,3 +72,9 @@ def test_a_good_upload_trains_on_click():
     next(b for b in at.button if b.label == "Train on these tweets").click().run(timeout=120)
     assert not at.exception
     assert {m.label for m in at.metric} >= {"LSTM, test accuracy", "bag of words, test accuracy"}
+
+
+def test_reading_characters_is_a_choice_that_trains_on_a_click():
+    at = run_app(PAGE, query={"sent_tokens": "characters"})
+    assert not at.exception
+    assert "not trained yet" in at.info[0].value and "characters" in at.info[0].value
