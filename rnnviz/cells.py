@@ -93,8 +93,18 @@ def irnn_module(input_size: int, hidden_size: int, input_std: float = 0.001) -> 
     return module
 
 
+class _CopiesTorch:
+    """from_torch for the gated cells, whose fields are exactly (W_ih, W_hh, b_ih, b_hh)."""
+
+    @classmethod
+    def from_torch(cls, module: torch.nn.RNNBase):
+        """Copy a one-layer torch.nn.LSTM or GRU; calling the copy gives the module's output."""
+        _single_layer(module)
+        return cls(*_weights(module))
+
+
 @dataclass
-class LSTM:
+class LSTM(_CopiesTorch):
     """The lecture's LSTM; weights kept in torch's layout (rows i, f, g, o), read by gate name."""
 
     W_ih: torch.Tensor  # (4H, D)
@@ -102,11 +112,6 @@ class LSTM:
     b_ih: torch.Tensor  # (4H,)
     b_hh: torch.Tensor  # (4H,)
 
-    @classmethod
-    def from_torch(cls, module: torch.nn.LSTM) -> LSTM:
-        """Copy a one-layer torch.nn.LSTM; calling the copy gives the module's output."""
-        _single_layer(module)
-        return cls(*_weights(module))
 
     def __call__(
         self, x, state: tuple[torch.Tensor, torch.Tensor] | None = None, *, watch: list | None = None,
@@ -144,7 +149,7 @@ class LSTM:
 
 
 @dataclass
-class GRU:
+class GRU(_CopiesTorch):
     """torch's GRU: r, z gates; n = tanh(W_in x + b_in + r * (W_hn h + b_hn)); h = (1 - z) n + z h."""
 
     W_ih: torch.Tensor  # (3H, D), rows r, z, n
@@ -152,11 +157,6 @@ class GRU:
     b_ih: torch.Tensor  # (3H,)
     b_hh: torch.Tensor  # (3H,)
 
-    @classmethod
-    def from_torch(cls, module: torch.nn.GRU) -> GRU:
-        """Copy a one-layer torch.nn.GRU."""
-        _single_layer(module)
-        return cls(*_weights(module))
 
     def __call__(
         self, x, h0: torch.Tensor | None = None, *, watch: list | None = None
