@@ -134,29 +134,120 @@ class History:
     status: str
 
 
-class Trainer:
-    """Trains one model in chunks of steps and records losses, test losses and gradient horizons.
+class Loop:
+    """The lab's one training loop: any torch module, trained in chunks of steps (`loop.step(n)`), so
+    that a page can show progress, pause, resume and single-step.
+
+    `step_loss(k)` gives the loss tensor of training step k (1, 2, ...): it draws the batch and runs
+    the model. Each step: backward, clip the gradient by its norm, an Adam or SGD update. It records
+    the training loss and the gradient norm of every step and, when `evaluate` is given, a held-out
+    number every `test_every` steps (at step 0 too). A NaN, an infinity or a loss above
+    `explode_above` stops the loop and records what happened at which step; nothing raises."""
+
+    def __init__(
+        self, model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *, steps: int, lr: float,
+        clip: float = DEFAULT_CLIP, optimizer: str = "adam", evaluate: Callable[[], float] | None = None,
+        test_every: int = 50, explode_above: float = 1e4,
+    ):  # fmt: skip
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be adam or sgd, got {optimizer!r}")
+        if not (math.isfinite(lr) and lr > 0) or not (math.isfinite(clip) and clip >= 0) or test_every < 1:
+            raise ValueError(f"lr must be positive, clip 0 or positive, test_every >= 1; got {lr}, {clip}, {test_every}")
+        self.model, self.step_loss, self.evaluate_fn = model, step_loss, evaluate
+        self.steps, self.clip, self.test_every, self.explode_above = steps, clip, test_every, explode_above
+        optimizers = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+        self.optimizer = optimizers[optimizer](model.parameters(), lr=lr)
+        self.step_count = 0
+        self.losses: list[float] = []  # the training loss of step k at index k - 1
+        self.grad_norms: list[float] = []  # the gradient's norm before clipping, per step
+        self.test_steps: list[int] = []
+        self.test_losses: list[float] = []  # what `evaluate` returned at test_steps
+        self.diverged: Divergence | None = None
+        self.seconds = 0.0  # wall time spent in step()
+        self._started = False
+
+    @property
+    def done(self) -> bool:
+        """The budget is spent or the training diverged."""
+        return self.diverged is not None or self.step_count >= self.steps
+
+    def _record(self) -> None:
+        """After step k (and at k = 0): the held-out number on its schedule. Subclasses add theirs."""
+        k = self.step_count
+        if self.evaluate_fn is not None and (k % self.test_every == 0 or k == self.steps):
+            self.test_steps.append(k)
+            self.test_losses.append(float(self.evaluate_fn()))
+
+    def _one_step(self) -> None:
+        k = self.step_count + 1
+        self.model.train()
+        loss = self.step_loss(k)
+        value = loss.item()
+        if not math.isfinite(value) or value > self.explode_above:
+            kind = "exploded" if math.isfinite(value) else "became"
+            self.diverged = Divergence(k, f"the training loss {kind} {value:.3g}; training stopped")
+            return
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        max_norm = self.clip if self.clip > 0 else math.inf
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm))
+        if not math.isfinite(grad_norm):
+            self.diverged = Divergence(k, f"the gradient norm became {grad_norm} (loss {value:.3g}); training stopped")
+            return
+        self.optimizer.step()
+        self.step_count = k
+        self.losses.append(value)
+        self.grad_norms.append(grad_norm)
+
+    def step(self, n: int = 1, on_progress: Callable[[Loop], None] | None = None) -> int:
+        """Train n more steps (fewer if the budget runs out or the training diverges); return how
+        many were taken. `on_progress(loop)` is called after each one."""
+        start, taken = time.perf_counter(), 0
+        try:
+            if not self._started and not self.done:
+                self._started = True
+                self.model.eval()
+                self._record()  # step 0: the untrained network
+            while taken < n and not self.done:
+                self._one_step()
+                if self.diverged is not None:
+                    break
+                taken += 1
+                self._record()
+                if on_progress is not None:
+                    on_progress(self)
+        except (RuntimeError, FloatingPointError) as error:  # e.g. a linear-algebra failure on inf
+            self.diverged = Divergence(self.step_count + 1, f"torch failed: {error}")
+        finally:
+            self.model.eval()
+        self.seconds += time.perf_counter() - start
+        return taken
+
+    def train_for(self, seconds: float, keep_going: Callable[[], bool] | None = None,
+                  on_progress: Callable[[Loop], None] | None = None) -> int:  # fmt: skip
+        """Step for about `seconds` of wall time, while `keep_going()` says so; the steps taken."""
+        start, taken = time.perf_counter(), 0
+        while not self.done and time.perf_counter() - start < seconds and (keep_going is None or keep_going()):
+            taken += self.step(1, on_progress)
+        return taken
+
+
+class Trainer(Loop):
+    """Trains one SequenceModel on a synthetic task and records, besides the Loop's losses and test
+    losses, the gradient horizon every `record_every` steps.
 
     Built cheaply (no training, no recording) so that a page can make one on every settings change."""
 
     def __init__(self, config: TrainConfig, device: str | None = None):
         self.config = config
         self.device = device or models.default_device()
-        self.model = SequenceModel(config.model, seed=config.seed).to(self.device)
-        if config.optimizer == "adam":
-            self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
-        else:
-            self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config.lr)
+        model = SequenceModel(config.model, seed=config.seed).to(self.device)
+        super().__init__(model, self._step_loss, steps=config.steps, lr=config.lr, clip=config.clip,
+                         optimizer=config.optimizer, evaluate=self.evaluate, test_every=config.test_every,
+                         explode_above=config.explode_above)  # fmt: skip
         self.initial_model = SequenceModel(config.model, seed=config.seed)  # kept for dh_L/dh_t at init
-        self.step_count = 0
-        self.losses: list[float] = []  # the training loss of step k at index k - 1
-        self.grad_norms: list[float] = []  # the gradient's norm before clipping, per step
-        self.test_steps: list[int] = []
-        self.test_losses: list[float] = []
         self.horizon_steps: list[int] = []
         self.horizons: list[np.ndarray] = []  # each (L,): ||dL/dh_t|| on the probe batch
-        self.diverged: Divergence | None = None
-        self.seconds = 0.0  # wall time spent in step()
         self._jacobian: np.ndarray | None = None
 
     # --- the fixed batches ---------------------------------------------------------------------------
@@ -164,6 +255,11 @@ class Trainer:
     def _fixed(self, n: int, stream: int) -> tuple[torch.Tensor, torch.Tensor]:
         c = self.config
         return fixed_batch(c.model.task, n, c.T, c.seed, stream, self.device)
+
+    def _step_loss(self, k: int) -> torch.Tensor:
+        c = self.config
+        x, y = models.make_batch(c.model.task, c.batch_size, c.T, models.batch_seed(c.seed, TRAIN, k), self.device)
+        return self.model.loss(x, y)
 
     @property
     def name(self) -> str:
@@ -173,11 +269,6 @@ class Trainer:
     def baseline(self) -> float:
         """The task's trivial loss (adding 1/6, parity ln 2, copy: tasks.copy_baseline)."""
         return models.baseline(self.config.model.task, self.config.T)
-
-    @property
-    def done(self) -> bool:
-        """The budget is spent or the training diverged."""
-        return self.diverged is not None or self.step_count >= self.config.steps
 
     # --- the instruments -------------------------------------------------------------------------------
 
@@ -195,57 +286,11 @@ class Trainer:
         return self._jacobian
 
     def _record(self) -> None:
-        k, c = self.step_count, self.config
-        if k % c.record_every == 0:
-            self.horizon_steps.append(k)
+        c = self.config
+        if self.step_count % c.record_every == 0:
+            self.horizon_steps.append(self.step_count)
             self.horizons.append(gradient_horizon(self.model, *self._fixed(c.probe_size, PROBE)))
-        if k % c.test_every == 0 or k == c.steps:
-            test_loss = self.evaluate()
-            self.test_steps.append(k)
-            self.test_losses.append(test_loss)
-
-    # --- training --------------------------------------------------------------------------------------
-
-    def _one_step(self) -> None:
-        c, k = self.config, self.step_count + 1
-        x, y = models.make_batch(c.model.task, c.batch_size, c.T, models.batch_seed(c.seed, TRAIN, k), self.device)
-        loss = self.model.loss(x, y)
-        value = loss.item()
-        if not math.isfinite(value) or value > c.explode_above:
-            kind = "exploded" if math.isfinite(value) else "became"
-            self.diverged = Divergence(k, f"the training loss {kind} {value:.3g}; training stopped")
-            return
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        max_norm = c.clip if c.clip > 0 else math.inf
-        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm))
-        if not math.isfinite(grad_norm):
-            self.diverged = Divergence(k, f"the gradient norm became {grad_norm} (loss {value:.3g}); training stopped")
-            return
-        self.optimizer.step()
-        self.step_count = k
-        self.losses.append(value)
-        self.grad_norms.append(grad_norm)
-
-    def step(self, n: int = 1, on_progress: Callable[[Trainer], None] | None = None) -> int:
-        """Train n more steps (fewer if the budget runs out or the training diverges); return how
-        many were taken. `on_progress(trainer)` is called after each one."""
-        start, taken = time.perf_counter(), 0
-        try:
-            if self.step_count == 0 and not self.horizon_steps and not self.done:
-                self._record()  # step 0: the untrained network
-            while taken < n and not self.done:
-                self._one_step()
-                if self.diverged is not None:
-                    break
-                taken += 1
-                self._record()
-                if on_progress is not None:
-                    on_progress(self)
-        except (RuntimeError, FloatingPointError) as error:  # e.g. a linear-algebra failure on inf
-            self.diverged = Divergence(self.step_count + 1, f"torch failed: {error}")
-        self.seconds += time.perf_counter() - start
-        return taken
+        super()._record()
 
     # --- reading the results ---------------------------------------------------------------------------
 
