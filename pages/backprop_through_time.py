@@ -6,6 +6,7 @@ from rnnviz import bptt
 from rnnviz.figures import bptt as figures
 from rnnviz.parsing import parse_numbers
 from ui.controls import Choice, Number, Text, warn_about_bad_link, widget
+from ui.share import offer
 from ui.shell import run_inside_app
 
 ACTIVATION = Choice("bptt_activation", "Activation φ", bptt.ACTIVATIONS, "tanh")
@@ -45,9 +46,12 @@ with data_col:
         if source == "typed":
             x = parse_numbers(widget(X), name="inputs", max_length=bptt.MAX_T)
             targets = parse_numbers(widget(TARGETS), name="targets", max_length=bptt.MAX_T)
+            data_code = f"x, targets = {x.tolist()!r}, {targets.tolist()!r}"
         else:
             length_col, seed_col = st.columns(2)
-            x, targets = bptt.random_sequence(int(widget(T, length_col)), int(widget(SEED, seed_col)))
+            length, seed = int(widget(T, length_col)), int(widget(SEED, seed_col))
+            x, targets = bptt.random_sequence(length, seed)
+            data_code = f"x, targets = bptt.random_sequence({length}, {seed})"
         result, autograd_gap = backprop(x, targets, u, v, w, activation)
     except ValueError as error:
         st.error(str(error))
@@ -84,4 +88,12 @@ with formula_col:
     )
 
 st.subheader("Forward values and adjoints")
-st.dataframe(result.table(), hide_index=True)
+offer(result.table(), f"""
+from rnnviz import bptt
+
+{data_code}
+result = bptt.univariate(x, targets, u={u!r}, v={v!r}, w={w!r}, activation={activation!r})
+table = result.table()  # every forward value and adjoint by step
+print(result.loss, result.u_bar, result.v_bar, result.w_bar)
+""", name="bptt")
+

@@ -5,6 +5,7 @@ import streamlit as st
 from rnnviz import dynamics
 from rnnviz.figures import dynamics as figures
 from ui.controls import Choice, Number, set_values, warn_about_bad_link, widget
+from ui.share import offer
 from ui.shell import run_inside_app
 
 WEIGHT = Number("ev_w", "w (recurrent weight)", 1.1, -3.0, 3.0, 0.01, slider=True)
@@ -93,6 +94,12 @@ st.caption(
     "each step's φ′(z_t); a saturated tanh or sigmoid unit (large |z_t|) has φ′ near 0 and shrinks "
     "the product, and a step grows it only where |w| φ′(z_t) > 1, above the dotted line."
 )
+offer(uni.table(), f"""
+from rnnviz import dynamics
+
+uni = dynamics.univariate_nonlinear({w!r}, {T}, {phi!r}, u={u!r}, b={b!r}, inputs={inputs!r}, seed={uni_seed})
+table = uni.table()  # by T: the trajectory, phi'(z_T), log10 |dh_T/dh_1| with and without the phi' factors
+""", name="one_unit")
 
 st.header("Many units: products of Jacobians")
 st.latex(
@@ -139,7 +146,17 @@ with right:
         "The eigenvalues λ of W_hh and the unit circle. With linear units ‖W_hh^t‖ grows like "
         "max|λ|^t in the long run; nonlinear units multiply in factors φ′ ≤ γ on top."
     )
+offer(result.table(), f"""
+from rnnviz import dynamics
+
+settings = dynamics.{settings!r}
+result = dynamics.analyse(settings)
+table = result.table()  # by t: log10 ||dh_t/dh_0|| and log10 of the bound (gamma sigma_max)^t
+# The same norms by the contract (fine while they stay in float64): entry t - 1 is ‖dh_t/dh_0‖
+# dynamics.product_norms(dynamics.jacobians(*settings.rnn(), settings.activation))
+""", name="many_units")
 st.plotly_chart(figures.heatmap(result), width="stretch", key="ev_heatmap")
+
 st.caption(
     f"‖∂h_t/∂h_k‖ for k ≤ t, subsampled: a grid of {len(result.grid)} × {len(result.grid)} steps spread "
     "evenly over 0..T (all pairs would take T²/2 products). Red grows, blue shrinks; the k = 0 column "

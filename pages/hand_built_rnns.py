@@ -8,6 +8,7 @@ from rnnviz import handbuilt
 from rnnviz.figures import handbuilt as figures
 from rnnviz.parsing import parse_numbers
 from ui.controls import Choice, Number, Text, set_values, warn_about_bad_link, widget
+from ui.share import offer
 from ui.shell import run_inside_app
 
 
@@ -67,14 +68,19 @@ with unrolled_col:
     st.subheader("The unrolled computation")
     try:
         if network == "parity":
-            unrolled = handbuilt.unroll_parity(weights, handbuilt.parse_bits(widget(BITS)))
+            bits = handbuilt.parse_bits(widget(BITS))
+            unrolled = handbuilt.unroll_parity(weights, bits)
+            call = f"handbuilt.unroll_parity(weights, np.array({bits.tolist()!r}))"
         elif network == "sum":
-            unrolled = handbuilt.unroll_sum(weights, parse_numbers(widget(SUM_INPUTS)))
+            x = parse_numbers(widget(SUM_INPUTS))
+            unrolled = handbuilt.unroll_sum(weights, x)
+            call = f"handbuilt.unroll_sum(weights, np.array({x.tolist()!r}))"
         else:
             first_col, second_col = st.columns(2)
             first = parse_numbers(widget(FIRST, first_col), name="first sequence")
             second = parse_numbers(widget(SECOND, second_col), name="second sequence")
             unrolled = handbuilt.unroll_compare(weights, first, second)
+            call = f"handbuilt.unroll_compare(weights, np.array({first.tolist()!r}), np.array({second.tolist()!r}))"
     except ValueError as error:
         st.error(str(error))
     else:
@@ -84,6 +90,15 @@ with unrolled_col:
             "relative to its own range; a red box marks an output that disagrees with the target."
         )
         (st.success if not unrolled.wrong.any() else st.warning)(unrolled.summary())
+        offer(unrolled.table(), f"""
+import numpy as np
+from rnnviz import handbuilt
+
+weights = handbuilt.{weights!r}
+unrolled = {call}
+table = unrolled.table()  # by step: the inputs, the hidden units, the output, the target
+""", name="hand_built")
+
 
 if network == "parity":
     table_col, check_col = st.columns(2)

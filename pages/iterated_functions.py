@@ -6,6 +6,7 @@ import streamlit as st
 from rnnviz import maps
 from rnnviz.figures import maps as figures
 from ui.controls import Choice, Number, warn_about_bad_link, widget
+from ui.share import offer
 from ui.shell import run_inside_app
 
 LOGISTIC, TANH = "logistic map", "tanh unit"
@@ -112,7 +113,15 @@ rate_col.metric("growth per step over these k steps", maps.magnitude_text(view.l
                 help="The k-th root of the gradient: how much one step multiplies it, on average.")  # fmt: skip
 lyapunov_col.metric("Lyapunov exponent λ along this orbit", "−∞" if view.lyapunov == float("-inf") else f"{view.lyapunov:.4f}",
                     help="The long-run mean of log|f′| (2000 steps after 500): a gradient grows like e^(λt).")  # fmt: skip
+offer(view.table(), f"""
+from rnnviz import maps
+
+view = maps.explore(maps.{the_map!r}, k={k}, x0={float(x0)!r})
+table = view.table()  # the orbit from the start and |d x_t / d x_0| along it
+print(view.lyapunov, view.cycles)
+""", name="iterated_functions")
 if view.beyond:
+
     what, step = view.beyond
     st.warning(f"The gradient {what} {'below 1e-300' if what == 'vanished' else 'above 1e300'} at step {step}.")
 

@@ -5,6 +5,7 @@ import streamlit as st
 from rnnviz import models, training
 from rnnviz.figures import training as figures
 from ui.controls import Choice, Number, Toggle, warn_about_bad_link, widget
+from ui.share import offer
 from ui.shell import run_inside_app
 
 TICK_S, WORK_S = 1.0, 0.8  # the live view reruns every TICK_S and trains for about WORK_S of it
@@ -103,6 +104,17 @@ def live_view() -> None:
     init_col.caption("‖dh_L/dhₜ‖ at initialisation on one sequence: the lecture's product of Jacobians "
                      "(for the LSTM through hₜ, with cₜ held fixed).")  # fmt: skip
     st.dataframe(comparison.summaries(), hide_index=True)
+    offer(training.test_loss_table(histories), f"""
+from rnnviz import training
+
+training.set_threads(1)  # the lab trains on one thread; the numbers match it
+configs = training.side_by_side({kinds!r}, {task!r}, {T_value}, {hidden}, lr={lr!r}, clip={clip!r},
+                                steps={budget}, seed={seed}, optimizer={optimizer!r})
+comparison = training.Comparison(configs, device="cpu")
+comparison.train(max_steps={step})  # the page's step {step}
+table = training.test_loss_table(comparison.histories())
+""", name="long_term")
+
     if playing():
         comparison.train(seconds=WORK_S, keep_going=playing)  # stops within a step when paused
         if comparison.done:

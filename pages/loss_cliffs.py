@@ -5,6 +5,7 @@ import streamlit as st
 from rnnviz import landscape
 from rnnviz.figures import landscape as figures
 from ui.controls import Number, set_values, warn_about_bad_link, widget
+from ui.share import offer
 from ui.shell import run_inside_app
 
 T = Number("cliff_T", "Steps of the recurrence T", 50, 1, landscape.MAX_T, 1, slider=True)
@@ -81,6 +82,14 @@ with result_col:
         st.markdown(f"- {path.summary()}")
     st.caption("Clipping biases the gradient but keeps the step bounded; by norm it keeps the direction, "
                "elementwise it does not.")  # fmt: skip
+offer(landscape.paths_table(descents), f"""
+from rnnviz import landscape
+
+paths = [landscape.descend({(start_w, start_b)!r}, {lr!r}, {steps}, {steps_T}, clipping, {eta!r})
+         for clipping in landscape.CLIPPINGS]
+table = landscape.paths_table(paths)  # every step of the three descents
+""", name="loss_cliffs")
+
 
 st.subheader("A slice through the cliff")
 cut = landscape.loss_slice(start_b, w_range, steps_T)

@@ -8,6 +8,7 @@ import streamlit as st
 from rnnviz import gates, models, training
 from rnnviz.figures import gates as figures
 from ui.controls import Number, Toggle, warn_about_bad_link, widget
+from ui.share import offer
 from ui.shell import run_inside_app
 
 T = Number("gates_T", "sequence length T", 50, 10, 200, 10, slider=True)
@@ -90,6 +91,18 @@ prediction_col.metric("the LSTM's answer", f"{view.prediction:.4f}", delta=f"{vi
 st.plotly_chart(figures.gate_heatmaps(view), width="stretch", key="gates_heatmaps")
 st.caption("One row per hidden unit. Look at the marked steps (red bars): the input gate opens to write, "
            "the forget gate stays near 1 in between to keep, and c carries the running sum to the end.")  # fmt: skip
+offer(view.table(), f"""
+from rnnviz import gates, models, training
+
+training.set_threads(1)  # the lab trains on one thread; the numbers match it
+config = training.TrainConfig(models.ModelConfig(kind="lstm", task="adding", hidden_size={hidden}), T={length},
+                              steps={steps}, seed={seed}, test_every={steps}, record_every={steps})
+trainer = training.Trainer(config, device="cpu")
+trainer.step({steps})  # about {max(1, round(steps / 120))} s
+view = gates.gate_view(trainer.model, *gates.example("adding", {length}, {seed}, {index}))
+table = view.table()  # one row per (t, unit): i, f, o, g, c, h
+""", name="lstm_gates")
+
 
 st.subheader("The memory cell's gradient path")
 st.plotly_chart(figures.memory_path(forget_log10, rnn_norms), width="stretch", key="gates_memory")

@@ -9,6 +9,7 @@ import streamlit as st
 from rnnviz import corpora, sentiment, training
 from rnnviz.figures import sentiment as figures
 from ui.controls import Choice, Number, Text, warn_about_bad_link, widget
+from ui.share import offer
 from ui.shell import run_inside_app
 
 KIND = Choice("sent_kind", "network", sentiment.KINDS, "lstm")
@@ -131,6 +132,18 @@ else:
         st.caption("After each word: the MLP applied to the readout of the words so far (the last state, or the "
                    "running max / mean of the states).")  # fmt: skip
         st.plotly_chart(figures.state_heatmap(reading), width="stretch", key="sent_states")
+        offer(reading.table(), f"""
+from rnnviz import corpora, sentiment, training
+
+training.set_threads(1)  # the lab trains on one thread; the numbers match it
+train_set, test_set = corpora.builtin()  # the generated corpus: 8000 training, 2000 held-out sentences
+config = sentiment.SentimentConfig(kind={kind!r}, readout={readout!r}, inputs={inputs!r}, hidden_size={hidden},
+                                   epochs={epochs}, seed={seed}, tokens={tokens!r})
+trained = sentiment.train(config, train_set, test_set)  # about {trained.seconds:.0f} s
+reading = sentiment.read_tweet(trained, {text!r})
+table = reading.table()  # P(positive) after each token
+""", name="sentiment")
+
 
     st.subheader("Three readouts on the same data")
     rows = {"readout": [], "test accuracy": [], "negation + late cue": [], "train seconds": []}

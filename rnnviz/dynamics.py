@@ -262,6 +262,12 @@ class UnivariateNonlinear:
         mean = float(np.mean(self.dphi[1:]))
         return text + f" (their mean is {mean:.3g}; γ = {GAMMA[self.activation]:g} is the largest φ′ can be)."
 
+    def table(self) -> dict[str, np.ndarray]:
+        """By T = 1..T: the trajectory, phi'(z_T) and log10 |dh_T/dh_1| with and without the phi' factors."""
+        return {"T": np.arange(1, len(self.h) + 1), "x": self.x, "z": self.z, "h": self.h, "phi'(z)": self.dphi,
+                "log10 |dh_T/dh_1|": self.log10_abs, "sign": self.sign,
+                "log10 |w^(T-1)|": self.linear.log10_abs}  # fmt: skip
+
     def notes(self) -> list[str]:
         """Where the product (and, for relu, the state) leaves float64's range."""
         notes = _range_notes(self.log10_abs, first=1, what="∂h_T/∂h₁", index="T")
@@ -652,8 +658,14 @@ class Dynamics:
     rate: float  # mean over t of ln(||dh_t/dh_0|| / ||dh_{t-1}/dh_0||), per step
     notes: list[str] = field(default_factory=list)
 
+    def table(self) -> dict[str, np.ndarray]:
+        """By t = 0..T: log10 ||dh_t/dh_0|| and log10 of the bound (gamma sigma_max)^t (for a CSV)."""
+        return {"t": np.arange(len(self.log10_norms)), "log10 ||dh_t/dh_0||": self.log10_norms,
+                "log10 bound": self.log10_bound}  # fmt: skip
+
     @property
     def unresolved(self) -> int:
+
         """How many singular values of dh_T/dh_0 are below float64's rounding of the product."""
         return len(self.log10_singular_values) - self.resolved
 

@@ -25,7 +25,15 @@ class GateView:
     gates: dict[str, np.ndarray]  # i, f, o, g, c, h, each (T, H)
 
 
+    def table(self) -> dict[str, np.ndarray]:
+        """Long format, one row per (t, unit): t, unit, and i, f, o, g, c, h (for a CSV)."""
+        T, H = self.gates["h"].shape
+        return {"t": np.repeat(np.arange(1, T + 1), H), "unit": np.tile(np.arange(H), T),
+                **{name: values.reshape(-1) for name, values in self.gates.items()}}  # fmt: skip
+
+
 def example(task: str, T: int, seed: int, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+
     """Example `index` of a fixed set of held-out sequences: x (T, 1, D), y (1,)."""
     if not 0 <= index < 100:
         raise ValueError(f"index must be between 0 and 99, got {index}")

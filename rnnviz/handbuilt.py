@@ -245,8 +245,13 @@ class Unrolled:
     rows: dict[str, np.ndarray]  # name -> (T,), in drawing order; the output, then the target, last
     wrong: np.ndarray  # (T,) True where the output disagrees with the target
 
+    def table(self) -> dict[str, np.ndarray]:
+        """The unrolled rows as columns by step t = 1..T, and whether the output is wrong (for a CSV)."""
+        return {"t": np.arange(1, len(self.wrong) + 1), **self.rows, "wrong": self.wrong.astype(int)}
+
     def summary(self) -> str:
         T = len(self.wrong)
+
         if not self.wrong.any():
             return f"The output matches the target at all {T} steps."
         steps = ", ".join(str(t) for t in np.flatnonzero(self.wrong)[:10] + 1)

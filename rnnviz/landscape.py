@@ -92,8 +92,14 @@ class Path:
     loss: np.ndarray  # (steps + 1,)
     grad_norm: np.ndarray  # (steps,) of the raw gradient, before clipping
 
+    def table(self) -> dict[str, np.ndarray]:
+        """The path by step: w, b, loss, and the raw gradient norm before the step (NaN after the last)."""
+        return {"clipping": np.full(len(self.w), self.clipping), "step": np.arange(len(self.w)), "w": self.w,
+                "b": self.b, "loss": self.loss, "grad norm": np.append(self.grad_norm, np.nan)}  # fmt: skip
+
     def summary(self) -> str:
         longest = np.hypot(np.diff(self.w), np.diff(self.b))  # (steps,)
+
         k = int(np.argmax(longest)) if len(longest) else 0
         jump = f"; its longest step, {longest[k]:.3g}, came at step {k + 1}" if len(longest) else ""
         return f"{self.clipping}: final loss {self.loss[-1]:.4g} at w = {self.w[-1]:.3g}, b = {self.b[-1]:.3g}{jump}"
@@ -124,7 +130,14 @@ def descend(
     return Path(clipping, thetas[:, 0], thetas[:, 1], np.array(losses), np.array(norms))
 
 
-def loss_slice(b: float, w_range: tuple[float, float], T: int = 50, n: int = 2000) -> dict[str, np.ndarray]:
+def paths_table(paths: list[Path]) -> dict[str, np.ndarray]:
+    """Several descents one below the other, as one table (for a CSV)."""
+    tables = [path.table() for path in paths]
+    return {name: np.concatenate([table[name] for table in tables]) for name in tables[0]}
+
+
+def loss_slice(
+b: float, w_range: tuple[float, float], T: int = 50, n: int = 2000) -> dict[str, np.ndarray]:
     """E and dE/dw along w at a fixed b: a cross-section through the cliff."""
     w = np.linspace(*w_range, n)
     loss, dE_dw, _ = loss_and_gradient(w, np.full(n, float(b)), T)

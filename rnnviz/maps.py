@@ -381,8 +381,13 @@ class MapView:
     cycles: list[Cycle]  # the attracting ones
     lyapunov: float  # along the orbit from x0, after a transient
 
+    def table(self) -> dict[str, np.ndarray]:
+        """The orbit from x0: t, x_t and log10 |dx_t/dx_0| for t = 0..k (for a CSV)."""
+        return {"t": np.arange(self.k + 1), self.map.variable: self.orbit, "log10 |dx_t/dx_0|": self.log10_gain}
+
     @property
     def beyond(self) -> tuple[str, int] | None:
+
         """("vanished", t) / ("exploded", t): where |dx_t/dx_0| first left [1e-300, 1e300]."""
         return first_step_beyond(self.log10_gain)
 

@@ -313,8 +313,14 @@ class Reading:
     states: np.ndarray  # (T, H) the hidden states
     readout: str
 
+    def table(self) -> dict[str, np.ndarray]:
+        """One row per token: the token, whether it is known, P(positive) after it (for a CSV)."""
+        return {"t": np.arange(1, len(self.tokens) + 1), "token": np.array(self.tokens, dtype=object),
+                "known": np.array(self.known, dtype=int), "P(positive)": self.probabilities}  # fmt: skip
 
-def read_tweet(trained: Trained, text: str) -> Reading:
+
+def read_tweet(
+trained: Trained, text: str) -> Reading:
     """P(positive) after each word (the readout of the prefix: last state, running max or running
     mean) and the hidden states (T, H); unknown words are read as <unk>. ValueError for no words."""
     tokens = trained.vocab.tokenize(text)[: trained.config.token_limit]

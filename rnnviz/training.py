@@ -328,7 +328,17 @@ class Trainer(Loop):
         }  # fmt: skip
 
 
+def test_loss_table(histories: Sequence[History]) -> dict[str, np.ndarray]:
+    """Every model's test loss at its test steps, one below the other (for a CSV)."""
+    return {
+        "model": np.concatenate([np.full(len(h.test_steps), h.name) for h in histories]),
+        "step": np.concatenate([h.test_steps for h in histories]),
+        "test loss": np.concatenate([h.test_losses for h in histories]),
+    }
+
+
 def train_together(
+
     trainers: Sequence[Trainer], seconds: float, max_steps: int | None = None,
     keep_going: Callable[[], bool] | None = None,
 ) -> int:

@@ -40,11 +40,3 @@ def offer(table: Mapping[str, Sequence[Any]], snippet: str, name: str, where: An
                    "the same `table`:")  # fmt: skip
         st.code(snippet.strip() + "\n", language="python")
 
-
-def python_literal(value: Any) -> str:
-    """A value written as Python source for a snippet: floats by repr (exact round trip)."""
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(python_literal(v) for v in value) + "]"
-    return repr(value)
