@@ -10,6 +10,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from browsing import EXCEPTION, full_page_screenshot, wait_until_idle
 from conftest import VIEWPORT, streamlit_server
 from playwright.sync_api import Page, expect
 from serve import REPO_ROOT
@@ -17,12 +18,6 @@ from serve import REPO_ROOT
 pytestmark = pytest.mark.e2e
 
 CHART_TIMEOUT_S = 15
-EXCEPTION = '[data-testid="stException"]'
-# Streamlit marks its root with its connection and the script's run state: idle means connected and
-# "notRunning" (a (re)run has finished). Not the status widget: it also shows "source file changed".
-APP_IDLE = (
-    '[data-testid="stApp"][data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
-)
 # The unrolled-computation chart: keyed elements get the CSS class st-key-<key>; a stale one (left
 # from the previous run while the new one is drawn) is marked data-stale="true".
 UNROLLED_CHART = '.st-key-hb_unrolled:not([data-stale="true"]) .js-plotly-plot'
@@ -35,11 +30,6 @@ READ_CHART = f"""() => {{
     if (plots.length !== 1 || !plots[0].data) return null;
     return JSON.stringify(plots[0].data.map(t => ({{type: t.type, x: t.x, y: t.y, z: t.z, text: t.text}})));
 }}"""
-
-
-def wait_until_idle(page: Page) -> None:
-    """Wait until the app is connected, its script has finished running and no rerun is pending."""
-    page.locator(APP_IDLE).wait_for()
 
 
 def chart_traces(page: Page) -> list[dict]:
@@ -62,22 +52,6 @@ def wait_for_chart(page: Page, accept: Callable[[list[dict]], bool], what: str) 
         traces = chart_traces(page)
     wait_until_idle(page)
     return chart_traces(page)  # read again: the idle app's final chart
-
-
-def full_page_screenshot(page: Page, path) -> None:
-    """A screenshot of the whole app, not only the first screenful.
-
-    Streamlit scrolls inside its main section, not the document, so Playwright's full_page alone
-    stops at the viewport: grow the viewport to the content's height first, then restore it."""
-    viewport = page.viewport_size
-    height = page.evaluate(
-        """() => Math.max(...['[data-testid="stMain"]', '[data-testid="stAppViewContainer"]']
-            .map(s => document.querySelector(s)).filter(Boolean).map(el => el.scrollHeight))"""
-    )
-    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
-    wait_until_idle(page)
-    page.screenshot(path=path, full_page=True)
-    page.set_viewport_size(viewport)
 
 
 def heatmap_rows(traces: list[dict]) -> list[list[str]]:
