@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -35,6 +36,28 @@ def _tail(path: Path, lines: int = 40) -> str:
 def serve_app(log_path: Path | None = None, timeout_s: float = 60) -> Iterator[str]:
     """Start `streamlit run app.py` on a free port, wait until it is healthy, yield its base URL,
     stop it at the end. Raises RuntimeError (with the log's tail) if it does not come up."""
+    with serve_app_process(log_path, timeout_s) as (base_url, _):
+        yield base_url
+
+
+def rss_bytes(pid: int) -> int:
+    """The resident memory of a process (Linux /proc), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def serve_app_process(log_path: Path | None = None, timeout_s: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
+    """serve_app, yielding the server process too (for its memory and CPU time)."""
+
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -59,8 +82,9 @@ def serve_app(log_path: Path | None = None, timeout_s: float = 60) -> Iterator[s
             if time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit not healthy after {timeout_s} s:\n{log_tail()}")
             time.sleep(0.05)
-        yield base_url
+        yield base_url, server
     finally:
+
         server.terminate()
         try:
             server.wait(timeout=10)
