@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnnviz import training
 from rnnviz.corpora import ORDER_KINDS, Corpus
 
 PAD, UNK = "<pad>", "<unk>"
@@ -219,41 +219,35 @@ def accuracy(model: nn.Module, vocab: Vocabulary, corpus: Corpus, max_len: int =
 
 def _fit(model: nn.Module, vocab: Vocabulary, train: Corpus, test: Corpus, epochs: int, batch_size: int, lr: float,
          clip: float, seed: int, max_len: int, progress: Callable[[float, str], None] | None, record: Trained) -> Trained:  # fmt: skip
-    start = time.perf_counter()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    """Train with the lab's one loop (training.Loop): shuffled padded batches, epoch after epoch."""
     generator = torch.Generator().manual_seed(seed)
     rows = [vocab.ids(vocab.tokenize(t)[:max_len]) or [1] for t in train.texts]
     labels = torch.as_tensor(train.labels, dtype=torch.float32)
-    total = epochs * math.ceil(len(rows) / batch_size)
+    per_epoch = math.ceil(len(rows) / batch_size)
+    order = [batch for _ in range(epochs) for batch in _batches(len(rows), batch_size, generator)]  # step k - 1
+    total = len(order)
     test_every = max(1, total // 20)  # about 20 points on the test-accuracy curve
-    done = 0
-    model.train()
-    for epoch in range(epochs):
-        for batch in _batches(len(rows), batch_size, generator):
-            lengths = torch.tensor([len(rows[i]) for i in batch])
-            ids = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)
-            for j, i in enumerate(batch.tolist()):
-                ids[j, : len(rows[i])] = torch.tensor(rows[i])
-            logits = model(ids, lengths)
-            loss = nn.functional.binary_cross_entropy_with_logits(logits, labels[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            if clip > 0:
-                nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
-            record.losses.append(loss.item())
-            record.train_accuracy.append(float(((logits > 0).float() == labels[batch]).float().mean()))
-            done += 1
-            if done % test_every == 0 or done == total:
-                record.test_steps.append(done)
-                record.test_accuracy.append(accuracy(model, vocab, test, max_len))
-                model.train()
-                if progress is not None:
-                    progress(
-                        done / total,
-                        f"epoch {epoch + 1} of {epochs}: test accuracy {record.test_accuracy[-1]:.3f}",
-                    )
-    record.seconds = time.perf_counter() - start
+
+    def step_loss(k: int) -> torch.Tensor:
+        batch = order[k - 1]
+        lengths = torch.tensor([len(rows[i]) for i in batch])
+        ids = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)  # (B, longest), 0-padded
+        for j, i in enumerate(batch.tolist()):
+            ids[j, : len(rows[i])] = torch.tensor(rows[i])
+        logits = model(ids, lengths)  # (B,)
+        record.train_accuracy.append(float(((logits > 0).float() == labels[batch]).float().mean()))
+        return nn.functional.binary_cross_entropy_with_logits(logits, labels[batch])
+
+    def report(loop: training.Loop) -> None:
+        if progress is not None and (loop.step_count % test_every == 0 or loop.done):
+            epoch = (loop.step_count - 1) // per_epoch + 1
+            progress(loop.step_count / total, f"epoch {epoch} of {epochs}: test accuracy {loop.test_losses[-1]:.3f}")
+
+    loop = training.Loop(model, step_loss, steps=total, lr=lr, clip=clip, test_every=test_every,
+                         evaluate=lambda: accuracy(model, vocab, test, max_len))  # fmt: skip
+    loop.step(total, on_progress=report)
+    record.losses, record.seconds = loop.losses, loop.seconds
+    record.test_steps, record.test_accuracy = loop.test_steps[1:], loop.test_losses[1:]  # after training began
     model.eval()
     return record
 
