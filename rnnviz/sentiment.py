@@ -75,7 +75,11 @@ def build_vocabulary(
 
 def encode(texts: Sequence[str], vocab: Vocabulary, max_len: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
     """Padded indices (N, L) and lengths (N,); texts are cut at max_len words, empty ones get <unk>."""
-    rows = [vocab.ids(vocab.tokenize(t)[:max_len]) or [1] for t in texts]
+    return pad([vocab.ids(vocab.tokenize(t)[:max_len]) or [1] for t in texts])
+
+
+def pad(rows: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rows of token ids as one 0-padded tensor (N, longest) and their lengths (N,)."""
     lengths = torch.tensor([len(r) for r in rows], dtype=torch.long)
     ids = torch.zeros(len(rows), int(lengths.max()) if rows else 1, dtype=torch.long)
     for i, r in enumerate(rows):
@@ -230,11 +234,9 @@ def _fit(model: nn.Module, vocab: Vocabulary, train: Corpus, test: Corpus, epoch
 
     def step_loss(k: int) -> torch.Tensor:
         batch = order[k - 1]
-        lengths = torch.tensor([len(rows[i]) for i in batch])
-        ids = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)  # (B, longest), 0-padded
-        for j, i in enumerate(batch.tolist()):
-            ids[j, : len(rows[i])] = torch.tensor(rows[i])
+        ids, lengths = pad([rows[i] for i in batch.tolist()])  # (B, longest), (B,)
         logits = model(ids, lengths)  # (B,)
+
         record.train_accuracy.append(float(((logits > 0).float() == labels[batch]).float().mean()))
         return nn.functional.binary_cross_entropy_with_logits(logits, labels[batch])
 
