@@ -15,6 +15,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -56,8 +57,30 @@ def _bifurcation() -> None:
     maps.logistic_bifurcation(2.5, 4.0)
 
 
+def _jacobian_products() -> None:
+    from rnnviz import dynamics
+
+    settings = dynamics.Settings(H=256, T=1000)
+    dynamics.product_norms(dynamics.jacobians(*settings.rnn(), settings.activation))
+
+
+def _bptt() -> None:
+    from rnnviz import bptt
+
+    bptt.univariate(*bptt.random_sequence(100, 0), u=0.5, v=1.0, w=0.9, activation="tanh")
+
+
+def _parity_checker() -> None:
+    from rnnviz import handbuilt
+
+    handbuilt.check_parity(handbuilt.ParityWeights(), 16)
+
+
 # The analysis pages' kernels: (what, function, target in seconds); each timed as the best of 5.
 KERNELS = [
+    ("parity checker, all 131,070 bit strings up to length 16", _parity_checker, 0.5),
+    ("BPTT by hand, T = 100", _bptt, 0.05),
+    ("jacobians + product_norms, H = 256, T = 1000", _jacobian_products, 5.0),
     ("logistic bifurcation + Lyapunov, 1000 r x 1000 iterations", _bifurcation, 0.5),
     ("loss surface, 200 x 200 grid, T = 50", _loss_surface, 1.0),
 ]
@@ -71,7 +94,54 @@ COLD_STARTS = [
 ]  # fmt: skip
 
 
+# --- training throughput: each model page's training against a plain torch loop -------------------
+
+
+def _adding(T: int, hidden: int) -> tuple[Callable[[int], float], Callable[[int], float]]:
+    """The long-term and gates pages' LSTM on the adding problem: rnnviz's Trainer (with its
+    recording) and the bare torch loop over the same model, optimizer, clipping and batches."""
+    from benchmarks.training import plain_loop, recorded_loop
+    from rnnviz import models, training
+
+    config = training.TrainConfig(models.ModelConfig("lstm", "adding", hidden), T=T, steps=10**6)
+    return (lambda n: recorded_loop(config, n)), (lambda n: plain_loop(config, n))
+
+
+def _sentiment() -> tuple[Callable[[int], float], Callable[[int], float]]:
+    """The sentiment page's default LSTM: rnnviz's training (Loop, test accuracy 20 times) against
+    the bare torch loop over the same padded batches."""
+    from benchmarks.sentiment import plain_steps, rnnviz_steps
+
+    return rnnviz_steps, plain_steps
+
+
+# (page, what is trained, steps timed, batch size, a factory of (rnnviz loop, plain loop): each
+# a function timing n steps)
+THROUGHPUT = [
+    ("long-term dependencies", "LSTM, adding problem T = 100, hidden 64", 100, 64, lambda: _adding(100, 64)),
+    ("LSTM gates", "LSTM, adding problem T = 50, hidden 32", 100, 64, lambda: _adding(50, 32)),
+    ("sentiment", "LSTM, words, hidden 64: one epoch", 125, 64, _sentiment),
+]
+
+
+def throughput() -> list[tuple[str, str, str, str, str]]:
+    """Rows: page, what, rnnviz steps/s (sequences/s), plain torch steps/s, rnnviz / plain; the
+    better of two runs of each."""
+    from rnnviz import training
+
+    training.set_threads(1)  # as the pages train
+    rows = []
+    for page, what, steps, batch, factory in THROUGHPUT:
+        ours, plain = factory()
+        ours(3), plain(3)  # warm up
+        rate = {name: steps / min(loop(steps) for _ in range(2)) for name, loop in (("ours", ours), ("plain", plain))}
+        rows.append((page, f"{what}, {steps} steps", f"{rate['ours']:.1f} steps/s ({rate['ours'] * batch:.0f} sequences/s)",
+                     f"{rate['plain']:.1f} steps/s", f"{rate['ours'] / rate['plain']:.2f}"))  # fmt: skip
+    return rows
+
+
 # --- reruns (AppTest) -----------------------------------------------------------------------------
+
 
 
 def changing_values(current: float, low: float, high: float, step: float, count: int) -> list[float]:
@@ -184,6 +254,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reruns", type=int, default=20, help="timed reruns per page (default 20)")
     parser.add_argument("--cold-starts", type=int, default=3, help="server launches to time (default 3)")
+    parser.add_argument("--no-throughput", dest="throughput", action="store_false",
+                        help="skip the training throughput table")
     args = parser.parse_args()
 
     rows = []  # (what, measured, value, target, verdict)
@@ -215,6 +287,13 @@ def main() -> None:
     print("|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    if args.throughput:
+        print("\nTraining throughput, torch on one thread as the pages use it: each page's training in rnnviz "
+              "(records, test evaluations) against a bare torch loop on the same model and batches.\n")
+        print("| page | trained | rnnviz | plain torch loop | rnnviz / plain |")
+        print("|---|---|---|---|---|")
+        for row in throughput():
+            print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

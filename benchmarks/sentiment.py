@@ -34,5 +34,42 @@ def main() -> None:
               f"{e.by_kind['negation']:>10.3f}{e.by_kind['late_cue']:>10.3f}")  # fmt: skip
 
 
+def rnnviz_steps(n: int) -> float:
+    """Seconds for n training steps of sentiment.train at the page's defaults (its test accuracy
+    evaluated about 20 times along the way, as the page does)."""
+    train_set, test_set = corpora.builtin()
+    config = sentiment.SentimentConfig(epochs=1)
+    subset = corpora.Corpus(train_set.texts[: n * config.batch_size], train_set.labels[: n * config.batch_size],
+                            train_set.kinds[: n * config.batch_size])  # fmt: skip
+    start = time.perf_counter()
+    sentiment.train(config, subset, test_set)
+    return time.perf_counter() - start
+
+
+def plain_steps(n: int) -> float:
+    """Seconds for n steps of a bare torch loop on the same model and padded batches: forward, loss,
+    backward, clip, Adam; no test set, no records."""
+    import torch
+
+    train_set, _ = corpora.builtin()
+    config = sentiment.SentimentConfig(epochs=1)
+    vocab = sentiment.build_vocabulary(train_set.texts, unit=config.tokens)
+    model = sentiment.SentimentRNN(config, len(vocab))
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    labels = torch.as_tensor(train_set.labels, dtype=torch.float32)
+    rows = [vocab.ids(vocab.tokenize(t)[: config.token_limit]) or [1] for t in train_set.texts]
+    start = time.perf_counter()
+    for k in range(n):
+        batch = slice(k * config.batch_size, (k + 1) * config.batch_size)
+        ids, lengths = sentiment.pad(rows[batch])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(ids, lengths), labels[batch])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        optimizer.step()
+        loss.item()
+    return time.perf_counter() - start
+
+
 if __name__ == "__main__":
     main()

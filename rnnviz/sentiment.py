@@ -205,12 +205,14 @@ def _batches(n: int, batch_size: int, generator: torch.Generator) -> list[torch.
 
 def predict(model: nn.Module, vocab: Vocabulary, texts: Sequence[str], max_len: int = 50) -> np.ndarray:
     """P(positive) for each text (N,)."""
+    return _predict_encoded(model, [encode(texts[s : s + 512], vocab, max_len) for s in range(0, len(texts), 512)])
+
+
+def _predict_encoded(model: nn.Module, chunks: Sequence[tuple[torch.Tensor, torch.Tensor]]) -> np.ndarray:
+    """P(positive) for chunks of already encoded texts (ids, lengths), concatenated (N,)."""
     model.eval()
-    out = []
     with torch.no_grad():
-        for start in range(0, len(texts), 512):
-            ids, lengths = encode(texts[start : start + 512], vocab, max_len)
-            out.append(torch.sigmoid(model(ids, lengths)).numpy())
+        out = [torch.sigmoid(model(ids, lengths)).numpy() for ids, lengths in chunks]
     return np.concatenate(out) if out else np.zeros(0)
 
 
@@ -245,8 +247,17 @@ def _fit(model: nn.Module, vocab: Vocabulary, train: Corpus, test: Corpus, epoch
             epoch = (loop.step_count - 1) // per_epoch + 1
             progress(loop.step_count / total, f"epoch {epoch} of {epochs}: test accuracy {loop.test_losses[-1]:.3f}")
 
+    # The test set is tokenized once, not at each of its ~20 evaluations.
+    test_chunks = [encode(test.texts[s : s + 512], vocab, max_len) for s in range(0, len(test), 512)]
+
+    def test_accuracy() -> float:
+        if len(test) == 0:
+            return float("nan")
+        return float(np.mean((_predict_encoded(model, test_chunks) > 0.5) == test.labels))
+
     loop = training.Loop(model, step_loss, steps=total, lr=lr, clip=clip, test_every=test_every,
-                         evaluate=lambda: accuracy(model, vocab, test, max_len))  # fmt: skip
+                         evaluate=test_accuracy)  # fmt: skip
+
     loop.step(total, on_progress=report)
     record.losses, record.seconds = loop.losses, loop.seconds
     record.test_steps, record.test_accuracy = loop.test_steps[1:], loop.test_losses[1:]  # after training began
