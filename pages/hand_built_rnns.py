@@ -4,7 +4,7 @@ from dataclasses import fields
 
 import streamlit as st
 
-from rnnviz import handbuilt
+from rnnviz import handbuilt, training
 from rnnviz.figures import handbuilt as figures
 from rnnviz.parsing import parse_numbers
 from ui.controls import Choice, Number, Text, set_values, warn_about_bad_link, widget
@@ -92,7 +92,7 @@ with unrolled_col:
         (st.success if not unrolled.wrong.any() else st.warning)(unrolled.summary())
         offer(unrolled.table(), f"""
 import numpy as np
-from rnnviz import handbuilt
+from rnnviz import handbuilt, training
 
 weights = handbuilt.{weights!r}
 unrolled = {call}
@@ -124,6 +124,8 @@ if network == "parity":
     seed_col, steps_col = st.columns(2)
     seed, steps = widget(LEARN_SEED, seed_col), widget(LEARN_STEPS, steps_col)
     if st.button("Learn the parity weights", type="primary"):
+        training.set_threads(1)  # one core for this session's training, the other for everyone else
+
         progress = st.progress(0.0, text="Training...")
         learned = handbuilt.learn_parity(
             seed=int(seed), steps=int(steps),

@@ -52,3 +52,29 @@ def test_requirements_pin_everything_and_torch_to_the_cpu_wheel():
     pins = [l for l in lines if l and not l.startswith("#")]
     assert all("==" in l for l in pins), pins
     assert "torch==2.13.0" in pins
+
+
+@pytest.mark.parametrize("path", sorted([ROOT / "app.py", *ROOT.glob("pages/*.py")]), ids=lambda p: p.name)
+def test_caches_are_bounded(path):
+    # Hundreds of sessions share the server: a cache keyed by settings must not grow without end.
+    # A cached function without arguments holds one entry; every other one sets max_entries.
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(target, ast.Attribute) and target.attr in ("cache_data", "cache_resource"):
+                bounded = isinstance(decorator, ast.Call) and any(k.arg in ("max_entries", "ttl") for k in decorator.keywords)
+                has_arguments = bool(node.args.args or node.args.kwonlyargs or node.args.vararg)
+                assert bounded or not has_arguments, f"{path.name}: {node.name} caches without max_entries"
+
+
+TRAINING_CALLS = ("Trainer(", "Comparison(", "sentiment.train(", "learn_parity(", "charlm.", "seq2seq.")
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("pages/*.py")), ids=lambda p: p.name)
+def test_pages_that_train_keep_torch_to_one_thread(path):
+    # One training session on one core: the other core stays free for every other session.
+    text = path.read_text()
+    if any(call in text for call in TRAINING_CALLS):
+        assert "training.set_threads(1)" in text, path.name
