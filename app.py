@@ -76,6 +76,18 @@ PAGES = [
         ),
         "RNN for prediction: sentiment classification (last state vs max / average pooling)",
     ),
+    (
+        "pages/char_language_model.py", "RNN for generation: a character language model", ":material/edit_note:",
+        (
+            "A char-RNN (LSTM / GRU / RNN) trained live on Python's standard library source (or rnnviz's own, or "
+            "your text): loss in bits per character against the unigram entropy, samples kept at checkpoints, "
+            "teacher forcing beside free-running sampling on the same prompt, top-5 next characters on hover, text "
+            "coloured by a hidden unit (found by correlation with strings, indentation, brackets), download and "
+            "upload of the model."
+        ),
+        "RNN for generation (teacher forcing at training time, own samples at test time, <EOS>)",
+    ),
+
 ]  # fmt: skip
 
 

@@ -8,13 +8,20 @@ on the sentences where a bag of words cannot tell. Labels: 1 positive, 0 negativ
 
 `load_sentiment140` reads the CSV format of Sentiment140 (polarity, id, date, query, user, text;
 no header; polarity 0 negative, 4 positive, 2 neutral rows skipped) from the bytes of an upload.
+
+Character corpora, for the character-level language model: documents of real text that every Python
+installation carries (the standard library's own source, found through sysconfig), rnnviz's own
+source, or an uploaded UTF-8 file cut into documents; split into training and held-out documents.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import sysconfig
+import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -192,3 +199,137 @@ def load_sentiment140(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_rows: 
     if len(set(labels)) < 2:
         raise ValueError("The file has tweets of one polarity only; a classifier needs both 0 and 4.")
     return Corpus(tuple(texts), np.asarray(labels, dtype=np.int64), ("tweet",) * len(texts))
+
+
+# --- Character corpora: documents of text for the character-level language model -------------------
+
+STDLIB_MAX_CHARS = 1_500_000  # the default corpus: about 1.5 MB of the standard library's source
+STDLIB_MAX_FILE_CHARS = 60_000  # larger files (_pydecimal, turtle, the tables of locale) would crowd out the rest
+MIN_UPLOAD_CHARS = 2_000  # less text than this cannot train (or test) a language model
+UPLOAD_DOCUMENT_CHARS = 2_000  # an upload is cut at blank lines into documents of at least this
+
+
+@dataclass(frozen=True)
+class CharCorpus:
+    """Documents of text (source files, or the pieces of an upload) with the names they came from."""
+
+    name: str
+    documents: tuple[str, ...]
+    sources: tuple[str, ...]  # a file name per document
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    @property
+    def chars(self) -> int:
+        """The number of characters of all documents together."""
+        return sum(len(d) for d in self.documents)
+
+
+def stdlib_root() -> Path:
+    """The folder of the standard library's source files (sysconfig's "stdlib" path)."""
+    return Path(sysconfig.get_paths()["stdlib"])
+
+
+def _read_sources(paths: list[Path], root: Path, max_chars: float, max_file_chars: float) -> tuple[list[str], list[str]]:
+    documents, sources, total = [], [], 0
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # unreadable or not UTF-8: skipped, the corpus is whatever reads
+        if not text.strip() or len(text) > max_file_chars:
+            continue
+        documents.append(text)
+        sources.append(str(path.relative_to(root)))
+        total += len(text)
+        if total >= max_chars:
+            break
+    return documents, sources
+
+
+def stdlib_corpus(max_chars: int = STDLIB_MAX_CHARS, root: Path | None = None) -> CharCorpus:
+    """Python's own standard library source (the top-level .py files), a deterministic selection of
+    files in a fixed pseudo-random order (by CRC-32 of the name) up to about max_chars characters."""
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, got {max_chars}")
+    root = stdlib_root() if root is None else Path(root)
+    # crc32 of the name: the same order on every machine and Python version, and not alphabetical
+    # (which would give a corpus of a* to m* modules)
+    paths = sorted(root.glob("*.py"), key=lambda p: (zlib.crc32(p.name.encode()), p.name))
+    documents, sources = _read_sources(paths, root, max_chars, STDLIB_MAX_FILE_CHARS)
+    if len(documents) < 2:
+        raise ValueError(f"found fewer than 2 readable .py files in {root}; this Python has no stdlib sources")
+    return CharCorpus("the Python standard library", tuple(documents), tuple(sources))
+
+
+def rnnviz_corpus() -> CharCorpus:
+    """rnnviz's own source: the .py files of rnnviz/, pages/ and ui/, in name order."""
+    repository = Path(__file__).resolve().parents[1]
+    paths = [p for folder in ("rnnviz", "pages", "ui") for p in sorted((repository / folder).rglob("*.py"))]
+    documents, sources = _read_sources(paths, repository, float("inf"), float("inf"))
+    if len(documents) < 2:
+        raise ValueError(f"found fewer than 2 readable .py files under {repository}")
+    return CharCorpus("rnnviz's own source", tuple(documents), tuple(sources))
+
+
+def _documents_of(text: str, min_chars: int) -> list[str]:
+    """The text cut into documents of at least min_chars characters, at blank lines where it can be,
+    else at line ends once a document reaches 4 * min_chars."""
+    documents, lines, size = [], [], 0
+    for line in text.splitlines(keepends=True):
+        if size >= min_chars and (not line.strip() or size >= 4 * min_chars):
+            documents.append("".join(lines))
+            lines, size = [], 0
+            if not line.strip():
+                continue  # the blank line is where one document ends and the next begins
+        lines.append(line)
+        size += len(line)
+    if lines:
+        if documents and size < min_chars // 2:
+            documents[-1] += "".join(lines)  # a short tail joins the last document
+        else:
+            documents.append("".join(lines))
+    return documents
+
+
+def load_text(data: bytes, name: str = "upload", max_bytes: int = MAX_UPLOAD_BYTES) -> CharCorpus:
+    """A corpus from the bytes of an uploaded UTF-8 text file, cut at blank lines into documents of at
+    least 2,000 characters; ValueError with a plain message for an empty, too large, binary, non-UTF-8
+    or too short file."""
+    if len(data) == 0:
+        raise ValueError("The file is empty.")
+    if len(data) > max_bytes:
+        raise ValueError(f"The file has {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB.")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:100_000]:
+        raise ValueError("This file is binary (or UTF-16), not UTF-8 text.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"This file is not UTF-8 text (byte {error.start} cannot be decoded); save it as UTF-8.") from None
+    sample = text[:100_000]
+    controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0x7F <= ord(ch) < 0xA0)
+    if controls > 0.01 * len(sample):
+        raise ValueError("This file is binary, not text: it is full of control characters.")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text.strip()) < MIN_UPLOAD_CHARS:
+        raise ValueError(f"The file has {len(text.strip()):,} characters of text; at least {MIN_UPLOAD_CHARS:,} are needed.")
+    documents = _documents_of(text, UPLOAD_DOCUMENT_CHARS)
+    return CharCorpus(name, tuple(documents), tuple(f"{name} (part {i + 1})" for i in range(len(documents))))
+
+
+def split_documents(corpus: CharCorpus, test_fraction: float = 0.1, seed: int = 0) -> tuple[CharCorpus, CharCorpus]:
+    """Training and held-out documents: a random split by document, the same for the same seed;
+    at least one document on each side."""
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    if len(corpus) < 2:
+        raise ValueError("need at least 2 documents to split")
+    order = np.random.default_rng(seed).permutation(len(corpus))
+    n_test = min(max(1, round(len(corpus) * test_fraction)), len(corpus) - 1)
+
+    def take(idx: np.ndarray, part: str) -> CharCorpus:
+        return CharCorpus(f"{corpus.name} ({part})", tuple(corpus.documents[i] for i in sorted(idx)),
+                          tuple(corpus.sources[i] for i in sorted(idx)))  # fmt: skip
+
+    return take(order[n_test:], "training"), take(order[:n_test], "held out")

@@ -43,11 +43,13 @@ def test_a_garbage_link_opens_with_defaults_and_a_warning(path, data):
     assert not at.exception, (query, at.exception)
 
 
+@pytest.mark.parametrize("value", ["nan", "1e400"])  # 1e400: Streamlit 1.67 itself raises on it (ui.controls)
 @pytest.mark.parametrize("path", [p for p in PAGE_FILES if p != "app.py"])
-def test_nan_in_every_number_is_named_in_the_warning(path):
+def test_a_non_number_in_every_number_is_named_in_the_warning(path, value):
     keys = sorted(number_keys(path))
-    at = run_app(path, query=dict.fromkeys(keys, "nan"), timeout=180)
+    at = run_app(path, query=dict.fromkeys(keys, value), timeout=180)
     assert not at.exception, at.exception
     warning = " ".join(w.value for w in at.warning)
     for key in keys:
-        assert f"{key}=nan" in warning, key
+        assert f"{key}={value}" in warning, key
+

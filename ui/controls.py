@@ -94,6 +94,11 @@ def widget(control: Control, where: Any = st) -> Any:
     # st.session_state win over it (config: disableWidgetStateDuplicationWarning).
     common = dict(key=control.key, help=control.help, bind="query-params")
     if isinstance(control, Number):
+        raw = st.query_params.get(control.key)
+        if raw is not None and control.problem(raw) is not None:
+            _drop_from_link(control.key)  # the default is used; warn_about_bad_link has said so
+
+
         number = where.slider if control.slider else where.number_input
         extra = {} if control.format is None else {"format": control.format}
         return number(
@@ -108,7 +113,21 @@ def widget(control: Control, where: Any = st) -> Any:
     return where.text_input(control.label, value=control.default, max_chars=control.max_chars, **common)
 
 
+def _drop_from_link(key: str) -> None:
+    """Remove a parameter from the link before its widget reads it.
+
+    Streamlit 1.67 seeds an integer number box from the link with int(float(value)) and lets the
+    OverflowError of `inf` or `1e400` escape as a traceback. The widgets are seeded from the link's
+    initial values, which st.query_params does not reach: this goes through the session's own."""
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+
+    with get_session_state().query_params() as query_params:
+        query_params._initial_query_params.pop(key, None)
+        query_params.remove_param(key)
+
+
 def warn_about_bad_link(controls: list[Control]) -> None:
+
     """Say which settings of the link were not taken as they are; call before the widgets."""
     problems = []
     for control in controls:

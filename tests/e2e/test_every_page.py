@@ -53,6 +53,8 @@ MOVES: dict[str, tuple[str, str, Callable[[Page], None]]] = {
     "long_term_dependencies": ("ltd_jacobian", "ltd_task", radio("ltd_task", "copy")),
     "lstm_gates": ("gates_exercise", "gates_force_o", checkbox("gates_force_o")),
     "sentiment": ("sent_reading", "sent_tweet", typed("sent_tweet", "not good, not bad, just great")),
+    "char_language_model": ("clm_read", "clm_colour", radio("clm_colour", "indentation depth")),
+
 }
 PAGES = sorted(p.stem for p in (REPO_ROOT / "pages").glob("*.py"))
 

@@ -1,0 +1,123 @@
+"""AppTest tests of the character-level language model page."""
+
+import io
+
+import pandas as pd
+import torch
+from apptest_helpers import chart_keys, chart_traces, run_app
+
+from rnnviz import charlm, corpora, training
+from ui.share import frame
+
+PAGE = "pages/char_language_model.py"
+SMALL = {"clm_corpus": "rnnviz source", "clm_hidden": "32", "clm_window": "32", "clm_steps": "40"}
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_defaults_train_the_shared_model_and_show_samples_without_a_click():
+    at = run_app(PAGE, timeout=240)
+    assert not at.exception, at.exception
+    assert chart_keys(at) == ["clm_loss", "clm_forced", "clm_free", "clm_read"]
+    values = metrics(at)
+    assert values["characters trained on"] == f"{120 * 32 * 128:,}"
+    held_out = float(values["held-out bits per character"])
+    assert chart_traces(at, "clm_loss")[-1]["x"] == [0, 50, 100]
+    assert held_out < 3.3  # from log2(98) = 6.6 bits at step 0
+    assert [c.value for c in at.caption if c.value.startswith("step ")] == ["step 100", "step 0"]
+    table = at.dataframe[-1].value
+    assert table["step"].tolist() == list(range(121)) and table["held-out bpc"].notna().sum() == 3  # steps 0, 50, 100
+
+
+def test_play_trains_on_and_pause_stops():
+    at = run_app(PAGE, query=SMALL)
+    assert not at.exception and metrics(at)["characters trained on"] == "0"
+    at.button(key="clm_play").click().run(timeout=60)
+    assert not at.exception
+    trained = int(metrics(at)["characters trained on"].replace(",", ""))
+    assert trained > 0 and trained % (16 * 0 + 32 * 32) == 0
+    at.button(key="clm_play").click().run(timeout=60)  # Pause: this run draws, trains no more
+    after = int(metrics(at)["characters trained on"].replace(",", ""))
+    at.run()
+    assert int(metrics(at)["characters trained on"].replace(",", "")) == after
+
+
+def test_the_snippet_gives_the_same_table_as_the_page():
+    at = run_app(PAGE, query={**SMALL, "clm_step_size": "12"})
+    at.button(key="clm_step").click().run(timeout=60)
+    assert not at.exception
+    shown = at.dataframe[-1].value
+    assert shown["step"].tolist() == list(range(13))
+    snippet = at.code[-1].value
+    assert "trainer.step(12)" in snippet and "rnnviz source" not in snippet
+    scope: dict = {}
+    exec(snippet, scope)  # noqa: S102 - the page's own text, written by the page
+    pd.testing.assert_frame_equal(frame(scope["table"]), shown, check_dtype=False)
+    training.set_threads(1)
+
+
+def _upload(at, key: str, name: str, content: bytes):
+    uploader = next(u for u in at.get("file_uploader") if u.proto.id.endswith(key))
+    uploader.set_value((name, content, "application/octet-stream"))
+    return at.run(timeout=120)
+
+
+def test_a_bad_text_upload_shows_an_error_and_no_exception():
+    at = run_app(PAGE, query={"clm_corpus": "upload"})
+    assert not at.exception and "Upload a UTF-8 text file" in at.info[0].value
+    for junk, why in [(b"", "empty"), (bytes(range(256)) * 20, "binary"), (b"caf\xe9 " * 1000, "not UTF-8"),
+                      (b"x = 1\n" * 10, "at least 2,000")]:  # fmt: skip
+        _upload(at, "clm_text_upload", "notes.txt", junk)
+        assert not at.exception, at.exception
+        assert at.error[0].value.startswith("Could not read this file") and why in at.error[0].value
+
+
+def test_a_good_text_upload_trains_on_it():
+    text = "\n\n".join(f"The cat number {i} sat on the mat and looked at the dog number {i}. " * 30 for i in range(12))
+    at = _upload(run_app(PAGE, query={"clm_corpus": "upload", "clm_hidden": "32", "clm_window": "32"}),
+                 "clm_text_upload", "cats.txt", text.encode())  # fmt: skip
+    assert not at.exception and not at.error
+    assert any("cats.txt" in c.value and "held out" in c.value for c in at.caption)
+    assert "corpora.load_text(" in at.code[-1].value
+
+
+def test_a_model_file_loads_and_a_bad_one_gets_a_message(tmp_path):
+    at = run_app(PAGE, query=SMALL)
+    for junk in [b"junk", _torch_bytes({"weights": torch.zeros(2)})]:
+        _upload(at, "clm_model_upload", "model.pt", junk)
+        assert not at.exception and at.error[0].value.startswith("Could not load this file")
+    training.set_threads(1)
+    data = charlm.prepare(corpora.rnnviz_corpus(), seed=0)
+    trainer = charlm.CharTrainer(data, charlm.CharLMConfig(kind="gru", hidden_size=48, window=32, steps=3))
+    trainer.step(3)
+    _upload(at, "clm_model_upload", "model.pt", charlm.to_bytes(trainer))
+    assert not at.exception and not at.error
+    assert "uploaded GRU (1 × 48" in at.success[0].value
+    assert any("uploaded GRU" in c.value for c in at.caption)
+
+
+def _torch_bytes(payload) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return buffer.getvalue()
+
+
+def test_colouring_by_a_unit_the_model_lacks_warns():
+    at = run_app(PAGE, query={**SMALL, "clm_colour": "unit number", "clm_unit": "100"})
+    assert not at.exception and "This model has 32 hidden units" in at.warning[0].value
+    at.radio(key="clm_colour").set_value("bracket depth").run()
+    assert not at.warning and any("most correlated with *bracket depth*" in c.value for c in at.caption)
+
+
+def test_sampling_controls_change_the_sample():
+    at = run_app(PAGE, query={**SMALL, "clm_temperature": "0.0", "clm_length": "50"})
+    greedy = at.code[-2].value
+    at.slider(key="clm_temperature").set_value(1.5).run()
+    assert not at.exception and at.code[-2].value != greedy and at.code[-2].value.startswith("def ")
+
+
+def test_bad_link_warns():
+    at = run_app(PAGE, query={**SMALL, "clm_kind": "tcn", "clm_hidden": "9999"})
+    assert not at.exception and "malformed or out of range" in at.warning[0].value

@@ -1,0 +1,213 @@
+"""The character-level language model: corpora, vocabulary, entropy, training, sampling, saving."""
+
+import io
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rnnviz import charlm, corpora, training
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = charlm.CharLMConfig(kind="lstm", layers=1, hidden_size=32, embed_dim=8, window=32, batch_size=16, lr=1e-2,
+                           steps=200, test_every=20, test_chars=512)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data() -> charlm.CharData:
+    return charlm.prepare(corpora.stdlib_corpus(), seed=0)
+
+
+@pytest.fixture(scope="module")
+def trained(data) -> charlm.CharTrainer:
+    training.set_threads(1)
+    trainer = charlm.CharTrainer(data, TINY)
+    trainer.step(80)
+    return trainer
+
+
+def test_the_stdlib_corpus_is_found_by_a_fresh_interpreter(tmp_path):
+    # -I: isolated mode (no PYTHONPATH, no user site, cwd not on the path), from an empty folder
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from rnnviz import corpora\n"
+            "c = corpora.stdlib_corpus(); print(len(c), c.chars, c.sources[0])")  # fmt: skip
+    out = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    n_documents, n_chars, first = out.stdout.split()
+    assert int(n_documents) >= 20 and 1_000_000 <= int(n_chars) < corpora.STDLIB_MAX_CHARS + corpora.STDLIB_MAX_FILE_CHARS
+    assert first.endswith(".py")
+    again = corpora.stdlib_corpus()
+    assert again.sources == corpora.stdlib_corpus().sources and again.sources[0] == first  # deterministic
+
+
+def test_a_folder_without_sources_is_a_plain_error(tmp_path):
+    with pytest.raises(ValueError, match="no stdlib sources"):
+        corpora.stdlib_corpus(root=tmp_path)
+
+
+def test_the_split_is_by_document_and_fixed_by_the_seed():
+    corpus = corpora.CharCorpus("c", tuple(f"doc {i}" for i in range(20)), tuple(f"{i}.py" for i in range(20)))
+    train, test = corpora.split_documents(corpus, 0.1, seed=3)
+    assert len(test) == 2 and len(train) == 18 and set(train.documents).isdisjoint(test.documents)
+    assert corpora.split_documents(corpus, 0.1, seed=3) == (train, test)
+    assert corpora.split_documents(corpus, 0.1, seed=4)[1] != test
+
+
+def test_unigram_entropy_against_the_closed_form():
+    vocab = charlm.build_vocabulary(["ab"], min_count=1)
+    ids = charlm.stream(["ab", "ab"], vocab)  # <eos> a b <eos> a b <eos>: p = 3/7, 2/7, 2/7
+    assert ids.tolist() == [0, 2, 3, 0, 2, 3, 0]
+    expected = -(3 / 7 * math.log2(3 / 7) + 2 * (2 / 7) * math.log2(2 / 7))
+    assert charlm.unigram_entropy(ids, len(vocab)) == pytest.approx(expected, abs=1e-12)
+    assert charlm.unigram_entropy(np.array([2, 2, 3, 4]), 5) == pytest.approx(1.5, abs=1e-12)
+    assert charlm.unigram_entropy(np.array([7, 7]), 8) == 0.0
+
+
+def test_rare_characters_are_unknown_and_text_round_trips():
+    vocab = charlm.build_vocabulary(["aaaaabbbbbé"], min_count=5)
+    assert vocab.tokens == ("<eos>", "<unk>", "a", "b")
+    assert vocab.encode("abéz").tolist() == [2, 3, 1, 1]
+    assert vocab.decode([0, 2, 1, 3]) == "␄a�b"
+    assert vocab.encode("").tolist() == []
+
+
+def test_the_default_data_is_large_and_loads_quickly():
+    data = charlm.prepare(corpora.stdlib_corpus())
+    assert data.chars > 1_000_000 and 60 <= len(data.vocab) <= charlm.MAX_VOCABULARY + 2
+    assert 3.5 < data.entropy < 6  # source code: about 4.5 bits per character
+
+
+def test_a_short_run_lowers_the_loss(trained, data):
+    first, last = charlm.bits(trained.test_losses[0]), charlm.bits(trained.test_losses[-1])
+    assert first == pytest.approx(math.log2(len(data.vocab)), abs=0.3)  # untrained: about uniform
+    assert last < first - 2.0 and last < data.entropy + 0.3
+    assert trained.test_steps == [0, 20, 40, 60, 80] and len(trained.losses) == 80
+    assert trained.sample_steps == [0] and len(trained.samples[0]) > 0
+
+
+def test_a_clone_trains_on_exactly_like_the_original(data):
+    training.set_threads(1)
+    straight = charlm.CharTrainer(data, TINY)
+    straight.step(12)
+    half = charlm.CharTrainer(data, TINY)
+    half.step(7)
+    twin = half.clone()
+    twin.step(5)
+    assert twin.losses == straight.losses and twin.test_losses == straight.test_losses
+    assert half.step_count == 7  # the original did not move
+    table = charlm.loss_table(straight.losses, straight.test_steps, straight.test_losses)
+    assert table["step"] == list(range(13)) and table["training bpc"][0] is None
+    assert table["held-out bpc"][0] == charlm.bits(straight.test_losses[0]) and table["held-out bpc"][1] is None
+
+
+def test_temperature_near_zero_is_greedy(trained, data):
+    model, vocab = trained.model, data.vocab
+    drawn = charlm.sample(model, vocab, "def ", 60, temperature=0.001, seed=1, stop_at_eos=False)
+    assert charlm.sample(model, vocab, "def ", 60, temperature=0.0, seed=2, stop_at_eos=False).text == drawn.text
+    reading = charlm.read(model, vocab, np.concatenate([drawn.prompt_ids, drawn.ids]))
+    n = len(drawn.prompt_ids)
+    assert reading.top_ids[n - 1 : -1, 0].tolist() == drawn.ids.tolist()  # each the most likely next
+
+
+def test_top_k_never_samples_outside_the_k(trained, data):
+    model, vocab = trained.model, data.vocab
+    for seed in range(5):
+        drawn = charlm.sample(model, vocab, "import ", 80, temperature=5.0, top_k=3, seed=seed, stop_at_eos=False)
+        reading = charlm.read(model, vocab, np.concatenate([drawn.prompt_ids, drawn.ids]))
+        n = len(drawn.prompt_ids)
+        for position, char in enumerate(drawn.ids):
+            assert char in reading.top_ids[n - 1 + position, :3]
+    hot = charlm.sample(model, vocab, "import ", 200, temperature=5.0, seed=0, stop_at_eos=False)
+    assert len(set(hot.ids.tolist())) > 10  # without top-k the hot samples do spread
+
+
+def test_sampling_stops_at_eos_when_asked(trained, data):
+    for seed in range(40):
+        drawn = charlm.sample(trained.model, data.vocab, "", 300, temperature=1.5, seed=seed)
+        if 0 in drawn.ids.tolist():
+            assert drawn.ids[-1] == 0 and drawn.ids.tolist().count(0) == 1 and drawn.text.endswith("␄")
+            return
+    pytest.fail("no sample reached <eos>")
+
+
+def test_a_saved_model_loads_back_to_identical_outputs(trained, data):
+    saved = charlm.from_bytes(charlm.to_bytes(trained))
+    assert saved.vocab == data.vocab and saved.config == trained.config and saved.step == 80
+    assert saved.losses == trained.losses and saved.test_losses == trained.test_losses
+    ids = torch.from_numpy(data.test_ids[:200])[None]
+    with torch.no_grad():
+        assert torch.equal(saved.model(ids)[0], trained.model(ids)[0])
+
+
+class Payload:
+    ran = False
+
+    def __reduce__(self):
+        return (setattr, (Payload, "ran", True))
+
+
+@pytest.mark.parametrize("content", [b"", b"not a model at all", "pickle", "plain dict", "wrong shapes"])
+def test_a_bad_model_file_is_a_plain_error(trained, content):
+    if content == "pickle":  # code in a pickle: weights_only refuses to run it
+        buffer = io.BytesIO()
+        torch.save({"format": charlm.FORMAT, "x": Payload()}, buffer)
+        content = buffer.getvalue()
+    elif content == "plain dict":
+        buffer = io.BytesIO()
+        torch.save({"weights": torch.zeros(3)}, buffer)
+        content = buffer.getvalue()
+    elif content == "wrong shapes":
+        payload = torch.load(io.BytesIO(charlm.to_bytes(trained)), weights_only=True)
+        payload["config"]["hidden_size"] = 64
+        buffer = io.BytesIO()
+        torch.save(payload, buffer)
+        content = buffer.getvalue()
+    with pytest.raises(ValueError):
+        charlm.from_bytes(content)
+    assert not Payload.ran
+
+
+def test_uploaded_text_is_checked_and_cut_into_documents():
+    for junk, message in [(b"", "empty"), (bytes(range(256)) * 20, "binary"), (b"caf\xe9 " * 1000, "not UTF-8"),
+                          ("\ufeffshort text".encode("utf-16"), "binary"), (b"x = 1\n" * 100, "at least 2,000")]:  # fmt: skip
+        with pytest.raises(ValueError, match=message):
+            corpora.load_text(junk)
+    paragraph = ("word " * 99 + "end.\n") * 3  # 1,500 characters
+    corpus = corpora.load_text(("\n".join([paragraph] * 8)).encode())
+    assert len(corpus) == 4 and all(len(d) >= corpora.UPLOAD_DOCUMENT_CHARS for d in corpus.documents)
+    assert "".join(corpus.documents).count("end.") == 24
+
+
+def test_code_features_on_a_small_program():
+    text = 'def f(a, "x(y"):\n    return [1] # (c\n'
+    features = charlm.code_features(text)
+    inside = "".join(str(int(v)) for v in features["inside a string"])
+    assert inside == "0000000001111100000000000000000000000000"[: len(text)]
+    assert features["bracket depth"].tolist()[4:17] == [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]  # "(" in a string does not count
+    assert features["indentation depth"].tolist() == [0] * 17 + [1] * (len(text) - 17)
+
+
+def test_unit_correlations_closed_form():
+    feature = np.array([0.0, 1.0, 0.0, 1.0])
+    states = np.stack([feature, -2 * feature + 1, np.ones(4)], axis=1)  # (T, H): r = 1, -1, constant
+    assert charlm.unit_correlations(states, feature).tolist() == pytest.approx([1.0, -1.0, 0.0])
+
+
+def test_train_versus_test_uses_the_same_prompt(trained, data):
+    prompt, truth = charlm.held_out_snippet(data, 4, 30, 50)
+    assert (prompt, truth) == charlm.held_out_snippet(data, 4, 30, 50) and len(prompt) == 30 and len(truth) == 50
+    versus = charlm.train_versus_test(trained.model, data.vocab, prompt, truth, 0.8, seed=0)
+    n = versus.n_prompt
+    assert n == 31 and versus.teacher_forced.ids[:n].tolist() == versus.free_running.ids[:n].tolist()
+    assert len(versus.teacher_forced.ids) == len(versus.free_running.ids) == 81
+    assert 0 <= versus.agreement <= 1
+
+
+def test_bad_settings_are_plain_errors(data):
+    for bad in [dict(kind="tcn"), dict(layers=0), dict(hidden_size=10_000), dict(lr=0.0), dict(clip=-1.0)]:
+        with pytest.raises(ValueError):
+            charlm.CharLMConfig(**bad)
+    with pytest.raises(ValueError):
+        charlm.sample(charlm.CharLM(TINY, len(data.vocab)), data.vocab, "", 10, temperature=-1)
