@@ -171,7 +171,9 @@ PAGES = sorted(p.stem for p in (REPO_ROOT / "pages").glob("*.py"))
 @pytest.mark.parametrize("page_name", PAGES)
 def test_every_page_loads_with_a_chart_and_no_error(page: Page, app_url: str, screenshots_dir, page_name) -> None:
     page.goto(f"{app_url}/{page_name}")
-    expect(page.locator('[data-testid="stMain"] .js-plotly-plot').first).to_be_visible()
+    # Model pages train their default model on the first visit (the language model for about 20 s).
+    expect(page.locator('[data-testid="stMain"] .js-plotly-plot').first).to_be_visible(timeout=120_000)
+
     wait_until_idle(page)
     expect(page.locator(EXCEPTION)).to_have_count(0)
     expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
