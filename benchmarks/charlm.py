@@ -84,6 +84,44 @@ def rnnviz_throughput(data: charlm.CharData, config: charlm.CharLMConfig, second
     return steps * trainer.chars_per_step / (time.perf_counter() - start), steps
 
 
+def _default_data() -> charlm.CharData:
+    return charlm.prepare(corpora.stdlib_corpus(), seed=0)
+
+
+def rnnviz_steps(n: int) -> float:
+    """Seconds for n steps of the page's default CharTrainer, records included (held-out loss every
+    50 steps, a sample at each checkpoint), after its step 0."""
+    trainer = charlm.CharTrainer(_default_data(), charlm.CharLMConfig())
+    trainer.step(1)
+    start = time.perf_counter()
+    trainer.step(n)
+    return time.perf_counter() - start
+
+
+def plain_steps(n: int) -> float:
+    """Seconds for n steps of a bare torch loop on the same model and windows: forward, loss,
+    backward, clip, Adam; nothing recorded."""
+    import torch
+
+    data, config = _default_data(), charlm.CharLMConfig()
+    model = charlm.CharLM(config, len(data.vocab))
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    ids = torch.from_numpy(data.train_ids)
+    generator = torch.Generator().manual_seed(0)
+    start = time.perf_counter()
+    for _ in range(n):
+        starts = torch.randint(0, len(ids) - config.window, (config.batch_size,), generator=generator)
+        windows = ids[starts[:, None] + torch.arange(config.window + 1)]  # (B, window + 1)
+        logits, _, _ = model(windows[:, :-1])
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
+        optimizer.step()
+        loss.item()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     """Print the load, the corpus load time, the throughput table and the 3-minute run."""
     parser = argparse.ArgumentParser()

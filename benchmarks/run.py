@@ -115,12 +115,22 @@ def _sentiment() -> tuple[Callable[[int], float], Callable[[int], float]]:
     return rnnviz_steps, plain_steps
 
 
-# (page, what is trained, steps timed, batch size, a factory of (rnnviz loop, plain loop): each
+def _char_lm() -> tuple[Callable[[int], float], Callable[[int], float]]:
+    """The language model page's default LSTM on Python's standard library source."""
+    from benchmarks.charlm import plain_steps, rnnviz_steps
+
+    return rnnviz_steps, plain_steps
+
+
+# (page, what is trained, steps timed, (items per step, their name), a factory of (rnnviz loop, plain loop): each
 # a function timing n steps)
 THROUGHPUT = [
-    ("long-term dependencies", "LSTM, adding problem T = 100, hidden 64", 100, 64, lambda: _adding(100, 64)),
-    ("LSTM gates", "LSTM, adding problem T = 50, hidden 32", 100, 64, lambda: _adding(50, 32)),
-    ("sentiment", "LSTM, words, hidden 64: one epoch", 125, 64, _sentiment),
+    ("long-term dependencies", "LSTM, adding problem T = 100, hidden 64", 100, (64, "sequences"),
+     lambda: _adding(100, 64)),
+    ("LSTM gates", "LSTM, adding problem T = 50, hidden 32", 100, (64, "sequences"), lambda: _adding(50, 32)),
+    ("sentiment", "LSTM, words, hidden 64: one epoch", 125, (64, "sentences"), _sentiment),
+    ("character language model", "LSTM, hidden 256, 32 windows of 128 characters", 30, (32 * 128, "characters"),
+     _char_lm),
 ]
 
 
@@ -131,11 +141,11 @@ def throughput() -> list[tuple[str, str, str, str, str]]:
 
     training.set_threads(1)  # as the pages train
     rows = []
-    for page, what, steps, batch, factory in THROUGHPUT:
+    for page, what, steps, (per_step, items), factory in THROUGHPUT:
         ours, plain = factory()
         ours(3), plain(3)  # warm up
         rate = {name: steps / min(loop(steps) for _ in range(2)) for name, loop in (("ours", ours), ("plain", plain))}
-        rows.append((page, f"{what}, {steps} steps", f"{rate['ours']:.1f} steps/s ({rate['ours'] * batch:.0f} sequences/s)",
+        rows.append((page, f"{what}, {steps} steps", f"{rate['ours']:.1f} steps/s ({rate['ours'] * per_step:,.0f} {items}/s)",
                      f"{rate['plain']:.1f} steps/s", f"{rate['ours'] / rate['plain']:.2f}"))  # fmt: skip
     return rows
 
