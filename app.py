@@ -87,6 +87,17 @@ PAGES = [
         ),
         "RNN for generation (teacher forcing at training time, own samples at test time, <EOS>)",
     ),
+    (
+        "pages/sequence_to_sequence.py", "Sequence to sequence", ":material/translate:",
+        (
+            "An encoder RNN reads a date, a string or a tiny program into one fixed-size state; a decoder with "
+            "other weights writes the answer until <eos>. Trained live; a typed input decoded step by step "
+            "(greedy or beam) with its top candidates, the encoder's states, the attention's alignment, a PCA "
+            "map of the memory, and accuracy against input length: plain, reversed, with attention."
+        ),
+        "Sequence to sequence (translation: the encoder memorizes, the decoder writes from the end token on)",
+    ),
+
 
 ]  # fmt: skip
 
