@@ -103,23 +103,20 @@ def plain_steps(n: int) -> float:
     backward, clip, Adam; nothing recorded."""
     import torch
 
+    from benchmarks.plain_torch import time_plain_steps
+
     data, config = _default_data(), charlm.CharLMConfig()
     model = charlm.CharLM(config, len(data.vocab))
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     ids = torch.from_numpy(data.train_ids)
     generator = torch.Generator().manual_seed(0)
-    start = time.perf_counter()
-    for _ in range(n):
+
+    def step_loss(k: int) -> torch.Tensor:
         starts = torch.randint(0, len(ids) - config.window, (config.batch_size,), generator=generator)
         windows = ids[starts[:, None] + torch.arange(config.window + 1)]  # (B, window + 1)
-        logits, _, _ = model(windows[:, :-1])
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-        optimizer.step()
-        loss.item()
-    return time.perf_counter() - start
+        logits, _, _ = model(windows[:, :-1])  # (B, window, V)
+        return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1))
+
+    return time_plain_steps(model, config.lr, config.clip, step_loss, n)
 
 
 def main() -> None:

@@ -122,6 +122,13 @@ def _char_lm() -> tuple[Callable[[int], float], Callable[[int], float]]:
     return rnnviz_steps, plain_steps
 
 
+def _seq2seq() -> tuple[Callable[[int], float], Callable[[int], float]]:
+    """The sequence-to-sequence page's default date model."""
+    from benchmarks.seq2seq import plain_steps, rnnviz_steps
+
+    return rnnviz_steps, plain_steps
+
+
 # (page, what is trained, steps timed, (items per step, their name), a factory of (rnnviz loop, plain loop): each
 # a function timing n steps)
 THROUGHPUT = [
@@ -131,6 +138,7 @@ THROUGHPUT = [
     ("sentiment", "LSTM, words, hidden 64: one epoch", 125, (64, "sentences"), _sentiment),
     ("character language model", "LSTM, hidden 256, 32 windows of 128 characters", 30, (32 * 128, "characters"),
      _char_lm),
+    ("sequence to sequence", "GRU encoder-decoder, hidden 128, dates", 100, (64, "dates"), _seq2seq),
 ]
 
 

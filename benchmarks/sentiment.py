@@ -51,24 +51,21 @@ def plain_steps(n: int) -> float:
     backward, clip, Adam; no test set, no records."""
     import torch
 
+    from benchmarks.plain_torch import time_plain_steps
+
     train_set, _ = corpora.builtin()
     config = sentiment.SentimentConfig(epochs=1)
     vocab = sentiment.build_vocabulary(train_set.texts, unit=config.tokens)
     model = sentiment.SentimentRNN(config, len(vocab))
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     labels = torch.as_tensor(train_set.labels, dtype=torch.float32)
     rows = [vocab.ids(vocab.tokenize(t)[: config.token_limit]) or [1] for t in train_set.texts]
-    start = time.perf_counter()
-    for k in range(n):
-        batch = slice(k * config.batch_size, (k + 1) * config.batch_size)
-        ids, lengths = sentiment.pad(rows[batch])
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(ids, lengths), labels[batch])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-        optimizer.step()
-        loss.item()
-    return time.perf_counter() - start
+
+    def step_loss(k: int) -> torch.Tensor:
+        batch = slice((k - 1) * config.batch_size, k * config.batch_size)
+        ids, lengths = sentiment.pad(rows[batch])  # (B, longest), (B,)
+        return torch.nn.functional.binary_cross_entropy_with_logits(model(ids, lengths), labels[batch])
+
+    return time_plain_steps(model, config.lr, config.clip, step_loss, n)
 
 
 if __name__ == "__main__":

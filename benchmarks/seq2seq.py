@@ -86,6 +86,31 @@ def page() -> None:
     print(f"rerun after typing an input: median {1000 * statistics.median(times):.0f} ms over {len(times)}")
 
 
+def rnnviz_steps(n: int) -> float:
+    """Seconds for n steps of the page's default date model's Trainer, its records included (held-out
+    loss, exact match and per-character accuracy about 16 times over the budget)."""
+    trainer = seq2seq.Trainer(seq2seq.Seq2SeqConfig(task="dates", steps=n))
+    start = time.perf_counter()
+    trainer.step(n)
+    return time.perf_counter() - start
+
+
+def plain_steps(n: int) -> float:
+    """Seconds for n steps of a bare torch loop on the same model and batches: forward (teacher
+    forcing), loss, backward, clip, Adam; nothing recorded."""
+    from benchmarks.plain_torch import time_plain_steps
+
+    config = seq2seq.Seq2SeqConfig(task="dates", steps=n)
+    vocab = seq2seq.vocabulary(config.task)
+    model = seq2seq.Seq2Seq(config, len(vocab))
+
+    def step_loss(k: int):
+        pairs = seq2seq.training_pairs(config, config.batch_size, seed=k)
+        return model.loss(seq2seq.make_batch(vocab, pairs, config.reverse_source))
+
+    return time_plain_steps(model, config.lr, config.clip, step_loss, n)
+
+
 def main() -> None:
     """Print the tables."""
     parser = argparse.ArgumentParser()

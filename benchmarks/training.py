@@ -29,19 +29,16 @@ from rnnviz import models, training
 
 def plain_loop(config: training.TrainConfig, steps: int) -> float:
     """Seconds for `steps` steps of the bare loop: batch, loss, backward, clip, update; nothing else."""
+    from benchmarks.plain_torch import time_plain_steps
+
     model = models.SequenceModel(config.model, seed=config.seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     task = config.model.task
-    start = time.perf_counter()
-    for k in range(1, steps + 1):
+
+    def step_loss(k: int) -> torch.Tensor:
         x, y = models.make_batch(task, config.batch_size, config.T, models.batch_seed(config.seed, training.TRAIN, k))
-        loss = model.loss(x, y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip)
-        optimizer.step()
-        loss.item()  # the Trainer reads every loss; so does this loop
-    return time.perf_counter() - start
+        return model.loss(x, y)
+
+    return time_plain_steps(model, config.lr, config.clip, step_loss, steps)
 
 
 def recorded_loop(config: training.TrainConfig, steps: int) -> float:

@@ -127,19 +127,25 @@ def builtin(n_train: int = 8000, n_test: int = 2000, seed: int = 0) -> tuple[Cor
 
 def split(corpus: Corpus, test_fraction: float = 0.2, seed: int = 0) -> tuple[Corpus, Corpus]:
     """A random train / test split of a corpus (e.g. an uploaded one)."""
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
-    if len(corpus) < 2:
-        raise ValueError("need at least 2 sentences to split")
-    order = np.random.default_rng(seed).permutation(len(corpus))
-    n_test = min(max(1, round(len(corpus) * test_fraction)), len(corpus) - 1)
+    train_idx, test_idx = _split_indices(len(corpus), test_fraction, seed, "sentences")
 
     def take(idx: np.ndarray) -> Corpus:
         return Corpus(
             tuple(corpus.texts[i] for i in idx), corpus.labels[idx], tuple(corpus.kinds[i] for i in idx)
         )
 
-    return take(order[n_test:]), take(order[:n_test])
+    return take(train_idx), take(test_idx)
+
+
+def _split_indices(n: int, test_fraction: float, seed: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """A random split of range(n) into training and held-out indices, at least one on each side."""
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    if n < 2:
+        raise ValueError(f"need at least 2 {what} to split")
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = min(max(1, round(n * test_fraction)), n - 1)
+    return order[n_test:], order[:n_test]
 
 
 def _decode(data: bytes) -> str:
@@ -321,15 +327,10 @@ def load_text(data: bytes, name: str = "upload", max_bytes: int = MAX_UPLOAD_BYT
 def split_documents(corpus: CharCorpus, test_fraction: float = 0.1, seed: int = 0) -> tuple[CharCorpus, CharCorpus]:
     """Training and held-out documents: a random split by document, the same for the same seed;
     at least one document on each side."""
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
-    if len(corpus) < 2:
-        raise ValueError("need at least 2 documents to split")
-    order = np.random.default_rng(seed).permutation(len(corpus))
-    n_test = min(max(1, round(len(corpus) * test_fraction)), len(corpus) - 1)
+    train_idx, test_idx = _split_indices(len(corpus), test_fraction, seed, "documents")
 
     def take(idx: np.ndarray, part: str) -> CharCorpus:
         return CharCorpus(f"{corpus.name} ({part})", tuple(corpus.documents[i] for i in sorted(idx)),
                           tuple(corpus.sources[i] for i in sorted(idx)))  # fmt: skip
 
-    return take(order[n_test:], "training"), take(order[:n_test], "held out")
+    return take(train_idx, "training"), take(test_idx, "held out")
