@@ -40,9 +40,15 @@ RERUN_TARGETS_MS = {
     "pages/lstm_gates.py": 150.0,
     "pages/exploding_vanishing.py": 150.0,
 }
-# Pages whose first number widget is not what a user moves most (the gates page's first slider
-# changes the model, which then waits for a click): the slider timed instead.
-RERUN_SLIDERS = {"pages/lstm_gates.py": "gates_example"}
+# Pages whose first number widget is not what a user moves most (there it changes the model, which
+# then waits for a click): the widget timed instead, (kind, key).
+RERUN_WIDGETS = {
+    "pages/lstm_gates.py": ("slider", "gates_example"),
+    "pages/char_language_model.py": ("slider", "clm_temperature"),
+    "pages/sequence_to_sequence.py": ("number_input", "s2s_beam"),
+    "pages/sentiment.py": ("text_input", "sent_tweet"),
+}
+TWEETS = ["what a great film", "not good at all", "awful, but the ending was wonderful", "never disappointed"]
 
 
 def _loss_surface() -> None:
@@ -189,19 +195,21 @@ def first_number_widget(at: AppTest):
 
 
 def time_reruns(
-    path: str, reruns: int, slider: str | None = None, query: dict[str, str] | None = None
+    path: str, reruns: int, chosen: tuple[str, str] | None = None, query: dict[str, str] | None = None
 ) -> tuple[float, str]:
-    """Median ms of `reruns` reruns of the page (opened with `query`) after each change of the slider
-    keyed `slider`, or of its first number widget; a page without one is rerun unchanged. The first
+    """Median ms of `reruns` reruns of the page (opened with `query`) after each change of the widget
+    `chosen` (kind, key), or of its first number widget; a page without one is rerun unchanged. The first
     run (imports, cold caches) is not timed."""
     at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=120)
     at.query_params.update(query or {})
     at.run()
     if at.exception:
         raise RuntimeError(f"{path} raised on its first run: {at.exception[0].message}")
-    widget = at.slider(key=slider) if slider else first_number_widget(at)
+    widget = getattr(at, chosen[0])(key=chosen[1]) if chosen else first_number_widget(at)
     if widget is None:
         values, changed = [None] * reruns, "no number widget: unchanged rerun"
+    elif widget.type == "text_input":
+        values, changed = [TWEETS[i % len(TWEETS)] for i in range(reruns)], f"text_input `{widget.key}`"
     else:
         values = changing_values(widget.value, widget.min, widget.max, widget.step, reruns)
         changed = f"{widget.type} `{widget.key}`"
@@ -278,7 +286,7 @@ def main() -> None:
 
     rows = []  # (what, measured, value, target, verdict)
     for path in PAGE_FILES:
-        median_ms, changed = time_reruns(path, args.reruns, RERUN_SLIDERS.get(path))
+        median_ms, changed = time_reruns(path, args.reruns, RERUN_WIDGETS.get(path))
         target = RERUN_TARGETS_MS.get(path)
         rows.append(
             (f"rerun `{path}` (median of {args.reruns}; {changed})", f"{median_ms:.1f} ms",
