@@ -31,6 +31,10 @@ OPTIMIZERS = ("adam", "sgd")
 DEFAULT_LR = {"rnn": 1e-3, "irnn": 1e-3, "lstm": 1e-2, "gru": 1e-2}
 DEFAULT_CLIP = 1.0
 TRAIN, TEST, PROBE = 0, 1, 2  # the seed streams of models.batch_seed
+# Live training (train_for, train_together for some seconds) takes turns through one lane per
+# process: however many sessions press Play, live training holds about one core's worth of the
+# server's Python, and every other session's page keeps the rest.
+LIVE_LANE = threading.Lock()
 
 
 def set_threads(n: int = 1) -> None:
@@ -225,11 +229,18 @@ class Loop:
 
     def train_for(self, seconds: float, keep_going: Callable[[], bool] | None = None,
                   on_progress: Callable[[Loop], None] | None = None) -> int:  # fmt: skip
-        """Step for about `seconds` of wall time, while `keep_going()` says so; the steps taken."""
+        """Step for about `seconds` of wall time, while `keep_going()` says so; the steps taken. Waits
+        its turn on LIVE_LANE within those seconds (0 steps if it never comes)."""
         start, taken = time.perf_counter(), 0
-        while not self.done and time.perf_counter() - start < seconds and (keep_going is None or keep_going()):
-            taken += self.step(1, on_progress)
+        if not LIVE_LANE.acquire(timeout=seconds):
+            return 0
+        try:
+            while not self.done and time.perf_counter() - start < seconds and (keep_going is None or keep_going()):
+                taken += self.step(1, on_progress)
+        finally:
+            LIVE_LANE.release()
         return taken
+
 
 
 class Trainer(Loop):
@@ -344,7 +355,17 @@ def train_together(
 ) -> int:
     """Step the trainers in lockstep, one step each in turn, for about `seconds` of wall time, at
     most `max_steps` rounds, and while `keep_going()` says so; return the rounds taken. Those that
-    are done are skipped."""
+    are done are skipped. Training for a finite time is live training: it waits its turn on
+    LIVE_LANE within those seconds."""
+    if math.isfinite(seconds):
+        start = time.perf_counter()
+        if not LIVE_LANE.acquire(timeout=seconds):
+            return 0
+        try:
+            left = seconds - (time.perf_counter() - start)
+            return train_together(trainers, math.inf, max_steps, _until(time.perf_counter() + left, keep_going))
+        finally:
+            LIVE_LANE.release()
     start, rounds = time.perf_counter(), 0
     while (max_steps is None or rounds < max_steps) and time.perf_counter() - start < seconds:
         active = [t for t in trainers if not t.done]
@@ -354,6 +375,11 @@ def train_together(
             trainer.step(1)
         rounds += 1
     return rounds
+
+
+def _until(deadline: float, keep_going: Callable[[], bool] | None) -> Callable[[], bool]:
+    """keep_going, and only until the clock passes the deadline."""
+    return lambda: time.perf_counter() < deadline and (keep_going is None or keep_going())
 
 
 class Comparison:

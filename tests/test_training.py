@@ -246,3 +246,28 @@ def test_history_and_figures():
     assert list(heat.y) == [0, 5, 10] and list(heat.x) == list(range(1, 11))
     jacobian = figures.jacobian_at_init(histories)
     assert [t.name for t in jacobian.data] == ["tanh RNN", "IRNN", "LSTM"] and jacobian.layout.yaxis.type == "log"
+
+
+def test_live_training_waits_its_turn_in_the_lane():
+    # Another session is training live: this one gets no step within its seconds, then its turn.
+    trainer = Trainer(small(steps=1000))
+    with training.LIVE_LANE:
+        assert trainer.train_for(0.2) == 0
+        assert training.train_together([trainer], seconds=0.2) == 0
+    assert trainer.train_for(0.2) > 0
+    assert training.train_together([trainer], seconds=0.2) > 0
+    assert not training.LIVE_LANE.locked()
+
+
+def test_a_loop_trains_any_module_and_stops_at_a_nan():
+    # training.Loop on a bare linear regression: the loss falls; a NaN loss stops it, recorded.
+    torch.manual_seed(0)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([1.0, -2.0, 0.5])
+    model = torch.nn.Linear(3, 1)
+    loop = training.Loop(model, lambda k: ((model(x).squeeze(-1) - y) ** 2).mean(), steps=200, lr=0.05,
+                         evaluate=lambda: float(((model(x).squeeze(-1) - y) ** 2).mean()), test_every=50)  # fmt: skip
+    assert loop.step(500) == 200 and loop.done
+    assert loop.test_steps == [0, 50, 100, 150, 200] and loop.test_losses[-1] < 1e-3 < loop.test_losses[0]
+    broken = training.Loop(model, lambda k: torch.tensor(float("nan"), requires_grad=True), steps=5, lr=0.1)
+    assert broken.step(5) == 0 and broken.diverged.step == 1 and "nan" in broken.diverged.what
