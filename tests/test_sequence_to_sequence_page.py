@@ -65,20 +65,22 @@ def test_beam_search_and_another_input():
 
 
 def test_other_settings_train_live_with_step_and_play():
-    at = run_app(PAGE, query=SMALL)
+    # A budget that one tick of play (0.8 s, about 100 steps of this tiny model) cannot finish.
+    at = run_app(PAGE, query={**SMALL, "s2s_steps": "2000"})
     assert not at.exception and "Press Play" in at.info[0].value
-    assert progress(at).startswith("step 0 of 100")
+    assert progress(at).startswith("step 0 of 2000")
     button(at, "Step").click().run()
-    assert progress(at).startswith("step 20 of 100")
+    assert progress(at).startswith("step 20 of 2000")
     curves = chart_traces(at, "s2s_curves")
-    assert len(curves[0]["x"]) == 20 and curves[2]["x"] == [0, 10, 20]  # losses; held-out scores every 10
+    assert len(curves[0]["x"]) == 20 and curves[2]["x"] == [0]  # losses; held-out scores every 120 steps
     at.button(key="s2s_play").click().run(timeout=120)  # each tick draws, then trains about a second
-    assert at.button(key="s2s_play").label == "Pause" and progress(at).startswith("step 20 of 100")
+    assert at.button(key="s2s_play").label == "Pause" and progress(at).startswith("step 20 of 2000")
     at.button(key="s2s_play").click().run()
     played = int(progress(at).split()[1])
     assert at.button(key="s2s_play").label == "Play" and played > 20 and not at.exception
     at.run()
-    assert progress(at).startswith(f"step {played} of 100")  # paused: a rerun trains nothing
+    assert progress(at).startswith(f"step {played} of 2000")  # paused: a rerun trains nothing
+
 
 
 def test_the_budget_ends_playing():
