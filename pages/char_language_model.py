@@ -118,11 +118,6 @@ def memo(key: tuple, compute):
     return store[key]
 
 
-def probabilities_of(reading: charlm.Reading) -> list:
-    """The probability of each character given the ones before it (none for the first)."""
-    return [float("nan"), *reading.p_next.tolist()]
-
-
 run_inside_app()
 training.set_threads(1)
 st.title("RNN for generation: a character-level language model")
@@ -260,13 +255,13 @@ with trainer.lock:
     versus = memo((model_key, "versus", snippet_index, temperature),
                   lambda: charlm.train_versus_test(model, vocab, prompt_text, truth, temperature, seed=snippet_index))
 left, right = st.columns(2)
-left.plotly_chart(figures.text_grid(versus.teacher_forced, probabilities_of(versus.teacher_forced), "p(char)",
+left.plotly_chart(figures.text_grid(versus.teacher_forced, versus.teacher_forced.p_each.tolist(), "p(char)",
                                     "RdYlGn", 0, 1, width=40, title="training time: the true text, teacher forced"),
                   width="content", key="clm_forced")  # fmt: skip
 left.caption(f"Each step reads the true previous character (the first {versus.n_prompt} cells are the prompt). "
              f"Colour: the probability the model gave each true character; its top guess was right "
              f"{100 * versus.agreement:.0f}% of the time ({versus.teacher_forced.bits:.2f} bits per character).")  # fmt: skip
-right.plotly_chart(figures.text_grid(versus.free_running, probabilities_of(versus.free_running), "p(char)",
+right.plotly_chart(figures.text_grid(versus.free_running, versus.free_running.p_each.tolist(), "p(char)",
                                      "RdYlGn", 0, 1, width=40, title="test time: its own samples fed back in"),
                    width="content", key="clm_free")  # fmt: skip
 right.caption("The same prompt; after it, each step reads the character the model itself drew (at the temperature "
@@ -280,7 +275,7 @@ sample_seed, stop = int(widget(SAMPLE_SEED, columns[3])), widget(STOP, columns[4
 with trainer.lock:
     drawn = memo((model_key, "sample", prompt, length, temperature, top_k, sample_seed, stop),
                  lambda: charlm.sample(model, vocab, prompt, length, temperature, top_k, sample_seed, stop))
-unknown = sorted({ch for ch in prompt if vocab.encode(ch)[0] == 1})
+unknown = vocab.unknown(prompt)
 if unknown:
     st.warning(f"Not in the vocabulary, read as <unk>: {' '.join(unknown)}")
 st.code(prompt + drawn.text, language=None, wrap_lines=True)
@@ -301,7 +296,7 @@ with trainer.lock:
         ids = [0, *vocab.encode(prompt_text + truth).tolist()]
     reading = memo((model_key, "read", tuple(ids)), lambda: charlm.read(model, vocab, ids))
 if colour == "probability":
-    values, name, scale, zmin, zmax = probabilities_of(reading), "p(char)", "RdYlGn", 0, 1
+    values, name, scale, zmin, zmax = reading.p_each.tolist(), "p(char)", "RdYlGn", 0, 1
     explain = "Colour: the probability the model gave each character before reading it (red: a surprise)."
 else:
     if colour == "unit number":
@@ -316,13 +311,7 @@ else:
     values, name, scale, zmin, zmax = reading.states[:, chosen].tolist(), f"h[{chosen}]", "RdBu", -1, 1
 st.plotly_chart(figures.text_grid(reading, values, name, scale, zmin, zmax), width="content", key="clm_read")
 st.caption(explain + " Hover a character: the model's top 5 next characters after it, with their probabilities.")
-rows = {"feature": [], "unit": [], "correlation r": []}
-for feature, units in best.items():
-    for u, r in units:
-        rows["feature"].append(feature)
-        rows["unit"].append(u)
-        rows["correlation r"].append(round(r, 3))
-st.dataframe(rows, hide_index=True)
+st.dataframe(charlm.feature_table(best), hide_index=True)
 st.caption("The last layer's hidden units whose activation correlates most with simple features of code, over "
            "2,000 held-out characters: inside a string literal, indentation depth, depth of brackets.")  # fmt: skip
 

@@ -83,6 +83,10 @@ class CharVocabulary:
             return np.ones(len(points), dtype=np.int64)
         return np.where(codes[where] == points, ids[where], 1).astype(np.int64)
 
+    def unknown(self, text: str) -> list[str]:
+        """The distinct characters of text that the vocabulary reads as <unk>, sorted."""
+        return sorted({ch for ch, i in zip(text, self.encode(text)) if i == 1})
+
     def decode(self, ids: Sequence[int] | np.ndarray, eos: str = "␄", unk: str = "�") -> str:
         """The text of the ids, <eos> and <unk> written as the given marks."""
         marks = {0: eos, 1: unk}
@@ -351,6 +355,11 @@ class Reading:
     states: np.ndarray  # (T, H) the last layer's hidden state after reading position t
 
     @property
+    def p_each(self) -> np.ndarray:
+        """(T,) the probability of each character given the ones before it; NaN for the first."""
+        return np.concatenate([[np.nan], self.p_next])
+
+    @property
     def bits(self) -> float:
         """The mean -log2 p of the characters that came next (bits per character)."""
         return float(-np.log2(np.maximum(self.p_next, 1e-30)).mean()) if len(self.p_next) else float("nan")
@@ -486,7 +495,14 @@ def feature_units(model: CharLM, vocab: CharVocabulary, text: str, top: int = 3)
     return out
 
 
+def feature_table(units: dict[str, list[tuple[int, float]]]) -> dict[str, list]:
+    """feature_units as a table: one row per (feature, unit) with its correlation r (3 decimals)."""
+    rows = [(feature, u, round(r, 3)) for feature, pairs in units.items() for u, r in pairs]
+    return {"feature": [f for f, _, _ in rows], "unit": [u for _, u, _ in rows], "correlation r": [r for _, _, r in rows]}
+
+
 # --- Saving and loading -----------------------------------------------------------------------------------------
+
 
 
 def to_bytes(trainer: CharTrainer) -> bytes:

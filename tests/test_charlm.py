@@ -211,3 +211,16 @@ def test_bad_settings_are_plain_errors(data):
             charlm.CharLMConfig(**bad)
     with pytest.raises(ValueError):
         charlm.sample(charlm.CharLM(TINY, len(data.vocab)), data.vocab, "", 10, temperature=-1)
+
+
+def test_unknown_characters_probabilities_and_the_feature_table():
+    vocab = charlm.CharVocabulary((charlm.EOS, charlm.UNK, "a", "b"))
+    assert vocab.unknown("abcab€c") == ["c", "€"]
+    reading = charlm.Reading(ids=np.array([0, 2, 3]), chars=("␄", "a", "b"), top_ids=np.zeros((3, 5), int),
+                             top_chars=(("a",) * 5,) * 3, top_probabilities=np.zeros((3, 5)),
+                             p_next=np.array([0.5, 0.25]), states=np.zeros((3, 4)))  # fmt: skip
+    assert np.isnan(reading.p_each[0]) and reading.p_each[1:].tolist() == [0.5, 0.25]
+
+    table = charlm.feature_table({"inside a string": [(3, 0.51234), (7, -0.2)], "bracket depth": [(1, 0.9)]})
+    assert table == {"feature": ["inside a string", "inside a string", "bracket depth"], "unit": [3, 7, 1],
+                     "correlation r": [0.512, -0.2, 0.9]}
