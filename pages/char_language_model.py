@@ -8,6 +8,7 @@ import streamlit as st
 from rnnviz import charlm, corpora, training
 from rnnviz.figures import charlm as figures
 from ui.controls import Choice, Number, Text, Toggle, warn_about_bad_link, widget
+from ui.live import Player
 from ui.share import offer
 from ui.shell import run_inside_app
 
@@ -41,6 +42,7 @@ COLOUR = Choice("clm_colour", "colour by", COLOURS, "inside a string",
 UNIT = Number("clm_unit", "hidden unit (for 'unit number')", 0, 0, 511, 1)
 CONTROLS = [CORPUS, KIND, LAYERS, HIDDEN, WINDOW, LR, STEPS, SEED, STEP_SIZE, SNIPPET, PROMPT, TEMPERATURE, TOP_K,
             LENGTH, STOP, SAMPLE_SEED, TEXT, COLOUR, UNIT]  # fmt: skip
+PLAYER = Player("clm")
 DEFAULTS = (CORPUS.default, KIND.default, LAYERS.default, HIDDEN.default, WINDOW.default, LR.default,
             STEPS.default, SEED.default)  # fmt: skip
 LOADERS = {"python stdlib": "corpora.stdlib_corpus()", "rnnviz source": "corpora.rnnviz_corpus()",
@@ -88,16 +90,8 @@ def default_trainer(data: charlm.CharData) -> charlm.CharTrainer:
     return place["trainer"].clone()
 
 
-def toggle_play() -> None:
-    st.session_state["clm_playing"] = not st.session_state.get("clm_playing", False)
-
-
-def playing() -> bool:
-    return st.session_state.get("clm_playing", False)
-
-
 def step_some(n: int) -> None:
-    st.session_state["clm_playing"] = False
+    PLAYER.pause()
     trainer = st.session_state["clm_trainer"]
     with trainer.lock:
         trainer.step(n)
@@ -168,15 +162,14 @@ trainer: charlm.CharTrainer = st.session_state["clm_trainer"]
 
 st.subheader("Training: teacher forcing on windows of text")
 play_col, step_col, size_col, restart_col = st.columns(4, vertical_alignment="bottom")
-play_col.button("Pause" if playing() else "Play", key="clm_play", on_click=toggle_play, type="primary",
-                icon=":material/pause:" if playing() else ":material/play_arrow:", width="stretch")  # fmt: skip
+PLAYER.button(play_col)
 step_size = int(widget(STEP_SIZE, size_col))
 step_col.button("Step", key="clm_step", on_click=step_some, args=(step_size,), icon=":material/skip_next:",
                 width="stretch")  # fmt: skip
 restart_col.button("Restart", key="clm_restart", on_click=restart, icon=":material/replay:", width="stretch")
 
 
-@st.fragment(run_every=TICK_S if playing() else None)
+@st.fragment(run_every=TICK_S if PLAYER.playing() else None)
 def live_view() -> None:
     # Draw first, then train: the charts stay fresh for the whole tick.
     with trainer.lock:
@@ -204,16 +197,16 @@ def live_view() -> None:
         for at_step, text in reversed(samples):
             st.caption(f"step {at_step}")
             st.code(text, language=None, wrap_lines=True)
-    if playing():
+    if PLAYER.playing():
         with trainer.lock:
-            trainer.train_for(WORK_S, keep_going=playing)
+            trainer.train_for(WORK_S, keep_going=PLAYER.playing)
         if trainer.done:
-            st.session_state["clm_playing"] = False
+            PLAYER.pause()
             st.rerun(scope="app")
 
 
 live_view()
-if trainer.step_count < 100 and not playing():
+if trainer.step_count < 100 and not PLAYER.playing():
     st.info("Press Play to train on: the samples at steps 100, 300, 500, ... show the text growing from noise "
             "into code. With the defaults the held-out loss falls 40% below the unigram entropy within about "
             "three minutes here.")  # fmt: skip

@@ -5,6 +5,7 @@ import streamlit as st
 from rnnviz import models, training
 from rnnviz.figures import training as figures
 from ui.controls import Choice, Number, Toggle, warn_about_bad_link, widget
+from ui.live import Player
 from ui.share import offer
 from ui.shell import run_inside_app
 
@@ -23,18 +24,11 @@ CLIP = {kind: Number(f"ltd_clip_{kind}", "clip at norm", training.DEFAULT_CLIP, 
                      help="Gradients longer than this are scaled down to it; 0 switches clipping off.")
         for kind in models.KINDS}  # fmt: skip
 CONTROLS = [TASK, T, HIDDEN, STEPS, SEED, OPTIMIZER, GRU, STEP_SIZE, *LR.values(), *CLIP.values()]
-
-
-def toggle_play() -> None:
-    st.session_state["ltd_playing"] = not st.session_state.get("ltd_playing", False)
-
-
-def playing() -> bool:
-    return st.session_state.get("ltd_playing", False)
+PLAYER = Player("ltd")
 
 
 def step_all(n: int) -> None:
-    st.session_state["ltd_playing"] = False
+    PLAYER.pause()
     st.session_state["ltd_comparison"].train(max_steps=n)
 
 
@@ -67,24 +61,23 @@ configs = training.side_by_side(kinds, task, T_value, hidden, lr, clip, steps=bu
 if st.session_state.get("ltd_configs") != configs:  # a new setting: new models, from step 0, paused
     st.session_state["ltd_configs"] = configs
     st.session_state["ltd_comparison"] = training.Comparison(configs)
-    st.session_state["ltd_playing"] = False
+    PLAYER.pause()
 comparison = st.session_state["ltd_comparison"]
 
 play_col, step_col, size_col, restart_col = st.columns([1, 1, 1, 1], vertical_alignment="bottom")
-play_col.button("Pause" if playing() else "Play", key="ltd_play", on_click=toggle_play, type="primary",
-                icon=":material/pause:" if playing() else ":material/play_arrow:", width="stretch")  # fmt: skip
+PLAYER.button(play_col)
 step_size = int(widget(STEP_SIZE, size_col))
 step_col.button("Step", key="ltd_step", on_click=step_all, args=(step_size,), icon=":material/skip_next:", width="stretch")
 restart_col.button("Restart", key="ltd_restart", on_click=restart, icon=":material/replay:", width="stretch")
 
 
-@st.fragment(run_every=TICK_S if playing() else None)
+@st.fragment(run_every=TICK_S if PLAYER.playing() else None)
 def live_view() -> None:
     # Draw first, then train: the charts are fresh for the whole tick instead of greyed out while
     # the models train; what the training did is drawn at the start of the next tick.
     step = comparison.step_count
     st.progress(min(step / budget, 1.0) if budget else 1.0, text=f"step {step} of {budget}")
-    if step == 0 and not playing():
+    if step == 0 and not PLAYER.playing():
         st.info("Press Play: the models train side by side on the same batches. At the defaults the LSTM "
                 "leaves the baseline after about 700 steps (about 45 s here); the others stay on it.")  # fmt: skip
     histories = comparison.histories()
@@ -115,10 +108,10 @@ comparison.train(max_steps={step})  # the page's step {step}
 table = training.test_loss_table(comparison.histories())
 """, name="long_term")
 
-    if playing():
-        comparison.train(seconds=WORK_S, keep_going=playing)  # stops within a step when paused
+    if PLAYER.playing():
+        comparison.train(seconds=WORK_S, keep_going=PLAYER.playing)  # stops within a step when paused
         if comparison.done:
-            st.session_state["ltd_playing"] = False
+            PLAYER.pause()
             st.rerun(scope="app")  # draws the end; the Play button comes back and the timer stops
 
 

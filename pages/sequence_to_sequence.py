@@ -9,6 +9,7 @@ import streamlit as st
 from rnnviz import seq2seq, training
 from rnnviz.figures import seq2seq as figures
 from ui.controls import Choice, Number, Text, Toggle, warn_about_bad_link, widget
+from ui.live import Player
 from ui.share import offer
 from ui.shell import run_inside_app
 
@@ -40,6 +41,7 @@ COLOUR = {task: Choice(f"s2s_colour_{task}", "Colour by", seq2seq.PROPERTIES[tas
           for task in seq2seq.TASKS}  # fmt: skip
 CONTROLS = [TASK, LENGTH, DIGITS, KIND, ATTENTION, REVERSE, HIDDEN, STEPS, LR, SEED, STEP_SIZE, BEAM,
             *INPUT.values(), *COLOUR.values()]  # fmt: skip
+PLAYER = Player("s2s")
 DEFAULT = seq2seq.Seq2SeqConfig(task=TASK.default, length=0, kind=KIND.default, hidden_size=HIDDEN.default,
                                 attention=ATTENTION.default, reverse_source=REVERSE.default, steps=STEPS.default,
                                 lr=LR.default, seed=SEED.default)  # fmt: skip
@@ -88,22 +90,14 @@ def find_trainer(config: seq2seq.Seq2SeqConfig) -> seq2seq.Trainer | None:
     return default_slot()[0].get("trainer") if config == DEFAULT and mine is None else mine
 
 
-def playing() -> bool:
-    return st.session_state.get("s2s_playing", False)
-
-
-def toggle_play() -> None:
-    st.session_state["s2s_playing"] = not playing()
-
-
 def step_once(trainer: seq2seq.Trainer, n: int) -> None:
-    st.session_state["s2s_playing"] = False
+    PLAYER.pause()
     with trainer.lock:
         trainer.step(n)
 
 
 def restart(config: seq2seq.Seq2SeqConfig) -> None:
-    st.session_state["s2s_playing"] = False
+    PLAYER.pause()
     st.session_state.get("s2s_trainers", {}).pop(config, None)
 
 
@@ -154,11 +148,10 @@ if config == DEFAULT:
 else:
     trainer = session_trainer(config)
     if st.session_state.get("s2s_config") != config:  # another setting: paused
-        st.session_state["s2s_config"], st.session_state["s2s_playing"] = config, False
+        st.session_state["s2s_config"] = config
+        PLAYER.pause()
     play_col, step_col, size_col, restart_col = st.columns(4, vertical_alignment="bottom")
-    play_col.button("Pause" if playing() else "Play", key="s2s_play", on_click=toggle_play, type="primary",
-                    icon=":material/pause:" if playing() else ":material/play_arrow:", width="stretch",
-                    disabled=trainer.done)  # fmt: skip
+    PLAYER.button(play_col, disabled=trainer.done)
     step_size = int(widget(STEP_SIZE, size_col))
     step_col.button("Step", key="s2s_step", on_click=step_once, args=(trainer, step_size),
                     icon=":material/skip_next:", width="stretch", disabled=trainer.done)  # fmt: skip
@@ -180,7 +173,7 @@ def comparison() -> list[tuple[str, seq2seq.LengthAccuracy]]:
     return curves
 
 
-@st.fragment(run_every=TICK_S if playing() else None)
+@st.fragment(run_every=TICK_S if PLAYER.playing() else None)
 def live_view() -> None:
     # Draw first, then train: the charts stay fresh for the whole tick instead of greyed out while the
     # model trains; what the training did is drawn at the start of the next tick.
@@ -195,7 +188,7 @@ def live_view() -> None:
     st.progress(min(step / budget, 1.0) if budget else 1.0, text=f"step {step} of {budget}: {status.split(':', 1)[0]}")
     if diverged is not None:
         st.warning(f"Training stopped at {diverged}. Try a smaller learning rate.")
-    if step == 0 and not playing():
+    if step == 0 and not PLAYER.playing():
         st.info(f"Press Play to train this {name} live, or Step. On dates a GRU gets most held-out dates right "
                 "after about 700 steps (25 to 45 s here).")  # fmt: skip
     metrics = st.columns(3)
@@ -211,12 +204,12 @@ def live_view() -> None:
     st.caption("Exact match against the input's length, on held-out inputs. Without attention every input, short "
                "or long, must fit in the same fixed-size state; the longer it is, the more the plain model loses. "
                "Past the dashed line the models never saw inputs that long.")  # fmt: skip
-    if playing():
+    if PLAYER.playing():
         with trainer.lock:
-            trainer.train_for(WORK_S, keep_going=playing)  # stops within a step when paused
+            trainer.train_for(WORK_S, keep_going=PLAYER.playing)  # stops within a step when paused
             finished = trainer.done
         if finished:
-            st.session_state["s2s_playing"] = False
+            PLAYER.pause()
             st.rerun(scope="app")  # draws the end; the Play button comes back and the timer stops
 
 
@@ -225,7 +218,7 @@ missing = [c for c in config.variants()
            if c != config and (find_trainer(c) is None or find_trainer(c).step_count < trainer.step_count)]
 if missing and trainer.step_count > 0 and st.button(
     f"Train the {' and '.join(c.variant for c in missing)} variant{'s' if len(missing) > 1 else ''} to step "
-    f"{trainer.step_count} too, for the comparison", key="s2s_variants", disabled=playing()
+    f"{trainer.step_count} too, for the comparison", key="s2s_variants", disabled=PLAYER.playing()
 ):
     bar = st.progress(0.0, text="Training the variants...")
     for i, other in enumerate(missing):
