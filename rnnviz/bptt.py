@@ -69,8 +69,15 @@ class BPTTResult:
         The w term of step t is z_bar_t h_{t-1}, the lecture's z_bar_{t+1} h_t shifted by one."""
         return {"u": self.z_bar * self.x, "v": self.r_bar * self.h, "w": self.z_bar * self.h_prev}
 
+    @property
+    def largest_magnitude(self) -> float:
+        """The largest |number| among those autograd_difference compares: the scale of its rounding."""
+        adjoints = np.concatenate([self.z_bar, self.h_bar, self.r_bar, self.y_bar])
+        return float(max(np.max(np.abs(adjoints)), abs(self.loss), abs(self.u_bar), abs(self.v_bar), abs(self.w_bar)))
+
     def table(self) -> dict[str, np.ndarray]:
         """Every forward value and adjoint by step, as columns (for a table or a CSV)."""
+
         columns = ["x", "targets", "z", "h", "r", "y", "y_bar", "r_bar", "h_bar", "z_bar"]
         return {"t": np.arange(1, len(self.x) + 1), **{c: getattr(self, c) for c in columns}}
 

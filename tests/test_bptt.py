@@ -110,3 +110,10 @@ def test_large_weights_overflow_to_inf_without_raising():
     assert np.isfinite(r.y).all() and r.y[-1] > 1e50  # 3^100 is about 5e47: big, still finite
     r = bptt.univariate(np.full(3, 1e200), np.zeros(3), 1e200, 1.0, 1.0, "linear")
     assert np.isinf(r.loss)
+
+
+def test_largest_magnitude_is_the_scale_of_the_compared_numbers():
+    result = bptt.univariate(np.array([1.0, 0.5]), np.array([0.0, 1.0]), 0.5, 1.0, 0.9, "linear")
+    numbers = np.concatenate([result.z_bar, result.h_bar, result.r_bar, result.y_bar,
+                              [result.loss, result.u_bar, result.v_bar, result.w_bar]])
+    assert result.largest_magnitude == np.max(np.abs(numbers)) > 0
