@@ -55,13 +55,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def serve_app_process(log_path: Path | None = None, timeout_s: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
-    """serve_app, yielding the server process too (for its memory and CPU time)."""
-
+def serve_app_process(
+    log_path: Path | None = None, timeout_s: float = 60, script: str = "app.py", options: tuple[str, ...] = ()
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """serve_app, yielding the server process too (for its memory and CPU time). `script` is run from
+    the repository's root, so the project's .streamlit/config.toml applies; `options` are more
+    `--section.option value` words for `streamlit run`."""
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.address", "127.0.0.1", "--server.port", str(port),
+        sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--server.port", str(port), *options,
     ]  # fmt: skip
     # The log goes to a file, not a pipe: nobody reads a pipe while the app runs, and a full one blocks.
     with open(log_path or "/dev/null", "wb") as log:
