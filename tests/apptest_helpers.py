@@ -20,7 +20,7 @@ def run_app(path: str, query: dict[str, str] | None = None, timeout: float = 60)
     return at.run()
 
 
-def _decode(value):
+def decode(value):
     """Plotly 7 ships numpy arrays as {"dtype", "bdata"[, "shape"]} (base64); give them back."""
     if isinstance(value, dict) and "bdata" in value:
         array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
@@ -28,9 +28,9 @@ def _decode(value):
             array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
         return array.tolist()
     if isinstance(value, dict):
-        return {k: _decode(v) for k, v in value.items()}
+        return {k: decode(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_decode(v) for v in value]
+        return [decode(v) for v in value]
     return value
 
 
@@ -39,7 +39,12 @@ def chart_keys(at: AppTest) -> list[str]:
     return [chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")]
 
 
+def charts(at: AppTest) -> dict[str, dict]:
+    """Every plotly chart on the page by key: its figure as plotly's JSON, arrays decoded to lists."""
+    return {key: decode(json.loads(chart.proto.spec)) for key, chart in zip(chart_keys(at), at.get("plotly_chart"))}
+
+
 def chart_traces(at: AppTest, key: str) -> list[dict]:
     """The traces of the plotly chart drawn with `key`, with arrays decoded to lists."""
     chart = at.get("plotly_chart")[chart_keys(at).index(key)]
-    return _decode(json.loads(chart.proto.spec)["data"])
+    return decode(json.loads(chart.proto.spec)["data"])

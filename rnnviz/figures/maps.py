@@ -1,15 +1,15 @@
 """Figures of the iterated-functions page: f∘n over the domain, the cobweb, derivatives on log axes,
 the bifurcation diagram with the Lyapunov exponent beneath it.
 
-Each figure is built in one go from trace and layout dicts (subplots by axis domains): plotly
-validates that about ten times faster than add_trace / update_layout / make_subplots, and the page
-redraws six figures on every slider move."""
+Each figure is built in one go from trace and layout dicts (subplots by axis domains), not validated
+on the way (see rnnviz/figures/__init__.py): the page redraws six figures on every slider move."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
+from rnnviz.figures import figure
 from rnnviz.maps import CEILING_LOG10, FLOOR_LOG10, PANELS, Bifurcation, Cycle, MapView
 
 STABILITY_STYLE = {  # marker symbol and colour of a fixed point, by stability
@@ -82,7 +82,7 @@ def lecture_panels(view: MapView) -> go.Figure:
         layout[f"yaxis{suffix}"] = dict(range=[low, high], anchor=f"x{suffix}")
         titles.append(dict(text=f"y = {power(n)}({v})", x=start + width / 2, y=1.0, xref="paper", yref="paper",
                            yanchor="bottom", showarrow=False, font=dict(size=14)))  # fmt: skip
-    return go.Figure(data=traces, layout=dict(
+    return figure(traces, dict(
         **layout, annotations=titles, height=340, margin=dict(l=10, r=10, t=30, b=10),
         legend=dict(orientation="h", y=-0.3, x=0),
     ))  # fmt: skip
@@ -92,7 +92,7 @@ def iterate_graph(view: MapView) -> go.Figure:
     """y = f∘k(x) for the chosen k, large: flat where orbits are drawn in, steep where they fly apart."""
     low, high = view.map.domain
     v = view.map.variable
-    return go.Figure(data=_graph(view, view.k, width=1.2) + _marks(view, view.k), layout=dict(
+    return figure(_graph(view, view.k, width=1.2) + _marks(view, view.k), dict(
         xaxis=dict(title=v, range=[low, high]), yaxis=dict(title=f"{power(view.k)}({v})", range=[low, high]),
         height=450, margin=MARGIN, legend=LEGEND,
     ))  # fmt: skip
@@ -123,7 +123,7 @@ def cobweb(view: MapView) -> go.Figure:
                 hovertemplate=f"{v} = %{{x:.5f}}: on the attracting {cycle.period}-cycle<extra></extra>",
             ))  # fmt: skip
     low, high = view.map.domain
-    return go.Figure(data=traces, layout=dict(
+    return figure(traces, dict(
         xaxis=dict(title=f"{v}ₜ", range=[low, high]), yaxis=dict(title=f"{v}ₜ₊₁", range=[low, high]),
         height=450, margin=MARGIN, legend=LEGEND,
     ))  # fmt: skip
@@ -162,7 +162,7 @@ def _log_figure(x: np.ndarray, log10: np.ndarray, x_title: str, y_name: str, hov
                 hovertemplate=f"{hover_x}<br>{y_name} {text}<extra></extra>",
             ))  # fmt: skip
     one = dict(type="line", xref="x domain", x0=0, x1=1, y0=1, y1=1, line=dict(color="#555555", width=1, dash="dash"))
-    return go.Figure(data=traces, layout=dict(
+    return figure(traces, dict(
         xaxis=dict(title=x_title),
         yaxis=dict(title=y_name, type="log", range=[low, high], exponentformat="power", tick0=0,
                    dtick=max(1, int(np.ceil((high - low) / 8)))),  # whole decades, at most about 8 of them
@@ -219,7 +219,7 @@ def bifurcation(diagram: Bifurcation, current: float, cycles: list[Cycle]) -> go
             marker=dict(color="#ff7f0e", size=8, line=dict(color="black", width=1)), cliponaxis=False,
             hovertemplate=f"{p} = {current:g}<br>{v} = %{{y:.5f}} (attracting)<extra></extra>",
         ))  # fmt: skip
-    return go.Figure(data=traces, layout=dict(
+    return figure(traces, dict(
         xaxis=dict(title=p, range=[low, high], anchor="y2"),
         yaxis=dict(title=f"{v}, after the transient", domain=[0.36, 1.0], range=list(diagram.domain)),
         yaxis2=dict(title="λ", domain=[0.0, 0.28], anchor="x"),
