@@ -25,12 +25,14 @@ server's CPU (cores) and peak resident memory.
     python benchmarks/serve_load.py                 # everything but the soak, about 4 minutes
     python benchmarks/serve_load.py --soak 600      # ... and a 10-minute soak of 20 sessions
     python benchmarks/serve_load.py --only single   # one scenario
+    python benchmarks/serve_load.py --url http://127.0.0.1:8080 --pids 101 102   # an app served elsewhere
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.cookiejar
 import random
 import statistics
 import sys
@@ -38,7 +40,8 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,11 +121,17 @@ class Session:
         """Fetch the page as a browser does, connect, run the page; seconds to its script_finished."""
         start = time.perf_counter()
         path = f"{self.base_url}/{self.page}" + (f"?{self.query}" if self.query else "")
-        await asyncio.to_thread(_get, path)
-        await asyncio.to_thread(_get, f"{self.base_url}/_stcore/host-config")
+        # A cookie jar per tab: behind a load balancer its cookie keeps the tab on one replica.
+        cookies = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+        await asyncio.to_thread(_get, opener, path)
+        await asyncio.to_thread(_get, opener, f"{self.base_url}/_stcore/host-config")
+        headers = {"Origin": self.base_url}
+        if len(cookies):
+            headers["Cookie"] = "; ".join(f"{cookie.name}={cookie.value}" for cookie in cookies)
         ws_url = self.base_url.replace("http://", "ws://") + "/_stcore/stream"
         self.socket = await websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
-                                               additional_headers={"Origin": self.base_url})  # fmt: skip
+                                               additional_headers=headers)  # fmt: skip
         await self._run(page_name=self.page)
         return time.perf_counter() - start
 
@@ -213,8 +222,8 @@ class Session:
         return False
 
 
-def _get(url: str) -> None:
-    with urllib.request.urlopen(url, timeout=ANSWER_TIMEOUT_S) as response:
+def _get(opener: urllib.request.OpenerDirector, url: str) -> None:
+    with opener.open(url, timeout=ANSWER_TIMEOUT_S) as response:
         response.read()
 
 
@@ -269,14 +278,21 @@ async def session_life(base_url: str, page: str, key: str, seed: int, delay: flo
 
 
 class ServerWatch:
-    """The server's CPU time and peak resident memory over a stretch of time (read every 0.2 s)."""
+    """The server's CPU time and peak resident memory over a stretch of time (read every 0.2 s); for
+    several processes (replicas), their sums."""
 
-    def __init__(self, pid: int):
-        self.pid = pid
+    def __init__(self, pids: list[int]):
+        self.pids = pids
+
+    def rss(self) -> int:
+        return sum(rss_bytes(pid) for pid in self.pids)
+
+    def cpu(self) -> float:
+        return sum(cpu_seconds(pid) for pid in self.pids)
 
     def __enter__(self) -> ServerWatch:
-        self.peak, self.samples = rss_bytes(self.pid), []
-        self.cpu_start, self.wall_start = cpu_seconds(self.pid), time.monotonic()
+        self.peak, self.samples = self.rss(), []
+        self.cpu_start, self.wall_start = self.cpu(), time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
@@ -284,7 +300,7 @@ class ServerWatch:
 
     def _watch(self) -> None:
         while not self._stop.wait(0.2):
-            rss = rss_bytes(self.pid)
+            rss = self.rss()
             self.peak = max(self.peak, rss)
             self.samples.append((time.monotonic() - self.wall_start, rss))
 
@@ -292,7 +308,7 @@ class ServerWatch:
         self._stop.set()
         self._thread.join()
         self.wall = time.monotonic() - self.wall_start
-        self.cores = (cpu_seconds(self.pid) - self.cpu_start) / self.wall
+        self.cores = (self.cpu() - self.cpu_start) / self.wall
 
 
 @dataclass
@@ -326,8 +342,8 @@ async def crowd(base_url: str, pages: dict[str, str], sessions: int, arrive_with
     return tally
 
 
-async def measured(server, scenario: str, work: Callable[[], Awaitable[Tally]]) -> Row:
-    with ServerWatch(server.pid) as watch:
+async def measured(pids: list[int], scenario: str, work: Callable[[], Awaitable[Tally]]) -> Row:
+    with ServerWatch(pids) as watch:
         tally = await work()
     row = Row(scenario, tally, watch.cores, watch.peak / 2**20, watch.wall)
     print(f"  {scenario}: {len(tally.moves)} moves, p50 {pct(tally.moves, 0.5):.0f} ms, "
@@ -335,8 +351,15 @@ async def measured(server, scenario: str, work: Callable[[], Awaitable[Tally]]) 
     return row
 
 
-def serve(script: str, log: str):
-    return serve_app_process(Path(f"/tmp/rnnviz-serve-load-{log}.log"), timeout_s=120, script=script)
+@contextmanager
+def serve(script: str, log: str, url: str | None = None, pids: list[int] | None = None) -> Iterator[tuple[str, list[int]]]:
+    """Serve `script` here for the run (base URL and the server's pid); or, with `url`, use a server
+    that is already running (a load balancer in front of replicas, say), whose processes are `pids`."""
+    if url:
+        yield url.rstrip("/"), pids or []
+        return
+    with serve_app_process(Path(f"/tmp/rnnviz-serve-load-{log}.log"), timeout_s=120, script=script) as (base, server):
+        yield base, [server.pid]
 
 
 async def warm_up(base_url: str, pages: list[str]) -> None:
@@ -377,31 +400,31 @@ async def main_async(args: argparse.Namespace) -> None:
     floor_ms = float("nan")
     if "floor" in only:
         print("floor page", flush=True)
-        with serve("benchmarks/floor_app.py", "floor") as (base_url, server):
+        with serve("benchmarks/floor_app.py", "floor") as (base_url, pids):
             await warm_up(base_url, [""])
-            floor = await measured(server, "floor page, 1 session",
+            floor = await measured(pids, "floor page, 1 session",
                                    lambda: crowd(base_url, {"": "floor_f"}, 1, 0, args.moves, 0.1, 600))  # fmt: skip
             floor_ms = pct(floor.tally.moves, 0.5)
             rows.append(floor)
             if "class" in only:
-                rows.append(await measured(server, "floor page, 40 sessions", lambda: crowd(
+                rows.append(await measured(pids, "floor page, 40 sessions", lambda: crowd(
                     base_url, {"": "floor_f"}, 40, 10, 10**6, 1.0, args.seconds)))  # fmt: skip
     soak_samples = None
     print("app", flush=True)
-    with serve("app.py", "app") as (base_url, server):
+    with serve("app.py", "app", args.url, args.pids) as (base_url, pids):
         await warm_up(base_url, list(ANALYSIS) + list(MODELS))
         if "single" in only:
             for page, key in {**ANALYSIS, **MODELS}.items():
-                rows.append(await measured(server, f"{page} `{key}`, 1 session",
+                rows.append(await measured(pids, f"{page} `{key}`, 1 session",
                                            lambda: crowd(base_url, {page: key}, 1, 0, args.moves, 0.1, 600)))  # fmt: skip
         if "class" in only:
-            rows.append(await measured(server, "5 analysis pages, 40 sessions arriving in 10 s", lambda: crowd(
+            rows.append(await measured(pids, "5 analysis pages, 40 sessions arriving in 10 s", lambda: crowd(
                 base_url, ANALYSIS, 40, 10, 10**6, 1.0, args.seconds, first_seed=100)))  # fmt: skip
         if "models" in only:
-            rows.append(await measured(server, "5 model pages, 20 sessions arriving in 10 s", lambda: crowd(
+            rows.append(await measured(pids, "5 model pages, 20 sessions arriving in 10 s", lambda: crowd(
                 base_url, MODELS, 20, 10, 10**6, 1.0, args.seconds, first_seed=200)))  # fmt: skip
         if args.soak:
-            with ServerWatch(server.pid) as watch:
+            with ServerWatch(pids) as watch:
                 tally = await crowd(base_url, ANALYSIS, 20, 10, 10**6, 1.0, args.soak, first_seed=300)
             rows.append(Row(f"soak: 20 sessions for {args.soak:.0f} s", tally, watch.cores, watch.peak / 2**20,
                             watch.wall))  # fmt: skip
@@ -415,6 +438,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="how long the crowds move after arriving")
     parser.add_argument("--soak", type=float, default=0, help="seconds of a 20-session soak (0: none)")
     parser.add_argument("--only", nargs="*", choices=["floor", "single", "class", "models"])
+    parser.add_argument("--url", help="measure the app already served here (e.g. a load balancer) instead of "
+                                      "starting one; the floor page is still served on its own")
+    parser.add_argument("--pids", type=int, nargs="*", help="with --url: the server processes to watch (CPU, RSS)")
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -28,14 +28,28 @@ SEED = Number("ev_seed", "Seed", 0, 0, 9999, 1)
 CONTROLS = [WEIGHT, LENGTH, UNI_PHI, UNI_INPUTS, UNI_SEED, U, B, H, STEPS, RADIUS, SCALE, KIND, ACTIVATION, SEED]
 
 
-@st.cache_data(max_entries=64)
-def univariate(w: float, T: int, phi: str, u: float, b: float, inputs: str, seed: int) -> dynamics.UnivariateNonlinear:
-    return dynamics.univariate_nonlinear(w, T, phi, u=u, b=b, inputs=inputs, seed=seed)
+# Results and their figures are kept together, by settings: a move elsewhere on the page rebuilds
+# neither. Results are frozen dataclasses, figures are only read, so sessions can share them.
+@st.cache_resource(max_entries=64)
+def univariate(w: float, T: int, phi: str, u: float, b: float, inputs: str, seed: int):
+    uni = dynamics.univariate_nonlinear(w, T, phi, u=u, b=b, inputs=inputs, seed=seed)
+    return uni, figures.nonlinear_product(uni)
 
 
-@st.cache_data(max_entries=16, show_spinner="Multiplying Jacobians...")
-def analyse(settings: dynamics.Settings) -> dynamics.Dynamics:
-    return dynamics.analyse(settings)
+@st.cache_resource(max_entries=64)
+def linear(w: float, T: int):
+    result = dynamics.univariate_linear(w, T)
+    return result, figures.linear_product(result)
+
+
+MANY_UNIT_FIGURES = {"norms": figures.norms, "singular": figures.singular_values, "eigen": figures.eigenvalues,
+                     "heatmap": figures.heatmap}  # fmt: skip
+
+
+@st.cache_resource(max_entries=16, show_spinner="Multiplying Jacobians...")
+def analyse(settings: dynamics.Settings):
+    result = dynamics.analyse(settings)
+    return result, {name: builder(result) for name, builder in MANY_UNIT_FIGURES.items()}
 
 
 def show_notes(notes: list[str]) -> None:
@@ -52,113 +66,124 @@ st.markdown(
 )
 warn_about_bad_link(CONTROLS)
 
-st.header("One unit, linear")
-st.latex(r"h_t = w\,h_{t-1} + u\,x_t \quad\Longrightarrow\quad \frac{\partial h_T}{\partial h_1} = w^{T-1}")
-w_col, T_col = st.columns(2)
-w, T = widget(WEIGHT, w_col), int(widget(LENGTH, T_col))
-for case, column in zip(dynamics.LECTURE_CASES, st.columns(2)):
-    column.button(
-        f"Lecture, {case.name}: {case.w:g}⁵⁰ = {case.printed}", key=f"ev_lecture_{case.name}",
-        on_click=set_values, args=({WEIGHT.key: case.w, LENGTH.key: dynamics.LECTURE_T},),
-        help=f"Sets w = {case.w:g} and T = {dynamics.LECTURE_T}, where w^(T−1) = w⁵⁰",
-    )  # fmt: skip
-linear = dynamics.univariate_linear(w, T)  # T numbers: instant
-st.latex(linear.latex())
-st.info("  \n".join(case.note() for case in dynamics.LECTURE_CASES), icon=":material/school:")
-show_notes(linear.notes())
-st.plotly_chart(figures.linear_product(linear), width="stretch", key="ev_linear")
-st.caption(
-    "Each step back multiplies the gradient by w: a straight line on a log axis, rising for |w| > 1 "
-    "and falling for |w| < 1. The axis is log10 of the value labelled in powers of ten, so values "
-    "beyond float64 (1e308) still have a place; hover for the values."
-)
-
-st.header("One unit with a nonlinearity")
-st.latex(
-    r"h_t = \phi(z_t),\ \ z_t = w\,h_{t-1} + u\,x_t + b,\ \ h_0 = 0 \quad\Longrightarrow\quad"
-    r"\frac{\partial h_T}{\partial h_1} = w^{T-1}\,\phi'(z_2)\,\phi'(z_3)\cdots\phi'(z_T)"
-)
-st.caption("w and T are the sliders above; the φ′ factors are taken along the trajectory the inputs drive.")
-phi_col, inputs_col, seed_col = st.columns(3)
-phi = widget(UNI_PHI, phi_col)
-inputs = widget(UNI_INPUTS, inputs_col)
-uni_seed = int(widget(UNI_SEED, seed_col))
-u_col, b_col = st.columns(2)
-u, b = widget(U, u_col), widget(B, b_col)
-uni = univariate(w, T, phi, u, b, inputs, uni_seed)
-st.markdown(uni.summary())
-show_notes(uni.notes())
-st.plotly_chart(figures.nonlinear_product(uni), width="stretch", key="ev_nonlinear")
-st.caption(
-    "Top: the gradient with the φ′ factors (blue) and without them (grey dashes, w^(T−1)). Bottom: "
-    "each step's φ′(z_t); a saturated tanh or sigmoid unit (large |z_t|) has φ′ near 0 and shrinks "
-    "the product, and a step grows it only where |w| φ′(z_t) > 1, above the dotted line."
-)
-offer(uni.table(), f"""
-from rnnviz import dynamics
-
-uni = dynamics.univariate_nonlinear({w!r}, {T}, {phi!r}, u={u!r}, b={b!r}, inputs={inputs!r}, seed={uni_seed})
-table = uni.table()  # by T: the trajectory, phi'(z_T), log10 |dh_T/dh_1| with and without the phi' factors
-""", name="one_unit")
-
-st.header("Many units: products of Jacobians")
-st.latex(
-    r"\mathbf h_{t+1} = \phi(W_{hh}\mathbf h_t + W_{xh}\mathbf x_t + \mathbf b),\quad "
-    r"J_t = \frac{\partial \mathbf h_{t+1}}{\partial \mathbf h_t} = \mathrm{diag}\big(\phi'(\mathbf z_t)\big)\,W_{hh},"
-    r"\quad \frac{\partial \mathbf h_t}{\partial \mathbf h_k} = J_{t-1}\cdots J_k"
-)
-st.latex(
-    r"\Big\|\frac{\partial \mathbf h_t}{\partial \mathbf h_k}\Big\| \le \big(\gamma\,\sigma_{\max}(W_{hh})\big)^{t-k},"
-    r"\qquad \gamma = \sup|\phi'| = 1 \text{ (tanh, linear, relu)},\ \tfrac14 \text{ (sigmoid)}"
-)
-st.caption(
-    "The bound of Pascanu, Mikolov and Bengio (2013), from ‖diag(φ′)‖ ≤ γ and ‖W_hh‖ = σ_max(W_hh): "
-    "γ σ_max < 1 is enough for gradients to vanish; γ σ_max > 1 is needed for them to explode."
-)
-kind_col, act_col, seed_col = st.columns([2, 3, 1])
-kind, activation = widget(KIND, kind_col), widget(ACTIVATION, act_col)
-seed = int(widget(SEED, seed_col))
-sliders = st.columns(4)
-H_value, steps = int(widget(H, sliders[0])), int(widget(STEPS, sliders[1]))
-radius, scale = widget(RADIUS, sliders[2]), widget(SCALE, sliders[3])
-settings = dynamics.Settings(H=H_value, T=steps, kind=kind, radius=radius, activation=activation,
-                             input_scale=scale, seed=seed)
-result = analyse(settings)
-{"explodes": st.error, "vanishes": st.info}.get(result.verdict, st.success)(result.summary())
-show_notes(result.notes)
-st.plotly_chart(figures.norms(result), width="stretch", key="ev_norms")
-st.caption(
-    "The spectral norm of ∂h_t/∂h₀ for every t (blue), from h₀ = 0, b = 0 and the seeded inputs, and "
-    "the bound (γ σ_max)^t (red dashes): the norm never crosses it. Both are drawn as log10 with "
-    "power-of-ten labels, computed from a rescaled product, so they go on past float64's range."
-)
-left, right = st.columns(2)
-with left:
-    st.plotly_chart(figures.singular_values(result), width="stretch", key="ev_singular")
+@st.fragment
+def one_unit() -> None:
+    """The lecture's single unit, linear then with φ: w and T feed both sections, so they rerun together."""
+    st.header("One unit, linear")
+    st.latex(r"h_t = w\,h_{t-1} + u\,x_t \quad\Longrightarrow\quad \frac{\partial h_T}{\partial h_1} = w^{T-1}")
+    w_col, T_col = st.columns(2)
+    w, T = widget(WEIGHT, w_col), int(widget(LENGTH, T_col))
+    for case, column in zip(dynamics.LECTURE_CASES, st.columns(2)):
+        column.button(
+            f"Lecture, {case.name}: {case.w:g}⁵⁰ = {case.printed}", key=f"ev_lecture_{case.name}",
+            on_click=set_values, args=({WEIGHT.key: case.w, LENGTH.key: dynamics.LECTURE_T},),
+            help=f"Sets w = {case.w:g} and T = {dynamics.LECTURE_T}, where w^(T−1) = w⁵⁰",
+        )  # fmt: skip
+    result, figure = linear(w, T)
+    st.latex(result.latex())
+    st.info("  \n".join(case.note() for case in dynamics.LECTURE_CASES), icon=":material/school:")
+    show_notes(result.notes())
+    st.plotly_chart(figure, width="stretch", key="ev_linear")
     st.caption(
-        f"All singular values of ∂h_T/∂h₀ at the last step, largest first: the gradient reaching h₀ "
-        f"passes through the few at the top. {result.unresolved} more lie below 1e-12 of the largest, "
-        "under float64's rounding of the product, and are not drawn."
+        "Each step back multiplies the gradient by w: a straight line on a log axis, rising for |w| > 1 "
+        "and falling for |w| < 1. The axis is log10 of the value labelled in powers of ten, so values "
+        "beyond float64 (1e308) still have a place; hover for the values."
     )
-with right:
-    st.plotly_chart(figures.eigenvalues(result), width="stretch", key="ev_eigen")
+
+    st.header("One unit with a nonlinearity")
+    st.latex(
+        r"h_t = \phi(z_t),\ \ z_t = w\,h_{t-1} + u\,x_t + b,\ \ h_0 = 0 \quad\Longrightarrow\quad"
+        r"\frac{\partial h_T}{\partial h_1} = w^{T-1}\,\phi'(z_2)\,\phi'(z_3)\cdots\phi'(z_T)"
+    )
+    st.caption("w and T are the sliders above; the φ′ factors are taken along the trajectory the inputs drive.")
+    phi_col, inputs_col, seed_col = st.columns(3)
+    phi = widget(UNI_PHI, phi_col)
+    inputs = widget(UNI_INPUTS, inputs_col)
+    uni_seed = int(widget(UNI_SEED, seed_col))
+    u_col, b_col = st.columns(2)
+    u, b = widget(U, u_col), widget(B, b_col)
+    uni, figure = univariate(w, T, phi, u, b, inputs, uni_seed)
+    st.markdown(uni.summary())
+    show_notes(uni.notes())
+    st.plotly_chart(figure, width="stretch", key="ev_nonlinear")
     st.caption(
-        "The eigenvalues λ of W_hh and the unit circle. With linear units ‖W_hh^t‖ grows like "
-        "max|λ|^t in the long run; nonlinear units multiply in factors φ′ ≤ γ on top."
+        "Top: the gradient with the φ′ factors (blue) and without them (grey dashes, w^(T−1)). Bottom: "
+        "each step's φ′(z_t); a saturated tanh or sigmoid unit (large |z_t|) has φ′ near 0 and shrinks "
+        "the product, and a step grows it only where |w| φ′(z_t) > 1, above the dotted line."
     )
-offer(result.table(), f"""
-from rnnviz import dynamics
+    offer(uni.table(), f"""
+    from rnnviz import dynamics
 
-settings = dynamics.{settings!r}
-result = dynamics.analyse(settings)
-table = result.table()  # by t: log10 ||dh_t/dh_0|| and log10 of the bound (gamma sigma_max)^t
-# The same norms by the contract (fine while they stay in float64): entry t - 1 is ‖dh_t/dh_0‖
-# dynamics.product_norms(dynamics.jacobians(*settings.rnn(), settings.activation))
-""", name="many_units")
-st.plotly_chart(figures.heatmap(result), width="stretch", key="ev_heatmap")
+    uni = dynamics.univariate_nonlinear({w!r}, {T}, {phi!r}, u={u!r}, b={b!r}, inputs={inputs!r}, seed={uni_seed})
+    table = uni.table()  # by T: the trajectory, phi'(z_T), log10 |dh_T/dh_1| with and without the phi' factors
+    """, name="one_unit")
 
-st.caption(
-    f"‖∂h_t/∂h_k‖ for k ≤ t, subsampled: a grid of {len(result.grid)} × {len(result.grid)} steps spread "
-    "evenly over 0..T (all pairs would take T²/2 products). Red grows, blue shrinks; the k = 0 column "
-    "is the curve above."
-)
+
+@st.fragment
+def many_units() -> None:
+    """H units: its own controls, its own reruns."""
+    st.header("Many units: products of Jacobians")
+    st.latex(
+        r"\mathbf h_{t+1} = \phi(W_{hh}\mathbf h_t + W_{xh}\mathbf x_t + \mathbf b),\quad "
+        r"J_t = \frac{\partial \mathbf h_{t+1}}{\partial \mathbf h_t} = \mathrm{diag}\big(\phi'(\mathbf z_t)\big)\,W_{hh},"
+        r"\quad \frac{\partial \mathbf h_t}{\partial \mathbf h_k} = J_{t-1}\cdots J_k"
+    )
+    st.latex(
+        r"\Big\|\frac{\partial \mathbf h_t}{\partial \mathbf h_k}\Big\| \le \big(\gamma\,\sigma_{\max}(W_{hh})\big)^{t-k},"
+        r"\qquad \gamma = \sup|\phi'| = 1 \text{ (tanh, linear, relu)},\ \tfrac14 \text{ (sigmoid)}"
+    )
+    st.caption(
+        "The bound of Pascanu, Mikolov and Bengio (2013), from ‖diag(φ′)‖ ≤ γ and ‖W_hh‖ = σ_max(W_hh): "
+        "γ σ_max < 1 is enough for gradients to vanish; γ σ_max > 1 is needed for them to explode."
+    )
+    kind_col, act_col, seed_col = st.columns([2, 3, 1])
+    kind, activation = widget(KIND, kind_col), widget(ACTIVATION, act_col)
+    seed = int(widget(SEED, seed_col))
+    sliders = st.columns(4)
+    H_value, steps = int(widget(H, sliders[0])), int(widget(STEPS, sliders[1]))
+    radius, scale = widget(RADIUS, sliders[2]), widget(SCALE, sliders[3])
+    settings = dynamics.Settings(H=H_value, T=steps, kind=kind, radius=radius, activation=activation,
+                                 input_scale=scale, seed=seed)
+    result, charts = analyse(settings)
+    {"explodes": st.error, "vanishes": st.info}.get(result.verdict, st.success)(result.summary())
+    show_notes(result.notes)
+    st.plotly_chart(charts["norms"], width="stretch", key="ev_norms")
+    st.caption(
+        "The spectral norm of ∂h_t/∂h₀ for every t (blue), from h₀ = 0, b = 0 and the seeded inputs, and "
+        "the bound (γ σ_max)^t (red dashes): the norm never crosses it. Both are drawn as log10 with "
+        "power-of-ten labels, computed from a rescaled product, so they go on past float64's range."
+    )
+    left, right = st.columns(2)
+    with left:
+        st.plotly_chart(charts["singular"], width="stretch", key="ev_singular")
+        st.caption(
+            f"All singular values of ∂h_T/∂h₀ at the last step, largest first: the gradient reaching h₀ "
+            f"passes through the few at the top. {result.unresolved} more lie below 1e-12 of the largest, "
+            "under float64's rounding of the product, and are not drawn."
+        )
+    with right:
+        st.plotly_chart(charts["eigen"], width="stretch", key="ev_eigen")
+        st.caption(
+            "The eigenvalues λ of W_hh and the unit circle. With linear units ‖W_hh^t‖ grows like "
+            "max|λ|^t in the long run; nonlinear units multiply in factors φ′ ≤ γ on top."
+        )
+    offer(result.table(), f"""
+    from rnnviz import dynamics
+
+    settings = dynamics.{settings!r}
+    result = dynamics.analyse(settings)
+    table = result.table()  # by t: log10 ||dh_t/dh_0|| and log10 of the bound (gamma sigma_max)^t
+    # The same norms by the contract (fine while they stay in float64): entry t - 1 is ‖dh_t/dh_0‖
+    # dynamics.product_norms(dynamics.jacobians(*settings.rnn(), settings.activation))
+    """, name="many_units")
+    st.plotly_chart(charts["heatmap"], width="stretch", key="ev_heatmap")
+
+    st.caption(
+        f"‖∂h_t/∂h_k‖ for k ≤ t, subsampled: a grid of {len(result.grid)} × {len(result.grid)} steps spread "
+        "evenly over 0..T (all pairs would take T²/2 products). Red grows, blue shrinks; the k = 0 column "
+        "is the curve above."
+    )
+
+
+one_unit()
+many_units()

@@ -22,14 +22,23 @@ ETA = Number("cliff_eta", "clipping threshold η", 0.5, 1e-4, 1e4, 0.1, format="
 CONTROLS = [T, W_MIN, W_MAX, B_MIN, B_MAX, START_W, START_B, LR, STEPS, ETA]
 
 
-@st.cache_data(max_entries=32)
+# Shared by every session and only read: cache_resource hands out the object itself, where
+# cache_data would unpickle a copy of the 200 x 200 surface on every rerun.
+@st.cache_resource(max_entries=32, show_spinner=False)
 def surface(w_range: tuple, b_range: tuple, steps_T: int) -> landscape.Surface:
     return landscape.loss_surface(w_range, b_range, steps_T, n=200)
 
 
-@st.cache_data(max_entries=128)
+@st.cache_resource(max_entries=128, show_spinner=False)
 def paths(start: tuple, lr: float, steps: int, steps_T: int, eta: float) -> list[landscape.Path]:
     return [landscape.descend(start, lr, steps, steps_T, clipping, eta) for clipping in landscape.CLIPPINGS]
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cliff_slice(b: float, w_range: tuple, steps_T: int):
+    """The slice along w at the start's b, and its figure: a move of anything else rebuilds neither."""
+    cut = landscape.loss_slice(b, w_range, steps_T)
+    return figures.slice_along_w(cut["w"], cut["loss"], cut["dE_dw"], b)
 
 
 run_inside_app()
@@ -39,60 +48,65 @@ st.markdown(
     "large. The single-unit RNN of Pascanu, Mikolov and Bengio (2013) shows it in two parameters:"
 )
 st.latex(r"x_0 = 0.5,\qquad x_t = w\,\sigma(x_{t-1}) + b,\qquad E = \left(\sigma(x_T) - 0.7\right)^2")
-# A click on the map (previous run) moves the start there, once per click.
-click = st.session_state.get("cliff_map")
-points = click["selection"]["points"] if click else []
-if points and (points[0]["x"], points[0]["y"]) != st.session_state.get("cliff_applied_click"):
-    st.session_state["cliff_applied_click"] = (points[0]["x"], points[0]["y"])
-    set_values({START_W.key: round(points[0]["x"], 2), START_B.key: round(points[0]["y"], 2)})
 warn_about_bad_link(CONTROLS)
 
-columns = st.columns(6)
-steps_T = int(widget(T, columns[0]))
-start_w, start_b = widget(START_W, columns[1]), widget(START_B, columns[2])
-lr, steps, eta = widget(LR, columns[3]), int(widget(STEPS, columns[4])), widget(ETA, columns[5])
-with st.expander("Range of the map"):
-    range_columns = st.columns(4)
-    w_range = (widget(W_MIN, range_columns[0]), widget(W_MAX, range_columns[1]))
-    b_range = (widget(B_MIN, range_columns[2]), widget(B_MAX, range_columns[3]))
-try:
-    grid = surface(w_range, b_range, steps_T)
-except ValueError as error:
-    st.error(str(error))
-    st.stop()
-descents = paths((start_w, start_b), lr, steps, steps_T, eta)
 
-map_col, surface_col = st.columns([3, 2], gap="large")
-map_col.plotly_chart(figures.loss_heatmap(grid, descents), width="stretch", key="cliff_map",
-                     on_select="rerun", selection_mode="points")  # fmt: skip
-map_col.caption("E from above; click anywhere to start the descent there. The paths are drawn to scale: "
-                "a path that leaves the map has jumped off the cliff.")  # fmt: skip
-surface_col.plotly_chart(figures.loss_surface_3d(grid, descents), width="stretch", key="cliff_surface")
-surface_col.caption("The same landscape in 3D (drag to turn): wide plateaus and a sheer wall between them.")
+@st.fragment
+def landscape_and_descent() -> None:
+    """Everything below the formula follows the same controls; as a fragment, a move reruns it alone."""
+    # A click on the map (previous run) moves the start there, once per click.
+    click = st.session_state.get("cliff_map")
+    points = click["selection"]["points"] if click else []
+    if points and (points[0]["x"], points[0]["y"]) != st.session_state.get("cliff_applied_click"):
+        st.session_state["cliff_applied_click"] = (points[0]["x"], points[0]["y"])
+        set_values({START_W.key: round(points[0]["x"], 2), START_B.key: round(points[0]["y"], 2)})
 
-st.subheader("Descent with and without clipping")
-norm_col, result_col = st.columns([3, 2], gap="large")
-with norm_col:
-    st.plotly_chart(figures.gradient_norms(descents), width="stretch", key="cliff_norms")
-    st.caption("The gradient's norm before each step. At the cliff it spikes; unclipped, the step is the "
-               "learning rate times that spike.")  # fmt: skip
-with result_col:
-    st.latex(r"\text{clip by norm: } \mathbf{g} \leftarrow \eta\,\frac{\mathbf{g}}{\lVert\mathbf{g}\rVert} \text{ if } \lVert\mathbf{g}\rVert > \eta")
-    for path in descents:
-        st.markdown(f"- {path.summary()}")
-    st.caption("Clipping biases the gradient but keeps the step bounded; by norm it keeps the direction, "
-               "elementwise it does not.")  # fmt: skip
-offer(landscape.paths_table(descents), f"""
-from rnnviz import landscape
+    columns = st.columns(6)
+    steps_T = int(widget(T, columns[0]))
+    start_w, start_b = widget(START_W, columns[1]), widget(START_B, columns[2])
+    lr, steps, eta = widget(LR, columns[3]), int(widget(STEPS, columns[4])), widget(ETA, columns[5])
+    with st.expander("Range of the map"):
+        range_columns = st.columns(4)
+        w_range = (widget(W_MIN, range_columns[0]), widget(W_MAX, range_columns[1]))
+        b_range = (widget(B_MIN, range_columns[2]), widget(B_MAX, range_columns[3]))
+    try:
+        grid = surface(w_range, b_range, steps_T)
+    except ValueError as error:
+        st.error(str(error))
+        st.stop()
+    descents = paths((start_w, start_b), lr, steps, steps_T, eta)
 
-paths = [landscape.descend({(start_w, start_b)!r}, {lr!r}, {steps}, {steps_T}, clipping, {eta!r})
-         for clipping in landscape.CLIPPINGS]
-table = landscape.paths_table(paths)  # every step of the three descents
-""", name="loss_cliffs")
+    map_col, surface_col = st.columns([3, 2], gap="large")
+    map_col.plotly_chart(figures.loss_heatmap(grid, descents), width="stretch", key="cliff_map",
+                         on_select="rerun", selection_mode="points")  # fmt: skip
+    map_col.caption("E from above; click anywhere to start the descent there. The paths are drawn to scale: "
+                    "a path that leaves the map has jumped off the cliff.")  # fmt: skip
+    surface_col.plotly_chart(figures.loss_surface_3d(grid, descents), width="stretch", key="cliff_surface")
+    surface_col.caption("The same landscape in 3D (drag to turn): wide plateaus and a sheer wall between them.")
+
+    st.subheader("Descent with and without clipping")
+    norm_col, result_col = st.columns([3, 2], gap="large")
+    with norm_col:
+        st.plotly_chart(figures.gradient_norms(descents), width="stretch", key="cliff_norms")
+        st.caption("The gradient's norm before each step. At the cliff it spikes; unclipped, the step is the "
+                   "learning rate times that spike.")  # fmt: skip
+    with result_col:
+        st.latex(r"\text{clip by norm: } \mathbf{g} \leftarrow \eta\,\frac{\mathbf{g}}{\lVert\mathbf{g}\rVert} \text{ if } \lVert\mathbf{g}\rVert > \eta")
+        st.markdown("\n".join(f"- {path.summary()}" for path in descents))
+        st.caption("Clipping biases the gradient but keeps the step bounded; by norm it keeps the direction, "
+                   "elementwise it does not.")  # fmt: skip
+    offer(landscape.paths_table(descents), f"""
+    from rnnviz import landscape
+
+    paths = [landscape.descend({(start_w, start_b)!r}, {lr!r}, {steps}, {steps_T}, clipping, {eta!r})
+             for clipping in landscape.CLIPPINGS]
+    table = landscape.paths_table(paths)  # every step of the three descents
+    """, name="loss_cliffs")
+
+    st.subheader("A slice through the cliff")
+    st.plotly_chart(cliff_slice(start_b, w_range, steps_T), width="stretch", key="cliff_slice")
+    st.caption("E and |dE/dw| along w at the start's b: nearly flat, then a wall where |dE/dw| jumps by orders "
+               "of magnitude.")  # fmt: skip
 
 
-st.subheader("A slice through the cliff")
-cut = landscape.loss_slice(start_b, w_range, steps_T)
-st.plotly_chart(figures.slice_along_w(cut["w"], cut["loss"], cut["dE_dw"], start_b), width="stretch", key="cliff_slice")
-st.caption("E and |dE/dw| along w at the start's b: nearly flat, then a wall where |dE/dw| jumps by orders "
-           "of magnitude.")  # fmt: skip
+landscape_and_descent()

@@ -8,11 +8,13 @@ Iterating the map makes E nearly flat almost everywhere, with cliffs where x_T s
 the map's attractors: there the gradient is huge, and one unclipped step throws the parameters far
 away. The gradient is computed in closed form by forward-mode differentiation (dx_t/dw and dx_t/db
 carried along the recurrence), vectorised over a whole grid of (w, b); the tests check it against
-torch autograd.
+torch autograd. One point (a step of gradient descent) takes the same lines in Python floats:
+numpy spends about a microsecond per call on an array of one element, twenty times the arithmetic.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,25 +25,30 @@ CLIPPINGS = ("none", "norm", "elementwise")
 MAX_T = 200
 
 
-def _sigmoid(a: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * a))  # the same function, with no overflow for large |a|
+def _sigmoid(a: np.ndarray, tanh=np.tanh) -> np.ndarray:
+    return 0.5 * (1.0 + tanh(0.5 * a))  # the same function, with no overflow for large |a|
 
 
 def loss_and_gradient(w: np.ndarray, b: np.ndarray, T: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """E(w, b) and its gradient (dE/dw, dE/db) after T steps, elementwise over arrays of w and b."""
+    """E(w, b) and its gradient (dE/dw, dE/db) after T steps, elementwise over arrays of w and b
+    (floats for a single point)."""
     if not 1 <= T <= MAX_T:
         raise ValueError(f"T must be between 1 and {MAX_T}, got {T}")
-    w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
-    x = np.full(w.shape, X0)
-    dx_dw = np.zeros(w.shape)  # d x_t / d w, carried forward with x_t
-    dx_db = np.zeros(w.shape)
+    if np.ndim(w) == 0 and np.ndim(b) == 0:  # one point: the same lines in floats (see above)
+        w, b, x, dx_dw, dx_db, tanh = float(w), float(b), X0, 0.0, 0.0, math.tanh
+    else:
+        w, b = np.broadcast_arrays(np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64))
+        x = np.full(w.shape, X0)
+        dx_dw = np.zeros(w.shape)  # d x_t / d w, carried forward with x_t
+        dx_db = np.zeros(w.shape)
+        tanh = np.tanh
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(T):
-            s = _sigmoid(x)
+            s = _sigmoid(x, tanh)
             ds = s * (1.0 - s)  # sigmoid'(x_{t-1})
             dx_dw, dx_db = s + w * ds * dx_dw, 1.0 + w * ds * dx_db
             x = w * s + b
-        s = _sigmoid(x)
+        s = _sigmoid(x, tanh)
         dE_dx = 2.0 * (s - TARGET) * s * (1.0 - s)  # dE / d x_T
         return (s - TARGET) ** 2, dE_dx * dx_dw, dE_dx * dx_db
 

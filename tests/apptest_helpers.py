@@ -20,6 +20,15 @@ def run_app(path: str, query: dict[str, str] | None = None, timeout: float = 60)
     return at.run()
 
 
+def open_numbers(at: AppTest) -> AppTest:
+    """Open every "The numbers" expander of the page (ui.share draws them closed and fills them only
+    once opened) and rerun."""
+    for expander in at.expander:
+        if expander.proto.query_param_key.endswith("_numbers"):
+            at.session_state[expander.proto.query_param_key] = True
+    return at.run()
+
+
 def decode(value):
     """Plotly 7 ships numpy arrays as {"dtype", "bdata"[, "shape"]} (base64); give them back."""
     if isinstance(value, dict) and "bdata" in value:

@@ -33,7 +33,7 @@ def test_defaults_show_the_lecture_map_and_its_4_cycle():
     assert sorted(orbit["x"][-4:]) == pytest.approx(FOUR_CYCLE, abs=1e-5)  # the orbit has settled on the cycle
     x, y = current_attractors(at)
     assert x == [3.5] * 4 and y == pytest.approx(FOUR_CYCLE, abs=1e-5)
-    table = at.dataframe[1].value
+    table = at.dataframe[0].value
     assert table["kind"].tolist() == ["fixed point", "fixed point", "4-cycle"]
     assert table["stability"].tolist() == ["repelling", "repelling", "attracting"]
     assert [m.value for m in at.metric] == ["3.51e-05", "0.774", "-0.8725"]
@@ -52,7 +52,7 @@ def test_moving_r_moves_every_figure_but_not_the_cached_diagram():
     assert trace(at, "maps_iterate", "attracting fixed point")["x"] == pytest.approx([1 - 1 / 2.8])
     assert current_attractors(at) == ([2.8], pytest.approx([1 - 1 / 2.8]))
     assert chart_traces(at, "maps_bifurcation")[0]["z"] == heat_before  # it depends on the range only
-    assert at.dataframe[1].value["stability"].tolist() == ["repelling", "attracting"]
+    assert at.dataframe[0].value["stability"].tolist() == ["repelling", "attracting"]
     assert float(at.metric[2].value) == pytest.approx(np.log(0.8), abs=1e-4)  # log|2 - r|, shown to 4 places
 
 
@@ -84,7 +84,7 @@ def test_the_bifurcation_range_is_a_setting_and_a_backwards_one_gets_a_message()
 def test_the_tanh_unit_shows_two_attractors_a_cliff_and_vanishing_gradients():
     at = run_app(PAGE, query={"maps_map": "tanh unit"})
     assert not at.exception and chart_keys(at) == CHARTS
-    table = at.dataframe[1].value
+    table = at.dataframe[0].value
     assert table["points"].tolist() == ["-0.95750", "0.00000", "0.95750"]
     assert table["stability"].tolist() == ["attracting", "repelling", "attracting"]
     derivative = trace(at, "maps_derivative", "|df∘40/dh|")
@@ -94,7 +94,7 @@ def test_the_tanh_unit_shows_two_attractors_a_cliff_and_vanishing_gradients():
     x, y = current_attractors(at)
     assert x == [2.0, 2.0] and y == pytest.approx([-0.9575, 0.9575], abs=1e-4)
     at.slider(key="maps_w").set_value(0.5).run()
-    table = at.dataframe[1].value
+    table = at.dataframe[0].value
     assert table["points"].tolist() == ["0.00000"] and table["multiplier"].tolist() == [0.5]
     gradient = trace(at, "maps_gradient", "|dhₜ/dh₀|")
     assert gradient["y"][-1] < 0.5**40 * 1.01  # |w (1 - h^2)| <= 0.5 at every step

@@ -75,3 +75,14 @@ def test_descend_records_consistent_lengths_and_refuses_bad_settings():
         landscape.loss_and_gradient(1.0, 0.0, 201)
     with pytest.raises(ValueError, match="low to high"):
         landscape.loss_surface((3, 1), (0, 1))
+
+
+@pytest.mark.parametrize("T", [1, 50, 200])
+def test_one_point_in_floats_equals_the_same_point_in_an_array(T):
+    # descend() evaluates single points, which take the float path; the maps take the array path
+    w, b = np.array([4.4, 30.0, -7.0, 0.0]), np.array([-2.6, 9.0, 3.0, -50.0])
+    grid = landscape.loss_and_gradient(w, b, T)
+    for i in range(len(w)):
+        point = landscape.loss_and_gradient(float(w[i]), float(b[i]), T)
+        assert all(isinstance(value, float) for value in point)
+        np.testing.assert_allclose(point, [array[i] for array in grid], rtol=1e-12, atol=1e-15)

@@ -3,7 +3,7 @@ numbers (the snippet is run here, as a user would paste it into a notebook)."""
 
 import pandas as pd
 import pytest
-from apptest_helpers import PAGE_FILES, run_app
+from apptest_helpers import PAGE_FILES, open_numbers, run_app
 
 from ui.share import csv_text, frame
 
@@ -46,6 +46,7 @@ def test_snippet_reproduces_the_table(path, query, buttons):
     at = run_app(path, query=query, timeout=120)
     for label in buttons:
         at = press(at, label)
+    at = open_numbers(at)
     assert not at.exception, at.exception
     pairs = offered(at)
     assert pairs, "the page offers no numbers"

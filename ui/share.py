@@ -3,10 +3,14 @@ that compute the same table with rnnviz in a notebook.
 
 A page calls `offer(table, snippet, name)` once, below its charts. `table` maps column names to
 equal-length columns; `snippet` is Python that imports rnnviz and ends with a variable `table`
-holding those same columns (tests/test_share.py runs every page's snippet and compares)."""
+holding those same columns (tests/test_share.py runs every page's snippet and compares).
+
+The expander is drawn closed and filled only once opened (its state is `<name>_numbers` in the
+URL): a table, its CSV and the code cost a few milliseconds on every rerun that nobody looks at."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -31,12 +35,17 @@ def csv_text(table: Mapping[str, Sequence[Any]]) -> str:
 
 def offer(table: Mapping[str, Sequence[Any]], snippet: str, name: str, where: Any = st) -> None:
     """An expander with the numbers behind the view, their CSV download and the notebook snippet."""
+    rows = len(next(iter(table.values()), ()))
+    numbers = where.expander(f"The numbers ({rows:,} rows): CSV download and the Python that reproduces them",
+                             key=f"{name}_numbers", on_change="rerun", bind="query-params")  # fmt: skip
+    if not numbers.open:
+        return
     data = frame(table)
-    with where.expander(f"The numbers ({len(data):,} rows): CSV download and the Python that reproduces them"):
+    with numbers:
         st.dataframe(data, hide_index=True, height=min(400, 38 + 35 * len(data)))
-        st.download_button("Download CSV", data=data.to_csv(index=False), file_name=f"rnnviz-{name}.csv",
+        st.download_button("Download CSV", data=lambda: data.to_csv(index=False), file_name=f"rnnviz-{name}.csv",
                            mime="text/csv", key=f"{name}_csv", on_click="ignore", icon=":material/download:")  # fmt: skip
         st.caption("In a notebook (with rnnviz importable: run it from this repository's folder) these lines give "
                    "the same `table`:")  # fmt: skip
-        st.code(snippet.strip() + "\n", language="python")
+        st.code(textwrap.dedent(snippet).strip() + "\n", language="python")
 

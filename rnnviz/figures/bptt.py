@@ -1,17 +1,23 @@
-"""Figures of the backprop-through-time page: the unrolled graph and the gradients' make-up."""
+"""Figures of the backprop-through-time page: the unrolled graph and the gradients' make-up.
+
+Each figure is built in one go from trace and layout dicts, not validated on the way (see
+rnnviz/figures/__init__.py): the page redraws them on every slider move."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
+from plotly.colors import diverging, sample_colorscale
 
 from rnnviz.bptt import BPTTResult
+from rnnviz.figures import figure
 
 # Rows of the unrolled graph, bottom to top, and the quantity each node shows.
 ROWS = {"x": 0, "z": 1, "h": 2, "r": 3, "y": 4, "L": 5}
 WEIGHT_COLOURS = {"u": "#2ca02c", "w": "#9467bd", "v": "#ff7f0e"}
 LABELS_UP_TO_T = 16  # beyond this many steps, node and edge labels would overlap
+# "RdBu" written out as plotly.py expands a named colorscale: the colours evenly spaced over [0, 1]
+RED_BLUE = [[i / (len(diverging.RdBu) - 1), colour] for i, colour in enumerate(diverging.RdBu)]
 
 
 def _edges(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> tuple[list, list]:
@@ -32,14 +38,13 @@ def computation_graph(result: BPTTResult) -> go.Figure:
     T = len(result.x)
     steps = np.arange(1, T + 1)
     loss_terms = (result.y - result.targets) ** 2 / 2  # (T,)
-    fig = go.Figure()
     # the nonlinearities and the loss: grey edges
     plain = [((t, ROWS["z"]), (t, ROWS["h"])) for t in steps] + [((t, ROWS["r"]), (t, ROWS["y"])) for t in steps]
     plain += [((t, ROWS["y"]), (t, ROWS["L"])) for t in steps]
     plain += [((t, ROWS["L"]), ((T + 1) / 2, ROWS["L"] + 1)) for t in steps]
     xs, ys = _edges(plain)
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="lightgray", width=1),
-                             hoverinfo="skip", name="φ and the loss"))  # fmt: skip
+    traces = [dict(type="scatter", x=xs, y=ys, mode="lines", line=dict(color="lightgray", width=1),
+                   hoverinfo="skip", name="φ and the loss")]  # fmt: skip
     weighted = {
         "u": [((t, ROWS["x"]), (t, ROWS["z"])) for t in steps],
         "w": [((t - 1, ROWS["h"]), (t, ROWS["z"])) for t in steps],
@@ -47,13 +52,13 @@ def computation_graph(result: BPTTResult) -> go.Figure:
     }
     for name, pairs in weighted.items():
         xs, ys = _edges(pairs)
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=WEIGHT_COLOURS[name], width=2),
-                                 hoverinfo="skip", name=f"{name}: the same weight at every step"))  # fmt: skip
+        traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", line=dict(color=WEIGHT_COLOURS[name], width=2),
+                           hoverinfo="skip", name=f"{name}: the same weight at every step"))  # fmt: skip
         if T <= LABELS_UP_TO_T:
             mid_x = [(a[0] + b[0]) / 2 for a, b in pairs]
             mid_y = [(a[1] + b[1]) / 2 for a, b in pairs]
-            fig.add_trace(go.Scatter(x=mid_x, y=mid_y, mode="text", text=[name] * T, hoverinfo="skip",
-                                     textfont=dict(color=WEIGHT_COLOURS[name], size=13), showlegend=False))  # fmt: skip
+            traces.append(dict(type="scatter", x=mid_x, y=mid_y, mode="text", text=[name] * T, hoverinfo="skip",
+                               textfont=dict(color=WEIGHT_COLOURS[name], size=13), showlegend=False))  # fmt: skip
 
     values = {"x": result.x, "z": result.z, "h": result.h, "r": result.r, "y": result.y, "L": loss_terms}
     bars = {"x": np.full(T, np.nan), "z": result.z_bar, "h": result.h_bar, "r": result.r_bar,
@@ -83,26 +88,26 @@ def computation_graph(result: BPTTResult) -> go.Figure:
         keep = np.isfinite(colour) == has_adjoint
         marker = dict(size=30 if labelled else max(6, 400 // T), line=dict(color="black", width=1))
         if has_adjoint:
-            marker.update(color=colour[keep], colorscale="RdBu", cmid=0, cmin=-scale, cmax=scale,
-                          colorbar=dict(title="adjoint", thickness=12))
+            marker.update(color=colour[keep], colorscale=RED_BLUE, cmid=0, cmin=-scale, cmax=scale,
+                          colorbar=dict(title=dict(text="adjoint"), thickness=12))
         else:
             marker.update(color="#e8e8e8")
-        fig.add_trace(
-            go.Scatter(
-                x=node_x[keep], y=node_y[keep], mode="markers+text" if labelled else "markers",
-                text=text[keep], textposition="middle center", textfont=dict(size=10),
-                hovertext=hover[keep], hoverinfo="text", showlegend=False, marker=marker,
-                name="nodes with an adjoint" if has_adjoint else "inputs, h₀ and the loss",
-            )
-        )  # fmt: skip
-    fig.update_layout(
-        xaxis=dict(title="time step t", dtick=1 if T <= LABELS_UP_TO_T else None, zeroline=False),
+        traces.append(dict(
+            type="scatter", x=node_x[keep], y=node_y[keep], mode="markers+text" if labelled else "markers",
+            text=text[keep], textposition="middle center", textfont=dict(size=10),
+            hovertext=hover[keep], hoverinfo="text", showlegend=False, marker=marker,
+            name="nodes with an adjoint" if has_adjoint else "inputs, h₀ and the loss",
+        ))  # fmt: skip
+    xaxis = dict(title=dict(text="time step t"), zeroline=False)
+    if labelled:
+        xaxis["dtick"] = 1  # a tick at every step; beyond, plotly's own
+    return figure(traces, dict(
+        xaxis=xaxis,
         yaxis=dict(tickvals=list(ROWS.values()) + [ROWS["L"] + 1], ticktext=["x", "z", "h", "r", "y", "Lₜ", "L"],
                    zeroline=False, showgrid=False),
         height=470, margin=dict(l=10, r=10, t=30, b=40), plot_bgcolor="white",
         legend=dict(orientation="h", y=1.08, x=0),
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip
 
 
 def _subscript(n: int) -> str:
@@ -115,24 +120,18 @@ def gradient_contributions(result: BPTTResult) -> go.Figure:
     names = ["ū", "v̄", "w̄"]
     T = len(result.x)
     colours = sample_colorscale("Viridis", list(np.linspace(0, 1, T))) if T > 1 else ["#440154"]
-    fig = go.Figure()
-    for t in range(T):
-        fig.add_trace(
-            go.Bar(
-                x=names, y=[terms[k][t] for k in "uvw"], marker_color=colours[t], name=f"t = {t + 1}",
-                hovertemplate=f"step {t + 1}: %{{y:.4g}}<extra>%{{x}}</extra>", showlegend=False,
-            )
-        )  # fmt: skip
+    traces = [
+        dict(type="bar", x=names, y=[terms[k][t] for k in "uvw"], marker=dict(color=colours[t]), name=f"t = {t + 1}",
+             hovertemplate=f"step {t + 1}: %{{y:.4g}}<extra>%{{x}}</extra>", showlegend=False)
+        for t in range(T)
+    ]  # fmt: skip
     totals = [result.u_bar, result.v_bar, result.w_bar]
-    fig.add_trace(
-        go.Scatter(
-            x=names, y=totals, mode="markers+text", text=[f"{v:.4g}" for v in totals], textposition="middle right",
-            marker=dict(symbol="diamond", size=14, color="black"), name="sum over t",
-            hovertemplate="sum over t: %{y:.6g}<extra>%{x}</extra>",
-        )
-    )  # fmt: skip
-    fig.update_layout(
-        barmode="relative", yaxis_title="contribution to the gradient", height=380,
+    traces.append(dict(
+        type="scatter", x=names, y=totals, mode="markers+text", text=[f"{v:.4g}" for v in totals],
+        textposition="middle right", marker=dict(symbol="diamond", size=14, color="black"), name="sum over t",
+        hovertemplate="sum over t: %{y:.6g}<extra>%{x}</extra>",
+    ))  # fmt: skip
+    return figure(traces, dict(
+        barmode="relative", yaxis=dict(title=dict(text="contribution to the gradient")), height=380,
         margin=dict(l=10, r=10, t=10, b=30), showlegend=False,
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip

@@ -2,7 +2,10 @@
 
 Every gradient here can leave float64's range, so the builders draw log10 of the values on a linear
 axis whose ticks are labelled as powers of ten (10⁵⁰, 1, 10⁻³⁰⁰): a log axis that also holds 10⁴⁷⁶.
-Hover texts give the values themselves, formatted from their logarithms."""
+Hover texts give the values themselves, formatted from their logarithms.
+
+Each figure is built in one go from trace and layout dicts, not validated on the way (see
+rnnviz/figures/__init__.py): the page redraws them on every slider move."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import diverging
 
 from rnnviz.dynamics import (
     OVERFLOW_LOG10,
@@ -19,12 +23,15 @@ from rnnviz.dynamics import (
     UnivariateNonlinear,
     format_log10,
 )
+from rnnviz.figures import figure
 
 LINEAR_COLOUR = "gray"
 NONLINEAR_COLOUR = "royalblue"
 BOUND_COLOUR = "crimson"
 _NICE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 _MARGIN = dict(l=10, r=10, t=30, b=40)
+# "RdBu_r" written out as plotly.py expands a named colorscale: the colours evenly spaced over [0, 1]
+_RED_BLUE = [[i / (len(diverging.RdBu) - 1), colour] for i, colour in enumerate(diverging.RdBu[::-1])]
 
 
 def _power_label(k: int) -> str:
@@ -64,19 +71,17 @@ def log_axis(*log10_arrays: np.ndarray, pad: float = 0.08) -> tuple[dict, float 
     return axis, floor
 
 
-def _zero_marks(fig: go.Figure, x: np.ndarray, log10_values: np.ndarray, floor: float | None, what: str,
-                colour: str, **where) -> None:
-    """Crosses on the floor where a value is exactly 0: a log axis has no place for it."""
+def _zero_marks(x: np.ndarray, log10_values: np.ndarray, floor: float | None, what: str,
+                colour: str) -> list[dict]:
+    """Crosses on the floor where a value is exactly 0 (a log axis has no place for it): a trace, or none."""
     zero = np.asarray(log10_values) == -np.inf
     if floor is None or not zero.any():
-        return
-    fig.add_trace(
-        go.Scatter(
-            x=np.asarray(x)[zero], y=np.full(int(zero.sum()), floor), mode="markers", name=f"{what} = 0",
-            marker=dict(symbol="x-thin", size=7, line=dict(width=1.5, color=colour)), showlegend=False,
-            hovertemplate=f"%{{x}}: {what} = 0 exactly<extra></extra>", **where,
-        )
-    )  # fmt: skip
+        return []
+    return [dict(
+        type="scatter", x=np.asarray(x)[zero], y=np.full(int(zero.sum()), floor), mode="markers", name=f"{what} = 0",
+        marker=dict(symbol="x-thin", size=7, line=dict(width=1.5, color=colour)), showlegend=False,
+        hovertemplate=f"%{{x}}: {what} = 0 exactly<extra></extra>",
+    )]  # fmt: skip
 
 
 def _finite_or_none(values: np.ndarray) -> list[float | None]:
@@ -89,7 +94,7 @@ def _signed_texts(sign: np.ndarray, log10_abs: np.ndarray) -> list[str]:
 
 
 def _hline(y: float, text: str, axes: tuple[str, str] = ("x", "y"), above: bool = True) -> tuple[dict, dict]:
-    """A dotted horizontal line across the plot and its label (cheaper than fig.add_hline)."""
+    """A dotted horizontal line across the plot and its label: a shape and an annotation."""
     xref = f"{axes[0]} domain"
     shape = dict(type="line", xref=xref, x0=0, x1=1, yref=axes[1], y0=y, y1=y,
                  line=dict(dash="dot", color="black", width=1.5))
@@ -110,6 +115,9 @@ def _float_range_lines(values: np.ndarray) -> list[tuple[dict, dict]]:
 
 
 def _lines_layout(lines: list[tuple[dict, dict]]) -> dict:
+    """The layout's shapes and annotations of these lines; without lines none, not empty lists (as plotly.py)."""
+    if not lines:
+        return {}
     return dict(shapes=[shape for shape, _ in lines], annotations=[label for _, label in lines])
 
 
@@ -120,27 +128,22 @@ def linear_product(result: UnivariateLinear) -> go.Figure:
     y = _finite_or_none(result.log10_abs)
     if y[-1] is None:  # exactly 0 at the chosen T: mark it on the floor
         y[-1] = floor
-    fig = go.Figure(
-        go.Scatter(
-            x=result.T, y=y, mode="lines+markers" if len(y) <= 60 else "lines", marker=dict(size=4),
-            line=dict(color=LINEAR_COLOUR, width=2), name="w^(T−1)",
-            customdata=texts, hovertemplate="T = %{x}<br>∂h_T/∂h₁ = w^(T−1) = %{customdata}<extra></extra>",
-        )
-    )  # fmt: skip
+    traces = [dict(
+        type="scatter", x=result.T, y=y, mode="lines+markers" if len(y) <= 60 else "lines", marker=dict(size=4),
+        line=dict(color=LINEAR_COLOUR, width=2), name="w^(T−1)",
+        customdata=texts, hovertemplate="T = %{x}<br>∂h_T/∂h₁ = w^(T−1) = %{customdata}<extra></extra>",
+    )]  # fmt: skip
     if y[-1] is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=[int(result.T[-1])], y=[y[-1]], mode="markers+text", marker=dict(size=11, color=LINEAR_COLOUR),
-                text=[texts[-1]], textposition="top left", name="chosen T", customdata=[texts[-1]],
-                hovertemplate="T = %{x}<br>∂h_T/∂h₁ = %{customdata}<extra></extra>",
-            )
-        )  # fmt: skip
-    _zero_marks(fig, result.T, result.log10_abs, floor, "w^(T−1)", LINEAR_COLOUR)
-    fig.update_layout(
-        xaxis_title="T", yaxis=dict(title="|∂h_T/∂h₁| (log scale)", **axis),
+        traces.append(dict(
+            type="scatter", x=[int(result.T[-1])], y=[y[-1]], mode="markers+text",
+            marker=dict(size=11, color=LINEAR_COLOUR), text=[texts[-1]], textposition="top left", name="chosen T",
+            customdata=[texts[-1]], hovertemplate="T = %{x}<br>∂h_T/∂h₁ = %{customdata}<extra></extra>",
+        ))  # fmt: skip
+    traces += _zero_marks(result.T, result.log10_abs, floor, "w^(T−1)", LINEAR_COLOUR)
+    return figure(traces, dict(
+        xaxis=dict(title=dict(text="T")), yaxis=dict(title=dict(text="|∂h_T/∂h₁| (log scale)"), **axis),
         height=320, margin=_MARGIN, showlegend=False, **_lines_layout(_float_range_lines(result.log10_abs)),
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip
 
 
 def nonlinear_product(result: UnivariateNonlinear) -> go.Figure:
@@ -150,46 +153,36 @@ def nonlinear_product(result: UnivariateNonlinear) -> go.Figure:
     linear = result.linear
     axis, floor = log_axis(linear.log10_abs, result.log10_abs)
     mode = "lines+markers" if len(T) <= 60 else "lines"
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=T, y=_finite_or_none(linear.log10_abs), mode=mode, name="linear: w^(T−1)", marker=dict(size=4),
-            line=dict(color=LINEAR_COLOUR, dash="dash"), customdata=_signed_texts(linear.sign, linear.log10_abs),
-            hovertemplate="T = %{x}<br>linear: %{customdata}<extra></extra>",
-        )
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
-            x=T, y=_finite_or_none(result.log10_abs), mode=mode, name=f"{result.activation}: w^(T−1) ∏ φ′(z_t)",
-            marker=dict(size=4),
-            line=dict(color=NONLINEAR_COLOUR, width=2), customdata=_signed_texts(result.sign, result.log10_abs),
-            hovertemplate=f"T = %{{x}}<br>{result.activation}: %{{customdata}}<extra></extra>",
-        )
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
-            x=T[1:], y=result.dphi[1:], xaxis="x2", yaxis="y2", mode="lines+markers" if len(T) <= 100 else "lines",
-            name="φ′(z_t)", line=dict(color=NONLINEAR_COLOUR, width=1), marker=dict(size=4), showlegend=False,
-            customdata=np.stack([result.z[1:], result.h[1:]], axis=1),
-            hovertemplate="t = %{x}<br>φ′(z_t) = %{y:.3g}<br>z_t = %{customdata[0]:.3g}, h_t = %{customdata[1]:.3g}"
-                          "<extra></extra>",
-        )
-    )  # fmt: skip
+    traces = [
+        dict(type="scatter", x=T, y=_finite_or_none(linear.log10_abs), mode=mode, name="linear: w^(T−1)",
+             marker=dict(size=4), line=dict(color=LINEAR_COLOUR, dash="dash"),
+             customdata=_signed_texts(linear.sign, linear.log10_abs),
+             hovertemplate="T = %{x}<br>linear: %{customdata}<extra></extra>"),
+        dict(type="scatter", x=T, y=_finite_or_none(result.log10_abs), mode=mode,
+             name=f"{result.activation}: w^(T−1) ∏ φ′(z_t)", marker=dict(size=4),
+             line=dict(color=NONLINEAR_COLOUR, width=2), customdata=_signed_texts(result.sign, result.log10_abs),
+             hovertemplate=f"T = %{{x}}<br>{result.activation}: %{{customdata}}<extra></extra>"),
+        dict(type="scatter", x=T[1:], y=result.dphi[1:], xaxis="x2", yaxis="y2",
+             mode="lines+markers" if len(T) <= 100 else "lines", name="φ′(z_t)",
+             line=dict(color=NONLINEAR_COLOUR, width=1), marker=dict(size=4), showlegend=False,
+             customdata=np.stack([result.z[1:], result.h[1:]], axis=1),
+             hovertemplate="t = %{x}<br>φ′(z_t) = %{y:.3g}<br>z_t = %{customdata[0]:.3g}, h_t = %{customdata[1]:.3g}"
+                           "<extra></extra>"),
+    ]  # fmt: skip
     top = max(1.0, float(np.max(result.dphi, initial=0)))
     lines = _float_range_lines(np.concatenate([linear.log10_abs, result.log10_abs]))
     if result.w != 0 and 1 / abs(result.w) <= 1.05 * top:
         lines.append(_hline(1 / abs(result.w), "1/|w|: above it a step grows the gradient", ("x2", "y2"), above=False))
-    _zero_marks(fig, T, linear.log10_abs, floor, "w^(T−1)", LINEAR_COLOUR)
-    _zero_marks(fig, T, result.log10_abs, floor, "∂h_T/∂h₁", NONLINEAR_COLOUR)
-    fig.update_layout(
+    traces += _zero_marks(T, linear.log10_abs, floor, "w^(T−1)", LINEAR_COLOUR)
+    traces += _zero_marks(T, result.log10_abs, floor, "∂h_T/∂h₁", NONLINEAR_COLOUR)
+    return figure(traces, dict(
         **_lines_layout(lines),
         xaxis=dict(domain=[0, 1], anchor="y", showticklabels=False, matches="x2"),
-        yaxis=dict(domain=[0.4, 1], title="|∂h_T/∂h₁| (log scale)", **axis),
-        xaxis2=dict(domain=[0, 1], anchor="y2", title="T (top), t (bottom)"),
-        yaxis2=dict(domain=[0, 0.33], title="φ′(z_t)", range=[0, 1.05 * top]),
+        yaxis=dict(domain=[0.4, 1], title=dict(text="|∂h_T/∂h₁| (log scale)"), **axis),
+        xaxis2=dict(domain=[0, 1], anchor="y2", title=dict(text="T (top), t (bottom)")),
+        yaxis2=dict(domain=[0, 0.33], title=dict(text="φ′(z_t)"), range=[0, 1.05 * top]),
         height=460, margin=_MARGIN, legend=dict(orientation="h", y=1.08, x=0),
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip
 
 
 def norms(result: Dynamics) -> go.Figure:
@@ -198,74 +191,61 @@ def norms(result: Dynamics) -> go.Figure:
     axis, floor = log_axis(result.log10_norms, pad=0.25)  # the range follows the norm; the bound may leave it
     texts = [format_log10(float(v)) for v in result.log10_norms]
     bound_texts = [format_log10(float(v)) for v in result.log10_bound]
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=t, y=_finite_or_none(result.log10_bound), mode="lines", name="bound (γ σ_max(W_hh))^t",
-            line=dict(color=BOUND_COLOUR, dash="dash"), customdata=bound_texts,
-            hovertemplate="t = %{x}<br>bound = %{customdata}<extra></extra>",
-        )
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
-            x=t, y=_finite_or_none(result.log10_norms), mode="lines", name="‖∂h_t/∂h₀‖ (spectral norm)",
-            line=dict(color=NONLINEAR_COLOUR, width=2), customdata=texts,
-            hovertemplate="t = %{x}<br>‖∂h_t/∂h₀‖ = %{customdata}<extra></extra>",
-        )
-    )  # fmt: skip
-    _zero_marks(fig, t, result.log10_bound, floor, "bound", BOUND_COLOUR)
-    _zero_marks(fig, t, result.log10_norms, floor, "‖∂h_t/∂h₀‖", NONLINEAR_COLOUR)
-    fig.update_layout(
-        xaxis_title="t", yaxis=dict(title="‖∂h_t/∂h₀‖ (log scale)", **axis), **_lines_layout(_float_range_lines(result.log10_norms)),
+    traces = [
+        dict(type="scatter", x=t, y=_finite_or_none(result.log10_bound), mode="lines", name="bound (γ σ_max(W_hh))^t",
+             line=dict(color=BOUND_COLOUR, dash="dash"), customdata=bound_texts,
+             hovertemplate="t = %{x}<br>bound = %{customdata}<extra></extra>"),
+        dict(type="scatter", x=t, y=_finite_or_none(result.log10_norms), mode="lines", name="‖∂h_t/∂h₀‖ (spectral norm)",
+             line=dict(color=NONLINEAR_COLOUR, width=2), customdata=texts,
+             hovertemplate="t = %{x}<br>‖∂h_t/∂h₀‖ = %{customdata}<extra></extra>"),
+    ]  # fmt: skip
+    traces += _zero_marks(t, result.log10_bound, floor, "bound", BOUND_COLOUR)
+    traces += _zero_marks(t, result.log10_norms, floor, "‖∂h_t/∂h₀‖", NONLINEAR_COLOUR)
+    return figure(traces, dict(
+        xaxis=dict(title=dict(text="t")), yaxis=dict(title=dict(text="‖∂h_t/∂h₀‖ (log scale)"), **axis),
+        **_lines_layout(_float_range_lines(result.log10_norms)),
         height=360, margin=_MARGIN, legend=dict(orientation="h", y=1.1, x=0),
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip
 
 
 def singular_values(result: Dynamics) -> go.Figure:
     """The singular values of dh_T/dh_0, largest first, log axis; only those float64 resolves."""
     shown = result.log10_singular_values[: result.resolved]
     i = np.arange(1, len(shown) + 1)
-    fig = go.Figure(
-        go.Scatter(
-            x=i, y=_finite_or_none(shown), mode="lines+markers", marker=dict(size=5, color=NONLINEAR_COLOUR),
-            line=dict(color=NONLINEAR_COLOUR), customdata=[format_log10(float(v)) for v in shown],
-            hovertemplate="σ_%{x} = %{customdata}<extra></extra>",
-        )
-    )  # fmt: skip
-    if result.resolved == 0:
-        fig.add_annotation(text=f"∂h_{result.settings.T}/∂h₀ = 0 exactly: every singular value is 0",
-                           x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False)
-    fig.update_layout(
-        xaxis=dict(title="i (largest first)", range=[0.5, max(len(shown), 1) + 0.5]),
-        yaxis=dict(title=f"σ_i(∂h_{result.settings.T}/∂h₀) (log scale)", **power_ticks(shown)),
+    traces = [dict(
+        type="scatter", x=i, y=_finite_or_none(shown), mode="lines+markers", marker=dict(size=5, color=NONLINEAR_COLOUR),
+        line=dict(color=NONLINEAR_COLOUR), customdata=[format_log10(float(v)) for v in shown],
+        hovertemplate="σ_%{x} = %{customdata}<extra></extra>",
+    )]  # fmt: skip
+    layout = dict(
+        xaxis=dict(title=dict(text="i (largest first)"), range=[0.5, max(len(shown), 1) + 0.5]),
+        yaxis=dict(title=dict(text=f"σ_i(∂h_{result.settings.T}/∂h₀) (log scale)"), **power_ticks(shown)),
         height=340, margin=_MARGIN, showlegend=False,
     )  # fmt: skip
-    return fig
+    if result.resolved == 0:
+        layout["annotations"] = [dict(text=f"∂h_{result.settings.T}/∂h₀ = 0 exactly: every singular value is 0",
+                                      x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False)]  # fmt: skip
+    return figure(traces, layout)
 
 
 def eigenvalues(result: Dynamics) -> go.Figure:
     """The eigenvalues of W_hh in the complex plane, with the unit circle."""
     angle = np.linspace(0, 2 * np.pi, 181)
     radius = float(result.settings.radius)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=np.cos(angle), y=np.sin(angle), mode="lines", name="unit circle",
-                             line=dict(color="black", width=1), hoverinfo="skip"))
-    fig.add_trace(
-        go.Scatter(
-            x=result.eigenvalues.real, y=result.eigenvalues.imag, mode="markers", name="eigenvalues of W_hh",
-            marker=dict(size=6, color=NONLINEAR_COLOUR, opacity=0.8),
-            customdata=np.abs(result.eigenvalues),
-            hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}<extra></extra>",
-        )
-    )  # fmt: skip
+    traces = [
+        dict(type="scatter", x=np.cos(angle), y=np.sin(angle), mode="lines", name="unit circle",
+             line=dict(color="black", width=1), hoverinfo="skip"),
+        dict(type="scatter", x=result.eigenvalues.real, y=result.eigenvalues.imag, mode="markers",
+             name="eigenvalues of W_hh", marker=dict(size=6, color=NONLINEAR_COLOUR, opacity=0.8),
+             customdata=np.abs(result.eigenvalues),
+             hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}<extra></extra>"),
+    ]  # fmt: skip
     extent = 1.1 * max(1.0, radius, float(np.max(np.abs(result.eigenvalues), initial=0)))
-    fig.update_layout(
-        xaxis=dict(title="Re λ", range=[-extent, extent], zeroline=True),
-        yaxis=dict(title="Im λ", range=[-extent, extent], scaleanchor="x", scaleratio=1, zeroline=True),
+    return figure(traces, dict(
+        xaxis=dict(title=dict(text="Re λ"), range=[-extent, extent], zeroline=True),
+        yaxis=dict(title=dict(text="Im λ"), range=[-extent, extent], scaleanchor="x", scaleratio=1, zeroline=True),
         height=340, margin=_MARGIN, showlegend=False,
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip
 
 
 def heatmap(result: Dynamics) -> go.Figure:
@@ -276,16 +256,13 @@ def heatmap(result: Dynamics) -> go.Figure:
     finite = z[np.isfinite(z)]
     extent = max(1.0, float(np.max(np.abs(finite), initial=0)))
     ticks = power_ticks(np.array([-extent, extent]))
-    fig = go.Figure(
-        go.Heatmap(
-            z=np.where(z == -np.inf, -extent, z), x=result.grid, y=result.grid, customdata=texts,  # 0: darkest
-            colorscale="RdBu_r", zmid=0, zmin=-extent, zmax=extent,
-            colorbar=dict(title="‖∂h_t/∂h_k‖", **ticks), hoverongaps=False,
-            hovertemplate="t = %{y}, k = %{x}<br>‖∂h_t/∂h_k‖ = %{customdata}<extra></extra>",
-        )
+    trace = dict(
+        type="heatmap", z=np.where(z == -np.inf, -extent, z), x=result.grid, y=result.grid, customdata=texts,  # 0: darkest
+        colorscale=_RED_BLUE, zmid=0, zmin=-extent, zmax=extent,
+        colorbar=dict(title=dict(text="‖∂h_t/∂h_k‖"), **ticks), hoverongaps=False,
+        hovertemplate="t = %{y}, k = %{x}<br>‖∂h_t/∂h_k‖ = %{customdata}<extra></extra>",
     )  # fmt: skip
-    fig.update_layout(
-        xaxis=dict(title="k (from)"), yaxis=dict(title="t (to)"),
+    return figure([trace], dict(
+        xaxis=dict(title=dict(text="k (from)")), yaxis=dict(title=dict(text="t (to)")),
         height=420, margin=_MARGIN,
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip

@@ -1,11 +1,19 @@
-"""Figures of the hand-built RNNs page: the unrolled computation and the BPTT learning curve."""
+"""Figures of the hand-built RNNs page: the unrolled computation and the BPTT learning curve.
+
+Each figure is built in one go from trace and layout dicts, not validated on the way (see
+rnnviz/figures/__init__.py): the page redraws them on every change of a weight."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sequential
+
+from rnnviz.figures import figure
 
 LN2 = float(np.log(2.0))  # cross-entropy of always answering 1/2, in nats
+# "Blues" written out as plotly.py expands a named colorscale: the colours evenly spaced over [0, 1]
+BLUES = [[i / (len(sequential.Blues) - 1), colour] for i, colour in enumerate(sequential.Blues)]
 
 
 def _fmt(value: float) -> str:
@@ -29,56 +37,50 @@ def unrolled(rows: dict[str, np.ndarray], wrong: np.ndarray | None = None) -> go
         shade = (values - low) / np.where(high > low, high - low, 1.0)  # (R, T) in [0, 1]
     shade = np.where(finite, shade, 1.6)
     text = [[_fmt(v) for v in row] for row in values]
-    fig = go.Figure(
-        go.Heatmap(
-            z=shade, x=steps, y=names, text=text, texttemplate="%{text}" if T <= 40 else "",
-            customdata=text, hovertemplate="step %{x}<br>%{y} = %{customdata}<extra></extra>",
-            colorscale="Blues", zmin=0, zmax=1.6, showscale=False, xgap=2 if T <= 40 else 0, ygap=2,
-        )
-    )  # fmt: skip
+    labelled = T <= 40  # numbers in the cells, gaps between them, a tick at every step
+    traces = [dict(
+        type="heatmap", z=shade, x=steps, y=names, text=text, texttemplate="%{text}" if labelled else "",
+        customdata=text, hovertemplate="step %{x}<br>%{y} = %{customdata}<extra></extra>",
+        colorscale=BLUES, zmin=0, zmax=1.6, showscale=False, xgap=2 if labelled else 0, ygap=2,
+    )]  # fmt: skip
     if wrong is not None and np.any(wrong):
         output_row = names[-2]  # the output sits just above the target row
-        fig.add_trace(
-            go.Scatter(
-                x=steps[wrong], y=[output_row] * int(np.sum(wrong)), mode="markers",
-                marker=dict(symbol="square-open", size=max(4.0, min(26.0, 700 / T)), color="crimson",
-                            line=dict(width=3 if T <= 40 else 1)),
-                name="output ≠ target", hovertemplate="step %{x}: output ≠ target<extra></extra>",
-            )
-        )  # fmt: skip
-    fig.update_layout(
-        xaxis=dict(title="time step t", dtick=1 if T <= 40 else None),
-        yaxis=dict(autorange="reversed"),
+        traces.append(dict(
+            type="scatter", x=steps[wrong], y=[output_row] * int(np.sum(wrong)), mode="markers",
+            marker=dict(symbol="square-open", size=max(4.0, min(26.0, 700 / T)), color="crimson",
+                        line=dict(width=3 if labelled else 1)),
+            name="output ≠ target", hovertemplate="step %{x}: output ≠ target<extra></extra>",
+        ))  # fmt: skip
+    xaxis = dict(title=dict(text="time step t"))
+    if labelled:
+        xaxis["dtick"] = 1
+    return figure(traces, dict(
+        xaxis=xaxis, yaxis=dict(autorange="reversed"),
         height=90 + 48 * len(names), margin=dict(l=10, r=10, t=10, b=40), showlegend=False,
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip
 
 
 def learning_curves(losses: np.ndarray, best_start: int) -> go.Figure:
     """Cross-entropy per step of every random start (grey) and of the one kept (blue), log axis."""
     steps = np.arange(1, losses.shape[0] + 1)
-    fig = go.Figure()
-    for k in range(losses.shape[1]):
-        if k != best_start:
-            fig.add_trace(
-                go.Scatter(
-                    x=steps, y=losses[:, k], mode="lines", line=dict(color="lightgray", width=1),
-                    name=f"start {k}", hovertemplate=f"start {k}<br>step %{{x}}<br>loss %{{y:.4f}}<extra></extra>",
-                )
-            )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
-            x=steps, y=losses[:, best_start], mode="lines", line=dict(color="royalblue", width=3),
-            name=f"start {best_start} (kept)",
-            hovertemplate="kept start<br>step %{x}<br>loss %{y:.4f}<extra></extra>",
-        )
-    )  # fmt: skip
-    fig.add_hline(y=LN2, line_dash="dot", annotation_text="ln 2: guessing ½", annotation_position="top right")
-    fig.update_layout(
-        xaxis_title="training step", yaxis_title="cross-entropy per output (nats)", yaxis_type="log",
+    traces = [
+        dict(type="scatter", x=steps, y=losses[:, k], mode="lines", line=dict(color="lightgray", width=1),
+             name=f"start {k}", hovertemplate=f"start {k}<br>step %{{x}}<br>loss %{{y:.4f}}<extra></extra>")
+        for k in range(losses.shape[1]) if k != best_start
+    ]  # fmt: skip
+    traces.append(dict(
+        type="scatter", x=steps, y=losses[:, best_start], mode="lines", line=dict(color="royalblue", width=3),
+        name=f"start {best_start} (kept)", hovertemplate="kept start<br>step %{x}<br>loss %{y:.4f}<extra></extra>",
+    ))  # fmt: skip
+    guess = dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=LN2, y1=LN2, line=dict(dash="dot"))
+    label = dict(text="ln 2: guessing ½", xref="x domain", x=1, xanchor="right", yref="y", y=LN2, yanchor="bottom",
+                 showarrow=False)  # fmt: skip
+    return figure(traces, dict(
+        shapes=[guess], annotations=[label],
+        xaxis=dict(title=dict(text="training step")),
+        yaxis=dict(title=dict(text="cross-entropy per output (nats)"), type="log"),
         height=320, margin=dict(l=10, r=10, t=10, b=40), showlegend=False,
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip
 
 
 NODE_RADIUS_PX = 30
@@ -112,38 +114,36 @@ def network_diagram(weights) -> go.Figure:
     positions, edges, biases, loops = _LAYOUTS[type(weights).__name__]
     value = lambda name: getattr(weights, name)
     colour = lambda w: "royalblue" if w > 0 else ("crimson" if w < 0 else "gray")
-    fig = go.Figure()
+    traces, notes = [], []
     for source, target, name in edges:
         (x0, y0), (x1, y1) = positions[source], positions[target]
-        fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
-                           standoff=NODE_RADIUS_PX, startstandoff=NODE_RADIUS_PX,  # stop at the circles
-                           showarrow=True, arrowhead=2, arrowwidth=1 + min(abs(value(name)), 4),
-                           arrowcolor=colour(value(name)))
+        notes.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
+                          standoff=NODE_RADIUS_PX, startstandoff=NODE_RADIUS_PX,  # stop at the circles
+                          showarrow=True, arrowhead=2, arrowwidth=1 + min(abs(value(name)), 4),
+                          arrowcolor=colour(value(name))))  # fmt: skip
         # label a third of the way along, so that the labels of crossing edges stay apart
-        fig.add_annotation(x=x0 + (x1 - x0) * 0.33, y=y0 + (y1 - y0) * 0.33 + 0.08, text=f"{value(name):.3g}",
-                           showarrow=False, font=dict(color=colour(value(name)), size=13), bgcolor="white")
+        notes.append(dict(x=x0 + (x1 - x0) * 0.33, y=y0 + (y1 - y0) * 0.33 + 0.08, text=f"{value(name):.3g}",
+                          showarrow=False, font=dict(color=colour(value(name)), size=13), bgcolor="white"))  # fmt: skip
     for unit, name in loops.items():
         x, y = positions[unit]
-        fig.add_annotation(x=x, y=y + 0.3, text=f"↻ {value(name):.3g}", showarrow=False,
-                           font=dict(color=colour(value(name)), size=13))
+        notes.append(dict(x=x, y=y + 0.3, text=f"↻ {value(name):.3g}", showarrow=False,
+                          font=dict(color=colour(value(name)), size=13)))  # fmt: skip
     if "y(t-1)" in positions:  # the parity net's memory is its own output, one step late
-        fig.add_trace(go.Scatter(x=[2.0, 2.0, 0.0], y=[0.3, -0.4, -0.4], mode="lines", hoverinfo="skip",
-                                 line=dict(color="gray", dash="dot")))
-        fig.add_annotation(x=0, y=-0.15, ax=0, ay=-0.4, xref="x", yref="y", axref="x", ayref="y",
-                           arrowhead=2, arrowcolor="gray", text="", showarrow=True)
-        fig.add_annotation(x=1, y=-0.5, text="y(t) becomes y(t-1) at the next step", showarrow=False,
-                           font=dict(color="gray", size=11))
+        traces.append(dict(type="scatter", x=[2.0, 2.0, 0.0], y=[0.3, -0.4, -0.4], mode="lines", hoverinfo="skip",
+                           line=dict(color="gray", dash="dot")))  # fmt: skip
+        notes.append(dict(x=0, y=-0.15, ax=0, ay=-0.4, xref="x", yref="y", axref="x", ayref="y",
+                          arrowhead=2, arrowcolor="gray", text="", showarrow=True))  # fmt: skip
+        notes.append(dict(x=1, y=-0.5, text="y(t) becomes y(t-1) at the next step", showarrow=False,
+                          font=dict(color="gray", size=11)))  # fmt: skip
     names = list(positions)
     labels = [f"{n}<br><sub>bias {value(biases[n]):.3g}</sub>" if n in biases else n for n in names]
-    fig.add_trace(
-        go.Scatter(
-            x=[positions[n][0] for n in names], y=[positions[n][1] for n in names], text=labels,
-            mode="markers+text", textposition="middle center", hoverinfo="skip",
-            marker=dict(size=2 * NODE_RADIUS_PX, color="white", line=dict(color="black", width=1.5)),
-        )
-    )  # fmt: skip
-    fig.update_layout(
+    traces.append(dict(
+        type="scatter", x=[positions[n][0] for n in names], y=[positions[n][1] for n in names], text=labels,
+        mode="markers+text", textposition="middle center", hoverinfo="skip",
+        marker=dict(size=2 * NODE_RADIUS_PX, color="white", line=dict(color="black", width=1.5)),
+    ))  # fmt: skip
+    return figure(traces, dict(
+        annotations=notes,
         xaxis=dict(visible=False, range=[-0.35, 2.35]), yaxis=dict(visible=False, range=[-0.6, 1.4]),
         height=280, margin=dict(l=0, r=0, t=0, b=0), showlegend=False, plot_bgcolor="white",
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip

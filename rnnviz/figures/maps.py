@@ -7,6 +7,7 @@ on the way (see rnnviz/figures/__init__.py): the page redraws six figures on eve
 from __future__ import annotations
 
 import numpy as np
+from plotly.colors import get_colorscale
 import plotly.graph_objects as go
 
 from rnnviz.figures import figure
@@ -78,7 +79,7 @@ def lecture_panels(view: MapView) -> go.Figure:
             mark["showlegend"] = all(mark["name"] != t.get("name") for t in traces)  # once per kind
             traces.append(mark)
         start = i * (width + gap)
-        layout[f"xaxis{suffix}"] = dict(domain=[start, start + width], range=[low, high], title=v, anchor=f"y{suffix}")
+        layout[f"xaxis{suffix}"] = dict(domain=[start, start + width], range=[low, high], title=dict(text=v), anchor=f"y{suffix}")
         layout[f"yaxis{suffix}"] = dict(range=[low, high], anchor=f"x{suffix}")
         titles.append(dict(text=f"y = {power(n)}({v})", x=start + width / 2, y=1.0, xref="paper", yref="paper",
                            yanchor="bottom", showarrow=False, font=dict(size=14)))  # fmt: skip
@@ -93,7 +94,7 @@ def iterate_graph(view: MapView) -> go.Figure:
     low, high = view.map.domain
     v = view.map.variable
     return figure(_graph(view, view.k, width=1.2) + _marks(view, view.k), dict(
-        xaxis=dict(title=v, range=[low, high]), yaxis=dict(title=f"{power(view.k)}({v})", range=[low, high]),
+        xaxis=dict(title=dict(text=v), range=[low, high]), yaxis=dict(title=dict(text=f"{power(view.k)}({v})"), range=[low, high]),
         height=450, margin=MARGIN, legend=LEGEND,
     ))  # fmt: skip
 
@@ -107,8 +108,8 @@ def cobweb(view: MapView) -> go.Figure:
         dict(type="scatter", x=np.repeat(xs, 2)[:-1], y=np.repeat(xs, 2)[1:], mode="lines", name="cobweb",
              line=dict(color="#7f7f7f", width=1), hoverinfo="skip", showlegend=False),
         dict(type="scatter", x=xs[:-1], y=xs[1:], mode="markers", name=f"({v}ₜ, {v}ₜ₊₁)", customdata=steps,
-             marker=dict(color=steps, colorscale="Viridis", cmin=0, cmax=max(view.k - 1, 1), size=7,
-                         colorbar=dict(title="t", thickness=10)),
+             marker=dict(color=steps, colorscale=get_colorscale("Viridis"), cmin=0, cmax=max(view.k - 1, 1), size=7,
+                         colorbar=dict(title=dict(text="t"), thickness=10)),
              hovertemplate=f"step %{{customdata}}: {v}ₜ = %{{x:.5f}} → {v}ₜ₊₁ = %{{y:.5f}}<extra></extra>"),
         dict(type="scatter", x=[xs[0]], y=[xs[0]], mode="markers", name=f"start {v}₀", cliponaxis=False,
              marker=dict(symbol="x", size=12, color="black"), hovertemplate=f"{v}₀ = %{{x:.5f}}<extra></extra>"),
@@ -124,7 +125,7 @@ def cobweb(view: MapView) -> go.Figure:
             ))  # fmt: skip
     low, high = view.map.domain
     return figure(traces, dict(
-        xaxis=dict(title=f"{v}ₜ", range=[low, high]), yaxis=dict(title=f"{v}ₜ₊₁", range=[low, high]),
+        xaxis=dict(title=dict(text=f"{v}ₜ"), range=[low, high]), yaxis=dict(title=dict(text=f"{v}ₜ₊₁"), range=[low, high]),
         height=450, margin=MARGIN, legend=LEGEND,
     ))  # fmt: skip
 
@@ -163,8 +164,8 @@ def _log_figure(x: np.ndarray, log10: np.ndarray, x_title: str, y_name: str, hov
             ))  # fmt: skip
     one = dict(type="line", xref="x domain", x0=0, x1=1, y0=1, y1=1, line=dict(color="#555555", width=1, dash="dash"))
     return figure(traces, dict(
-        xaxis=dict(title=x_title),
-        yaxis=dict(title=y_name, type="log", range=[low, high], exponentformat="power", tick0=0,
+        xaxis=dict(title=dict(text=x_title)),
+        yaxis=dict(title=dict(text=y_name), type="log", range=[low, high], exponentformat="power", tick0=0,
                    dtick=max(1, int(np.ceil((high - low) / 8)))),  # whole decades, at most about 8 of them
         shapes=[one], height=380, margin=MARGIN, legend=LEGEND,
     ))  # fmt: skip
@@ -220,8 +221,8 @@ def bifurcation(diagram: Bifurcation, current: float, cycles: list[Cycle]) -> go
             hovertemplate=f"{p} = {current:g}<br>{v} = %{{y:.5f}} (attracting)<extra></extra>",
         ))  # fmt: skip
     return figure(traces, dict(
-        xaxis=dict(title=p, range=[low, high], anchor="y2"),
-        yaxis=dict(title=f"{v}, after the transient", domain=[0.36, 1.0], range=list(diagram.domain)),
-        yaxis2=dict(title="λ", domain=[0.0, 0.28], anchor="x"),
+        xaxis=dict(title=dict(text=p), range=[low, high], anchor="y2"),
+        yaxis=dict(title=dict(text=f"{v}, after the transient"), domain=[0.36, 1.0], range=list(diagram.domain)),
+        yaxis2=dict(title=dict(text="λ"), domain=[0.0, 0.28], anchor="x"),
         shapes=shapes, height=660, margin=MARGIN, legend=LEGEND, plot_bgcolor="white",
     ))  # fmt: skip
