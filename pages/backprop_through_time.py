@@ -21,7 +21,7 @@ SEED = Number("bptt_seed", "Seed", 0, 0, 9999, 1)
 CONTROLS = [ACTIVATION, U, V, W, SOURCE, X, TARGETS, T, SEED]
 
 
-@st.cache_data(max_entries=256)
+@st.cache_resource(max_entries=256, show_spinner=False)  # shared and only read: no copy per rerun
 def backprop(x, targets, u: float, v: float, w: float, activation: str) -> tuple[bptt.BPTTResult, float]:
     result = bptt.univariate(x, targets, u, v, w, activation)
     return result, bptt.autograd_difference(result, u, v, w, activation)
@@ -29,73 +29,75 @@ def backprop(x, targets, u: float, v: float, w: float, activation: str) -> tuple
 
 run_inside_app()
 st.title("Backprop through time")
-st.markdown(
+intro_col, formula_col = st.columns([3, 2], gap="large")
+intro_col.markdown(
     r"The lecture's univariate RNN, unrolled: $z_t = u\,x_t + w\,h_{t-1}$, $h_t = \phi(z_t)$, "
     r"$r_t = v\,h_t$, $y_t = \phi(r_t)$, with $h_0 = 0$ and loss $L = \sum_t (y_t - \text{target}_t)^2/2$. "
     "The forward pass runs left to right; the adjoints (a bar is dL/d of that node) run right to left, "
-    "and the same u, v and w serve every step."
+    "and the same u, v and w serve every step.\n\n"
+    "**The unrolled computation graph** below has every node of every step; hover for its value and its "
+    "adjoint. The coloured edges carry u, v and w: one colour per weight, at every step, is weight sharing. "
+    "Node colour is the adjoint: where the gradient is large (dark) or small (pale). **The parameter "
+    "gradients** beneath it are sums over time of one term per step (dark: early steps, yellow: late); the "
+    "diamond is the total; hover a segment for that step's term."
 )
-warn_about_bad_link(CONTROLS)
-weight_col, data_col = st.columns(2, gap="large")
-with weight_col:
-    activation = widget(ACTIVATION)
-    u, v, w = widget(U), widget(V), widget(W)
-with data_col:
-    source = widget(SOURCE)
-    try:
-        if source == "typed":
-            x = parse_numbers(widget(X), name="inputs", max_length=bptt.MAX_T)
-            targets = parse_numbers(widget(TARGETS), name="targets", max_length=bptt.MAX_T)
-            data_code = f"x, targets = {x.tolist()!r}, {targets.tolist()!r}"
-        else:
-            length_col, seed_col = st.columns(2)
-            length, seed = int(widget(T, length_col)), int(widget(SEED, seed_col))
-            x, targets = bptt.random_sequence(length, seed)
-            data_code = f"x, targets = bptt.random_sequence({length}, {seed})"
-        result, autograd_gap = backprop(x, targets, u, v, w, activation)
-    except ValueError as error:
-        st.error(str(error))
-        st.stop()
-
-st.subheader("The unrolled computation graph")
-st.plotly_chart(figures.computation_graph(result), width="stretch", key="bptt_graph")
-st.caption(
-    "Every node of every step; hover for its value and its adjoint. The coloured edges carry u, v and w: "
-    "one colour per weight, at every step, is weight sharing. Node colour is the adjoint: where the "
-    "gradient is large (dark) or small (pale)."
-)
-
-grad_col, formula_col = st.columns([3, 2], gap="large")
-with grad_col:
-    st.subheader("Parameter gradients, step by step")
-    st.plotly_chart(figures.gradient_contributions(result), width="stretch", key="bptt_gradients")
-    st.caption(
-        "Each bar is the sum over time of one term per step (dark: early steps, yellow: late); "
-        "the diamond is the total. Hover a segment for that step's term."
-    )
 with formula_col:
-    st.subheader("The lecture's formulas")
-    st.latex(r"\bar{\mathcal{L}} = 1,\quad \overline{y_t} = y_t - \mathrm{target}_t,\quad \overline{r_t} = \overline{y_t}\,\phi'(r_t)")
-    st.latex(r"\overline{h_t} = \overline{r_t}\,v + \overline{z_{t+1}}\,w,\quad \overline{z_t} = \overline{h_t}\,\phi'(z_t)")
-    st.latex(r"\bar u = \sum_t \overline{z_t}\,x_t,\qquad \bar v = \sum_t \overline{r_t}\,h_t")
-    st.latex(r"\bar w = \sum_t \overline{z_{t+1}}\,h_t = \sum_t \overline{z_t}\,h_{t-1}")
-    loss_col, check_col = st.columns(2)
-    loss_col.metric("loss L", f"{result.loss:.4g}")
-    check_col.metric("largest |by hand − autograd|", f"{autograd_gap:.1e}")
-    st.caption(
-        "The same numbers through torch autograd (float64): the largest difference over the loss, every "
-        f"adjoint and ū, v̄, w̄, against {result.largest_magnitude:.3g} for the largest of those numbers. Float64 "
-        "rounds each operation to about 1e-16 of its size."
+    st.markdown("**The lecture's formulas**")
+    st.latex(
+        r"\begin{aligned}"
+        r"&\bar{\mathcal{L}} = 1,\quad \overline{y_t} = y_t - \mathrm{target}_t,\quad \overline{r_t} = \overline{y_t}\,\phi'(r_t)\\"
+        r"&\overline{h_t} = \overline{r_t}\,v + \overline{z_{t+1}}\,w,\quad \overline{z_t} = \overline{h_t}\,\phi'(z_t)\\"
+        r"&\bar u = \sum_t \overline{z_t}\,x_t,\qquad \bar v = \sum_t \overline{r_t}\,h_t\\"
+        r"&\bar w = \sum_t \overline{z_{t+1}}\,h_t = \sum_t \overline{z_t}\,h_{t-1}"
+        r"\end{aligned}"
     )
+warn_about_bad_link(CONTROLS)
 
 
-st.subheader("Forward values and adjoints")
-offer(result.table(), f"""
-from rnnviz import bptt
+@st.fragment
+def unrolled_network() -> None:
+    """The controls and everything they change; as a fragment, a move reruns it alone."""
+    weight_col, data_col = st.columns(2, gap="large")
+    with weight_col:
+        activation = widget(ACTIVATION)
+        u, v, w = widget(U), widget(V), widget(W)
+    with data_col:
+        source = widget(SOURCE)
+        try:
+            if source == "typed":
+                x = parse_numbers(widget(X), name="inputs", max_length=bptt.MAX_T)
+                targets = parse_numbers(widget(TARGETS), name="targets", max_length=bptt.MAX_T)
+                data_code = f"x, targets = {x.tolist()!r}, {targets.tolist()!r}"
+            else:
+                length_col, seed_col = st.columns(2)
+                length, seed = int(widget(T, length_col)), int(widget(SEED, seed_col))
+                x, targets = bptt.random_sequence(length, seed)
+                data_code = f"x, targets = bptt.random_sequence({length}, {seed})"
+            result, autograd_gap = backprop(x, targets, u, v, w, activation)
+        except ValueError as error:
+            st.error(str(error))
+            return
 
-{data_code}
-result = bptt.univariate(x, targets, u={u!r}, v={v!r}, w={w!r}, activation={activation!r})
-table = result.table()  # every forward value and adjoint by step
-print(result.loss, result.u_bar, result.v_bar, result.w_bar)
-""", name="bptt")
+    st.plotly_chart(figures.computation_graph(result), width="stretch", key="bptt_graph")
+    grad_col, check_col = st.columns([3, 2], gap="large")
+    grad_col.plotly_chart(figures.gradient_contributions(result), width="stretch", key="bptt_gradients")
+    with check_col:
+        loss_col, gap_col = st.columns(2)
+        loss_col.metric("loss L", f"{result.loss:.4g}")
+        gap_col.metric("largest |by hand − autograd|", f"{autograd_gap:.1e}")
+        st.caption(
+            "The same numbers through torch autograd (float64): the largest difference over the loss, every "
+            f"adjoint and ū, v̄, w̄, against {result.largest_magnitude:.3g} for the largest of those numbers. Float64 "
+            "rounds each operation to about 1e-16 of its size."
+        )
+    offer(result.table(), f"""
+    from rnnviz import bptt
 
+    {data_code}
+    result = bptt.univariate(x, targets, u={u!r}, v={v!r}, w={w!r}, activation={activation!r})
+    table = result.table()  # every forward value and adjoint by step
+    print(result.loss, result.u_bar, result.v_bar, result.w_bar)
+    """, name="bptt")
+
+
+unrolled_network()

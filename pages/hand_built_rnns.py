@@ -9,6 +9,7 @@ from rnnviz.figures import handbuilt as figures
 from rnnviz.parsing import parse_numbers
 from ui.controls import Choice, Number, Text, set_values, warn_about_bad_link, widget
 from ui.share import offer
+from ui.tables import markdown_table
 from ui.shell import run_inside_app
 
 
@@ -35,7 +36,7 @@ CONTROLS = [NETWORK, *(c for controls in WEIGHTS.values() for c in controls), BI
             LEARN_SEED, LEARN_STEPS]  # fmt: skip
 
 
-@st.cache_data(max_entries=64, show_spinner="Running every sequence...")
+@st.cache_resource(max_entries=64, show_spinner="Running every sequence...")
 def check_parity(weights: handbuilt.ParityWeights, max_length: int) -> handbuilt.ParityCheck:
     return handbuilt.check_parity(weights, max_length)
 
@@ -51,21 +52,41 @@ st.markdown(
 if "hb_learned_weights" in st.session_state:  # the learner below finished on the previous run
     set_values(st.session_state.pop("hb_learned_weights"))
 warn_about_bad_link(CONTROLS)
-weights_col, unrolled_col = st.columns([2, 3], gap="large")
+network = widget(NETWORK)  # outside the fragments: a new network redraws the whole page
 
-with weights_col:
-    network = widget(NETWORK)
-    st.subheader("Weights")
-    grid = st.columns(3)
-    controls = WEIGHTS[network]
-    values = {c.key.removeprefix(f"hb_{network}_"): widget(c, grid[i % 3]) for i, c in enumerate(controls)}
-    weights = handbuilt.WEIGHTS[network](**values)
-    st.plotly_chart(figures.network_diagram(weights), width="stretch", key="hb_diagram")
-    st.caption("One time step of the network: edges carry their weights, blue > 0, red < 0.")
-    st.button("Use the lecture's solution", on_click=set_values, args=({c.key: c.default for c in controls},))
 
-with unrolled_col:
-    st.subheader("The unrolled computation")
+@st.fragment
+def network_and_checks(network: str) -> None:
+    """The weights, the network they make and everything computed from them: a weight's move reruns this alone."""
+    weights_col, unrolled_col = st.columns([2, 3], gap="large")
+    with weights_col:
+        st.subheader("Weights")
+        grid = st.columns(3)
+        controls = WEIGHTS[network]
+        values = {c.key.removeprefix(f"hb_{network}_"): widget(c, grid[i % 3]) for i, c in enumerate(controls)}
+        weights = handbuilt.WEIGHTS[network](**values)
+        st.plotly_chart(figures.network_diagram(weights), width="stretch", key="hb_diagram")
+        st.caption("One time step of the network: edges carry their weights, blue > 0, red < 0.")
+        st.button("Use the lecture's solution", on_click=set_values, args=({c.key: c.default for c in controls},))
+    with unrolled_col:
+        st.subheader("The unrolled computation")
+        unrolled_computation(network, weights)
+    if network == "parity":
+        table_col, check_col = st.columns(2)
+        with table_col:
+            st.subheader("XOR truth table")
+            st.caption("One step of the network from each (previous y, x): y should be their XOR.")
+            st.markdown(markdown_table(handbuilt.xor_truth_table(weights)))
+        with check_col:
+            st.subheader("Checker")
+            n = widget(CHECK_LENGTH)
+            check = check_parity(weights, int(n))
+            (st.success if check.correct else st.error)(check.summary())
+            if not check.correct:
+                st.dataframe(check.counterexamples, hide_index=True)
+
+
+def unrolled_computation(network: str, weights) -> None:
     try:
         if network == "parity":
             bits = handbuilt.parse_bits(widget(BITS))
@@ -83,37 +104,26 @@ with unrolled_col:
             call = f"handbuilt.unroll_compare(weights, np.array({first.tolist()!r}), np.array({second.tolist()!r}))"
     except ValueError as error:
         st.error(str(error))
-    else:
-        st.plotly_chart(figures.unrolled(unrolled.rows, unrolled.wrong), width="stretch", key="hb_unrolled")
-        st.caption(
-            "One column per time step, the same weights at every step. Shading is each row's value "
-            "relative to its own range; a red box marks an output that disagrees with the target."
-        )
-        (st.success if not unrolled.wrong.any() else st.warning)(unrolled.summary())
-        offer(unrolled.table(), f"""
-import numpy as np
-from rnnviz import handbuilt, training
+        return
+    st.plotly_chart(figures.unrolled(unrolled.rows, unrolled.wrong), width="stretch", key="hb_unrolled")
+    st.caption(
+        "One column per time step, the same weights at every step. Shading is each row's value "
+        "relative to its own range; a red box marks an output that disagrees with the target."
+    )
+    (st.success if not unrolled.wrong.any() else st.warning)(unrolled.summary())
+    offer(unrolled.table(), f"""
+    import numpy as np
+    from rnnviz import handbuilt, training
 
-weights = handbuilt.{weights!r}
-unrolled = {call}
-table = unrolled.table()  # by step: the inputs, the hidden units, the output, the target
-""", name="hand_built")
+    weights = handbuilt.{weights!r}
+    unrolled = {call}
+    table = unrolled.table()  # by step: the inputs, the hidden units, the output, the target
+    """, name="hand_built")
 
 
-if network == "parity":
-    table_col, check_col = st.columns(2)
-    with table_col:
-        st.subheader("XOR truth table")
-        st.caption("One step of the network from each (previous y, x): y should be their XOR.")
-        st.dataframe(handbuilt.xor_truth_table(weights), hide_index=True)
-    with check_col:
-        st.subheader("Checker")
-        n = widget(CHECK_LENGTH)
-        check = check_parity(weights, int(n))
-        (st.success if check.correct else st.error)(check.summary())
-        if not check.correct:
-            st.dataframe(check.counterexamples, hide_index=True)
-
+@st.fragment
+def learn_parity() -> None:
+    """Learning the parity weights: its own controls; the weights it finds go into the boxes above."""
     st.subheader("Beyond the lecture: learn the weights by backprop through time")
     st.markdown(
         "We don't usually set weights by hand. This trains the same network with sigmoid units in "
@@ -135,7 +145,7 @@ if network == "parity":
         st.session_state["hb_learned"] = learned
         learned_values = handbuilt.weights_as_dict(learned.weights)
         st.session_state["hb_learned_weights"] = {f"hb_parity_{k}": v for k, v in learned_values.items()}
-        st.rerun()
+        st.rerun(scope="app")  # the weights above are in the other fragment
     if "hb_learned" in st.session_state:
         learned = st.session_state["hb_learned"]
         stuck = int((learned.losses[-1] > 0.1).sum())
@@ -145,3 +155,8 @@ if network == "parity":
             "are in the boxes above (shown to 3 decimals, used in full)."
         )
         st.plotly_chart(figures.learning_curves(learned.losses, learned.best_start), width="stretch", key="hb_learning")
+
+
+network_and_checks(network)
+if network == "parity":
+    learn_parity()

@@ -25,18 +25,20 @@ W_TO = Number("maps_w_to", "w to", 4.0, -4.0, 4.0, 0.1)
 CONTROLS = [MAP, R, X0, W, B, H0, K, R_FROM, R_TO, W_FROM, W_TO]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+# Shared by every session and only read: cache_resource hands out the object itself, where
+# cache_data would unpickle a copy of it on every rerun.
+@st.cache_resource(max_entries=64, show_spinner=False)
 def explore(the_map: maps.Map, k: int, x0: float) -> maps.MapView:
     return maps.explore(the_map, k, x0)
 
 
 # The diagrams depend on the range (and for the tanh unit on b), not on the current r or w.
-@st.cache_data(max_entries=16, show_spinner="Iterating 1000 maps 1000 times...")
+@st.cache_resource(max_entries=16, show_spinner="Iterating 1000 maps 1000 times...")
 def logistic_bifurcation(r_from: float, r_to: float) -> maps.Bifurcation:
     return maps.logistic_bifurcation(r_from, r_to)
 
 
-@st.cache_data(max_entries=16, show_spinner="Iterating 1000 maps 1000 times...")
+@st.cache_resource(max_entries=16, show_spinner="Iterating 1000 maps 1000 times...")
 def tanh_bifurcation(b: float, w_from: float, w_to: float) -> maps.Bifurcation:
     return maps.tanh_bifurcation(b, w_from, w_to)
 
@@ -51,114 +53,112 @@ st.markdown(
     "through time multiplies together over k steps, so the same happens to gradients. Below, the "
     "logistic map and one tanh unit."
 )
-warn_about_bad_link(CONTROLS)
-kind = widget(MAP)
-columns = st.columns(4 if kind == TANH else 3)
-if kind == LOGISTIC:
-    the_map, x0 = maps.LogisticMap(widget(R, columns[0])), widget(X0, columns[1])
-    st.latex(r"f(x) = r\,x\,(1 - x), \qquad f'(x) = r\,(1 - 2x)")
-else:
-    the_map = maps.TanhUnit(widget(W, columns[0]), widget(B, columns[1]))
-    x0 = widget(H0, columns[2])
-    st.latex(r"h_{t+1} = f(h_t) = \tanh(w\,h_t + b), \qquad f'(h_t) = \frac{\partial h_{t+1}}{\partial h_t} = w\,(1 - h_{t+1}^2)")
-k = int(widget(K, columns[-1]))
-view = explore(the_map, k, float(x0))
-v = the_map.variable
 
-st.subheader("The lecture's panels: f, f∘f, f∘3, f∘6")
-st.plotly_chart(figures.lecture_panels(view), width="stretch", key="maps_panels")
-st.caption(
-    "Each panel is y = f∘n(x) with the diagonal y = x: where they cross is a fixed point of f∘n, filled "
-    "if it attracts, hollow if it repels (a cycle's points are marked in the panels whose n it divides)."
-)
 
-graph_col, cobweb_col = st.columns(2, gap="large")
-with graph_col:
-    st.subheader(f"y = f∘{k}({v})")
-    st.plotly_chart(figures.iterate_graph(view), width="stretch", key="maps_iterate")
+def lecture_panels(view: maps.MapView) -> None:
+    st.plotly_chart(figures.lecture_panels(view), width="stretch", key="maps_panels")
     st.caption(
-        f"f iterated {k} times: flat stretches are where orbits are drawn into an attractor and forget where "
-        "they started, steep ones where nearby starts fly apart"
-        + (" (in the chaotic range, soon more wiggles than the screen has pixels)." if kind == LOGISTIC else ".")
+        "Each panel is y = f∘n(x) with the diagonal y = x: where they cross is a fixed point of f∘n, filled "
+        "if it attracts, hollow if it repels (a cycle's points are marked in the panels whose n it divides)."
     )
-with cobweb_col:
-    st.subheader(f"Cobweb from {v}₀ = {view.x0:g}")
-    st.plotly_chart(figures.cobweb(view), width="stretch", key="maps_cobweb")
+
+
+def iterate_and_cobweb(view: maps.MapView) -> None:
+    v, k = view.map.variable, view.k
+    graph_col, cobweb_col = st.columns(2, gap="large")
+    with graph_col:
+        st.subheader(f"y = f∘{k}({v})")
+        st.plotly_chart(figures.iterate_graph(view), width="stretch", key="maps_iterate")
+        st.caption(
+            f"f iterated {k} times: flat stretches are where orbits are drawn into an attractor and forget where "
+            "they started, steep ones where nearby starts fly apart"
+            + (" (in the chaotic range, soon more wiggles than the screen has pixels)." if v == "x" else ".")
+        )
+    with cobweb_col:
+        st.subheader(f"Cobweb from {v}₀ = {view.x0:g}")
+        st.plotly_chart(figures.cobweb(view), width="stretch", key="maps_cobweb")
+        st.caption(
+            f"From ({v}₀, {v}₀) up or down to the graph of f, across to the diagonal, {k} times: each corner on "
+            "the graph is one step, coloured by time, so the orbit's fate shows as the box or point it winds into."
+        )
+
+
+def derivatives(view: maps.MapView) -> None:
+    v, k = view.map.variable, view.k
+    st.latex(
+        r"\frac{d f^{\circ k}}{d" + v + r"_0} = \prod_{t=0}^{k-1} f'(" + v + r"_t), \qquad "
+        r"\lambda = \lim_{n \to \infty} \frac{1}{n} \sum_{t=0}^{n-1} \log\left|f'(" + v + r"_t)\right|"
+    )
+    derivative_col, gradient_col = st.columns(2, gap="large")
+    with derivative_col:
+        st.plotly_chart(figures.derivative_over_domain(view), width="stretch", key="maps_derivative")
+        st.caption(
+            f"|d f∘{k}/d{v}| at every start, by the chain rule along each orbit (log axis; the dashed line is 1): "
+            "tiny where orbits are pulled in, huge where they are pulled apart; red triangles are below 1e-300."
+        )
+    with gradient_col:
+        st.plotly_chart(figures.gradient_through_time(view), width="stretch", key="maps_gradient")
+        st.caption(
+            f"|d{v}ₜ/d{v}₀| along the orbit from {v}₀: the gradient that backprop through time carries back t steps, "
+            "one factor f′ per step, so it grows or shrinks geometrically."
+        )
+    gain_col, rate_col, lyapunov_col = st.columns(3)
+    gain_col.metric(f"|d{v}ₖ/d{v}₀| at k = {k}", maps.magnitude_text(view.log10_gain[-1]))
+    rate_col.metric("growth per step over these k steps", maps.magnitude_text(view.log10_gain[-1] / k),
+                    help="The k-th root of the gradient: how much one step multiplies it, on average.")  # fmt: skip
+    lyapunov_col.metric("Lyapunov exponent λ along this orbit",
+                        "−∞" if view.lyapunov == float("-inf") else f"{view.lyapunov:.4f}",
+                        help="The long-run mean of log|f′| (2000 steps after 500): a gradient grows like e^(λt).")  # fmt: skip
+    if view.beyond:
+        what, step = view.beyond
+        st.warning(f"The gradient {what} {'below 1e-300' if what == 'vanished' else 'above 1e300'} at step {step}.")
+    offer(view.table(), f"""
+    from rnnviz import maps
+
+    view = maps.explore(maps.{view.map!r}, k={k}, x0={view.x0!r})
+    table = view.table()  # the orbit from the start and |d x_t / d x_0| along it
+    print(view.lyapunov, view.cycles)
+    """, name="iterated_functions")
+
+
+def fixed_points_and_cycles(view: maps.MapView) -> None:
+    st.dataframe(maps.cycle_table(view), hide_index=True)
     st.caption(
-        f"From ({v}₀, {v}₀) up or down to the graph of f, across to the diagonal, {k} times: each corner on "
-        "the graph is one step, coloured by time, so the orbit's fate shows as the box or point it winds into."
+        "A cycle's multiplier is the derivative of f∘p once round it, the product of f′ over its p points: "
+        "|multiplier| < 1 attracts and > 1 repels (attracting cycles are found by following orbits from several "
+        "starts)."
     )
+    if not view.cycles:
+        st.info(
+            "No attracting cycle (period up to 32) settled within 2000 steps: the orbit is chaotic (λ > 0), or "
+            "it approaches its cycle slowly because a multiplier is near ±1."
+        )
+    if isinstance(view.map, maps.TanhUnit):
+        st.markdown(
+            r"The fixed points solve $h^* = \tanh(w\,h^* + b)$ and are stable when $|w\,(1 - {h^*}^2)| < 1$. "
+            "What they mean for training:\n"
+            "- **An attracting fixed point: gradients vanish.** Near it every step multiplies the gradient by "
+            "|w (1 − h*²)| < 1; after k steps the network has forgotten h₀.\n"
+            "- **|multiplier| near 1: long memory.** Try w just above 1 with b = 0: the factor per step is close "
+            "to 1, so gradients survive many steps.\n"
+            "- **w > 1 with two attractors: a cliff.** The basins of −h* and +h* meet at the repelling fixed "
+            "point; a start just left or right of it ends at opposite states, and the derivative there is huge "
+            "(see |d f∘k/dh| under Derivatives). A loss that depends on hₖ jumps across that boundary: the "
+            "lecture's cliff."
+        )
 
-st.subheader("Derivatives: the gradient explodes or vanishes")
-st.latex(
-    r"\frac{d f^{\circ k}}{d" + v + r"_0} = \prod_{t=0}^{k-1} f'(" + v + r"_t), \qquad "
-    r"\lambda = \lim_{n \to \infty} \frac{1}{n} \sum_{t=0}^{n-1} \log\left|f'(" + v + r"_t)\right|"
-)
-derivative_col, gradient_col = st.columns(2, gap="large")
-with derivative_col:
-    st.plotly_chart(figures.derivative_over_domain(view), width="stretch", key="maps_derivative")
-    st.caption(
-        f"|d f∘{k}/d{v}| at every start, by the chain rule along each orbit (log axis; the dashed line is 1): "
-        "tiny where orbits are pulled in, huge where they are pulled apart; red triangles are below 1e-300."
-    )
-with gradient_col:
-    st.plotly_chart(figures.gradient_through_time(view), width="stretch", key="maps_gradient")
-    st.caption(
-        f"|d{v}ₜ/d{v}₀| along the orbit from {v}₀: the gradient that backprop through time carries back t steps, "
-        "one factor f′ per step, so it grows or shrinks geometrically."
-    )
-gain_col, rate_col, lyapunov_col = st.columns(3)
-gain_col.metric(f"|d{v}ₖ/d{v}₀| at k = {k}", maps.magnitude_text(view.log10_gain[-1]))
-rate_col.metric("growth per step over these k steps", maps.magnitude_text(view.log10_gain[-1] / k),
-                help="The k-th root of the gradient: how much one step multiplies it, on average.")  # fmt: skip
-lyapunov_col.metric("Lyapunov exponent λ along this orbit", "−∞" if view.lyapunov == float("-inf") else f"{view.lyapunov:.4f}",
-                    help="The long-run mean of log|f′| (2000 steps after 500): a gradient grows like e^(λt).")  # fmt: skip
-offer(view.table(), f"""
-from rnnviz import maps
 
-view = maps.explore(maps.{the_map!r}, k={k}, x0={float(x0)!r})
-table = view.table()  # the orbit from the start and |d x_t / d x_0| along it
-print(view.lyapunov, view.cycles)
-""", name="iterated_functions")
-if view.beyond:
-
-    what, step = view.beyond
-    st.warning(f"The gradient {what} {'below 1e-300' if what == 'vanished' else 'above 1e300'} at step {step}.")
-
-st.subheader("Fixed points and attracting cycles")
-st.dataframe(maps.cycle_table(view), hide_index=True)
-st.caption(
-    "A cycle's multiplier is the derivative of f∘p once round it, the product of f′ over its p points: "
-    "|multiplier| < 1 attracts and > 1 repels (attracting cycles are found by following orbits from several starts)."
-)
-if not view.cycles:
-    st.info(
-        "No attracting cycle (period up to 32) settled within 2000 steps: the orbit is chaotic (λ > 0), or "
-        "it approaches its cycle slowly because a multiplier is near ±1."
-    )
-if kind == TANH:
-    st.markdown(
-        r"The fixed points solve $h^* = \tanh(w\,h^* + b)$ and are stable when $|w\,(1 - {h^*}^2)| < 1$. "
-        "What they mean for training:\n"
-        "- **An attracting fixed point: gradients vanish.** Near it every step multiplies the gradient by "
-        "|w (1 − h*²)| < 1; after k steps the network has forgotten h₀.\n"
-        "- **|multiplier| near 1: long memory.** Try w just above 1 with b = 0: the factor per step is close "
-        "to 1, so gradients survive many steps.\n"
-        "- **w > 1 with two attractors: a cliff.** The basins of −h* and +h* meet at the repelling fixed "
-        "point; a start just left or right of it ends at opposite states, and the derivative there is huge "
-        "(see |d f∘k/dh| above). A loss that depends on hₖ jumps across that boundary: the lecture's cliff."
-    )
-
-st.subheader("Bifurcation diagram and Lyapunov exponent")
-from_col, to_col, _ = st.columns([1, 1, 2])
-try:
-    if kind == LOGISTIC:
-        diagram, current = logistic_bifurcation(widget(R_FROM, from_col), widget(R_TO, to_col)), the_map.r
-    else:
-        diagram, current = tanh_bifurcation(the_map.b, widget(W_FROM, from_col), widget(W_TO, to_col)), the_map.w
-except ValueError as error:
-    st.error(str(error))
-else:
+def bifurcation(view: maps.MapView) -> None:
+    from_col, to_col, _ = st.columns([1, 1, 2])
+    the_map = view.map
+    try:
+        if isinstance(the_map, maps.LogisticMap):
+            diagram, current = logistic_bifurcation(widget(R_FROM, from_col), widget(R_TO, to_col)), the_map.r
+        else:
+            diagram, current = tanh_bifurcation(the_map.b, widget(W_FROM, from_col), widget(W_TO, to_col)), the_map.w
+    except ValueError as error:
+        st.error(str(error))
+        return
     st.plotly_chart(figures.bifurcation(diagram, current, view.cycles), width="stretch", key="maps_bifurcation")
     p = diagram.parameter
     st.caption(
@@ -167,3 +167,38 @@ else:
         "0 (chaos) and is kept at 0 (the bifurcations)"
         + ("." if p == "r" else f"; from h₀ = ±0.999 with b = {the_map.b:g}, never above 0: one tanh unit is never chaotic.")
     )
+
+
+# The views of one map, one per tab; only the open tab is computed and drawn (its name is in the URL).
+VIEWS = {
+    "The lecture's panels": lecture_panels,
+    "Iterate and cobweb": iterate_and_cobweb,
+    "Derivatives": derivatives,
+    "Fixed points and cycles": fixed_points_and_cycles,
+    "Bifurcation diagram": bifurcation,
+}
+VIEW = Choice("maps_view", "view", tuple(VIEWS), "The lecture's panels")
+
+
+@st.fragment
+def explorer() -> None:
+    """The map and its settings above, the open view below: a move reruns this alone."""
+    kind = widget(MAP)
+    columns = st.columns(4 if kind == TANH else 3)
+    if kind == LOGISTIC:
+        the_map, x0 = maps.LogisticMap(widget(R, columns[0])), widget(X0, columns[1])
+        st.latex(r"f(x) = r\,x\,(1 - x), \qquad f'(x) = r\,(1 - 2x)")
+    else:
+        the_map = maps.TanhUnit(widget(W, columns[0]), widget(B, columns[1]))
+        x0 = widget(H0, columns[2])
+        st.latex(r"h_{t+1} = f(h_t) = \tanh(w\,h_t + b), \qquad f'(h_t) = \frac{\partial h_{t+1}}{\partial h_t} = w\,(1 - h_{t+1}^2)")
+    view = explore(the_map, int(widget(K, columns[-1])), float(x0))
+    tabs = st.tabs(VIEW.options, key=VIEW.key, on_change="rerun", bind="query-params")
+    for tab, draw in zip(tabs, VIEWS.values()):
+        if tab.open:
+            with tab:
+                draw(view)
+
+
+warn_about_bad_link(CONTROLS + [VIEW])
+explorer()

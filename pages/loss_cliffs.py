@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnnviz import landscape
 from rnnviz.figures import landscape as figures
-from ui.controls import Number, set_values, warn_about_bad_link, widget
+from ui.controls import Choice, Number, set_values, warn_about_bad_link, widget
 from ui.share import offer
 from ui.shell import run_inside_app
 
@@ -19,14 +19,15 @@ LR = Number("cliff_lr", "learning rate", 0.5, 0.01, 5.0, 0.01, slider=True)
 STEPS = Number("cliff_steps", "steps of descent", 60, 1, 300, 1, slider=True)
 ETA = Number("cliff_eta", "clipping threshold η", 0.5, 1e-4, 1e4, 0.1, format="%.4g",
              help="Clipping by norm rescales g to norm η when ‖g‖ > η; elementwise clips each component to ±η.")
+MAP_POINTS = 150  # per axis: about 5 screen pixels a cell, and every move sends the map (float32)
 CONTROLS = [T, W_MIN, W_MAX, B_MIN, B_MAX, START_W, START_B, LR, STEPS, ETA]
 
 
 # Shared by every session and only read: cache_resource hands out the object itself, where
-# cache_data would unpickle a copy of the 200 x 200 surface on every rerun.
+# cache_data would unpickle a copy of the surface on every rerun.
 @st.cache_resource(max_entries=32, show_spinner=False)
 def surface(w_range: tuple, b_range: tuple, steps_T: int) -> landscape.Surface:
-    return landscape.loss_surface(w_range, b_range, steps_T, n=200)
+    return landscape.loss_surface(w_range, b_range, steps_T, n=MAP_POINTS)
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
@@ -47,13 +48,55 @@ st.markdown(
     "Repeatedly applying a function makes cliffs in the loss: the gradient is either close to 0 or very "
     "large. The single-unit RNN of Pascanu, Mikolov and Bengio (2013) shows it in two parameters:"
 )
-st.latex(r"x_0 = 0.5,\qquad x_t = w\,\sigma(x_{t-1}) + b,\qquad E = \left(\sigma(x_T) - 0.7\right)^2")
-warn_about_bad_link(CONTROLS)
+st.latex(
+    r"x_0 = 0.5,\qquad x_t = w\,\sigma(x_{t-1}) + b,\qquad E = \left(\sigma(x_T) - 0.7\right)^2"
+    r"\qquad\qquad \text{clip by norm: } \mathbf{g} \leftarrow \eta\,\frac{\mathbf{g}}{\lVert\mathbf{g}\rVert}"
+    r"\text{ if } \lVert\mathbf{g}\rVert > \eta"
+)
+
+
+def map_and_descent(grid: landscape.Surface, descents: list[landscape.Path], settings: dict) -> None:
+    map_col, descent_col = st.columns([3, 2], gap="large")
+    map_col.plotly_chart(figures.loss_heatmap(grid, descents), width="stretch", key="cliff_map",
+                         on_select="rerun", selection_mode="points")  # fmt: skip
+    with descent_col:
+        st.plotly_chart(figures.gradient_norms(descents), width="stretch", key="cliff_norms")
+        st.markdown("\n".join(f"- {path.summary()}" for path in descents))
+    st.caption(
+        "Left: E from above; click anywhere to start the descent there. The paths are drawn to scale: a path "
+        "that leaves the map has jumped off the cliff. Right: the gradient's norm before each step. At the cliff "
+        "it spikes; unclipped, the step is the learning rate times that spike. Clipping biases the gradient but "
+        "keeps the step bounded; by norm it keeps the direction, elementwise it does not."
+    )
+    offer(landscape.paths_table(descents), f"""
+    from rnnviz import landscape
+
+    paths = [landscape.descend({settings["start"]!r}, {settings["lr"]!r}, {settings["steps"]}, {settings["T"]},
+                               clipping, {settings["eta"]!r}) for clipping in landscape.CLIPPINGS]
+    table = landscape.paths_table(paths)  # every step of the three descents
+    """, name="loss_cliffs")
+
+
+def surface_3d(grid: landscape.Surface, descents: list[landscape.Path], settings: dict) -> None:
+    st.plotly_chart(figures.loss_surface_3d(grid, descents), width="stretch", key="cliff_surface")
+    st.caption("The same landscape in 3D (drag to turn): wide plateaus and a sheer wall between them.")
+
+
+def slice_through(grid: landscape.Surface, descents: list[landscape.Path], settings: dict) -> None:
+    b = settings["start"][1]
+    st.plotly_chart(cliff_slice(b, settings["w_range"], settings["T"]), width="stretch", key="cliff_slice")
+    st.caption(f"E and |dE/dw| along w at the start's b = {b:g}: nearly flat, then a wall where |dE/dw| jumps by "
+               "orders of magnitude.")  # fmt: skip
+
+
+# The views of the landscape, one per tab; only the open tab is drawn (its name is in the URL).
+VIEWS = {"The map and the descent": map_and_descent, "In 3D": surface_3d, "A slice along w": slice_through}
+VIEW = Choice("cliff_view", "view", tuple(VIEWS), "The map and the descent")
 
 
 @st.fragment
 def landscape_and_descent() -> None:
-    """Everything below the formula follows the same controls; as a fragment, a move reruns it alone."""
+    """The controls and the open view: a move reruns this alone."""
     # A click on the map (previous run) moves the start there, once per click.
     click = st.session_state.get("cliff_map")
     points = click["selection"]["points"] if click else []
@@ -73,40 +116,15 @@ def landscape_and_descent() -> None:
         grid = surface(w_range, b_range, steps_T)
     except ValueError as error:
         st.error(str(error))
-        st.stop()
+        return
     descents = paths((start_w, start_b), lr, steps, steps_T, eta)
-
-    map_col, surface_col = st.columns([3, 2], gap="large")
-    map_col.plotly_chart(figures.loss_heatmap(grid, descents), width="stretch", key="cliff_map",
-                         on_select="rerun", selection_mode="points")  # fmt: skip
-    map_col.caption("E from above; click anywhere to start the descent there. The paths are drawn to scale: "
-                    "a path that leaves the map has jumped off the cliff.")  # fmt: skip
-    surface_col.plotly_chart(figures.loss_surface_3d(grid, descents), width="stretch", key="cliff_surface")
-    surface_col.caption("The same landscape in 3D (drag to turn): wide plateaus and a sheer wall between them.")
-
-    st.subheader("Descent with and without clipping")
-    norm_col, result_col = st.columns([3, 2], gap="large")
-    with norm_col:
-        st.plotly_chart(figures.gradient_norms(descents), width="stretch", key="cliff_norms")
-        st.caption("The gradient's norm before each step. At the cliff it spikes; unclipped, the step is the "
-                   "learning rate times that spike.")  # fmt: skip
-    with result_col:
-        st.latex(r"\text{clip by norm: } \mathbf{g} \leftarrow \eta\,\frac{\mathbf{g}}{\lVert\mathbf{g}\rVert} \text{ if } \lVert\mathbf{g}\rVert > \eta")
-        st.markdown("\n".join(f"- {path.summary()}" for path in descents))
-        st.caption("Clipping biases the gradient but keeps the step bounded; by norm it keeps the direction, "
-                   "elementwise it does not.")  # fmt: skip
-    offer(landscape.paths_table(descents), f"""
-    from rnnviz import landscape
-
-    paths = [landscape.descend({(start_w, start_b)!r}, {lr!r}, {steps}, {steps_T}, clipping, {eta!r})
-             for clipping in landscape.CLIPPINGS]
-    table = landscape.paths_table(paths)  # every step of the three descents
-    """, name="loss_cliffs")
-
-    st.subheader("A slice through the cliff")
-    st.plotly_chart(cliff_slice(start_b, w_range, steps_T), width="stretch", key="cliff_slice")
-    st.caption("E and |dE/dw| along w at the start's b: nearly flat, then a wall where |dE/dw| jumps by orders "
-               "of magnitude.")  # fmt: skip
+    settings = dict(start=(start_w, start_b), lr=lr, steps=steps, T=steps_T, eta=eta, w_range=w_range)
+    tabs = st.tabs(VIEW.options, key=VIEW.key, on_change="rerun", bind="query-params")
+    for tab, draw in zip(tabs, VIEWS.values()):
+        if tab.open:
+            with tab:
+                draw(grid, descents, settings)
 
 
+warn_about_bad_link(CONTROLS + [VIEW])
 landscape_and_descent()

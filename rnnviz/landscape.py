@@ -121,20 +121,20 @@ def descend(
     if not 0 <= steps <= 10_000:
         raise ValueError(f"steps must be between 0 and 10000, got {steps}")
     clip = {"none": lambda g: g, "norm": lambda g: clip_by_norm(g, eta), "elementwise": lambda g: clip_elementwise(g, eta)}
-    theta = np.array(start, dtype=np.float64)  # (w, b)
-    thetas, losses, norms = [theta], [], []
+    w, b = float(start[0]), float(start[1])  # one point a step: floats (see the opening comment)
+    ws, bs, losses, norms = [w], [b], [], []
     for _ in range(steps):
-        loss, dE_dw, dE_db = loss_and_gradient(theta[0], theta[1], T)
-        g = np.array([dE_dw, dE_db], dtype=np.float64)
-        if not np.all(np.isfinite(g)):
+        loss, dE_dw, dE_db = loss_and_gradient(w, b, T)
+        if not (math.isfinite(dE_dw) and math.isfinite(dE_db)):
             break  # a NaN or infinite gradient ends the path where it is
-        losses.append(float(loss))
-        norms.append(float(np.linalg.norm(g)))
-        theta = theta - lr * clip[clipping](g)
-        thetas.append(theta)
-    losses.append(float(loss_and_gradient(theta[0], theta[1], T)[0]))
-    thetas = np.array(thetas)  # (steps + 1, 2)
-    return Path(clipping, thetas[:, 0], thetas[:, 1], np.array(losses), np.array(norms))
+        losses.append(loss)
+        norms.append(math.hypot(dE_dw, dE_db))
+        step_w, step_b = clip[clipping](np.array([dE_dw, dE_db]))
+        w, b = w - lr * float(step_w), b - lr * float(step_b)
+        ws.append(w)
+        bs.append(b)
+    losses.append(loss_and_gradient(w, b, T)[0])
+    return Path(clipping, np.array(ws), np.array(bs), np.array(losses), np.array(norms))
 
 
 def paths_table(paths: list[Path]) -> dict[str, np.ndarray]:

@@ -24,7 +24,7 @@ def linear_curve(at):
 def test_defaults_show_the_formula_at_the_lectures_T_and_say_what_the_lectures_numbers_are():
     at = run_app(PAGE)
     assert not at.exception and chart_keys(at) == CHARTS
-    assert at.latex[1].value.strip("$\n") == r"\frac{\partial h_{50}}{\partial h_1} = w^{T-1} = (1.1)^{49} = 106.7"
+    assert at.latex[2].value.strip("$\n") == r"\frac{\partial h_{50}}{\partial h_1} = w^{T-1} = (1.1)^{49} = 106.7"
     note = at.info[0].value
     assert "117.4 is 1.1⁵⁰ = 117.4: fifty factors of w, i.e. ∂h₅₁/∂h₁" in note
     assert "0.00515 is 0.9⁵⁰ = 0.005154" in note and "0.9⁴⁹ = 0.005726" in note
@@ -39,7 +39,7 @@ def test_the_lecture_buttons_set_w_and_T_to_fifty_factors(label, w, value):
     at = run_app(PAGE)
     button(at, label).click().run()
     assert at.slider(key="ev_w").value == w and at.slider(key="ev_T").value == 51
-    assert at.latex[1].value.strip("$\n").endswith(rf"= ({w:g})^{{50}} = {value}")
+    assert at.latex[2].value.strip("$\n").endswith(rf"= ({w:g})^{{50}} = {value}")
     x, y, text = linear_curve(at)
     assert x[-1] == 51 and text == value
     assert y[-1] == pytest.approx(50 * math.log10(w), rel=1e-12)

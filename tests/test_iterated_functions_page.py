@@ -1,13 +1,28 @@
 """The iterated-functions page: the lecture's default (the 4-cycle of 3.5 x (1 - x)), widgets that
-move what the figures show, the tanh unit, and every slider at its extremes without a traceback."""
+move what the figures show, the tanh unit, and every slider at its extremes without a traceback.
+
+The page draws one view at a time (a tab, its name in the URL as maps_view): a test opens the view
+whose charts it reads."""
 
 import numpy as np
 import pytest
 from apptest_helpers import chart_keys, chart_traces, run_app
 
 PAGE = "pages/iterated_functions.py"
-CHARTS = ["maps_panels", "maps_iterate", "maps_cobweb", "maps_derivative", "maps_gradient", "maps_bifurcation"]
+VIEWS = {  # each view and the charts it draws
+    "The lecture's panels": ["maps_panels"],
+    "Iterate and cobweb": ["maps_iterate", "maps_cobweb"],
+    "Derivatives": ["maps_derivative", "maps_gradient"],
+    "Fixed points and cycles": [],
+    "Bifurcation diagram": ["maps_bifurcation"],
+}
 FOUR_CYCLE = [0.38282, 0.50088, 0.82694, 0.875]
+
+
+def show(at, view):
+    """The same session with another view open (as a click on its tab, which also writes the URL)."""
+    at.session_state["maps_view"] = at.query_params["maps_view"] = view
+    return at.run()
 
 
 def trace(at, key, name):
@@ -24,45 +39,50 @@ def current_attractors(at):
 def test_defaults_show_the_lecture_map_and_its_4_cycle():
     at = run_app(PAGE)
     assert not at.exception
-    assert chart_keys(at) == CHARTS
+    assert chart_keys(at) == ["maps_panels"]  # the first view, the lecture's
     f = trace(at, "maps_panels", "y = f(x)")
     assert np.allclose(f["y"], 3.5 * np.array(f["x"]) * (1 - np.array(f["x"])))
     assert max(f["y"]) == pytest.approx(3.5 / 4)
-    orbit = trace(at, "maps_cobweb", "(xₜ, xₜ₊₁)")
+    orbit = trace(show(at, "Iterate and cobweb"), "maps_cobweb", "(xₜ, xₜ₊₁)")
     assert orbit["x"][0] == pytest.approx(0.1) and len(orbit["x"]) == 40
     assert sorted(orbit["x"][-4:]) == pytest.approx(FOUR_CYCLE, abs=1e-5)  # the orbit has settled on the cycle
-    x, y = current_attractors(at)
+    x, y = current_attractors(show(at, "Bifurcation diagram"))
     assert x == [3.5] * 4 and y == pytest.approx(FOUR_CYCLE, abs=1e-5)
-    table = at.dataframe[0].value
+    table = show(at, "Fixed points and cycles").dataframe[0].value
     assert table["kind"].tolist() == ["fixed point", "fixed point", "4-cycle"]
     assert table["stability"].tolist() == ["repelling", "repelling", "attracting"]
-    assert [m.value for m in at.metric] == ["3.51e-05", "0.774", "-0.8725"]
+    assert [m.value for m in show(at, "Derivatives").metric] == ["3.51e-05", "0.774", "-0.8725"]
 
 
 def test_moving_r_moves_every_figure_but_not_the_cached_diagram():
-    at = run_app(PAGE)
+    at = run_app(PAGE, query={"maps_view": "Bifurcation diagram"})
     heat_before = chart_traces(at, "maps_bifurcation")[0]["z"]
     at.slider(key="maps_r").set_value(2.8)
     at.slider(key="maps_k").set_value(100).run()
     assert not at.exception
-    f = trace(at, "maps_panels", "y = f(x)")
+    assert current_attractors(at) == ([2.8], pytest.approx([1 - 1 / 2.8]))
+    assert chart_traces(at, "maps_bifurcation")[0]["z"] == heat_before  # it depends on the range only
+    f = trace(show(at, "The lecture's panels"), "maps_panels", "y = f(x)")
     assert max(f["y"]) == pytest.approx(2.8 / 4)
+    at = show(at, "Iterate and cobweb")
     orbit = trace(at, "maps_cobweb", "(xₜ, xₜ₊₁)")
     assert orbit["y"][-1] == pytest.approx(1 - 1 / 2.8, abs=1e-8)  # drawn in: the distance shrinks 0.8 a step
     assert trace(at, "maps_iterate", "attracting fixed point")["x"] == pytest.approx([1 - 1 / 2.8])
-    assert current_attractors(at) == ([2.8], pytest.approx([1 - 1 / 2.8]))
-    assert chart_traces(at, "maps_bifurcation")[0]["z"] == heat_before  # it depends on the range only
-    assert at.dataframe[0].value["stability"].tolist() == ["repelling", "attracting"]
+    assert show(at, "Fixed points and cycles").dataframe[0].value["stability"].tolist() == ["repelling", "attracting"]
+    at = show(at, "Derivatives")
     assert float(at.metric[2].value) == pytest.approx(np.log(0.8), abs=1e-4)  # log|2 - r|, shown to 4 places
 
 
 def test_k_and_x0_change_the_iterate_the_cobweb_and_the_gradient():
     at = run_app(PAGE)
     at.slider(key="maps_k").set_value(1).run()
+    panel_f = trace(at, "maps_panels", "y = f(x)")
+    at = show(at, "Iterate and cobweb")
     f1 = trace(at, "maps_iterate", "y = f(x)")
-    assert f1["y"] == trace(at, "maps_panels", "y = f(x)")["y"]  # f∘1 is f
+    assert f1["y"][:: len(f1["y"]) // (len(panel_f["y"]) - 1)] == panel_f["y"]  # f∘1 is f (the panel: fewer points)
     at.slider(key="maps_x0").set_value(0.5).run()
     assert trace(at, "maps_cobweb", "start x₀")["x"] == [0.5]
+    at = show(at, "Derivatives")
     assert at.metric[0].value == "0"  # f'(1/2) = 0: the gradient is exactly 0 after one step
     assert "vanished below 1e-300 at step 1" in at.warning[0].value
     below = trace(at, "maps_gradient", "below 1e-300 (vanished)")
@@ -70,7 +90,7 @@ def test_k_and_x0_change_the_iterate_the_cobweb_and_the_gradient():
 
 
 def test_the_bifurcation_range_is_a_setting_and_a_backwards_one_gets_a_message():
-    at = run_app(PAGE, query={"maps_r_from": "3.8", "maps_r_to": "3.9", "maps_r": "3.83"})
+    at = run_app(PAGE, query={"maps_r_from": "3.8", "maps_r_to": "3.9", "maps_r": "3.83", "maps_view": "Bifurcation diagram"})
     heat = chart_traces(at, "maps_bifurcation")[0]
     assert heat["x"][0] == pytest.approx(3.8) and heat["x"][-1] == pytest.approx(3.9)
     x, y = current_attractors(at)
@@ -78,25 +98,25 @@ def test_the_bifurcation_range_is_a_setting_and_a_backwards_one_gets_a_message()
     at.number_input(key="maps_r_from").set_value(3.95).run()
     assert not at.exception
     assert "must run upwards" in at.error[0].value
-    assert chart_keys(at) == CHARTS[:-1]
+    assert chart_keys(at) == []
 
 
 def test_the_tanh_unit_shows_two_attractors_a_cliff_and_vanishing_gradients():
-    at = run_app(PAGE, query={"maps_map": "tanh unit"})
-    assert not at.exception and chart_keys(at) == CHARTS
+    at = run_app(PAGE, query={"maps_map": "tanh unit", "maps_view": "Fixed points and cycles"})
+    assert not at.exception
     table = at.dataframe[0].value
     assert table["points"].tolist() == ["-0.95750", "0.00000", "0.95750"]
     assert table["stability"].tolist() == ["attracting", "repelling", "attracting"]
-    derivative = trace(at, "maps_derivative", "|df∘40/dh|")
+    derivative = trace(show(at, "Derivatives"), "maps_derivative", "|df∘40/dh|")
     middle = derivative["x"].index(0.0)
     assert derivative["y"][middle] == pytest.approx(2.0**40)  # the cliff between the basins: 2 per step
     assert max(derivative["y"][:900]) < 1e-10  # far from it, the gradient has vanished
-    x, y = current_attractors(at)
+    x, y = current_attractors(show(at, "Bifurcation diagram"))
     assert x == [2.0, 2.0] and y == pytest.approx([-0.9575, 0.9575], abs=1e-4)
     at.slider(key="maps_w").set_value(0.5).run()
-    table = at.dataframe[0].value
+    table = show(at, "Fixed points and cycles").dataframe[0].value
     assert table["points"].tolist() == ["0.00000"] and table["multiplier"].tolist() == [0.5]
-    gradient = trace(at, "maps_gradient", "|dhₜ/dh₀|")
+    gradient = trace(show(at, "Derivatives"), "maps_gradient", "|dhₜ/dh₀|")
     assert gradient["y"][-1] < 0.5**40 * 1.01  # |w (1 - h^2)| <= 0.5 at every step
 
 
@@ -111,15 +131,17 @@ def test_the_tanh_unit_shows_two_attractors_a_cliff_and_vanishing_gradients():
 )  # fmt: skip
 def test_slider_extremes_draw_every_chart_without_a_traceback(query):
     at = run_app(PAGE, query=query)
-    assert not at.exception, at.exception
-    assert chart_keys(at) == CHARTS
-    assert not at.error
-    for key in CHARTS:
-        assert chart_traces(at, key), key  # never an empty chart
+    for view, charts in VIEWS.items():
+        at = show(at, view)
+        assert not at.exception, at.exception
+        assert chart_keys(at) == charts
+        assert not at.error
+        for key in charts:
+            assert chart_traces(at, key), key  # never an empty chart
 
 
 def test_r_zero_reports_a_vanished_gradient():
-    at = run_app(PAGE, query={"maps_r": "0"})
+    at = run_app(PAGE, query={"maps_r": "0", "maps_view": "Derivatives"})
     assert "vanished below 1e-300 at step 1" in at.warning[0].value
     assert at.metric[2].value == "−∞"
     assert len(trace(at, "maps_derivative", "below 1e-300 (vanished)")["x"]) == 2001
@@ -131,4 +153,4 @@ def test_garbage_in_the_link_falls_back_to_defaults_with_a_warning():
     warning = at.warning[0].value
     assert "`maps_r=5`: expected a number from 0 to 4; using 3.5." in warning
     assert "`maps_k=abc`: expected a whole number from 1 to 100; using 40." in warning
-    assert at.slider(key="maps_r").value == 3.5 and chart_keys(at) == CHARTS
+    assert at.slider(key="maps_r").value == 3.5 and chart_keys(at) == ["maps_panels"]

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import diverging, sample_colorscale
+from plotly.colors import sample_colorscale
 
 from rnnviz.bptt import BPTTResult
-from rnnviz.figures import figure
+from rnnviz.figures import RED_BLUE, figure
 
 # Rows of the unrolled graph, bottom to top, and the quantity each node shows.
 ROWS = {"x": 0, "z": 1, "h": 2, "r": 3, "y": 4, "L": 5}
 WEIGHT_COLOURS = {"u": "#2ca02c", "w": "#9467bd", "v": "#ff7f0e"}
 LABELS_UP_TO_T = 16  # beyond this many steps, node and edge labels would overlap
-# "RdBu" written out as plotly.py expands a named colorscale: the colours evenly spaced over [0, 1]
-RED_BLUE = [[i / (len(diverging.RdBu) - 1), colour] for i, colour in enumerate(diverging.RdBu)]
 
 
 def _edges(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> tuple[list, list]:
@@ -80,6 +78,7 @@ def computation_graph(result: BPTTResult) -> go.Figure:
     hover.append(f"L = {result.loss:.4g}<br>L̄ = 1")
     text.append("L")
     colour = np.asarray(colour, dtype=np.float64)
+    # object arrays to pick nodes by mask, handed to plotly as lists (its JSON encoder is slow on object arrays)
     node_x, node_y, hover, text = (np.asarray(a, dtype=object) for a in (node_x, node_y, hover, text))
     magnitude = np.abs(colour[np.isfinite(colour)])
     scale = float(magnitude.max()) if magnitude.size and magnitude.max() > 0 else 1.0
@@ -93,9 +92,10 @@ def computation_graph(result: BPTTResult) -> go.Figure:
         else:
             marker.update(color="#e8e8e8")
         traces.append(dict(
-            type="scatter", x=node_x[keep], y=node_y[keep], mode="markers+text" if labelled else "markers",
-            text=text[keep], textposition="middle center", textfont=dict(size=10),
-            hovertext=hover[keep], hoverinfo="text", showlegend=False, marker=marker,
+            type="scatter", x=node_x[keep].tolist(), y=node_y[keep].tolist(),
+            mode="markers+text" if labelled else "markers",
+            text=text[keep].tolist(), textposition="middle center", textfont=dict(size=10),
+            hovertext=hover[keep].tolist(), hoverinfo="text", showlegend=False, marker=marker,
             name="nodes with an adjoint" if has_adjoint else "inputs, h₀ and the loss",
         ))  # fmt: skip
     xaxis = dict(title=dict(text="time step t"), zeroline=False)

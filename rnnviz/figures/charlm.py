@@ -1,6 +1,9 @@
 """Figures of the character-level language model: the loss curve in bits per character against the
 unigram entropy, and a text drawn as a grid of characters, coloured by a number per character, with
-the model's top next characters on hover."""
+the model's top next characters on hover.
+
+Each figure is built in one go from trace and layout dicts, not validated on the way (see
+rnnviz/figures/__init__.py): the page redraws them on every tick of live training."""
 
 from __future__ import annotations
 
@@ -10,8 +13,19 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.charlm import Reading, bits
+from rnnviz.figures import colorscale as named_colorscale
+from rnnviz.figures import figure
 
 SHOWN = {"\n": "↵", "\t": "→", " ": " "}  # how a character is drawn in a cell
+
+
+def _hline(y: float, colour: str, dash: str, text: str, yanchor: str) -> tuple[dict, dict]:
+    """A line across the plot at y and its label at the right end, above (yanchor "bottom") or below it."""
+    line = dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y,
+                line=dict(color=colour, dash=dash))  # fmt: skip
+    label = dict(text=text, xref="x domain", x=1, xanchor="right", yref="y", y=y, yanchor=yanchor,
+                 showarrow=False)  # fmt: skip
+    return line, label
 
 
 def loss_curves(losses: Sequence[float], test_steps: Sequence[int], test_losses: Sequence[float],
@@ -20,28 +34,30 @@ def loss_curves(losses: Sequence[float], test_steps: Sequence[int], test_losses:
     character, with the unigram entropy of the corpus dashed (and an optional target line)."""
     train = np.asarray(bits(np.asarray(losses, dtype=float)))  # (k,)
     steps = np.arange(1, len(train) + 1)
-    fig = go.Figure()
+    traces = []
     if len(train):
         window = max(1, min(50, len(train) // 10))
         smooth = np.convolve(train, np.ones(window) / window, mode="valid")
-        fig.add_trace(go.Scatter(x=steps, y=train, mode="lines", line=dict(color="lightgray", width=1),
-                                 name="training, per step", hovertemplate="step %{x}: %{y:.3f} bpc<extra></extra>"))  # fmt: skip
-        fig.add_trace(go.Scatter(x=steps[window - 1 :], y=smooth, mode="lines", line=dict(color="gray"),
-                                 name=f"training, mean of {window} steps",
-                                 hovertemplate="step %{x}: %{y:.3f} bpc<extra></extra>"))  # fmt: skip
-    fig.add_trace(go.Scatter(x=list(test_steps), y=bits(np.asarray(test_losses, dtype=float)), mode="lines+markers",
-                             line=dict(color="royalblue", width=3), name="held out",
-                             hovertemplate="step %{x}: held-out %{y:.3f} bpc<extra></extra>"))  # fmt: skip
-    fig.add_hline(y=entropy, line_dash="dash", line_color="crimson",
-                  annotation_text=f"unigram entropy {entropy:.2f} bits", annotation_position="top right")  # fmt: skip
+        traces += [
+            dict(type="scatter", x=steps, y=train, mode="lines", line=dict(color="lightgray", width=1),
+                 name="training, per step", hovertemplate="step %{x}: %{y:.3f} bpc<extra></extra>"),
+            dict(type="scatter", x=steps[window - 1 :], y=smooth, mode="lines", line=dict(color="gray"),
+                 name=f"training, mean of {window} steps", hovertemplate="step %{x}: %{y:.3f} bpc<extra></extra>"),
+        ]  # fmt: skip
+    traces.append(dict(
+        type="scatter", x=list(test_steps), y=bits(np.asarray(test_losses, dtype=float)), mode="lines+markers",
+        line=dict(color="royalblue", width=3), name="held out",
+        hovertemplate="step %{x}: held-out %{y:.3f} bpc<extra></extra>",
+    ))  # fmt: skip
+    lines = [_hline(entropy, "crimson", "dash", f"unigram entropy {entropy:.2f} bits", "bottom")]
     if target is not None:
-        fig.add_hline(y=target, line_dash="dot", line_color="seagreen",
-                      annotation_text=f"40% below it: {target:.2f}", annotation_position="bottom right")  # fmt: skip
+        lines.append(_hline(target, "seagreen", "dot", f"40% below it: {target:.2f}", "top"))
     top = max([entropy * 1.15] + [float(v) for v in bits(np.asarray(test_losses[:1], dtype=float))])
-    fig.update_yaxes(title_text="bits per character", range=[0, top])
-    fig.update_xaxes(title_text="training step")
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=40), legend=dict(orientation="h", y=-0.25))
-    return fig
+    return figure(traces, dict(
+        shapes=[line for line, _ in lines], annotations=[label for _, label in lines],
+        xaxis=dict(title=dict(text="training step")), yaxis=dict(title=dict(text="bits per character"), range=[0, top]),
+        height=340, margin=dict(l=10, r=10, t=30, b=40), legend=dict(orientation="h", y=-0.25),
+    ))  # fmt: skip
 
 
 def _cells(chars: Sequence[str], width: int) -> list[tuple[int, int]]:
@@ -83,13 +99,17 @@ def text_grid(reading: Reading, values: np.ndarray, value_name: str, colorscale:
         after = f"next: p({_shown(reading.chars[t + 1])!r}) = {reading.p_next[t]:.3f}<br>" if t + 1 < T else ""
         value = "" if np.isnan(values[t]) else f"{value_name}: {values[t]:.3f}<br>"
         hover[r][c] = f"#{t} {_shown(ch)!r}<br>{value}{after}top 5 next: {options}"
-    fig = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", hovertext=hover,
-                               hovertemplate="%{hovertext}<extra></extra>", colorscale=colorscale, zmin=zmin,
-                               zmax=zmax, xgap=1, ygap=1, textfont=dict(family="monospace", size=13),
-                               colorbar=dict(title=dict(text=value_name, side="right"), thickness=12)))  # fmt: skip
-    fig.update_xaxes(visible=False, range=[-0.5, width - 0.5])
-    fig.update_yaxes(visible=False, autorange="reversed")
+    # zmin, zmax left out when None: the colours then span the values
+    limits = {name: limit for name, limit in (("zmin", zmin), ("zmax", zmax)) if limit is not None}
+    heatmap = dict(
+        type="heatmap", z=z, text=text, texttemplate="%{text}", hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>", colorscale=named_colorscale(colorscale), **limits, xgap=1, ygap=1,
+        textfont=dict(family="monospace", size=13),
+        colorbar=dict(title=dict(text=value_name, side="right"), thickness=12),
+    )  # fmt: skip
     top = 30 if title else 5
-    fig.update_layout(width=cell[0] * width + 100, height=top + 10 + cell[1] * rows, title=title,
-                      margin=dict(l=5, r=5, t=top, b=5), plot_bgcolor="white")  # fmt: skip
-    return fig
+    return figure([heatmap], dict(
+        xaxis=dict(visible=False, range=[-0.5, width - 0.5]), yaxis=dict(visible=False, autorange="reversed"),
+        width=cell[0] * width + 100, height=top + 10 + cell[1] * rows, title=dict(text=title),
+        margin=dict(l=5, r=5, t=top, b=5), plot_bgcolor="white",
+    ))  # fmt: skip

@@ -13,7 +13,6 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import diverging
 
 from rnnviz.dynamics import (
     OVERFLOW_LOG10,
@@ -23,15 +22,15 @@ from rnnviz.dynamics import (
     UnivariateNonlinear,
     format_log10,
 )
-from rnnviz.figures import figure
+from rnnviz.figures import colorscale, figure
 
 LINEAR_COLOUR = "gray"
 NONLINEAR_COLOUR = "royalblue"
 BOUND_COLOUR = "crimson"
 _NICE_STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 _MARGIN = dict(l=10, r=10, t=30, b=40)
-# "RdBu_r" written out as plotly.py expands a named colorscale: the colours evenly spaced over [0, 1]
-_RED_BLUE = [[i / (len(diverging.RdBu) - 1), colour] for i, colour in enumerate(diverging.RdBu[::-1])]
+# red for growth, blue for decay
+_RED_BLUE = colorscale("RdBu_r")
 
 
 def _power_label(k: int) -> str:

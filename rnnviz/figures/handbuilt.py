@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sequential
 
-from rnnviz.figures import figure
+from rnnviz.figures import BLUES, figure
 
 LN2 = float(np.log(2.0))  # cross-entropy of always answering 1/2, in nats
-# "Blues" written out as plotly.py expands a named colorscale: the colours evenly spaced over [0, 1]
-BLUES = [[i / (len(sequential.Blues) - 1), colour] for i, colour in enumerate(sequential.Blues)]
 
 
 def _fmt(value: float) -> str:

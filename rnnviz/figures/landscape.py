@@ -7,22 +7,19 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sequential
 
-from rnnviz.figures import figure
+from rnnviz.figures import VIRIDIS, figure
 from rnnviz.landscape import Path, Surface
 
 PATH_COLOURS = {"none": "crimson", "norm": "limegreen", "elementwise": "orange"}
 PATH_NAMES = {"none": "no clipping", "norm": "clipped by norm", "elementwise": "clipped elementwise"}
 CLICK_GRID = 41  # invisible points on the heatmap that a click can select, per axis
 SURFACE_3D_POINTS = 100  # per axis: the 3D view shows the shape; the map above has every grid point
-# "Viridis" written out as plotly.py expands a named colorscale: the colours evenly spaced over [0, 1]
-VIRIDIS = [[i / (len(sequential.Viridis) - 1), colour] for i, colour in enumerate(sequential.Viridis)]
 
 
 def _shown(values: np.ndarray) -> np.ndarray:
     """A surface as sent to the browser on every move: float32 is ample for a colour and a 4-digit
-    hover, and half the bytes of float64 (200 x 200 of them)."""
+    hover, and half the bytes of float64 (tens of thousands of them)."""
     return np.asarray(values, dtype=np.float32)
 
 

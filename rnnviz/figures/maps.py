@@ -7,10 +7,9 @@ on the way (see rnnviz/figures/__init__.py): the page redraws six figures on eve
 from __future__ import annotations
 
 import numpy as np
-from plotly.colors import get_colorscale
 import plotly.graph_objects as go
 
-from rnnviz.figures import figure
+from rnnviz.figures import VIRIDIS, figure
 from rnnviz.maps import CEILING_LOG10, FLOOR_LOG10, PANELS, Bifurcation, Cycle, MapView
 
 STABILITY_STYLE = {  # marker symbol and colour of a fixed point, by stability
@@ -52,14 +51,18 @@ def _marks(view: MapView, n: int, axes: dict | None = None) -> list[dict]:
     ]  # fmt: skip
 
 
-def _graph(view: MapView, n: int, axes: dict | None = None, width: float = 2) -> list[dict]:
-    """The diagonal y = x and the curve y = f∘n(x) over the domain."""
+PANEL_EVERY = 4  # the small panels draw every 4th grid point: 501 of them, ample for f∘6's 64 humps at most
+
+
+def _graph(view: MapView, n: int, axes: dict | None = None, width: float = 2, every: int = 1) -> list[dict]:
+    """The diagonal y = x and the curve y = f∘n(x) over the domain (every `every`-th grid point)."""
     low, high = view.map.domain
     v = view.map.variable
     return [
         dict(type="scatter", x=[low, high], y=[low, high], mode="lines", line=DIAGONAL, hoverinfo="skip",
              showlegend=False, **(axes or {})),
-        dict(type="scatter", x=view.grid, y=view.iterates[n], mode="lines", line=dict(color=CURVE, width=width),
+        dict(type="scatter", x=view.grid[::every], y=view.iterates[n][::every], mode="lines",
+             line=dict(color=CURVE, width=width),
              name=f"y = {power(n)}({v})", showlegend=False, **(axes or {}),
              hovertemplate=f"{v} = %{{x:.4f}}<br>{power(n)}({v}) = %{{y:.4f}}<extra></extra>"),
     ]  # fmt: skip
@@ -74,7 +77,7 @@ def lecture_panels(view: MapView) -> go.Figure:
     traces, layout, titles = [], {}, []
     for i, n in enumerate(PANELS):
         suffix = "" if i == 0 else str(i + 1)
-        traces += _graph(view, n, dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}"))
+        traces += _graph(view, n, dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}"), every=PANEL_EVERY)
         for mark in _marks(view, n, dict(xaxis=f"x{suffix}", yaxis=f"y{suffix}")):
             mark["showlegend"] = all(mark["name"] != t.get("name") for t in traces)  # once per kind
             traces.append(mark)
@@ -104,11 +107,11 @@ def cobweb(view: MapView) -> go.Figure:
     v = view.map.variable
     xs = view.orbit  # (k + 1,)
     steps = np.arange(view.k)
-    traces = _graph(view, 1) + [
+    traces = _graph(view, 1, every=PANEL_EVERY) + [
         dict(type="scatter", x=np.repeat(xs, 2)[:-1], y=np.repeat(xs, 2)[1:], mode="lines", name="cobweb",
              line=dict(color="#7f7f7f", width=1), hoverinfo="skip", showlegend=False),
         dict(type="scatter", x=xs[:-1], y=xs[1:], mode="markers", name=f"({v}ₜ, {v}ₜ₊₁)", customdata=steps,
-             marker=dict(color=steps, colorscale=get_colorscale("Viridis"), cmin=0, cmax=max(view.k - 1, 1), size=7,
+             marker=dict(color=steps, colorscale=VIRIDIS, cmin=0, cmax=max(view.k - 1, 1), size=7,
                          colorbar=dict(title=dict(text="t"), thickness=10)),
              hovertemplate=f"step %{{customdata}}: {v}ₜ = %{{x:.5f}} → {v}ₜ₊₁ = %{{y:.5f}}<extra></extra>"),
         dict(type="scatter", x=[xs[0]], y=[xs[0]], mode="markers", name=f"start {v}₀", cliponaxis=False,

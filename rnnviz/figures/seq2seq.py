@@ -1,5 +1,9 @@
 """Figures of the sequence-to-sequence page: training curves, accuracy against input length, a typed
-input decoded step by step, the encoder's states, the attention's alignment, the memory map."""
+input decoded step by step, the encoder's states, the attention's alignment, the memory map.
+
+Each figure is built in one go from trace and layout dicts (subplots by axis domains), not validated
+on the way (see rnnviz/figures/__init__.py): the page redraws them on every rerun and tick of live
+training."""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from rnnviz.figures import BLUES, GREYS, RED_BLUE, VIRIDIS, figure
 from rnnviz.seq2seq import CATEGORICAL, LengthAccuracy, MemoryMap, Reading
 from rnnviz.tasks import MONTHS
 
@@ -16,51 +20,65 @@ COLORS = ("royalblue", "darkorange", "seagreen", "crimson", "purple", "saddlebro
 _MARGIN = dict(l=10, r=10, t=40, b=40)
 
 
+
+
 def training_curves(steps: Sequence[int], losses: Sequence[float], test_steps: Sequence[int],
                     test_losses: Sequence[float], exact: Sequence[float], chars: Sequence[float],
                     longer: Sequence[float] | None = None) -> go.Figure:  # fmt: skip
     """Cross-entropy per character (training batches, held-out set) and held-out exact match and
     per-character accuracy, against training steps."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss (cross-entropy per character, nats)",
-                                                        "held-out accuracy (greedy decoding)"))  # fmt: skip
-    fig.add_trace(go.Scatter(x=list(steps), y=list(losses), mode="lines", line=dict(color="lightgray", width=1),
-                             name="loss, training batch",
-                             hovertemplate="step %{x}: %{y:.4f}<extra>training batch</extra>"), row=1, col=1)  # fmt: skip
-    fig.add_trace(go.Scatter(x=list(test_steps), y=list(test_losses), mode="lines+markers", line=dict(color="black"),
-                             name="loss, held-out",
-                             hovertemplate="step %{x}: %{y:.4f}<extra>held-out</extra>"), row=1, col=1)  # fmt: skip
+    traces = [
+        dict(type="scatter", x=list(steps), y=list(losses), mode="lines", line=dict(color="lightgray", width=1),
+             name="loss, training batch", hovertemplate="step %{x}: %{y:.4f}<extra>training batch</extra>",
+             xaxis="x", yaxis="y"),
+        dict(type="scatter", x=list(test_steps), y=list(test_losses), mode="lines+markers", line=dict(color="black"),
+             name="loss, held-out", hovertemplate="step %{x}: %{y:.4f}<extra>held-out</extra>", xaxis="x", yaxis="y"),
+    ]  # fmt: skip
     curves = [("exact match", exact, "royalblue"), ("per character", chars, "darkorange")]
     if longer is not None and np.isfinite(np.asarray(longer, dtype=float)).any():
         curves.append(("exact match, longer inputs", longer, "crimson"))
     for name, values, color in curves:
-        fig.add_trace(go.Scatter(x=list(test_steps), y=list(values), mode="lines+markers", line=dict(color=color),
-                                 name=name, hovertemplate=f"step %{{x}}: %{{y:.1%}}<extra>{name}</extra>"),
-                      row=1, col=2)  # fmt: skip
-    fig.update_yaxes(type="log", dtick=1, row=1, col=1)  # ticks at powers of 10
-    fig.update_yaxes(range=[-0.02, 1.02], tickformat=".0%", row=1, col=2)
-    fig.update_xaxes(title_text="training step")
-    fig.update_layout(height=340, margin=_MARGIN, legend=dict(orientation="h", y=-0.25))
-    return fig
+        traces.append(dict(
+            type="scatter", x=list(test_steps), y=list(values), mode="lines+markers", line=dict(color=color),
+            name=name, hovertemplate=f"step %{{x}}: %{{y:.1%}}<extra>{name}</extra>", xaxis="x2", yaxis="y2",
+        ))  # fmt: skip
+    # two plots side by side where make_subplots(cols=2) puts them, each titled above it
+    heading = dict(xanchor="center", xref="paper", y=1.0, yanchor="bottom", yref="paper", showarrow=False,
+                   font=dict(size=16))  # fmt: skip
+    titles = [dict(text="loss (cross-entropy per character, nats)", x=0.225, **heading),
+              dict(text="held-out accuracy (greedy decoding)", x=0.775, **heading)]  # fmt: skip
+    return figure(traces, dict(
+        xaxis=dict(anchor="y", domain=[0.0, 0.45], title=dict(text="training step")),
+        yaxis=dict(anchor="x", domain=[0.0, 1.0], type="log", dtick=1),  # ticks at powers of 10
+        xaxis2=dict(anchor="y2", domain=[0.55, 1.0], title=dict(text="training step")),
+        yaxis2=dict(anchor="x2", domain=[0.0, 1.0], range=[-0.02, 1.02], tickformat=".0%"),
+        annotations=titles, height=340, margin=_MARGIN, legend=dict(orientation="h", y=-0.25),
+    ))  # fmt: skip
 
 
 def accuracy_by_length(curves: Sequence[tuple[str, LengthAccuracy]]) -> go.Figure:
     """Exact match against the input's length, one line per model; a dashed line at the longest
     training input where the task has one."""
-    fig = go.Figure()
-    for i, (name, acc) in enumerate(curves):
-        fig.add_trace(go.Scatter(
-            x=acc.lengths.tolist(), y=acc.exact.tolist(), mode="lines+markers", name=name,
-            line=dict(color=COLORS[i % len(COLORS)]), customdata=np.stack([acc.chars, acc.counts], axis=1).tolist(),
-            hovertemplate=("length %{x}: exact match %{y:.1%}, per character %{customdata[0]:.1%} "
-                           f"(%{{customdata[1]}} inputs)<extra>{name}</extra>"),
-        ))  # fmt: skip
+    traces = [
+        dict(type="scatter", x=acc.lengths.tolist(), y=acc.exact.tolist(), mode="lines+markers", name=name,
+             line=dict(color=COLORS[i % len(COLORS)]), customdata=np.stack([acc.chars, acc.counts], axis=1).tolist(),
+             hovertemplate=("length %{x}: exact match %{y:.1%}, per character %{customdata[0]:.1%} "
+                            f"(%{{customdata[1]}} inputs)<extra>{name}</extra>"))
+        for i, (name, acc) in enumerate(curves)
+    ]  # fmt: skip
+    layout = dict(
+        xaxis=dict(title=dict(text="input length (characters)")),
+        yaxis=dict(title=dict(text="exact match"), range=[-0.02, 1.05], tickformat=".0%"),
+        height=340, margin=_MARGIN, legend=dict(orientation="h", y=-0.25), showlegend=True,
+    )  # fmt: skip
     longest = next((acc.longest_trained for _, acc in curves if acc.longest_trained is not None), None)
     if longest is not None:
-        fig.add_vline(x=longest + 0.5, line_dash="dash", line_color="gray", annotation_text="longest training input")
-    fig.update_xaxes(title_text="input length (characters)")
-    fig.update_yaxes(title_text="exact match", range=[-0.02, 1.05], tickformat=".0%")
-    fig.update_layout(height=340, margin=_MARGIN, legend=dict(orientation="h", y=-0.25), showlegend=True)
-    return fig
+        x = longest + 0.5
+        layout["shapes"] = [dict(type="line", xref="x", x0=x, x1=x, yref="y domain", y0=0, y1=1,
+                                 line=dict(color="gray", dash="dash"))]  # fmt: skip
+        layout["annotations"] = [dict(text="longest training input", xref="x", x=x, xanchor="left", yref="y domain",
+                                      y=1, yanchor="top", showarrow=False)]  # fmt: skip
+    return figure(traces, layout)
 
 
 def _step_labels(reading: Reading) -> list[str]:
@@ -72,15 +90,15 @@ def decoding_steps(reading: Reading) -> go.Figure:
     written token is the one in the top row unless beam search chose another."""
     k = reading.probabilities.shape[1]
     text = [[reading.candidates[t][r] for t in range(len(reading.tokens))] for r in range(k)]  # (k, T)
-    fig = go.Figure(go.Heatmap(
-        z=reading.probabilities.T, x=_step_labels(reading), y=[f"#{r + 1}" for r in range(k)], text=text,
-        texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=1, colorbar=dict(title="P"),
+    heatmap = dict(
+        type="heatmap", z=reading.probabilities.T, x=_step_labels(reading), y=[f"#{r + 1}" for r in range(k)],
+        text=text, texttemplate="%{text}", colorscale=BLUES, zmin=0, zmax=1, colorbar=dict(title=dict(text="P")),
         hovertemplate="step %{x}, candidate %{y}: %{text} with P = %{z:.3f}<extra></extra>",
+    )  # fmt: skip
+    return figure([heatmap], dict(
+        xaxis=dict(title=dict(text="output step (written token)"), type="category"),
+        yaxis=dict(title=dict(text="candidate"), autorange="reversed"), height=300, margin=_MARGIN,
     ))  # fmt: skip
-    fig.update_xaxes(title_text="output step (written token)", type="category")
-    fig.update_yaxes(title_text="candidate", autorange="reversed")
-    fig.update_layout(height=300, margin=_MARGIN)
-    return fig
 
 
 def _read_labels(reading: Reading) -> list[str]:
@@ -91,28 +109,31 @@ def encoder_states(reading: Reading) -> go.Figure:
     """The encoder's hidden state s_j (unit x character read): what it writes into its memory."""
     states = reading.encoder_states.T  # (H, S)
     bound = float(max(np.abs(states).max(), 1e-9))
-    fig = go.Figure(go.Heatmap(
-        z=states, x=_read_labels(reading), y=np.arange(states.shape[0]), colorscale="RdBu", zmin=-bound,
-        zmax=bound, colorbar=dict(title="s"), hovertemplate="after %{x}, unit %{y}: %{z:.3f}<extra></extra>",
+    heatmap = dict(
+        type="heatmap", z=states, x=_read_labels(reading), y=np.arange(states.shape[0]), colorscale=RED_BLUE,
+        zmin=-bound, zmax=bound, colorbar=dict(title=dict(text="s")),
+        hovertemplate="after %{x}, unit %{y}: %{z:.3f}<extra></extra>",
+    )  # fmt: skip
+    return figure([heatmap], dict(
+        xaxis=dict(title=dict(text="character read by the encoder"), type="category"),
+        yaxis=dict(title=dict(text="hidden unit")), height=380, margin=_MARGIN,
     ))  # fmt: skip
-    fig.update_xaxes(title_text="character read by the encoder", type="category")
-    fig.update_yaxes(title_text="hidden unit")
-    fig.update_layout(height=380, margin=_MARGIN)
-    return fig
 
 
 def alignment(reading: Reading) -> go.Figure:
     """The attention weights a_tj: at output step t (rows), how much the decoder reads encoder state j."""
     if reading.alignment is None:
         raise ValueError("this reading has no alignment: the model has no attention")
-    fig = go.Figure(go.Heatmap(
-        z=reading.alignment, x=_read_labels(reading), y=_step_labels(reading), colorscale="Greys", zmin=0, zmax=1,
-        colorbar=dict(title="a"), hovertemplate="writing %{y}, reading %{x}: %{z:.3f}<extra></extra>",
+    heatmap = dict(
+        type="heatmap", z=reading.alignment, x=_read_labels(reading), y=_step_labels(reading), colorscale=GREYS,
+        zmin=0, zmax=1, colorbar=dict(title=dict(text="a")),
+        hovertemplate="writing %{y}, reading %{x}: %{z:.3f}<extra></extra>",
+    )  # fmt: skip
+    return figure([heatmap], dict(
+        xaxis=dict(title=dict(text="character read by the encoder"), type="category"),
+        yaxis=dict(title=dict(text="output step"), autorange="reversed", type="category"),
+        height=max(260, 28 * len(reading.tokens) + 120), margin=_MARGIN,
     ))  # fmt: skip
-    fig.update_xaxes(title_text="character read by the encoder", type="category")
-    fig.update_yaxes(title_text="output step", autorange="reversed", type="category")
-    fig.update_layout(height=max(260, 28 * len(reading.tokens) + 120), margin=_MARGIN)
-    return fig
 
 
 def memory_map(memory: MemoryMap, colour_by: str) -> go.Figure:
@@ -122,7 +143,6 @@ def memory_map(memory: MemoryMap, colour_by: str) -> go.Figure:
     values = memory.properties[colour_by]
     x, y = memory.coordinates[:, 0], memory.coordinates[:, 1]
     hover = [f"{s} → {t}" for s, t in zip(memory.sources, memory.targets)]
-    fig = go.Figure()
     if colour_by in CATEGORICAL:
         palette = [
             "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
@@ -131,20 +151,22 @@ def memory_map(memory: MemoryMap, colour_by: str) -> go.Figure:
         order = list(dict.fromkeys(sorted(values, key=lambda v: (not str(v).isdigit(), str(v)))))
         if colour_by == "month":
             order = [m for m in MONTHS if m in set(values)]
+        traces = []
         for i, category in enumerate(order):
             rows = [j for j, v in enumerate(values) if v == category]
-            fig.add_trace(go.Scatter(
-                x=x[rows], y=y[rows], mode="markers", name=str(category), text=[hover[j] for j in rows],
+            traces.append(dict(
+                type="scatter", x=x[rows], y=y[rows], mode="markers", name=str(category), text=[hover[j] for j in rows],
                 marker=dict(size=7, color=palette[i % len(palette)], opacity=0.8),
                 hovertemplate=f"%{{text}}<extra>{colour_by}: {category}</extra>",
             ))  # fmt: skip
     else:
-        fig.add_trace(go.Scatter(
-            x=x, y=y, mode="markers", text=hover, customdata=values,
-            marker=dict(size=7, color=values, colorscale="Viridis", opacity=0.8, colorbar=dict(title=colour_by)),
+        traces = [dict(
+            type="scatter", x=x, y=y, mode="markers", text=hover, customdata=values,
+            marker=dict(size=7, color=values, colorscale=VIRIDIS, opacity=0.8, colorbar=dict(title=dict(text=colour_by))),
             hovertemplate=f"%{{text}}<extra>{colour_by}: %{{customdata}}</extra>",
-        ))  # fmt: skip
-    fig.update_xaxes(title_text=f"first principal axis ({100 * memory.explained[0]:.0f}% of the variance)")
-    fig.update_yaxes(title_text=f"second principal axis ({100 * memory.explained[1]:.0f}%)")
-    fig.update_layout(height=460, margin=_MARGIN)
-    return fig
+        )]  # fmt: skip
+    return figure(traces, dict(
+        xaxis=dict(title=dict(text=f"first principal axis ({100 * memory.explained[0]:.0f}% of the variance)")),
+        yaxis=dict(title=dict(text=f"second principal axis ({100 * memory.explained[1]:.0f}%)")),
+        height=460, margin=_MARGIN,
+    ))  # fmt: skip

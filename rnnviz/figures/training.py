@@ -1,12 +1,15 @@
 """Figures of the long-term-dependencies page: loss curves against the baseline, the gradient horizon
-of each model, and dh_L/dh_t at initialisation."""
+of each model, and dh_L/dh_t at initialisation.
+
+Each figure is built in one go from trace and layout dicts (subplots by axis domains), not validated
+on the way (see rnnviz/figures/__init__.py): the page redraws them on every tick of live training."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from rnnviz.figures import VIRIDIS, figure
 from rnnviz.training import History
 
 COLOURS = {"rnn": "crimson", "irnn": "darkorange", "lstm": "royalblue", "gru": "seagreen"}
@@ -19,85 +22,108 @@ def _log10(values: np.ndarray) -> np.ndarray:
         return np.where((values > 0) & np.isfinite(values), np.log10(np.where(values > 0, values, 1.0)), np.nan)
 
 
+def _columns(n: int, gap: float) -> list[list[float]]:
+    """The x domains of n side-by-side subplots `gap` apart, summed as plotly's make_subplots does
+    (the same floats to the last bit)."""
+    width = (1.0 - gap * (n - 1)) / n
+    return [[sum([width] * c) + c * gap, sum([width] * c) + c * gap + width] for c in range(n)]
+
+
 def loss_curves(histories: list[History], baseline: float, baseline_label: str, loss_label: str) -> go.Figure:
     """Training loss (faint, every step) and test loss (bold) of every model on a log axis, the
     task's baseline dashed, and an X where a model diverged, with what happened."""
-    fig = go.Figure()
+    traces = []
     last_step = max((h.diverged.step if h.diverged else len(h.losses) for h in histories), default=0)
     for history in histories:
         colour = COLOURS[history.kind]
-        fig.add_trace(go.Scatter(
-            x=history.steps, y=history.losses, mode="lines", name=f"{history.name} (training batch)",
+        traces.append(dict(
+            type="scatter", x=history.steps, y=history.losses, mode="lines", name=f"{history.name} (training batch)",
             legendgroup=history.kind, line=dict(color=colour, width=1), opacity=0.35,
             hovertemplate="step %{x}<br>training loss %{y:.4g}<extra>" + history.name + "</extra>",
         ))  # fmt: skip
-        fig.add_trace(go.Scatter(
-            x=history.test_steps, y=history.test_losses, mode="lines+markers", name=f"{history.name} (test set)",
-            legendgroup=history.kind, line=dict(color=colour, width=3), marker=dict(size=5),
-            hovertemplate="step %{x}<br>test loss %{y:.4g}<extra>" + history.name + "</extra>",
+        traces.append(dict(
+            type="scatter", x=history.test_steps, y=history.test_losses, mode="lines+markers",
+            name=f"{history.name} (test set)", legendgroup=history.kind, line=dict(color=colour, width=3),
+            marker=dict(size=5), hovertemplate="step %{x}<br>test loss %{y:.4g}<extra>" + history.name + "</extra>",
         ))  # fmt: skip
         if history.diverged is not None:
             last = history.losses[-1] if len(history.losses) else baseline
             left_half = history.diverged.step <= last_step / 2  # write the label towards the middle
-            fig.add_trace(go.Scatter(
-                x=[history.diverged.step], y=[last], mode="markers+text", name=f"{history.name} diverged",
-                legendgroup=history.kind, marker=dict(symbol="x", size=16, color=colour, line=dict(width=2)),
+            traces.append(dict(
+                type="scatter", x=[history.diverged.step], y=[last], mode="markers+text",
+                name=f"{history.name} diverged", legendgroup=history.kind,
+                marker=dict(symbol="x", size=16, color=colour, line=dict(width=2)),
                 text=[f"{history.name} diverged at step {history.diverged.step}"], textfont=dict(color=colour),
                 textposition="top right" if left_half else "top left",
                 hovertemplate=f"{history.name} stopped<br>{history.diverged}<extra></extra>",
             ))  # fmt: skip
-    fig.add_hline(y=baseline, line=dict(color="grey", dash="dash"), annotation_text=baseline_label,
-                  annotation_position="top right")  # fmt: skip
-    fig.update_layout(
-        xaxis_title="training step", yaxis=dict(title=loss_label, type="log", exponentformat="power"),
+    line = dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=baseline, y1=baseline,
+                line=dict(color="grey", dash="dash"))  # fmt: skip
+    label = dict(text=baseline_label, xref="x domain", x=1, xanchor="right", yref="y", y=baseline, yanchor="bottom",
+                 showarrow=False)  # fmt: skip
+    return figure(traces, dict(
+        xaxis=dict(title=dict(text="training step")),
+        yaxis=dict(title=dict(text=loss_label), type="log", exponentformat="power"), shapes=[line], annotations=[label],
         height=420, margin=dict(l=10, r=10, t=10, b=40), legend=dict(orientation="h", y=-0.2),
         uirevision="loss",  # keep the user's zoom while the curves grow
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip
 
 
 def gradient_horizon(histories: list[History]) -> go.Figure:
     """One heatmap per model of log10 ||dL/dh_t||: time step t across, training step down, one colour
     scale for all; a dark left edge is a gradient that does not reach back."""
-    fig = make_subplots(rows=1, cols=max(len(histories), 1), shared_yaxes=True, horizontal_spacing=0.02,
-                        subplot_titles=[h.name for h in histories])  # fmt: skip
     logs = [_log10(h.horizons) for h in histories]
     finite = np.concatenate([v[np.isfinite(v)] for v in logs]) if logs else np.empty(0)
     zmin, zmax = (float(finite.min()), float(finite.max())) if finite.size else (-10.0, 0.0)
+    domains = _columns(max(len(histories), 1), 0.02)
+    layout = {}
+    for col, domain in enumerate(domains, start=1):
+        n = "" if col == 1 else str(col)
+        # one training-step axis, on the left: the others follow it (matches), without tick labels
+        y_axis = (dict(title=dict(text="training step"), autorange="reversed") if col == 1 else
+                  dict(matches="y", showticklabels=False))  # fmt: skip
+        layout[f"xaxis{n}"] = dict(anchor=f"y{n}", domain=domain)
+        layout[f"yaxis{n}"] = dict(anchor=f"x{n}", domain=[0.0, 1.0], **y_axis)
+    annotations = [
+        dict(text=h.name, x=sum(domain) / 2, xanchor="center", xref="paper", y=1.0, yanchor="bottom", yref="paper",
+             showarrow=False, font=dict(size=16))
+        for h, domain in zip(histories, domains)
+    ]  # fmt: skip
+    traces = []
     for col, (history, z) in enumerate(zip(histories, logs), start=1):
         if not len(history.horizon_steps):
             continue
-        t = np.arange(1, z.shape[1] + 1)
-        fig.add_trace(go.Heatmap(
-            x=t, y=history.horizon_steps, z=z, customdata=history.horizons, zmin=zmin, zmax=zmax,
-            colorscale="Viridis", showscale=col == 1, colorbar=dict(title="log10 ‖dL/dhₜ‖"), name=history.name,
+        n = "" if col == 1 else str(col)
+        traces.append(dict(
+            type="heatmap", x=np.arange(1, z.shape[1] + 1), y=history.horizon_steps, z=z, customdata=history.horizons,
+            zmin=zmin, zmax=zmax, colorscale=VIRIDIS, showscale=col == 1,
+            colorbar=dict(title=dict(text="log10 ‖dL/dhₜ‖")), name=history.name, xaxis=f"x{n}", yaxis=f"y{n}",
             hovertemplate="t %{x}, training step %{y}<br>‖dL/dhₜ‖ %{customdata:.3g}"
                           "<extra>" + history.name + "</extra>",
-        ), row=1, col=col)  # fmt: skip
-        fig.update_xaxes(title_text="time step t", row=1, col=col)
-    if not any(len(h.horizon_steps) for h in histories):
-        fig.add_annotation(text="recorded once training starts (Play or Step)", showarrow=False,
-                           xref="paper", yref="paper", x=0.5, y=0.5)  # fmt: skip
-    fig.update_yaxes(title_text="training step", autorange="reversed", row=1, col=1)
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=40), uirevision="horizon")
-    return fig
+        ))  # fmt: skip
+        layout[f"xaxis{n}"]["title"] = dict(text="time step t")
+    if not traces:
+        annotations.append(dict(text="recorded once training starts (Play or Step)", showarrow=False, xref="paper",
+                                yref="paper", x=0.5, y=0.5))  # fmt: skip
+    return figure(traces, dict(
+        **layout, annotations=annotations, height=420, margin=dict(l=10, r=10, t=30, b=40), uirevision="horizon",
+    ))  # fmt: skip
 
 
 def jacobian_at_init(histories: list[History]) -> go.Figure:
     """||dh_L/dh_t|| at initialisation against t, one line per model, on a log axis."""
-    fig = go.Figure()
+    traces = []
     for history in histories:
         if history.jacobian is None:
             continue
         norms = np.where(history.jacobian > 0, history.jacobian, np.nan)  # log axis: 0 is a gap
-        fig.add_trace(go.Scatter(
-            x=np.arange(1, len(norms) + 1), y=norms, mode="lines", name=history.name,
+        traces.append(dict(
+            type="scatter", x=np.arange(1, len(norms) + 1), y=norms, mode="lines", name=history.name,
             line=dict(color=COLOURS[history.kind], width=2),
             hovertemplate="t %{x}<br>‖dh_L/dhₜ‖ %{y:.3g}<extra>" + history.name + "</extra>",
         ))  # fmt: skip
-    fig.update_layout(
-        xaxis_title="time step t",
-        yaxis=dict(title="‖dh_L / dhₜ‖ at initialisation", type="log", exponentformat="power"),
+    return figure(traces, dict(
+        xaxis=dict(title=dict(text="time step t")),
+        yaxis=dict(title=dict(text="‖dh_L / dhₜ‖ at initialisation"), type="log", exponentformat="power"),
         height=420, margin=dict(l=10, r=10, t=30, b=40), legend=dict(orientation="h", y=-0.2),
-    )  # fmt: skip
-    return fig
+    ))  # fmt: skip
