@@ -49,7 +49,7 @@ ARRIVAL_GAP_S = 1.0  # sessions arrive one a second, as a class opening a shared
 ANALYSIS = [
     ("backprop_through_time", "bptt_w", "bptt_gradients"),
     ("exploding_vanishing", "ev_w", "ev_linear"),
-    ("iterated_functions", "maps_r", "maps_cobweb"),
+    ("iterated_functions", "maps_r", "maps_panels"),
     ("loss_cliffs", "cliff_start_w", "cliff_norms"),
     ("lstm_gates", "gates_example", "gates_heatmaps"),
 ]

@@ -117,7 +117,7 @@ class Session:
         self.errors: list[str] = []
         self.socket = None
 
-    async def open(self) -> float:
+    async def open(self, timeout: float = ANSWER_TIMEOUT_S) -> float:
         """Fetch the page as a browser does, connect, run the page; seconds to its script_finished."""
         start = time.perf_counter()
         path = f"{self.base_url}/{self.page}" + (f"?{self.query}" if self.query else "")
@@ -132,7 +132,7 @@ class Session:
         ws_url = self.base_url.replace("http://", "ws://") + "/_stcore/stream"
         self.socket = await websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
                                                additional_headers=headers)  # fmt: skip
-        await self._run(page_name=self.page)
+        await self._run(page_name=self.page, timeout=timeout)
         return time.perf_counter() - start
 
     async def move(self, key: str, value) -> float:
@@ -164,7 +164,7 @@ class Session:
         if self.socket is not None:
             await self.socket.close()
 
-    async def _run(self, page_name: str = "", fragment_id: str = "") -> None:
+    async def _run(self, page_name: str = "", fragment_id: str = "", timeout: float = ANSWER_TIMEOUT_S) -> None:
         message = BackMsg()
         client = message.rerun_script
         client.query_string = self.query
@@ -177,7 +177,7 @@ class Session:
         client.context_info.locale = "en-US"
         try:
             await self.socket.send(message.SerializeToString())
-            await asyncio.wait_for(self._read_until_finished(), ANSWER_TIMEOUT_S)
+            await asyncio.wait_for(self._read_until_finished(), timeout)
         except (TimeoutError, websockets.ConnectionClosed) as error:
             raise Dropped(f"{self.page}: {type(error).__name__} {error}") from None
 
@@ -367,7 +367,7 @@ async def warm_up(base_url: str, pages: list[str]) -> None:
     for page in pages:
         session = Session(base_url, page)
         try:
-            await asyncio.wait_for(session.open(), WARM_UP_TIMEOUT_S)
+            await session.open(timeout=WARM_UP_TIMEOUT_S)
         finally:
             await session.close()
 

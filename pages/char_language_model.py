@@ -213,15 +213,17 @@ if trainer.step_count < 100 and not PLAYER.playing():
 
 st.subheader("Save and load")
 save_col, load_col = st.columns(2)
-with trainer.lock:
-    model_file = charlm.to_bytes(trainer)
+def model_file() -> bytes:
+    with trainer.lock:
+        return charlm.to_bytes(trainer)
+
+
 save_col.download_button("Download this model", data=model_file, file_name=f"rnnviz-char-lm-step{trainer.step_count}.pt",
                          mime="application/octet-stream", key="clm_download", on_click="ignore",
                          icon=":material/download:")  # fmt: skip
 save_col.caption("torch.save of the weights and a plain dict of settings, characters and loss curve.")
 model_upload = load_col.file_uploader("Load a model saved here", type=["pt"], key="clm_model_upload")
-model, vocab, source = trainer.model, data.vocab, f"the model trained here (step {trainer.step_count})"
-model_key = ("trained here", trainer.step_count)
+loaded, source = None, f"the model trained here (step {trainer.step_count})"
 if model_upload is not None:
     cached = st.session_state.get("clm_loaded")
     if cached is None or cached[0] != model_upload.file_id:
@@ -234,91 +236,101 @@ if model_upload is not None:
     if saved is None:
         load_col.error(f"Could not load this file: {problem}")
     else:
-        model, vocab, model_key = saved.model, saved.vocab, ("uploaded", model_upload.file_id)
+        loaded = (saved.model, saved.vocab, ("uploaded", model_upload.file_id))
         c = saved.config
         source = f"the uploaded {c.kind.upper()} ({c.layers} × {c.hidden_size}, trained on {saved.corpus}, step {saved.step})"
         load_col.success(f"Loaded {source}; the sections below use it. Remove the file to go back.")
 st.caption(f"The sections below read and sample {source}.")
 
-st.subheader("Training time versus test time")
-snippet_index = int(widget(SNIPPET))
-prompt_text, truth = charlm.held_out_snippet(data, snippet_index, 60, 200)
-temperature = float(widget(TEMPERATURE))
-with trainer.lock:
-    versus = memo((model_key, "versus", snippet_index, temperature),
-                  lambda: charlm.train_versus_test(model, vocab, prompt_text, truth, temperature, seed=snippet_index))
-left, right = st.columns(2)
-left.plotly_chart(figures.text_grid(versus.teacher_forced, versus.teacher_forced.p_each.tolist(), "p(char)",
-                                    "RdYlGn", 0, 1, width=40, title="training time: the true text, teacher forced"),
-                  width="content", key="clm_forced")  # fmt: skip
-left.caption(f"Each step reads the true previous character (the first {versus.n_prompt} cells are the prompt). "
-             f"Colour: the probability the model gave each true character; its top guess was right "
-             f"{100 * versus.agreement:.0f}% of the time ({versus.teacher_forced.bits:.2f} bits per character).")  # fmt: skip
-right.plotly_chart(figures.text_grid(versus.free_running, versus.free_running.p_each.tolist(), "p(char)",
-                                     "RdYlGn", 0, 1, width=40, title="test time: its own samples fed back in"),
-                   width="content", key="clm_free")  # fmt: skip
-right.caption("The same prompt; after it, each step reads the character the model itself drew (at the temperature "
-              "below). One unlikely draw and it reads text it was never trained on: errors compound.")  # fmt: skip
 
-st.subheader("Sample")
-columns = st.columns([3, 1, 1, 1, 1])
-prompt = widget(PROMPT, columns[0])
-top_k, length = int(widget(TOP_K, columns[1])), int(widget(LENGTH, columns[2]))
-sample_seed, stop = int(widget(SAMPLE_SEED, columns[3])), widget(STOP, columns[4])
-with trainer.lock:
-    drawn = memo((model_key, "sample", prompt, length, temperature, top_k, sample_seed, stop),
-                 lambda: charlm.sample(model, vocab, prompt, length, temperature, top_k, sample_seed, stop))
-unknown = vocab.unknown(prompt)
-if unknown:
-    st.warning(f"Not in the vocabulary, read as <unk>: {' '.join(unknown)}")
-st.code(prompt + drawn.text, language=None, wrap_lines=True)
-st.caption(f"The priming text, then {len(drawn.ids)} characters drawn one at a time at temperature {temperature:g}"
-           + (f" from the top {top_k}" if top_k else "") + (" (stopped at <eos>, ␄)" if drawn.ids[-1:].tolist() == [0] else "")
-           + ".")  # fmt: skip
 
-st.subheader("Read a text character by character")
-columns = st.columns([2, 3, 1])
-text_choice, colour, unit = widget(TEXT, columns[0]), widget(COLOUR, columns[1]), int(widget(UNIT, columns[2]))
-H = model.config.hidden_size
-probe_prompt, probe_rest = charlm.held_out_snippet(data, snippet_index, 1, PROBE_CHARS - 1)
-with trainer.lock:
-    best = memo((model_key, "units", snippet_index), lambda: charlm.feature_units(model, vocab, probe_prompt + probe_rest))
-    if text_choice == "the sample above":
-        ids = [*drawn.prompt_ids.tolist(), *drawn.ids.tolist()]
+@st.fragment
+def reading(trainer: charlm.CharTrainer, loaded: tuple | None) -> None:
+    """The model (an uploaded one, else the one trained here, at its current step) read and sampled: a
+    move of these controls reruns this alone."""
+    model, vocab, model_key = loaded or (trainer.model, data.vocab, ("trained here", trainer.step_count))
+    st.subheader("Training time versus test time")
+    snippet_index = int(widget(SNIPPET))
+    prompt_text, truth = charlm.held_out_snippet(data, snippet_index, 60, 200)
+    temperature = float(widget(TEMPERATURE))
+    with trainer.lock:
+        versus = memo((model_key, "versus", snippet_index, temperature),
+                      lambda: charlm.train_versus_test(model, vocab, prompt_text, truth, temperature, seed=snippet_index))
+    left, right = st.columns(2)
+    left.plotly_chart(figures.text_grid(versus.teacher_forced, versus.teacher_forced.p_each.tolist(), "p(char)",
+                                        "RdYlGn", 0, 1, width=40, title="training time: the true text, teacher forced"),
+                      width="content", key="clm_forced")  # fmt: skip
+    left.caption(f"Each step reads the true previous character (the first {versus.n_prompt} cells are the prompt). "
+                 f"Colour: the probability the model gave each true character; its top guess was right "
+                 f"{100 * versus.agreement:.0f}% of the time ({versus.teacher_forced.bits:.2f} bits per character).")  # fmt: skip
+    right.plotly_chart(figures.text_grid(versus.free_running, versus.free_running.p_each.tolist(), "p(char)",
+                                         "RdYlGn", 0, 1, width=40, title="test time: its own samples fed back in"),
+                       width="content", key="clm_free")  # fmt: skip
+    right.caption("The same prompt; after it, each step reads the character the model itself drew (at the temperature "
+                  "below). One unlikely draw and it reads text it was never trained on: errors compound.")  # fmt: skip
+
+    st.subheader("Sample")
+    columns = st.columns([3, 1, 1, 1, 1])
+    prompt = widget(PROMPT, columns[0])
+    top_k, length = int(widget(TOP_K, columns[1])), int(widget(LENGTH, columns[2]))
+    sample_seed, stop = int(widget(SAMPLE_SEED, columns[3])), widget(STOP, columns[4])
+    with trainer.lock:
+        drawn = memo((model_key, "sample", prompt, length, temperature, top_k, sample_seed, stop),
+                     lambda: charlm.sample(model, vocab, prompt, length, temperature, top_k, sample_seed, stop))
+    unknown = vocab.unknown(prompt)
+    if unknown:
+        st.warning(f"Not in the vocabulary, read as <unk>: {' '.join(unknown)}")
+    st.code(prompt + drawn.text, language=None, wrap_lines=True)
+    st.caption(f"The priming text, then {len(drawn.ids)} characters drawn one at a time at temperature {temperature:g}"
+               + (f" from the top {top_k}" if top_k else "") + (" (stopped at <eos>, ␄)" if drawn.ids[-1:].tolist() == [0] else "")
+               + ".")  # fmt: skip
+
+    st.subheader("Read a text character by character")
+    columns = st.columns([2, 3, 1])
+    text_choice, colour, unit = widget(TEXT, columns[0]), widget(COLOUR, columns[1]), int(widget(UNIT, columns[2]))
+    H = model.config.hidden_size
+    probe_prompt, probe_rest = charlm.held_out_snippet(data, snippet_index, 1, PROBE_CHARS - 1)
+    with trainer.lock:
+        best = memo((model_key, "units", snippet_index), lambda: charlm.feature_units(model, vocab, probe_prompt + probe_rest))
+        if text_choice == "the sample above":
+            ids = [*drawn.prompt_ids.tolist(), *drawn.ids.tolist()]
+        else:
+            ids = [0, *vocab.encode(prompt_text + truth).tolist()]
+        reading = memo((model_key, "read", tuple(ids)), lambda: charlm.read(model, vocab, ids))
+    if colour == "probability":
+        values, name, scale, zmin, zmax = reading.p_each.tolist(), "p(char)", "RdYlGn", 0, 1
+        explain = "Colour: the probability the model gave each character before reading it (red: a surprise)."
     else:
-        ids = [0, *vocab.encode(prompt_text + truth).tolist()]
-    reading = memo((model_key, "read", tuple(ids)), lambda: charlm.read(model, vocab, ids))
-if colour == "probability":
-    values, name, scale, zmin, zmax = reading.p_each.tolist(), "p(char)", "RdYlGn", 0, 1
-    explain = "Colour: the probability the model gave each character before reading it (red: a surprise)."
-else:
-    if colour == "unit number":
-        if unit >= H:
-            st.warning(f"This model has {H} hidden units (0 to {H - 1}); showing unit {H - 1}.")
-        chosen = min(unit, H - 1)
-        explain = f"Colour: hidden unit {chosen}'s activation h_t after reading each character."
-    else:
-        chosen, r = best[colour][0]
-        explain = (f"Colour: hidden unit {chosen}, the one most correlated with *{colour}* on {PROBE_CHARS:,} held-out "
-                   f"characters (r = {r:+.2f}).")  # fmt: skip
-    values, name, scale, zmin, zmax = reading.states[:, chosen].tolist(), f"h[{chosen}]", "RdBu", -1, 1
-st.plotly_chart(figures.text_grid(reading, values, name, scale, zmin, zmax), width="content", key="clm_read")
-st.caption(explain + " Hover a character: the model's top 5 next characters after it, with their probabilities.")
-st.dataframe(charlm.feature_table(best), hide_index=True)
-st.caption("The last layer's hidden units whose activation correlates most with simple features of code, over "
-           "2,000 held-out characters: inside a string literal, indentation depth, depth of brackets.")  # fmt: skip
+        if colour == "unit number":
+            if unit >= H:
+                st.warning(f"This model has {H} hidden units (0 to {H - 1}); showing unit {H - 1}.")
+            chosen = min(unit, H - 1)
+            explain = f"Colour: hidden unit {chosen}'s activation h_t after reading each character."
+        else:
+            chosen, r = best[colour][0]
+            explain = (f"Colour: hidden unit {chosen}, the one most correlated with *{colour}* on {PROBE_CHARS:,} held-out "
+                       f"characters (r = {r:+.2f}).")  # fmt: skip
+        values, name, scale, zmin, zmax = reading.states[:, chosen].tolist(), f"h[{chosen}]", "RdBu", -1, 1
+    st.plotly_chart(figures.text_grid(reading, values, name, scale, zmin, zmax), width="content", key="clm_read")
+    st.caption(explain + " Hover a character: the model's top 5 next characters after it, with their probabilities.")
+    st.dataframe(charlm.feature_table(best), hide_index=True)
+    st.caption("The last layer's hidden units whose activation correlates most with simple features of code, over "
+               "2,000 held-out characters: inside a string literal, indentation depth, depth of brackets.")  # fmt: skip
 
-table = charlm.loss_table(trainer.losses, trainer.test_steps, trainer.test_losses)
-c = trainer.config
-snippet = f"""
-from rnnviz import charlm, corpora, training
+    table = charlm.loss_table(trainer.losses, trainer.test_steps, trainer.test_losses)
+    c = trainer.config
+    snippet = f"""
+    from rnnviz import charlm, corpora, training
 
-training.set_threads(1)  # the page trains on one thread: the same numbers need the same thread count
-data = charlm.prepare({LOADERS[corpus]}, seed={seed})
-config = charlm.CharLMConfig(kind={c.kind!r}, layers={c.layers}, hidden_size={c.hidden_size}, window={c.window},
-                             lr={c.lr!r}, steps={c.steps}, seed={c.seed})
-trainer = charlm.CharTrainer(data, config)
-trainer.step({trainer.step_count})  # the page's {trainer.step_count} steps, about {trainer.seconds:.0f} s here
-table = charlm.loss_table(trainer.losses, trainer.test_steps, trainer.test_losses)
-"""
-offer(table, snippet, name="char_lm")
+    training.set_threads(1)  # the page trains on one thread: the same numbers need the same thread count
+    data = charlm.prepare({LOADERS[corpus]}, seed={seed})
+    config = charlm.CharLMConfig(kind={c.kind!r}, layers={c.layers}, hidden_size={c.hidden_size}, window={c.window},
+                                 lr={c.lr!r}, steps={c.steps}, seed={c.seed})
+    trainer = charlm.CharTrainer(data, config)
+    trainer.step({trainer.step_count})  # the page's {trainer.step_count} steps, about {trainer.seconds:.0f} s here
+    table = charlm.loss_table(trainer.losses, trainer.test_steps, trainer.test_losses)
+    """
+    offer(table, snippet, name="char_lm")
+
+
+reading(trainer, loaded)

@@ -33,7 +33,9 @@ def lstm_trainer(length: int, hidden: int, steps: int, seed: int) -> tuple[train
     return training.Trainer(config), threading.Lock()
 
 
-@st.cache_data(max_entries=64)
+# Readings of the shared model, kept by (model settings, example): every session reads the same 100
+# examples, so after the first reading of each, a move costs no model run (and no unpickled copy).
+@st.cache_resource(max_entries=128, show_spinner=False)
 def read_example(length: int, hidden: int, steps: int, seed: int, index: int, _model: models.SequenceModel):
     """The gates on one example and both memory paths; the model is fixed by the other arguments."""
     x, y = gates.example("adding", length, seed, index)
@@ -82,47 +84,53 @@ st.caption(
     "for always answering 1."
 )
 
-st.subheader("The gates along one sequence")
-index = int(widget(EXAMPLE))
-view, forget_log10, rnn_norms = read_example(length, hidden, steps, seed, index, trainer.model)
-target_col, prediction_col = st.columns(2)
-target_col.metric("target: the sum of the two marked values", f"{view.target:.4f}")
-prediction_col.metric("the LSTM's answer", f"{view.prediction:.4f}", delta=f"{view.prediction - view.target:+.4f}")
-st.plotly_chart(figures.gate_heatmaps(view), width="stretch", key="gates_heatmaps")
-st.caption("One row per hidden unit. Look at the marked steps (red bars): the input gate opens to write, "
-           "the forget gate stays near 1 in between to keep, and c carries the running sum to the end.")  # fmt: skip
-offer(view.table(), f"""
-from rnnviz import gates, models, training
+@st.fragment
+def reading(trainer: training.Trainer, length: int, hidden: int, steps: int, seed: int) -> None:
+    """One example read by the trained model (of these settings): a move of its controls reruns this alone."""
+    st.subheader("The gates along one sequence")
+    index = int(widget(EXAMPLE))
+    view, forget_log10, rnn_norms = read_example(length, hidden, steps, seed, index, trainer.model)
+    target_col, prediction_col = st.columns(2)
+    target_col.metric("target: the sum of the two marked values", f"{view.target:.4f}")
+    prediction_col.metric("the LSTM's answer", f"{view.prediction:.4f}", delta=f"{view.prediction - view.target:+.4f}")
+    st.plotly_chart(figures.gate_heatmaps(view), width="stretch", key="gates_heatmaps")
+    st.caption("One row per hidden unit. Look at the marked steps (red bars): the input gate opens to write, "
+               "the forget gate stays near 1 in between to keep, and c carries the running sum to the end.")  # fmt: skip
+    offer(view.table(), f"""
+    from rnnviz import gates, models, training
 
-training.set_threads(1)  # the lab trains on one thread; the numbers match it
-config = training.TrainConfig(models.ModelConfig(kind="lstm", task="adding", hidden_size={hidden}), T={length},
-                              steps={steps}, seed={seed}, test_every={steps}, record_every={steps})
-trainer = training.Trainer(config, device="cpu")
-trainer.step({steps})  # about {max(1, round(steps / 120))} s
-view = gates.gate_view(trainer.model, *gates.example("adding", {length}, {seed}, {index}))
-table = view.table()  # one row per (t, unit): i, f, o, g, c, h
-""", name="lstm_gates")
+    training.set_threads(1)  # the lab trains on one thread; the numbers match it
+    config = training.TrainConfig(models.ModelConfig(kind="lstm", task="adding", hidden_size={hidden}), T={length},
+                                  steps={steps}, seed={seed}, test_every={steps}, record_every={steps})
+    trainer = training.Trainer(config, device="cpu")
+    trainer.step({steps})  # about {max(1, round(steps / 120))} s
+    view = gates.gate_view(trainer.model, *gates.example("adding", {length}, {seed}, {index}))
+    table = view.table()  # one row per (t, unit): i, f, o, g, c, h
+    """, name="lstm_gates")
 
 
-st.subheader("The memory cell's gradient path")
-st.plotly_chart(figures.memory_path(forget_log10, rnn_norms), width="stretch", key="gates_memory")
-st.caption("How much of a gradient at the last step reaches step t. Along the LSTM's cell it is the product "
-           "of forget gates ∏ f: the units that hold the sum keep f near 1 and pass it back almost whole, "
-           "others forget (shaded: the range over units). Through a tanh RNN of the same size at "
-           "initialisation it is ‖dh_T/dh_t‖, which shrinks geometrically.")  # fmt: skip
+    st.subheader("The memory cell's gradient path")
+    st.plotly_chart(figures.memory_path(forget_log10, rnn_norms), width="stretch", key="gates_memory")
+    st.caption("How much of a gradient at the last step reaches step t. Along the LSTM's cell it is the product "
+               "of forget gates ∏ f: the units that hold the sum keep f near 1 and pass it back almost whole, "
+               "others forget (shaded: the range over units). Through a tanh RNN of the same size at "
+               "initialisation it is ‖dh_T/dh_t‖, which shrinks geometrically.")  # fmt: skip
 
-st.subheader("The lecture's exercise, live")
-st.markdown(
-    r"If $f_{t+1} = 1$, $i_{t+1} = 0$ and $o_t = 0$, the memory cell's gradient passes through unmodified: "
-    r"$\bar c_t = \bar c_{t+1}$. Force the gates below; autograd computes both on this example's loss."
-)
-t_col, f_col, i_col, o_col = st.columns([3, 1, 1, 1])
-t = min(int(widget(STEP_T, t_col)), length - 1)
-force_f, force_i, force_o = widget(FORCE_F, f_col), widget(FORCE_I, i_col), widget(FORCE_O, o_col)
-result = gates.exercise(trainer.model, *gates.example("adding", length, seed, index), t - 1, force_f, force_i, force_o)
-st.plotly_chart(figures.exercise_bars(result), width="stretch", key="gates_exercise")
-same = result.largest_difference == 0.0
-(st.success if same else st.info)(
-    f"Largest |c̄ at step {t} − c̄ at step {t + 1}| over the units: {result.largest_difference:.3g}"
-    + (" — exactly equal, as the exercise says." if same else ". Force all three gates to make them equal.")
-)
+    st.subheader("The lecture's exercise, live")
+    st.markdown(
+        r"If $f_{t+1} = 1$, $i_{t+1} = 0$ and $o_t = 0$, the memory cell's gradient passes through unmodified: "
+        r"$\bar c_t = \bar c_{t+1}$. Force the gates below; autograd computes both on this example's loss."
+    )
+    t_col, f_col, i_col, o_col = st.columns([3, 1, 1, 1])
+    t = min(int(widget(STEP_T, t_col)), length - 1)
+    force_f, force_i, force_o = widget(FORCE_F, f_col), widget(FORCE_I, i_col), widget(FORCE_O, o_col)
+    result = gates.exercise(trainer.model, *gates.example("adding", length, seed, index), t - 1, force_f, force_i, force_o)
+    st.plotly_chart(figures.exercise_bars(result), width="stretch", key="gates_exercise")
+    same = result.largest_difference == 0.0
+    (st.success if same else st.info)(
+        f"Largest |c̄ at step {t} − c̄ at step {t + 1}| over the units: {result.largest_difference:.3g}"
+        + (" — exactly equal, as the exercise says." if same else ". Force all three gates to make them equal.")
+    )
+
+
+reading(trainer, length, hidden, steps, seed)

@@ -13,6 +13,7 @@ frequencies and nothing else.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import threading
@@ -302,10 +303,37 @@ class Sample:
     text: str  # the characters drawn, <eos> written as ␄
 
 
-def _state_after(model: CharLM, ids: np.ndarray):
-    """The logits (V,) after reading ids (T,), and the state."""
-    logits, _, state = model(torch.as_tensor(ids, dtype=torch.long)[None])  # (1, T, V)
-    return logits[0, -1], state
+class _OneStep:
+    """The model one character at a time, for sampling: torch's nn.LSTMCell / GRUCell / RNNCell on the
+    trained layers' own parameters (shared, not copied). Calling the whole nn.LSTM on a sequence of one
+    costs about five times as much a step (330 against 70 microseconds at 256 units)."""
+
+    CELLS = {"lstm": nn.LSTMCell, "gru": nn.GRUCell, "rnn": nn.RNNCell}
+
+    def __init__(self, model: CharLM):
+        self.model, self.kind = model, model.config.kind
+        self.cells = []
+        for layer in range(model.config.layers):
+            rnn = model.rnn
+            cell = self.CELLS[self.kind](rnn.input_size if layer == 0 else rnn.hidden_size, rnn.hidden_size)
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                setattr(cell, name, getattr(rnn, f"{name}_l{layer}"))
+            self.cells.append(cell)
+
+    def read(self, ids: np.ndarray) -> torch.Tensor:
+        """Logits (V,) after reading ids (T,) in one pass of the whole model; the state is kept per layer."""
+        logits, _, state = self.model(torch.as_tensor(ids, dtype=torch.long)[None])  # (1, T, V)
+        h, c = state if self.kind == "lstm" else (state, None)  # (L, 1, H) each
+        self.state = [(h[k], c[k]) if c is not None else h[k] for k in range(len(self.cells))]
+        return logits[0, -1]
+
+    def step(self, char: int) -> torch.Tensor:
+        """Logits (V,) after reading one more character."""
+        x = self.model.embedding.weight[char][None]  # (1, E)
+        for k, cell in enumerate(self.cells):
+            self.state[k] = cell(x, self.state[k])
+            x = self.state[k][0] if self.kind == "lstm" else self.state[k]  # (1, H)
+        return self.model.head(x)[0]
 
 
 def sample(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, temperature: float = 1.0,
@@ -322,7 +350,8 @@ def sample(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, tempe
     drawn: list[int] = []
     model.eval()
     with torch.no_grad():
-        logits, state = _state_after(model, prompt_ids)
+        steps = _OneStep(model)
+        logits = steps.read(prompt_ids)
         for _ in range(length):
             if temperature < 0.01:
                 choice = int(logits.argmax())
@@ -335,8 +364,7 @@ def sample(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, tempe
             drawn.append(choice)
             if choice == 0 and stop_at_eos:
                 break
-            out, _, state = model(torch.tensor([[choice]]), state)
-            logits = out[0, -1]
+            logits = steps.step(choice)
     ids = np.asarray(drawn, dtype=np.int64)
     return Sample(prompt_ids, ids, vocab.decode(ids))
 
@@ -402,12 +430,21 @@ def held_out_snippet(data: CharData, index: int, prompt_chars: int = 60, length:
     picks which (the same index, the same snippet)."""
     if prompt_chars < 1 or length < 1:
         raise ValueError("prompt_chars and length must be at least 1")
-    text = "\n\n".join(data.test_documents)
-    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n" and i + 1 < len(text) and text[i + 1].strip()]
-    usable = [s for s in starts if s + prompt_chars + length <= len(text)] or [0]
-    start = usable[np.random.default_rng(index).integers(len(usable))]
+    text, starts = _held_out_lines(data.test_documents)
+    usable = starts[: np.searchsorted(starts, len(text) - prompt_chars - length, side="right")]
+    usable = usable if len(usable) else np.zeros(1, dtype=np.int64)
+    start = int(usable[np.random.default_rng(index).integers(len(usable))])
     piece = text[start : start + prompt_chars + length]
     return piece[:prompt_chars], piece[prompt_chars:]
+
+
+@functools.lru_cache(maxsize=4)
+def _held_out_lines(documents: tuple[str, ...]) -> tuple[str, np.ndarray]:
+    """The held-out documents as one text, and where its non-blank lines start (ascending; found once
+    per corpus: scanning a million characters on every call would cost ~10 ms)."""
+    text = "\n\n".join(documents)
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n" and i + 1 < len(text) and text[i + 1].strip()]
+    return text, np.asarray(starts, dtype=np.int64)
 
 
 def train_versus_test(model: CharLM, vocab: CharVocabulary, prompt: str, truth: str, temperature: float = 0.8,

@@ -10,7 +10,9 @@ from rnnviz import charlm, corpora, training
 from ui.share import frame
 
 PAGE = "pages/char_language_model.py"
-SMALL = {"clm_corpus": "rnnviz source", "clm_hidden": "32", "clm_window": "32", "clm_steps": "40"}
+# The numbers expander open (ui.share fills it only when open): its table and snippet are read here.
+NUMBERS = {"char_lm_numbers": "true"}
+SMALL = {"clm_corpus": "rnnviz source", "clm_hidden": "32", "clm_window": "32", "clm_steps": "40", **NUMBERS}
 
 
 def metrics(at) -> dict[str, str]:
@@ -18,7 +20,7 @@ def metrics(at) -> dict[str, str]:
 
 
 def test_defaults_train_the_shared_model_and_show_samples_without_a_click():
-    at = run_app(PAGE, timeout=240)
+    at = run_app(PAGE, query=NUMBERS, timeout=240)
     assert not at.exception, at.exception
     assert chart_keys(at) == ["clm_loss", "clm_forced", "clm_free", "clm_read"]
     values = metrics(at)
@@ -76,7 +78,7 @@ def test_a_bad_text_upload_shows_an_error_and_no_exception():
 
 def test_a_good_text_upload_trains_on_it():
     text = "\n\n".join(f"The cat number {i} sat on the mat and looked at the dog number {i}. " * 30 for i in range(12))
-    at = _upload(run_app(PAGE, query={"clm_corpus": "upload", "clm_hidden": "32", "clm_window": "32"}),
+    at = _upload(run_app(PAGE, query={"clm_corpus": "upload", "clm_hidden": "32", "clm_window": "32", **NUMBERS}),
                  "clm_text_upload", "cats.txt", text.encode())  # fmt: skip
     assert not at.exception and not at.error
     assert any("cats.txt" in c.value and "held out" in c.value for c in at.caption)

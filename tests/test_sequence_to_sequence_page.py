@@ -18,7 +18,7 @@ def button(at, label):
 
 
 def test_defaults_show_a_trained_date_model_reading_the_example():
-    at = run_app(PAGE, timeout=300)  # the first run trains the shared default model
+    at = run_app(PAGE, query={"seq2seq_numbers": "true"}, timeout=300)  # the first run trains the shared default
     assert not at.exception, at.exception
     assert chart_keys(at) == ["s2s_curves", "s2s_by_length", "s2s_decoding", "s2s_encoder", "s2s_memory"]
     metrics = {m.label: m.value for m in at.metric}
@@ -110,7 +110,7 @@ def test_attention_shows_the_alignment_and_a_long_input_is_flagged():
 
 
 def test_the_snippet_reproduces_the_pages_table():
-    at = run_app(PAGE, query={**SMALL, "s2s_attention": "general", "s2s_beam": "3"})
+    at = run_app(PAGE, query={**SMALL, "s2s_attention": "general", "s2s_beam": "3", "seq2seq_numbers": "true"})
     button(at, "Step").click().run()
     page_table = at.dataframe[0].value
     namespace: dict = {}

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browsing import EXCEPTION, full_page_screenshot, wait_until_idle
+from browsing import EXCEPTION, full_page_screenshot, plot_data, wait_until_idle
 from conftest import VIEWPORT, streamlit_server
 from playwright.sync_api import Page, expect
 from serve import REPO_ROOT
@@ -192,3 +192,25 @@ def test_clicking_the_loss_map_moves_the_start(page: Page, app_url: str) -> None
     assert -1.0 < float(query["cliff_start_w"][0]) < 1.0 and -3.0 < float(query["cliff_start_b"][0]) < -1.0
     wait_until_idle(page)
     expect(page.locator(EXCEPTION)).to_have_count(0)
+
+
+@pytest.mark.parametrize(("page_name", "tab", "chart_key"), [
+    ("iterated_functions", "Bifurcation diagram", "maps_bifurcation"),
+    ("loss_cliffs", "In 3D", "cliff_surface"),
+])  # fmt: skip
+def test_a_view_opened_from_its_tab_is_in_the_link(page: Page, new_page, app_url: str, page_name, tab, chart_key):
+    # Views in tabs are drawn only when open; the open one is a setting of the link like any other.
+    page.goto(f"{app_url}/{page_name}")
+    wait_until_idle(page)
+    expect(page.locator(f".st-key-{chart_key}")).to_have_count(0)
+    page.get_by_role("tab", name=tab).click()
+    expect(page.locator(f".st-key-{chart_key} .js-plotly-plot")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"_view="))
+    wait_until_idle(page)
+    shown = plot_data(page, chart_key)
+    reopened = new_page()
+    reopened.goto(page.url)
+    expect(reopened.locator(f".st-key-{chart_key} .js-plotly-plot")).to_be_visible()
+    wait_until_idle(reopened)
+    assert plot_data(reopened, chart_key) == shown
+    expect(reopened.locator(EXCEPTION)).to_have_count(0)

@@ -48,7 +48,7 @@ MOVES: dict[str, tuple[str, str, Callable[[Page], None]]] = {
     "hand_built_rnns": ("hb_unrolled", "hb_network", radio("hb_network", "sum")),
     "backprop_through_time": ("bptt_gradients", "bptt_w", slider_right("bptt_w")),
     "exploding_vanishing": ("ev_nonlinear", "ev_uni_phi", radio("ev_uni_phi", "sigmoid")),
-    "iterated_functions": ("maps_cobweb", "maps_r", slider_right("maps_r", 2)),
+    "iterated_functions": ("maps_panels", "maps_r", slider_right("maps_r", 2)),
     "loss_cliffs": ("cliff_map", "cliff_eta", typed("cliff_eta", "5")),
     "long_term_dependencies": ("ltd_jacobian", "ltd_task", radio("ltd_task", "copy")),
     "lstm_gates": ("gates_exercise", "gates_force_o", checkbox("gates_force_o")),
