@@ -1,13 +1,12 @@
 """LSTM gates: an LSTM trained on the adding problem, its gates along one sequence, the memory
 cell's gradient path, and the lecture's exercise computed live."""
 
-import threading
-
 import streamlit as st
 
 from rnnviz import gates, models, training
 from rnnviz.figures import gates as figures
 from ui.controls import Number, Toggle, warn_about_bad_link, widget
+from ui.models import SessionModel
 from ui.share import offer
 from ui.shell import run_inside_app
 
@@ -23,21 +22,15 @@ FORCE_O = Toggle("gates_force_o", "force o(t) = 0", True)
 CONTROLS = [T, HIDDEN, STEPS, SEED, EXAMPLE, STEP_T, FORCE_F, FORCE_I, FORCE_O]
 
 
-@st.cache_resource(max_entries=8)
-def lstm_trainer(length: int, hidden: int, steps: int, seed: int) -> tuple[training.Trainer, threading.Lock]:
-    """One trainer per setting, shared by every session; trained on first use, under its lock."""
-    config = training.TrainConfig(
-        model=models.ModelConfig(kind="lstm", task="adding", hidden_size=hidden), T=length, steps=steps,
-        seed=seed, test_every=steps, record_every=steps,
-    )  # fmt: skip
-    return training.Trainer(config), threading.Lock()
+MODEL = SessionModel("gates_model")
 
 
-# Readings of the shared model, kept by (model settings, example): every session reads the same 100
-# examples, so after the first reading of each, a move costs no model run (and no unpickled copy).
+# Readings of a model, by who it is and its step (ui.models.reading_key) and the example: every
+# session reads the shared default's 100 examples, so after the first reading of each, a move costs
+# no model run (and no unpickled copy).
 @st.cache_resource(max_entries=128, show_spinner=False)
-def read_example(length: int, hidden: int, steps: int, seed: int, index: int, _model: models.SequenceModel):
-    """The gates on one example and both memory paths; the model is fixed by the other arguments."""
+def read_example(key: tuple, length: int, hidden: int, seed: int, index: int, _model: models.SequenceModel):
+    """The gates on one example and both memory paths."""
     x, y = gates.example("adding", length, seed, index)
     view = gates.gate_view(_model, x, y)
     return view, gates.forget_path_log10(view.gates["f"]), gates.tanh_rnn_path(hidden, x, seed)
@@ -60,36 +53,39 @@ columns = st.columns(4)
 length, hidden = int(widget(T, columns[0])), int(widget(HIDDEN, columns[1]))
 steps, seed = int(widget(STEPS, columns[2])), int(widget(SEED, columns[3]))
 
-trainer, lock = lstm_trainer(length, hidden, steps, seed)
-at_defaults = (length, hidden, steps, seed) == (T.default, HIDDEN.default, STEPS.default, SEED.default)
+settings = (length, hidden, steps, seed)
+default = gates.DEFAULT
+trainer = MODEL.get(settings, "lstm_gates", (default.T, default.model.hidden_size, default.steps, default.seed),
+                    lambda: gates.trainer(length, hidden, steps, seed))  # fmt: skip
 if not trainer.done:
-    # The default model trains on first view (about 5 s); other settings wait for a click.
-    if not at_defaults and not st.button("Train this LSTM", type="primary"):
+    # Other settings than the default's train in this session, on a click (about 5 s for 600 steps).
+    if not st.button("Train this LSTM", type="primary"):
         st.info(f"This LSTM is not trained yet: {steps} Adam steps on sequences of length {length}.")
         st.stop()
     training.set_threads(1)  # one core per training session, so that other sessions keep one
     bar = st.progress(0.0, text="Training the LSTM...")
-    with lock:  # another session may be training this very model: wait for it, then share it
-        while not trainer.done:
-            trainer.step(25)
-            bar.progress(trainer.step_count / steps, text=f"Training the LSTM: step {trainer.step_count} of {steps}")
+    trainer = MODEL.own()
+    while not trainer.done:
+        trainer.step(25)
+        bar.progress(trainer.step_count / steps, text=f"Training the LSTM: step {trainer.step_count} of {steps}")
     bar.empty()
 if trainer.diverged:
     st.error(f"Training stopped: {trainer.diverged}")
     st.stop()
-test_mse = trainer.test_losses[-1] if trainer.test_losses else trainer.evaluate()
+records = trainer.records()
 st.caption(
-    f"Trained {trainer.step_count} Adam steps (batch {trainer.config.batch_size}, lr {trainer.config.lr}, "
-    f"clip {trainer.config.clip}) in {trainer.seconds:.1f} s: test MSE {test_mse:.4f}, against 1/6 = 0.1667 "
-    "for always answering 1."
+    f"Trained {records.steps} Adam steps (batch {trainer.config.batch_size}, lr {trainer.config.lr}, clip "
+    f"{trainer.config.clip}): test MSE {records.test_values[-1]:.4f}, against 1/6 = 0.1667 for always answering 1."
 )
+
 
 @st.fragment
 def reading(trainer: training.Trainer, length: int, hidden: int, steps: int, seed: int) -> None:
     """One example read by the trained model (of these settings): a move of its controls reruns this alone."""
     st.subheader("The gates along one sequence")
     index = int(widget(EXAMPLE))
-    view, forget_log10, rnn_norms = read_example(length, hidden, steps, seed, index, trainer.model)
+    with trainer.lock:
+        view, forget_log10, rnn_norms = read_example(MODEL.reading_key(), length, hidden, seed, index, trainer.model)
     target_col, prediction_col = st.columns(2)
     target_col.metric("target: the sum of the two marked values", f"{view.target:.4f}")
     prediction_col.metric("the LSTM's answer", f"{view.prediction:.4f}", delta=f"{view.prediction - view.target:+.4f}")
@@ -108,7 +104,6 @@ def reading(trainer: training.Trainer, length: int, hidden: int, steps: int, see
     table = view.table()  # one row per (t, unit): i, f, o, g, c, h
     """, name="lstm_gates")
 
-
     st.subheader("The memory cell's gradient path")
     st.plotly_chart(figures.memory_path(forget_log10, rnn_norms), width="stretch", key="gates_memory")
     st.caption("How much of a gradient at the last step reaches step t. Along the LSTM's cell it is the product "
@@ -124,7 +119,9 @@ def reading(trainer: training.Trainer, length: int, hidden: int, steps: int, see
     t_col, f_col, i_col, o_col = st.columns([3, 1, 1, 1])
     t = min(int(widget(STEP_T, t_col)), length - 1)
     force_f, force_i, force_o = widget(FORCE_F, f_col), widget(FORCE_I, i_col), widget(FORCE_O, o_col)
-    result = gates.exercise(trainer.model, *gates.example("adding", length, seed, index), t - 1, force_f, force_i, force_o)
+    with trainer.lock:
+        result = gates.exercise(trainer.model, *gates.example("adding", length, seed, index), t - 1, force_f, force_i,
+                                force_o)  # fmt: skip
     st.plotly_chart(figures.exercise_bars(result), width="stretch", key="gates_exercise")
     same = result.largest_difference == 0.0
     (st.success if same else st.info)(

@@ -13,6 +13,36 @@ import torch
 from rnnviz import models, training
 
 GATES = ("i", "f", "o", "g", "c", "h")
+EXAMPLES = 7  # the seed stream of the 100 held-out examples the page reads
+# The page's default LSTM, shipped trained (rnnviz.defaults): the adding problem at T = 50, 32 units.
+DEFAULT = training.TrainConfig(model=models.ModelConfig(kind="lstm", task="adding", hidden_size=32), T=50, steps=600,
+                               seed=0, test_every=600, record_every=600)  # fmt: skip
+
+
+def trainer(length: int, hidden: int, steps: int, seed: int) -> training.Trainer:
+    """An LSTM on the adding problem, the page's settings, untrained."""
+    return training.Trainer(training.TrainConfig(
+        model=models.ModelConfig(kind="lstm", task="adding", hidden_size=hidden), T=length, steps=steps, seed=seed,
+        test_every=steps, record_every=steps,
+    ))  # fmt: skip
+
+
+def default_trainer() -> training.Trainer:
+    """The default LSTM, untrained (rnnviz.defaults trains it and restores it from its file)."""
+    return training.Trainer(DEFAULT)
+
+
+def measure(loop: training.Trainer) -> dict:
+    """The test MSE on the trainer's 1000 held-out sequences (1/6 for always answering 1)."""
+    return {"test_mse": round(loop.evaluate(), 6)}
+
+
+def check(loop: training.Trainer) -> tuple[str, float]:
+    """The test MSE again, on the page's 100 examples (another sample of the same task)."""
+    c = loop.config
+    x, y = models.make_batch(c.model.task, 100, c.T, training.stream_seed(c.seed, EXAMPLES))
+    with torch.no_grad():
+        return "test_mse", float(loop.model.loss(x, y))
 
 
 @dataclass(frozen=True)
@@ -37,7 +67,7 @@ def example(task: str, T: int, seed: int, index: int) -> tuple[torch.Tensor, tor
     """Example `index` of a fixed set of held-out sequences: x (T, 1, D), y (1,)."""
     if not 0 <= index < 100:
         raise ValueError(f"index must be between 0 and 99, got {index}")
-    x, y = models.make_batch(task, 100, T, models.batch_seed(seed, stream=7))
+    x, y = models.make_batch(task, 100, T, training.stream_seed(seed, EXAMPLES))
     return x[:, index : index + 1], y[index : index + 1]
 
 

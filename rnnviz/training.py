@@ -13,6 +13,7 @@ which step; nothing raises.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import threading
@@ -30,7 +31,7 @@ OPTIMIZERS = ("adam", "sgd")
 # Adam learning rates that suit each kind of network on the adding problem (benchmarks/training.py).
 DEFAULT_LR = {"rnn": 1e-3, "irnn": 1e-3, "lstm": 1e-2, "gru": 1e-2}
 DEFAULT_CLIP = 1.0
-TRAIN, TEST, PROBE = 0, 1, 2  # the seed streams of models.batch_seed
+TRAIN, TEST, PROBE = 0, 1, 2  # the seed streams of a run's batches (stream_seed); initialise uses the seed
 # Live training (train_for, train_together for some seconds) takes turns through one lane per
 # process: however many sessions press Play, live training holds about one core's worth of the
 # server's Python, and every other session's page keeps the rest.
@@ -85,11 +86,54 @@ class Divergence:
         return f"step {self.step}: {self.what}"
 
 
+def stream_seed(seed: int, stream: int, index: int = 0) -> int:
+    """A seed for item `index` (batch k, say) of a stream (TRAIN, TEST, PROBE, ...), derived from a run's
+    seed: every random draw of a run comes from its own stream, never from torch's global generator."""
+    return int(np.random.SeedSequence([seed, stream, index]).generate_state(1)[0])
+
+
+def generator(seed: int, stream: int, index: int = 0) -> torch.Generator:
+    """A torch generator for item `index` of a stream (see stream_seed)."""
+    return torch.Generator().manual_seed(stream_seed(seed, stream, index))
+
+
+@torch.no_grad()
+def initialise(module: torch.nn.Module, seed: int) -> torch.nn.Module:
+    """torch's own initialisation of every layer of `module`, in the order torch would draw it, but
+    from a generator of `seed` instead of torch's global one: two sessions (threads) building models
+    at the same moment could otherwise draw each other's numbers, and a shared link would not always
+    rebuild the same model. A module with a rule of its own (the IRNN's identity) defines
+    `initialise_from(generator)` and initialises itself and its layers. Returns the module."""
+    _initialise(module, torch.Generator().manual_seed(seed))
+    return module
+
+
+def _initialise(layer: torch.nn.Module, draw: torch.Generator) -> None:
+    if hasattr(layer, "initialise_from"):
+        layer.initialise_from(draw)
+        return
+    if isinstance(layer, (torch.nn.RNNBase, torch.nn.RNNCellBase)):
+        bound = 1.0 / math.sqrt(layer.hidden_size)  # what their reset_parameters does
+        for weight in layer.parameters():
+            weight.uniform_(-bound, bound, generator=draw)
+    elif isinstance(layer, torch.nn.Linear):
+        bound = 1.0 / math.sqrt(layer.in_features)  # kaiming_uniform(a=sqrt 5) comes to this bound
+        layer.weight.uniform_(-bound, bound, generator=draw)
+        if layer.bias is not None:
+            layer.bias.uniform_(-bound, bound, generator=draw)
+    elif isinstance(layer, (torch.nn.Embedding, torch.nn.EmbeddingBag)):
+        layer.weight.normal_(0.0, 1.0, generator=draw)
+        if layer.padding_idx is not None:
+            layer.weight[layer.padding_idx].zero_()
+    for child in layer.children():
+        _initialise(child, draw)
+
+
 @functools.lru_cache(maxsize=16)
 def fixed_batch(task: str, n: int, T: int, seed: int, stream: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
     """The held-out test set (stream TEST) or the probe batch (stream PROBE): the same for every
     model trained with the same seed; shared, never written to."""
-    return models.make_batch(task, n, T, models.batch_seed(seed, stream), device)
+    return models.make_batch(task, n, T, stream_seed(seed, stream), device)
 
 
 def gradient_horizon(model: SequenceModel, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
@@ -138,29 +182,55 @@ class History:
     status: str
 
 
+@dataclass(frozen=True)
+class Records:
+    """What a training run has recorded, copied out of it: a page reads this, never the live lists."""
+
+    steps: int  # the steps taken
+    budget: int
+    losses: list[float]  # the training loss of step k at index k - 1
+    grad_norms: list[float]  # the gradient's norm before clipping, per step
+    test_steps: list[int]
+    test_values: list[float]  # the held-out number (a loss, or an accuracy) at test_steps
+    seconds: float  # wall time spent training
+    diverged: Divergence | None
+    status: str  # one line: where the training is and how it is going
+    extra: dict  # what the kind of model records besides (samples, horizons, accuracies): name -> list
+
+
 class Loop:
     """The lab's one training loop: any torch module, trained in chunks of steps (`loop.step(n)`), so
     that a page can show progress, pause, resume and single-step.
 
-    `step_loss(k)` gives the loss tensor of training step k (1, 2, ...): it draws the batch and runs
-    the model. Each step: backward, clip the gradient by its norm, an Adam or SGD update. It records
+    It owns what makes a run reproducible and safe to share: it initialises the model from `seed`
+    (`initialise`, never torch's global generator); `step_loss(k)` gives the loss of training step k
+    (1, 2, ...) and draws its batch from `generator(seed, TRAIN, k)`; `lock` is held by whoever
+    steps or reads the model (a Streamlit session may start a new run while the last one still
+    trains). Each step: backward, clip the gradient by its norm, an Adam or SGD update. It records
     the training loss and the gradient norm of every step and, when `evaluate` is given, a held-out
-    number every `test_every` steps (at step 0 too). A NaN, an infinity or a loss above
-    `explode_above` stops the loop and records what happened at which step; nothing raises."""
+    number every `test_every` steps (at step 0 too); subclasses name more lists in `RECORDED`. A NaN,
+    an infinity or a loss above `explode_above` stops the loop and records what happened at which
+    step; nothing raises. `snapshot()` and `restore()` carry a run to a file and back; `clone()` is an
+    independent copy that trains on as this one would (for that, `step_loss` and `evaluate` are the
+    loop's own methods, which the copy re-binds; a closure would keep reading the original)."""
+
+    RECORDED: tuple[str, ...] = ("losses", "grad_norms", "test_steps", "test_losses")
+    SHARED: tuple[str, ...] = ()  # attributes a clone shares instead of copying (data, never written)
 
     def __init__(
-        self, model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *, steps: int, lr: float,
-        clip: float = DEFAULT_CLIP, optimizer: str = "adam", evaluate: Callable[[], float] | None = None,
+        self, model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *, seed: int, steps: int,
+        lr: float, clip: float = DEFAULT_CLIP, optimizer: str = "adam", evaluate: Callable[[], float] | None = None,
         test_every: int = 50, explode_above: float = 1e4,
     ):  # fmt: skip
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be adam or sgd, got {optimizer!r}")
         if not (math.isfinite(lr) and lr > 0) or not (math.isfinite(clip) and clip >= 0) or test_every < 1:
             raise ValueError(f"lr must be positive, clip 0 or positive, test_every >= 1; got {lr}, {clip}, {test_every}")
-        self.model, self.step_loss, self.evaluate_fn = model, step_loss, evaluate
-        self.steps, self.clip, self.test_every, self.explode_above = steps, clip, test_every, explode_above
+        self.model, self.step_loss, self.evaluate_fn = initialise(model, seed), step_loss, evaluate
+        self.seed, self.steps, self.clip, self.test_every, self.explode_above = seed, steps, clip, test_every, explode_above
         optimizers = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
         self.optimizer = optimizers[optimizer](model.parameters(), lr=lr)
+        self.lock = threading.RLock()
         self.step_count = 0
         self.losses: list[float] = []  # the training loss of step k at index k - 1
         self.grad_norms: list[float] = []  # the gradient's norm before clipping, per step
@@ -174,6 +244,10 @@ class Loop:
     def done(self) -> bool:
         """The budget is spent or the training diverged."""
         return self.diverged is not None or self.step_count >= self.steps
+
+    def batch_generator(self, k: int) -> torch.Generator:
+        """The generator of training step k's batch: the same k, the same batch, in any session."""
+        return generator(self.seed, TRAIN, k)
 
     def _record(self) -> None:
         """After step k (and at k = 0): the held-out number on its schedule. Subclasses add theirs."""
@@ -207,24 +281,25 @@ class Loop:
         """Train n more steps (fewer if the budget runs out or the training diverges); return how
         many were taken. `on_progress(loop)` is called after each one."""
         start, taken = time.perf_counter(), 0
-        try:
-            if not self._started and not self.done:
-                self._started = True
+        with self.lock:
+            try:
+                if not self._started and not self.done:
+                    self._started = True
+                    self.model.eval()
+                    self._record()  # step 0: the untrained network
+                while taken < n and not self.done:
+                    self._one_step()
+                    if self.diverged is not None:
+                        break
+                    taken += 1
+                    self._record()
+                    if on_progress is not None:
+                        on_progress(self)
+            except (RuntimeError, FloatingPointError) as error:  # e.g. a linear-algebra failure on inf
+                self.diverged = Divergence(self.step_count + 1, f"torch failed: {error}")
+            finally:
                 self.model.eval()
-                self._record()  # step 0: the untrained network
-            while taken < n and not self.done:
-                self._one_step()
-                if self.diverged is not None:
-                    break
-                taken += 1
-                self._record()
-                if on_progress is not None:
-                    on_progress(self)
-        except (RuntimeError, FloatingPointError) as error:  # e.g. a linear-algebra failure on inf
-            self.diverged = Divergence(self.step_count + 1, f"torch failed: {error}")
-        finally:
-            self.model.eval()
-        self.seconds += time.perf_counter() - start
+            self.seconds += time.perf_counter() - start
         return taken
 
     def train_for(self, seconds: float, keep_going: Callable[[], bool] | None = None,
@@ -241,6 +316,78 @@ class Loop:
             LIVE_LANE.release()
         return taken
 
+    # --- reading, saving, copying -------------------------------------------------------------------
+
+    def status(self) -> str:
+        """One line: where the training is and how it is going."""
+        if self.diverged is not None:
+            return f"stopped at {self.diverged}"
+        if not self._started:
+            return "not started"
+        state = "finished" if self.done else "training"
+        latest = f", {self.held_out_text()}" if self.test_losses else ""
+        return f"{state}: step {self.step_count} of {self.steps}{latest}"
+
+    def held_out_text(self) -> str:
+        """The latest held-out number in words (subclasses say what it is)."""
+        return f"test loss {self.test_losses[-1]:.4g}"
+
+    def records(self) -> Records:
+        """A copy of everything recorded so far (under the lock)."""
+        with self.lock:
+            extra = {name: list(getattr(self, name)) for name in self.RECORDED[len(Loop.RECORDED):]}
+            return Records(self.step_count, self.steps, list(self.losses), list(self.grad_norms),
+                           list(self.test_steps), list(self.test_losses), self.seconds, self.diverged,
+                           self.status(), extra)  # fmt: skip
+
+    def snapshot(self) -> dict:
+        """The run as plain data (tensors, numbers, strings, lists, dicts), for torch.save and a
+        load with weights_only=True: the model's and the optimizer's state, the counters, the records."""
+        with self.lock:
+            return {
+                "model": {name: t.detach().clone() for name, t in self.model.state_dict().items()},
+                "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+                "step_count": self.step_count, "seconds": self.seconds, "started": self._started,
+                "diverged": None if self.diverged is None else [self.diverged.step, self.diverged.what],
+                "records": {name: _plain(getattr(self, name)) for name in self.RECORDED},
+            }  # fmt: skip
+
+    def restore(self, snapshot: dict) -> Loop:
+        """Take over a snapshot's state (of a loop built with the same settings); returns self."""
+        with self.lock:
+            self.model.load_state_dict(snapshot["model"], strict=True)
+            self.optimizer.load_state_dict(snapshot["optimizer"])
+            self.step_count, self.seconds, self._started = snapshot["step_count"], snapshot["seconds"], snapshot["started"]
+            self.diverged = None if snapshot["diverged"] is None else Divergence(*snapshot["diverged"])
+            for name in self.RECORDED:
+                setattr(self, name, _unplain(snapshot["records"][name]))
+            self.model.eval()
+        return self
+
+    def clone(self) -> Loop:
+        """An independent copy (weights, optimizer state, records) that trains on as this one would;
+        what SHARED names (data that nobody writes) is shared, not copied."""
+        with self.lock:
+            memo = {id(getattr(self, name)): getattr(self, name) for name in self.SHARED}
+            memo[id(self.lock)] = threading.RLock()
+            return copy.deepcopy(self, memo)
+
+
+def _plain(value):
+    """Records as plain data: numpy arrays become tensors (torch.load(weights_only=True) takes those)."""
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value.copy())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _unplain(value):
+    if isinstance(value, torch.Tensor):
+        return value.numpy()
+    if isinstance(value, list):
+        return [_unplain(v) for v in value]
+    return value
 
 
 class Trainer(Loop):
@@ -249,13 +396,15 @@ class Trainer(Loop):
 
     Built cheaply (no training, no recording) so that a page can make one on every settings change."""
 
+    RECORDED = (*Loop.RECORDED, "horizon_steps", "horizons")
+
     def __init__(self, config: TrainConfig, device: str | None = None):
         self.config = config
         self.device = device or models.default_device()
         model = SequenceModel(config.model, seed=config.seed).to(self.device)
-        super().__init__(model, self._step_loss, steps=config.steps, lr=config.lr, clip=config.clip,
-                         optimizer=config.optimizer, evaluate=self.evaluate, test_every=config.test_every,
-                         explode_above=config.explode_above)  # fmt: skip
+        super().__init__(model, self._step_loss, seed=config.seed, steps=config.steps, lr=config.lr,
+                         clip=config.clip, optimizer=config.optimizer, evaluate=self.evaluate,
+                         test_every=config.test_every, explode_above=config.explode_above)  # fmt: skip
         self.initial_model = SequenceModel(config.model, seed=config.seed)  # kept for dh_L/dh_t at init
         self.horizon_steps: list[int] = []
         self.horizons: list[np.ndarray] = []  # each (L,): ||dL/dh_t|| on the probe batch
@@ -269,7 +418,7 @@ class Trainer(Loop):
 
     def _step_loss(self, k: int) -> torch.Tensor:
         c = self.config
-        x, y = models.make_batch(c.model.task, c.batch_size, c.T, models.batch_seed(c.seed, TRAIN, k), self.device)
+        x, y = models.make_batch(c.model.task, c.batch_size, c.T, stream_seed(c.seed, TRAIN, k), self.device)
         return self.model.loss(x, y)
 
     @property
@@ -317,16 +466,6 @@ class Trainer(Loop):
             jacobian=self.initial_jacobian() if with_jacobian else None,
             diverged=self.diverged, status=self.status(),
         )  # fmt: skip
-
-    def status(self) -> str:
-        """One line: where the training is and how it is going."""
-        c = self.config
-        if self.diverged is not None:
-            return f"stopped at {self.diverged}"
-        if not self.test_losses:
-            return "not started"
-        state = "finished" if self.done else "training"
-        return f"{state}: step {self.step_count} of {c.steps}, test loss {self.test_losses[-1]:.4g}"
 
     def summary(self) -> dict:
         """A row for a table: the model, its settings and its latest numbers."""

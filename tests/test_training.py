@@ -1,5 +1,6 @@
 """The models, the training loop and its instruments: against torch autograd, and on real training."""
 
+import io
 import math
 import threading
 
@@ -265,9 +266,75 @@ def test_a_loop_trains_any_module_and_stops_at_a_nan():
     x = torch.randn(64, 3)
     y = x @ torch.tensor([1.0, -2.0, 0.5])
     model = torch.nn.Linear(3, 1)
-    loop = training.Loop(model, lambda k: ((model(x).squeeze(-1) - y) ** 2).mean(), steps=200, lr=0.05,
+    loop = training.Loop(model, lambda k: ((model(x).squeeze(-1) - y) ** 2).mean(), seed=0, steps=200, lr=0.05,
                          evaluate=lambda: float(((model(x).squeeze(-1) - y) ** 2).mean()), test_every=50)  # fmt: skip
     assert loop.step(500) == 200 and loop.done
     assert loop.test_steps == [0, 50, 100, 150, 200] and loop.test_losses[-1] < 1e-3 < loop.test_losses[0]
-    broken = training.Loop(model, lambda k: torch.tensor(float("nan"), requires_grad=True), steps=5, lr=0.1)
+    broken = training.Loop(model, lambda k: torch.tensor(float("nan"), requires_grad=True), seed=0, steps=5, lr=0.1)
     assert broken.step(5) == 0 and broken.diverged.step == 1 and "nan" in broken.diverged.what
+
+
+class _Regression(training.Loop):
+    """A loop on a small two-layer regression whose batches come from the loop's own stream."""
+
+    TARGET = torch.tensor([1.0, -2.0, 0.5])
+
+    def __init__(self, seed: int = 3):
+        model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+        super().__init__(model, self._step_loss, seed=seed, steps=40, lr=0.01)
+
+    def _step_loss(self, k: int) -> torch.Tensor:
+        x = torch.randn(16, 3, generator=self.batch_generator(k))
+        return ((self.model(x).squeeze(-1) - x @ self.TARGET) ** 2).mean()
+
+
+def _regression_loop(seed: int = 3) -> training.Loop:
+    return _Regression(seed)
+
+
+def _weights(module: torch.nn.Module) -> list[torch.Tensor]:
+    return [t.detach().clone() for t in module.state_dict().values()]
+
+
+def test_the_seed_alone_fixes_the_weights_whatever_other_threads_draw():
+    # initialise draws from its own generator: another thread reseeding and drawing from torch's
+    # global one at the same moment changes nothing.
+    expected = _weights(_regression_loop().model)
+    stop, results = threading.Event(), []
+
+    def meddle():
+        while not stop.is_set():
+            torch.manual_seed(12345)
+            torch.rand(100)
+
+    meddler = threading.Thread(target=meddle)
+    meddler.start()
+    try:
+        builders = [threading.Thread(target=lambda: results.append(_weights(_regression_loop().model)))
+                    for _ in range(4)]  # fmt: skip
+        for thread in builders:
+            thread.start()
+        for thread in builders:
+            thread.join()
+    finally:
+        stop.set()
+        meddler.join()
+    assert len(results) == 4
+    for weights in results:
+        assert all(torch.equal(a, b) for a, b in zip(weights, expected))
+
+
+def test_a_clone_and_a_restored_snapshot_train_on_exactly_as_the_original():
+    original = _regression_loop()
+    original.step(15)
+    twin = original.clone()
+    saved = io.BytesIO()
+    torch.save(original.snapshot(), saved)
+    restored = _regression_loop().restore(torch.load(io.BytesIO(saved.getvalue()), weights_only=True))  # at step 0
+    for loop in (original, twin, restored):
+        loop.step(10)
+    assert twin.model is not original.model and twin.lock is not original.lock
+    for other in (twin, restored):
+        assert other.losses == original.losses and other.step_count == 25
+        assert all(torch.equal(a, b) for a, b in zip(_weights(other.model), _weights(original.model)))
+    assert original.records().losses == original.losses and original.records().status.startswith("training: step 25")
