@@ -240,11 +240,10 @@ class CharTrainer(training.Loop):
         generator = torch.Generator().manual_seed(_seed(config.seed, TEST_STREAM))
         n_windows = max(1, config.test_chars // window)
         self._test = _windows(torch.from_numpy(data.test_ids), n_windows, window + 1, generator)  # (n, window + 1)
-        super().__init__(CharLM(config, len(data.vocab)), self._step_loss, steps=config.steps, lr=config.lr,
+        super().__init__(CharLM(config, len(data.vocab)), self._step_loss, seed=config.seed, steps=config.steps, lr=config.lr,
                          clip=config.clip, evaluate=self.evaluate, test_every=config.test_every)  # fmt: skip
         self.sample_steps: list[int] = []
         self.samples: list[str] = []  # the sample kept at each of sample_steps (<eos> written as ␄)
-        self.lock = threading.RLock()
 
     def _step_loss(self, k: int) -> torch.Tensor:
         generator = torch.Generator().manual_seed(_seed(self.config.seed, TRAIN_STREAM, k))

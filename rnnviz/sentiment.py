@@ -180,6 +180,12 @@ class BagOfWords(nn.Module):
         nn.init.zeros_(self.weights.weight)
         self.bias = nn.Parameter(torch.zeros(1))
 
+    def initialise_from(self, generator: torch.Generator) -> None:
+        """Logistic regression starts from zero weights (training.initialise asks every model)."""
+        with torch.no_grad():
+            self.weights.weight.zero_()
+            self.bias.zero_()
+
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Logits (B,)."""
         return self.weights(ids).squeeze(-1) + self.bias
@@ -255,7 +261,7 @@ def _fit(model: nn.Module, vocab: Vocabulary, train: Corpus, test: Corpus, epoch
             return float("nan")
         return float(np.mean((_predict_encoded(model, test_chunks) > 0.5) == test.labels))
 
-    loop = training.Loop(model, step_loss, steps=total, lr=lr, clip=clip, test_every=test_every,
+    loop = training.Loop(model, step_loss, seed=seed, steps=total, lr=lr, clip=clip, test_every=test_every,
                          evaluate=test_accuracy)  # fmt: skip
 
     loop.step(total, on_progress=report)

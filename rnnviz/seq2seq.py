@@ -450,12 +450,11 @@ class Trainer(Loop):
         self.longer_pairs = (None if config.task == "dates" else
                              held_out_pairs(config, config.test_size, longer_seed, longer=True))  # fmt: skip
         self._test_batch = make_batch(self.vocab, self.test_pairs, config.reverse_source)
-        super().__init__(model, self._step_loss, steps=config.steps, lr=config.lr, clip=config.clip,
+        super().__init__(model, self._step_loss, seed=config.seed, steps=config.steps, lr=config.lr, clip=config.clip,
                          evaluate=self._test_loss, test_every=config.score_every)  # fmt: skip
         self.test_exact: list[float] = []  # at test_steps: exact match on the held-out pairs
         self.test_chars: list[float] = []  # per-character accuracy on them
         self.longer_exact: list[float] = []  # exact match on the longer held-out inputs (nan for dates)
-        self.lock = threading.Lock()  # one thread steps or reads the model at a time (Streamlit reruns)
         self._memo: tuple[int, dict[Any, Any]] = (0, {})
         self._by_length: tuple[int, LengthAccuracy] | None = None
 
