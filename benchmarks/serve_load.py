@@ -376,15 +376,15 @@ def report(rows: list[Row], floor_ms: float, soak: list[tuple[float, int]] | Non
     print()
     print(f"Floor: the median move on a page with one slider and one plotly line is {floor_ms:.0f} ms.")
     print()
-    print("| scenario | opens | open p50 / p95 / max (ms) | moves | move p50 / p95 / max (ms) | p50 / floor "
-          "| errors | dropped | server CPU (cores) | peak RSS (MB) |")
+    print("| scenario | opens | open p50 / p95 / max (ms) | moves (per s) | move p50 / p95 / max (ms) "
+          "| p50 / floor | errors | dropped | server CPU (cores) | peak RSS (MB) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         t = row.tally
         print(f"| {row.scenario} | {len(t.opens)} | {pct(t.opens, .5):.0f} / {pct(t.opens, .95):.0f} / "
-              f"{pct(t.opens, 1):.0f} | {len(t.moves)} | {pct(t.moves, .5):.0f} / {pct(t.moves, .95):.0f} / "
-              f"{pct(t.moves, 1):.0f} | {pct(t.moves, .5) / floor_ms:.1f} | {len(t.errors)} | {len(t.dropped)} "
-              f"| {row.cores:.2f} | {row.peak_mb:.0f} |")  # fmt: skip
+              f"{pct(t.opens, 1):.0f} | {len(t.moves)} ({len(t.moves) / row.seconds:.1f}) | {pct(t.moves, .5):.0f} / "
+              f"{pct(t.moves, .95):.0f} / {pct(t.moves, 1):.0f} | {pct(t.moves, .5) / floor_ms:.1f} | {len(t.errors)} "
+              f"| {len(t.dropped)} | {row.cores:.2f} | {row.peak_mb:.0f} |")  # fmt: skip
     for row in rows:
         for line in (row.tally.errors + row.tally.dropped)[:5]:
             print(f"{row.scenario}: {line}")
@@ -408,7 +408,7 @@ async def main_async(args: argparse.Namespace) -> None:
             rows.append(floor)
             if "class" in only:
                 rows.append(await measured(pids, "floor page, 40 sessions", lambda: crowd(
-                    base_url, {"": "floor_f"}, 40, 10, 10**6, 1.0, args.seconds)))  # fmt: skip
+                    base_url, {"": "floor_f"}, 40, 10, 10**6, args.period, args.seconds)))  # fmt: skip
     soak_samples = None
     print("app", flush=True)
     with serve("app.py", "app", args.url, args.pids) as (base_url, pids):
@@ -419,10 +419,10 @@ async def main_async(args: argparse.Namespace) -> None:
                                            lambda: crowd(base_url, {page: key}, 1, 0, args.moves, 0.1, 600)))  # fmt: skip
         if "class" in only:
             rows.append(await measured(pids, "5 analysis pages, 40 sessions arriving in 10 s", lambda: crowd(
-                base_url, ANALYSIS, 40, 10, 10**6, 1.0, args.seconds, first_seed=100)))  # fmt: skip
+                base_url, ANALYSIS, 40, 10, 10**6, args.period, args.seconds, first_seed=100)))  # fmt: skip
         if "models" in only:
             rows.append(await measured(pids, "5 model pages, 20 sessions arriving in 10 s", lambda: crowd(
-                base_url, MODELS, 20, 10, 10**6, 1.0, args.seconds, first_seed=200)))  # fmt: skip
+                base_url, MODELS, 20, 10, 10**6, args.reading_period, args.seconds, first_seed=200)))  # fmt: skip
         if args.soak:
             with ServerWatch(pids) as watch:
                 tally = await crowd(base_url, ANALYSIS, 20, 10, 10**6, 1.0, args.soak, first_seed=300)
@@ -436,6 +436,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--moves", type=int, default=30, help="moves per page in the one-session scenarios")
     parser.add_argument("--seconds", type=float, default=60, help="how long the crowds move after arriving")
+    parser.add_argument("--period", type=float, default=1.0,
+                        help="seconds between a session's moves in the 40-session crowds (0: as fast as answered)")
+    parser.add_argument("--reading-period", type=float, default=2.0,
+                        help="seconds between a session's moves on the model pages (reading a model is slower)")
     parser.add_argument("--soak", type=float, default=0, help="seconds of a 20-session soak (0: none)")
     parser.add_argument("--only", nargs="*", choices=["floor", "single", "class", "models"])
     parser.add_argument("--url", help="measure the app already served here (e.g. a load balancer) instead of "

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import io
 import math
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields

@@ -78,3 +78,17 @@ def test_pages_that_train_keep_torch_to_one_thread(path):
     text = path.read_text()
     if any(call in text for call in TRAINING_CALLS):
         assert "training.set_threads(1)" in text, path.name
+
+
+def test_the_pipfile_for_community_cloud_pins_what_requirements_pins_with_torch_from_the_cpu_index():
+    # Community Cloud reads the Pipfile before requirements.txt (see the README): the two must agree.
+    import tomllib
+
+    pipfile = tomllib.loads((ROOT / "Pipfile").read_text())
+    requirements = dict(
+        line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line
+    )
+    pinned = {name: spec if isinstance(spec, str) else spec["version"] for name, spec in pipfile["packages"].items()}
+    assert pinned == {name: f"=={version}" for name, version in requirements.items()}
+    cpu = next(source for source in pipfile["source"] if source["name"] == pipfile["packages"]["torch"]["index"])
+    assert cpu["url"] == "https://download.pytorch.org/whl/cpu"

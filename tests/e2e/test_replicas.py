@@ -61,11 +61,10 @@ class Lab:
         return {r["svname"]: r for r in rows if r["pxname"] == "replicas" and r["svname"] != "BACKEND"}
 
 
-def haproxy_path() -> str:
+def require_haproxy() -> None:
     """HAProxy from Debian's package; skip without it, except on CI (CI=true), which installs it."""
-    path = shutil.which("haproxy") or "/usr/sbin/haproxy"
-    if os.access(path, os.X_OK):
-        return path
+    if os.access(shutil.which("haproxy") or "/usr/sbin/haproxy", os.X_OK):  # /usr/sbin: Debian's place
+        return
     message = "haproxy not found; install Debian's haproxy (apt-get install haproxy)"
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message}. CI installs it, so its absence is a broken CI setup.", pytrace=False)
@@ -88,7 +87,7 @@ def free_ports(count: int) -> int:
 @contextmanager
 def serve_replicas(log_path: Path) -> Iterator[Lab]:
     """`bash deploy/serve.sh 2 <port>` until the balancer answers; SIGTERM at the end, as a container stop."""
-    haproxy_path()
+    require_haproxy()
     port = free_ports(REPLICAS + 1)
     # A short run directory: the path of HAProxy's socket must fit in 108 bytes.
     run_dir = Path(tempfile.mkdtemp(prefix="rnnviz-replicas-"))
@@ -118,6 +117,7 @@ def serve_replicas(log_path: Path) -> Iterator[Lab]:
 
 
 def healthy(url: str) -> bool:
+    """Whether the balancer answers Streamlit's health check (it does once a replica does)."""
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
             return response.status == 200
@@ -166,6 +166,7 @@ def fresh_chart(page: Page, chart_key: str) -> str:
 
 
 def no_error(page: Page) -> None:
+    """No exception and no error message on the page."""
     expect(page.locator(EXCEPTION)).to_have_count(0)
     expect(page.locator(ERROR)).to_have_count(0)
 
