@@ -211,22 +211,28 @@ def all_bit_sequences(length: int) -> np.ndarray:
 
 def check_parity(weights: ParityWeights, max_length: int, n_examples: int = 5) -> ParityCheck:
     """Run the parity net on all 2^n sequences for n = 1..max_length; a sequence is right when
-    every output y_t equals the parity of its first t bits."""
+    every output y_t equals the parity of its first t bits.
+
+    The network's y_t reads only the first t bits, so one run over the 2^max_length longest sequences
+    answers for every shorter one too: in counting order, rows p 2^(max_length - t) (p = 0, 1, ...)
+    begin with each sequence of length t once."""
     if not 1 <= max_length <= MAX_CHECK_LENGTH:
         raise ValueError(f"max_length must be between 1 and {MAX_CHECK_LENGTH}, got {max_length}")
-    net = parity_network(weights)
+    bits = all_bit_sequences(max_length)  # (N, max_length)
+    parity = parity_bits(bits)
+    _, outputs = parity_network(weights).run_batch(bits[:, :, None].astype(np.float64))  # (N, max_length)
+    wrong_by = np.cumsum(outputs != parity, axis=1) > 0  # (N, max_length): wrong at step t or before
     n_sequences = n_wrong = 0
     counterexamples: list[dict[str, str]] = []
     for length in range(1, max_length + 1):
-        bits = all_bit_sequences(length)  # (N, length)
-        _, outputs = net.run_batch(bits[:, :, None].astype(np.float64))  # (N, length)
-        wrong = np.any(outputs != parity_bits(bits), axis=1)  # (N,)
-        n_sequences += len(bits)
+        rows = np.arange(0, len(bits), 2 ** (max_length - length))  # one row per sequence of this length
+        wrong = wrong_by[rows, length - 1]
+        n_sequences += len(rows)
         n_wrong += int(wrong.sum())
-        for i in np.flatnonzero(wrong)[: n_examples - len(counterexamples)]:
+        for row in rows[wrong][: n_examples - len(counterexamples)]:
             counterexamples.append(
-                {"input": _bits_text(bits[i]), "parity": _bits_text(parity_bits(bits[i])),
-                 "network's y": _bits_text(outputs[i])}
+                {"input": _bits_text(bits[row, :length]), "parity": _bits_text(parity[row, :length]),
+                 "network's y": _bits_text(outputs[row, :length])}
             )  # fmt: skip
     return ParityCheck(max_length, n_sequences, n_wrong, counterexamples)
 

@@ -1,8 +1,17 @@
 """Figure builders take arrays and return plotly figures showing exactly those numbers."""
 
-import numpy as np
+import json
 
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from rnnviz import handbuilt, maps
+from rnnviz.figures import figure
 from rnnviz.figures import handbuilt as figures
+from rnnviz.figures import maps as maps_figures
+from rnnviz.handbuilt import ParityWeights
 
 
 def test_unrolled_prints_values_and_marks_wrong_steps():
@@ -43,3 +52,27 @@ def test_network_diagram_labels_every_edge_with_its_weight():
     assert len(red) == 1  # the one negative weight
     assert "↻ 0.5" in [a.text for a in figures.network_diagram(SumWeights(w_rec=0.5)).layout.annotations]
     assert "-1" in [a.text for a in figures.network_diagram(CompareWeights()).layout.annotations]
+
+
+def _as_sent(figure_dict: dict) -> dict:
+    return json.loads(pio.to_json(figure_dict, validate=False))
+
+
+@pytest.mark.parametrize("array", [
+    np.arange(5), np.arange(5, dtype=np.int64) * 1000, np.arange(3, dtype=np.int64) * 2**40, np.arange(4, dtype=np.uint64),
+    np.linspace(0, 1, 7, dtype=np.float32), np.eye(3), np.array([]), np.array(["a", None], dtype=object),
+    np.array([True, False]), np.array([np.nan, np.inf, -1.5]),
+])  # fmt: skip
+def test_a_figure_encodes_its_arrays_as_plotly_would(array):
+    # figure() encodes arrays itself (rnnviz/figures/__init__.py): the JSON must be plotly.py's own.
+    fig = figure([dict(type="heatmap" if array.ndim == 2 else "scatter", x=array, y=array, z=array,
+                       customdata=[array, {"nested": array}])],
+                 dict(xaxis=dict(range=np.array([0.0, 1.0])), annotations=[dict(text="a", x=array)]))  # fmt: skip
+    assert _as_sent(fig.to_dict()) == _as_sent(go.Figure.to_dict(fig))
+
+
+def test_the_pages_figures_encode_as_plotly_would():
+    view = maps.explore(maps.LogisticMap(3.5), 40, 0.1)
+    for fig in (maps_figures.lecture_panels(view), maps_figures.cobweb(view), figures.network_diagram(ParityWeights()),
+                figures.unrolled(handbuilt.unroll_parity(ParityWeights(), np.array([0, 1, 1])).rows)):  # fmt: skip
+        assert _as_sent(fig.to_dict()) == _as_sent(go.Figure.to_dict(fig))

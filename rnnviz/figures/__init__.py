@@ -7,12 +7,20 @@ its way in, about 10 ms a figure; the pages rebuild figures on every slider move
 that. tests/test_pages.py validates every chart that every page draws instead, once per test run:
 a misspelt property or a shorthand plotly.js would not read fails there.
 
+And a figure encodes its own numeric arrays when Streamlit asks for its dict (`to_dict`), in the
+form plotly.py would send (`{dtype, bdata, shape}`, base64), without first testing each array
+against every dataframe library it knows (about 0.2 ms an array, on every rerun of every chart);
+tests/test_figures.py holds the two encodings equal.
+
 Nor do figures carry plotly.py's template: Streamlit's frontend themes every chart itself (the
 pages' charts came out pixel for pixel the same in Chromium with and without it), and the template
 is a few kilobytes that Streamlit would otherwise copy, encode and send with every figure."""
 
 from __future__ import annotations
 
+import base64
+
+import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import diverging, sequential
 
@@ -35,4 +43,49 @@ VIRIDIS, BLUES, GREYS, RED_BLUE = (colorscale(name) for name in ("Viridis", "Blu
 
 def figure(traces: list[dict], layout: dict) -> go.Figure:
     """The figure of these trace and layout dicts, as they are (not validated; see above)."""
-    return go.Figure(dict(data=traces, layout={"template": NO_TEMPLATE, **layout}), _validate=False)
+    return _Figure(dict(data=traces, layout={"template": NO_TEMPLATE, **layout}), _validate=False)
+
+
+class _Figure(go.Figure):
+    """A go.Figure whose dict encodes its numeric arrays directly (see above)."""
+
+    def to_dict(self) -> dict:
+        return {"data": _encoded(self._data), "layout": _encoded(self._layout)}
+
+
+# What plotly.py's convert_to_base64 leaves alone, and the short names of the types plotly.js reads.
+_SKIPPED_KEYS = {"geojson", "layer", "layers", "range"}
+_SHORT_TYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
+                "float32": "f4", "float64": "f8"}  # fmt: skip
+
+
+def _encoded(value):
+    """A copy of a figure's dicts and lists in which every numeric numpy array that is the value of a
+    key is plotly.js's typed array (arrays inside lists stay arrays, as plotly.py leaves them)."""
+    if isinstance(value, dict):
+        return {key: item if key in _SKIPPED_KEYS else _typed_array(item) if isinstance(item, np.ndarray)
+                else _encoded(item) for key, item in value.items()}  # fmt: skip
+    if isinstance(value, (list, tuple)):
+        return [_encoded(item) for item in value]
+    return value
+
+
+def _typed_array(array: np.ndarray):
+    """As plotly's to_typed_array_spec: 64-bit integers narrowed when they fit, then base64."""
+    if array.size == 0:
+        return array
+    if array.dtype in (np.int64, np.uint64):
+        for narrow in (("int8", "int16", "int32") if array.dtype == np.int64 else ("uint8", "uint16", "uint32")):
+            info = np.iinfo(narrow)
+            if array.min() >= info.min and array.max() <= info.max:
+                array = array.astype(narrow)
+                break
+        else:
+            return array
+    short = _SHORT_TYPES.get(str(array.dtype))
+    if short is None:
+        return array
+    encoded = {"dtype": short, "bdata": base64.b64encode(np.ascontiguousarray(array)).decode("ascii")}
+    if array.ndim > 1:
+        encoded["shape"] = str(array.shape)[1:-1]
+    return encoded
