@@ -54,30 +54,37 @@ with formula_col:
 warn_about_bad_link(CONTROLS)
 
 
-@st.fragment
-def unrolled_network() -> None:
-    """The controls and everything they change; as a fragment, a move reruns it alone."""
-    weight_col, data_col = st.columns(2, gap="large")
-    with weight_col:
-        activation = widget(ACTIVATION)
-        u, v, w = widget(U), widget(V), widget(W)
-    with data_col:
-        source = widget(SOURCE)
-        try:
-            if source == "typed":
-                x = parse_numbers(widget(X), name="inputs", max_length=bptt.MAX_T)
-                targets = parse_numbers(widget(TARGETS), name="targets", max_length=bptt.MAX_T)
-                data_code = f"x, targets = {x.tolist()!r}, {targets.tolist()!r}"
-            else:
-                length_col, seed_col = st.columns(2)
-                length, seed = int(widget(T, length_col)), int(widget(SEED, seed_col))
-                x, targets = bptt.random_sequence(length, seed)
-                data_code = f"x, targets = bptt.random_sequence({length}, {seed})"
-            result, autograd_gap = backprop(x, targets, u, v, w, activation)
-        except ValueError as error:
-            st.error(str(error))
-            return
+data_col, activation_col = st.columns([3, 1], gap="large")
+with data_col:
+    source = widget(SOURCE)
+    try:
+        if source == "typed":
+            typed_x, typed_targets = st.columns(2)
+            x = parse_numbers(widget(X, typed_x), name="inputs", max_length=bptt.MAX_T)
+            targets = parse_numbers(widget(TARGETS, typed_targets), name="targets", max_length=bptt.MAX_T)
+            data_code = f"x, targets = {x.tolist()!r}, {targets.tolist()!r}"
+        else:
+            length_col, seed_col = st.columns(2)
+            length, seed = int(widget(T, length_col)), int(widget(SEED, seed_col))
+            x, targets = bptt.random_sequence(length, seed)
+            data_code = f"x, targets = bptt.random_sequence({length}, {seed})"
+    except ValueError as error:
+        st.error(str(error))
+        st.stop()
+activation = widget(ACTIVATION, activation_col)
 
+
+@st.fragment
+def unrolled_network(x, targets, activation: str, data_code: str) -> None:
+    """u, v, w, the controls everyone moves, and all they change: a move reruns this alone (the inputs
+    and the activation are above it, and rerun the page)."""
+    u_col, v_col, w_col = st.columns(3)
+    u, v, w = widget(U, u_col), widget(V, v_col), widget(W, w_col)
+    try:
+        result, autograd_gap = backprop(x, targets, u, v, w, activation)
+    except ValueError as error:  # e.g. inputs and targets of different lengths
+        st.error(str(error))
+        return
     st.plotly_chart(figures.computation_graph(result), width="stretch", key="bptt_graph")
     grad_col, check_col = st.columns([3, 2], gap="large")
     grad_col.plotly_chart(figures.gradient_contributions(result), width="stretch", key="bptt_gradients")
@@ -100,4 +107,4 @@ def unrolled_network() -> None:
     """, name="bptt")
 
 
-unrolled_network()
+unrolled_network(x, targets, activation, data_code)

@@ -68,55 +68,55 @@ warn_about_bad_link(CONTROLS)
 
 st.header("One unit")
 linear_col, nonlinear_col = st.columns(2, gap="large")
-linear_col.latex(r"h_t = w\,h_{t-1} + u\,x_t \quad\Longrightarrow\quad \frac{\partial h_T}{\partial h_1} = w^{T-1}")
-nonlinear_col.latex(
-    r"h_t = \phi(z_t),\ \ z_t = w\,h_{t-1} + u\,x_t + b,\ \ h_0 = 0 \quad\Longrightarrow\quad"
-    r"\frac{\partial h_T}{\partial h_1} = w^{T-1}\,\phi'(z_2)\,\phi'(z_3)\cdots\phi'(z_T)"
-)
+with linear_col:
+    st.subheader("Linear")
+    st.latex(r"h_t = w\,h_{t-1} + u\,x_t \quad\Longrightarrow\quad \frac{\partial h_T}{\partial h_1} = w^{T-1}")
+    st.caption(
+        "Each step back multiplies the gradient by w: a straight line on a log axis, rising for |w| > 1 and "
+        "falling for |w| < 1. The axis is log10 of the value labelled in powers of ten, so values beyond "
+        "float64 (1e308) still have a place; hover for the values."
+    )
+with nonlinear_col:
+    st.subheader("With a nonlinearity")
+    st.latex(
+        r"h_t = \phi(z_t),\ \ z_t = w\,h_{t-1} + u\,x_t + b,\ \ h_0 = 0 \quad\Longrightarrow\quad"
+        r"\frac{\partial h_T}{\partial h_1} = w^{T-1}\,\phi'(z_2)\,\phi'(z_3)\cdots\phi'(z_T)"
+    )
+    st.caption(
+        "Top: the gradient with the φ′ factors (blue) and without them (grey dashes, w^(T−1)), the φ′ factors "
+        "taken along the trajectory the inputs drive. Bottom: each step's φ′(z_t); a saturated tanh or sigmoid "
+        "unit (large |z_t|) has φ′ near 0 and shrinks the product, and a step grows it only where |w| φ′(z_t) > "
+        "1, above the dotted line."
+    )
+    phi_col, inputs_col, seed_col, u_col, b_col = st.columns(5)
+    phi, inputs = widget(UNI_PHI, phi_col), widget(UNI_INPUTS, inputs_col)
+    uni_seed, u, b = int(widget(UNI_SEED, seed_col)), widget(U, u_col), widget(B, b_col)
 st.info("  \n".join(case.note() for case in dynamics.LECTURE_CASES), icon=":material/school:")
+for case, column in zip(dynamics.LECTURE_CASES, st.columns(2)):
+    column.button(
+        f"Lecture, {case.name}: {case.w:g}⁵⁰ = {case.printed}", key=f"ev_lecture_{case.name}",
+        on_click=set_values, args=({WEIGHT.key: case.w, LENGTH.key: dynamics.LECTURE_T},),
+        help=f"Sets w = {case.w:g} and T = {dynamics.LECTURE_T}, where w^(T−1) = w⁵⁰", width="stretch",
+    )  # fmt: skip
 
 
 @st.fragment
-def one_unit() -> None:
-    """The lecture's single unit, linear (left) and with φ (right): w and T feed both, so they rerun together."""
-    w_col, T_col, exploding_col, vanishing_col = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
+def one_unit(phi: str, inputs: str, uni_seed: int, u: float, b: float) -> None:
+    """w and T, the controls everyone moves, and the two charts they change: a move reruns this alone
+    (the other controls of the section are above it, and rerun the page)."""
+    w_col, T_col = st.columns(2)
     w, T = widget(WEIGHT, w_col), int(widget(LENGTH, T_col))
-    for case, column in zip(dynamics.LECTURE_CASES, (exploding_col, vanishing_col)):
-        column.button(
-            f"Lecture, {case.name}: {case.w:g}⁵⁰ = {case.printed}", key=f"ev_lecture_{case.name}",
-            on_click=set_values, args=({WEIGHT.key: case.w, LENGTH.key: dynamics.LECTURE_T},),
-            help=f"Sets w = {case.w:g} and T = {dynamics.LECTURE_T}, where w^(T−1) = w⁵⁰", width="stretch",
-        )  # fmt: skip
     linear_col, nonlinear_col = st.columns(2, gap="large")
     with linear_col:
-        st.subheader("Linear")
         result, figure = linear(w, T)
         st.latex(result.latex())
         show_notes(result.notes())
         st.plotly_chart(figure, width="stretch", key="ev_linear")
-        st.caption(
-            "Each step back multiplies the gradient by w: a straight line on a log axis, rising for |w| > 1 "
-            "and falling for |w| < 1. The axis is log10 of the value labelled in powers of ten, so values "
-            "beyond float64 (1e308) still have a place; hover for the values."
-        )
     with nonlinear_col:
-        st.subheader("With a nonlinearity")
-        phi_col, inputs_col, seed_col = st.columns(3)
-        phi = widget(UNI_PHI, phi_col)
-        inputs = widget(UNI_INPUTS, inputs_col)
-        uni_seed = int(widget(UNI_SEED, seed_col))
-        u_col, b_col = st.columns(2)
-        u, b = widget(U, u_col), widget(B, b_col)
         uni, figure = univariate(w, T, phi, u, b, inputs, uni_seed)
         st.markdown(uni.summary())
         show_notes(uni.notes())
         st.plotly_chart(figure, width="stretch", key="ev_nonlinear")
-        st.caption(
-            "Top: the gradient with the φ′ factors (blue) and without them (grey dashes, w^(T−1)), the φ′ factors "
-            "taken along the trajectory the inputs drive. Bottom: each step's φ′(z_t); a saturated tanh or "
-            "sigmoid unit (large |z_t|) has φ′ near 0 and shrinks the product, and a step grows it only where "
-            "|w| φ′(z_t) > 1, above the dotted line."
-        )
     offer(uni.table(), f"""
     from rnnviz import dynamics
 
@@ -191,5 +191,5 @@ def many_units() -> None:
     )
 
 
-one_unit()
+one_unit(phi, inputs, uni_seed, u, b)
 many_units()

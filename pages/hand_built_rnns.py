@@ -55,70 +55,67 @@ warn_about_bad_link(CONTROLS)
 network = widget(NETWORK)  # outside the fragments: a new network redraws the whole page
 
 
+def read_inputs(network: str) -> tuple[dict, str] | None:
+    """The typed inputs of the network (as unroll_* takes them) and the Python that gives them; None,
+    with a message, if they do not parse."""
+    try:
+        if network == "parity":
+            bits = handbuilt.parse_bits(widget(BITS))
+            return {"bits": bits}, f"np.array({bits.tolist()!r})"
+        if network == "sum":
+            x = parse_numbers(widget(SUM_INPUTS))
+            return {"x": x}, f"np.array({x.tolist()!r})"
+        first_col, second_col = st.columns(2)
+        first = parse_numbers(widget(FIRST, first_col), name="first sequence")
+        second = parse_numbers(widget(SECOND, second_col), name="second sequence")
+        return {"first": first, "second": second}, f"np.array({first.tolist()!r}), np.array({second.tolist()!r})"
+    except ValueError as error:
+        st.error(str(error))
+        return None
+
+
 @st.fragment
-def network_and_checks(network: str) -> None:
-    """The weights, the network they make and everything computed from them: a weight's move reruns this alone."""
+def network_and_checks(network: str, inputs: tuple[dict, str] | None, check_length: int) -> None:
+    """The weights, the control everyone moves, and everything computed from them: a weight's move
+    reruns this alone (the inputs and the checker's length are above, and rerun the page)."""
     weights_col, unrolled_col = st.columns([2, 3], gap="large")
     with weights_col:
-        st.subheader("Weights")
         grid = st.columns(3)
         controls = WEIGHTS[network]
         values = {c.key.removeprefix(f"hb_{network}_"): widget(c, grid[i % 3]) for i, c in enumerate(controls)}
         weights = handbuilt.WEIGHTS[network](**values)
         st.plotly_chart(figures.network_diagram(weights), width="stretch", key="hb_diagram")
-        st.caption("One time step of the network: edges carry their weights, blue > 0, red < 0.")
-        st.button("Use the lecture's solution", on_click=set_values, args=({c.key: c.default for c in controls},))
     with unrolled_col:
-        st.subheader("The unrolled computation")
-        unrolled_computation(network, weights)
+        try:
+            unrolled = UNROLL[network](weights, *inputs[0].values()) if inputs else None
+        except ValueError as error:  # e.g. the compare network's two sequences of different lengths
+            st.error(str(error))
+            unrolled = None
+        if unrolled is not None:
+            st.plotly_chart(figures.unrolled(unrolled.rows, unrolled.wrong), width="stretch", key="hb_unrolled")
+            (st.success if not unrolled.wrong.any() else st.warning)(unrolled.summary())
+            offer(unrolled.table(), f"""
+            import numpy as np
+            from rnnviz import handbuilt, training
+
+            weights = handbuilt.{weights!r}
+            unrolled = handbuilt.{UNROLL[network].__name__}(weights, {inputs[1]})
+            table = unrolled.table()  # by step: the inputs, the hidden units, the output, the target
+            """, name="hand_built")
     if network == "parity":
         table_col, check_col = st.columns(2)
         with table_col:
             st.subheader("XOR truth table")
-            st.caption("One step of the network from each (previous y, x): y should be their XOR.")
             st.markdown(markdown_table(handbuilt.xor_truth_table(weights)))
         with check_col:
             st.subheader("Checker")
-            n = widget(CHECK_LENGTH)
-            check = check_parity(weights, int(n))
+            check = check_parity(weights, check_length)
             (st.success if check.correct else st.error)(check.summary())
             if not check.correct:
                 st.dataframe(check.counterexamples, hide_index=True)
 
 
-def unrolled_computation(network: str, weights) -> None:
-    try:
-        if network == "parity":
-            bits = handbuilt.parse_bits(widget(BITS))
-            unrolled = handbuilt.unroll_parity(weights, bits)
-            call = f"handbuilt.unroll_parity(weights, np.array({bits.tolist()!r}))"
-        elif network == "sum":
-            x = parse_numbers(widget(SUM_INPUTS))
-            unrolled = handbuilt.unroll_sum(weights, x)
-            call = f"handbuilt.unroll_sum(weights, np.array({x.tolist()!r}))"
-        else:
-            first_col, second_col = st.columns(2)
-            first = parse_numbers(widget(FIRST, first_col), name="first sequence")
-            second = parse_numbers(widget(SECOND, second_col), name="second sequence")
-            unrolled = handbuilt.unroll_compare(weights, first, second)
-            call = f"handbuilt.unroll_compare(weights, np.array({first.tolist()!r}), np.array({second.tolist()!r}))"
-    except ValueError as error:
-        st.error(str(error))
-        return
-    st.plotly_chart(figures.unrolled(unrolled.rows, unrolled.wrong), width="stretch", key="hb_unrolled")
-    st.caption(
-        "One column per time step, the same weights at every step. Shading is each row's value "
-        "relative to its own range; a red box marks an output that disagrees with the target."
-    )
-    (st.success if not unrolled.wrong.any() else st.warning)(unrolled.summary())
-    offer(unrolled.table(), f"""
-    import numpy as np
-    from rnnviz import handbuilt, training
-
-    weights = handbuilt.{weights!r}
-    unrolled = {call}
-    table = unrolled.table()  # by step: the inputs, the hidden units, the output, the target
-    """, name="hand_built")
+UNROLL = {"parity": handbuilt.unroll_parity, "sum": handbuilt.unroll_sum, "compare": handbuilt.unroll_compare}
 
 
 @st.fragment
@@ -157,6 +154,22 @@ def learn_parity() -> None:
         st.plotly_chart(figures.learning_curves(learned.losses, learned.best_start), width="stretch", key="hb_learning")
 
 
-network_and_checks(network)
+weights_col, unrolled_col = st.columns([2, 3], gap="large")
+with weights_col:
+    st.subheader("Weights")
+    st.caption("The diagram is one time step of the network: edges carry their weights, blue > 0, red < 0.")
+    controls = WEIGHTS[network]
+    st.button("Use the lecture's solution", on_click=set_values, args=({c.key: c.default for c in controls},))
+with unrolled_col:
+    st.subheader("The unrolled computation")
+    inputs = read_inputs(network)
+    st.caption(
+        "One column per time step, the same weights at every step. Shading is each row's value relative to its "
+        "own range; a red box marks an output that disagrees with the target."
+        + (" Beneath: the XOR table, one step of the network from each (previous y, x): y should be their XOR; "
+           "and the checker, which runs every sequence up to the length set here." if network == "parity" else "")
+    )  # fmt: skip
+    check_length = int(widget(CHECK_LENGTH)) if network == "parity" else 0
+network_and_checks(network, inputs, check_length)
 if network == "parity":
     learn_parity()

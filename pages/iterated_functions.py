@@ -181,18 +181,15 @@ VIEW = Choice("maps_view", "view", tuple(VIEWS), "The lecture's panels")
 
 
 @st.fragment
-def explorer() -> None:
-    """The map and its settings above, the open view below: a move reruns this alone."""
-    kind = widget(MAP)
-    columns = st.columns(4 if kind == TANH else 3)
+def explorer(kind: str, x0: float, k: int) -> None:
+    """The map's parameter (r, or w and b), the control everyone moves, and the open view: a move
+    reruns this alone (the map, the start and k are above, and rerun the page)."""
     if kind == LOGISTIC:
-        the_map, x0 = maps.LogisticMap(widget(R, columns[0])), widget(X0, columns[1])
-        st.latex(r"f(x) = r\,x\,(1 - x), \qquad f'(x) = r\,(1 - 2x)")
+        the_map = maps.LogisticMap(widget(R))
     else:
-        the_map = maps.TanhUnit(widget(W, columns[0]), widget(B, columns[1]))
-        x0 = widget(H0, columns[2])
-        st.latex(r"h_{t+1} = f(h_t) = \tanh(w\,h_t + b), \qquad f'(h_t) = \frac{\partial h_{t+1}}{\partial h_t} = w\,(1 - h_{t+1}^2)")
-    view = explore(the_map, int(widget(K, columns[-1])), float(x0))
+        w_col, b_col = st.columns(2)
+        the_map = maps.TanhUnit(widget(W, w_col), widget(B, b_col))
+    view = explore(the_map, k, x0)
     tabs = st.tabs(VIEW.options, key=VIEW.key, on_change="rerun", bind="query-params")
     for tab, draw in zip(tabs, VIEWS.values()):
         if tab.open:
@@ -201,4 +198,12 @@ def explorer() -> None:
 
 
 warn_about_bad_link(CONTROLS + [VIEW])
-explorer()
+map_col, start_col, k_col = st.columns([2, 1, 1])
+kind = widget(MAP, map_col)
+x0 = widget(X0 if kind == LOGISTIC else H0, start_col)
+k = int(widget(K, k_col))
+if kind == LOGISTIC:
+    st.latex(r"f(x) = r\,x\,(1 - x), \qquad f'(x) = r\,(1 - 2x)")
+else:
+    st.latex(r"h_{t+1} = f(h_t) = \tanh(w\,h_t + b), \qquad f'(h_t) = \frac{\partial h_{t+1}}{\partial h_t} = w\,(1 - h_{t+1}^2)")
+explorer(kind, float(x0), k)

@@ -95,36 +95,36 @@ VIEW = Choice("cliff_view", "view", tuple(VIEWS), "The map and the descent")
 
 
 @st.fragment
-def landscape_and_descent() -> None:
-    """The controls and the open view: a move reruns this alone."""
+def descent(grid: landscape.Surface, settings: dict) -> None:
+    """The start, the control everyone moves (by its sliders or a click on the map), and the open view
+    of the descents from it: a move reruns this alone (the other settings are above, and rerun the page)."""
     # A click on the map (previous run) moves the start there, once per click.
     click = st.session_state.get("cliff_map")
     points = click["selection"]["points"] if click else []
     if points and (points[0]["x"], points[0]["y"]) != st.session_state.get("cliff_applied_click"):
         st.session_state["cliff_applied_click"] = (points[0]["x"], points[0]["y"])
         set_values({START_W.key: round(points[0]["x"], 2), START_B.key: round(points[0]["y"], 2)})
-
-    columns = st.columns(6)
-    steps_T = int(widget(T, columns[0]))
-    start_w, start_b = widget(START_W, columns[1]), widget(START_B, columns[2])
-    lr, steps, eta = widget(LR, columns[3]), int(widget(STEPS, columns[4])), widget(ETA, columns[5])
-    with st.expander("Range of the map"):
-        range_columns = st.columns(4)
-        w_range = (widget(W_MIN, range_columns[0]), widget(W_MAX, range_columns[1]))
-        b_range = (widget(B_MIN, range_columns[2]), widget(B_MAX, range_columns[3]))
-    try:
-        grid = surface(w_range, b_range, steps_T)
-    except ValueError as error:
-        st.error(str(error))
-        return
-    descents = paths((start_w, start_b), lr, steps, steps_T, eta)
-    settings = dict(start=(start_w, start_b), lr=lr, steps=steps, T=steps_T, eta=eta, w_range=w_range)
+    w_col, b_col = st.columns(2)
+    start = (widget(START_W, w_col), widget(START_B, b_col))
+    descents = paths(start, settings["lr"], settings["steps"], settings["T"], settings["eta"])
     tabs = st.tabs(VIEW.options, key=VIEW.key, on_change="rerun", bind="query-params")
     for tab, draw in zip(tabs, VIEWS.values()):
         if tab.open:
             with tab:
-                draw(grid, descents, settings)
+                draw(grid, descents, {**settings, "start": start})
 
 
 warn_about_bad_link(CONTROLS + [VIEW])
-landscape_and_descent()
+columns = st.columns(4)
+steps_T = int(widget(T, columns[0]))
+lr, steps, eta = widget(LR, columns[1]), int(widget(STEPS, columns[2])), widget(ETA, columns[3])
+with st.expander("Range of the map"):
+    range_columns = st.columns(4)
+    w_range = (widget(W_MIN, range_columns[0]), widget(W_MAX, range_columns[1]))
+    b_range = (widget(B_MIN, range_columns[2]), widget(B_MAX, range_columns[3]))
+try:
+    grid = surface(w_range, b_range, steps_T)
+except ValueError as error:
+    st.error(str(error))
+    st.stop()
+descent(grid, dict(lr=lr, steps=steps, T=steps_T, eta=eta, w_range=w_range))
