@@ -405,7 +405,6 @@ class Trainer(Loop):
         super().__init__(model, self._step_loss, seed=config.seed, steps=config.steps, lr=config.lr,
                          clip=config.clip, optimizer=config.optimizer, evaluate=self.evaluate,
                          test_every=config.test_every, explode_above=config.explode_above)  # fmt: skip
-        self.initial_model = SequenceModel(config.model, seed=config.seed)  # kept for dh_L/dh_t at init
         self.horizon_steps: list[int] = []
         self.horizons: list[np.ndarray] = []  # each (L,): ||dL/dh_t|| on the probe batch
         self._jacobian: np.ndarray | None = None
@@ -439,10 +438,10 @@ class Trainer(Loop):
             return float(self.model.loss(x, y))
 
     def initial_jacobian(self) -> np.ndarray:
-        """||dh_L/dh_t|| at initialisation, on the first probe sequence (computed once)."""
+        """||dh_L/dh_t|| at initialisation, on the first probe sequence (computed once per settings in
+        this process: the seed fixes the initial model, so every trainer of these settings shares it)."""
         if self._jacobian is None:
-            x, _ = self._fixed(self.config.probe_size, PROBE)
-            self._jacobian = jacobian_norms(self.initial_model, x.cpu())
+            self._jacobian = initial_jacobian(self.config)
         return self._jacobian
 
     def _record(self) -> None:
@@ -476,6 +475,15 @@ class Trainer(Loop):
             "best test loss": min(self.test_losses) if self.test_losses else None,
             "seconds": round(self.seconds, 1), "status": self.status(),
         }  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def initial_jacobian(config: TrainConfig) -> np.ndarray:
+    """||dh_L/dh_t|| for the model these settings initialise, on the first probe sequence (read-only)."""
+    x, _ = fixed_batch(config.model.task, config.probe_size, config.T, config.seed, PROBE, "cpu")
+    norms = jacobian_norms(SequenceModel(config.model, seed=config.seed), x)
+    norms.flags.writeable = False
+    return norms
 
 
 def test_loss_table(histories: Sequence[History]) -> dict[str, np.ndarray]:
