@@ -599,3 +599,7 @@ def from_bytes(data: bytes) -> Saved:
                      [float(x) for x in payload["test_losses"]])  # fmt: skip
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
         raise ValueError(f"This model file is damaged or from another version: {error}".strip()) from None
+
+
+# The page's default models, shipped trained (rnnviz.defaults): none yet, the page trains its own.
+DEFAULTS: list = []

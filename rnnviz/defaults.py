@@ -13,8 +13,9 @@ Python versions. `load(NAME)` rebuilds the loop from the code's own default sett
 the snapshot into it; if the code's settings or the model's shape no longer match the file, it says
 to rerun the script for that name.
 
-Every default is listed here, in `_defaults()`: how to build its loop at the code's default
-settings, and how to measure it (fully when it is made, quickly in the tests)."""
+Each model module lists its defaults (`DEFAULTS`, a list of `Default`): how to build the loop at the
+code's default settings, and how to measure it (fully when it is made, quickly in the tests);
+`_defaults()` below collects them, in the order the script makes them."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -61,12 +62,9 @@ class Default:
 def _defaults() -> list[Default]:
     """Every default of the lab. (The model modules are imported here, when first asked for, so that
     importing rnnviz.defaults stays cheap.)"""
-    from rnnviz import gates
+    from rnnviz import charlm, gates, long_term, sentiment, seq2seq
 
-    return [
-        Default("lstm_gates", gates.default_trainer, lambda: asdict(gates.DEFAULT), gates.measure, gates.check,
-                tolerance=0.01),
-    ]  # fmt: skip
+    return [*gates.DEFAULTS, *sentiment.DEFAULTS, *long_term.DEFAULTS, *seq2seq.DEFAULTS, *charlm.DEFAULTS]
 
 
 _REGISTRY: dict[str, Default] = {}

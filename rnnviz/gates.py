@@ -5,12 +5,13 @@ Everything runs the trained torch.nn.LSTM again through rnnviz.cells.LSTM, in fl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 
 from rnnviz import models, training
+from rnnviz.defaults import Default
 
 GATES = ("i", "f", "o", "g", "c", "h")
 EXAMPLES = 7  # the seed stream of the 100 held-out examples the page reads
@@ -43,6 +44,9 @@ def check(loop: training.Trainer) -> tuple[str, float]:
     x, y = models.make_batch(c.model.task, 100, c.T, training.stream_seed(c.seed, EXAMPLES))
     with torch.no_grad():
         return "test_mse", float(loop.model.loss(x, y))
+
+
+DEFAULTS = [Default("lstm_gates", default_trainer, lambda: asdict(DEFAULT), measure, check, tolerance=0.01)]
 
 
 @dataclass(frozen=True)

@@ -352,3 +352,7 @@ trained: Trained, text: str) -> Reading:
         probabilities = torch.sigmoid(model.mlp(pooled).squeeze(-1))
     return Reading(tuple(tokens), tuple(trained.vocab.known(t) for t in tokens), probabilities.numpy(), h.numpy(),
                    trained.config.readout)  # fmt: skip
+
+
+# The page's default models, shipped trained (rnnviz.defaults): none yet, the page trains its own.
+DEFAULTS: list = []

@@ -697,3 +697,7 @@ def memory_map(model: Seq2Seq, config: Seq2SeqConfig, n: int = 400, seed: int = 
     explained = (variance[:2] / variance.sum().clamp_min(1e-300)).numpy()
     return MemoryMap([s for s, _ in pairs], [t for _, t in pairs], (centred @ V[:2].T).numpy(), explained,
                      input_properties(config.task, pairs))  # fmt: skip
+
+
+# The page's default models, shipped trained (rnnviz.defaults): none yet, the page trains its own.
+DEFAULTS: list = []
