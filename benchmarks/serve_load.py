@@ -16,13 +16,15 @@ Scenarios, all in one run, each on the same server (the floor on its own):
 - class: 40 sessions arriving within 10 s, spread over the five analysis pages, each moving its
   page's slider about once a second.
 - models: 20 sessions on the five model pages, moving controls that do not train.
+- first: for each model page, a fresh server (no page opened yet) and 10 sessions arriving within
+  5 s that open that page: how long the first visitors of the day wait for it to draw.
 - soak (--soak SECONDS): 20 analysis sessions for that long, the server's memory read every 10 s.
 
 For each: page opens (HTML to the first `script_finished`) and moves (send to `script_finished`):
 p50, p95, max; exception elements seen; sessions dropped (closed, or no answer within 30 s); the
 server's CPU (cores) and peak resident memory.
 
-    python benchmarks/serve_load.py                 # everything but the soak, about 4 minutes
+    python benchmarks/serve_load.py                 # everything but the soak, about 6 minutes
     python benchmarks/serve_load.py --soak 600      # ... and a 10-minute soak of 20 sessions
     python benchmarks/serve_load.py --only single   # one scenario
     python benchmarks/serve_load.py --url http://127.0.0.1:8080 --pids 101 102   # an app served elsewhere
@@ -342,11 +344,32 @@ async def crowd(base_url: str, pages: dict[str, str], sessions: int, arrive_with
     return tally
 
 
+async def first_visits(base_url: str, page: str, sessions: int, arrive_within: float) -> Tally:
+    """`sessions` sessions arriving evenly within `arrive_within` seconds, each opening `page` once."""
+    tally = Tally()
+
+    async def visit(delay: float) -> None:
+        await asyncio.sleep(delay)
+        session = Session(base_url, page)
+        try:
+            tally.opens.append(await session.open(timeout=WARM_UP_TIMEOUT_S))
+        except Dropped as error:
+            tally.dropped.append(str(error))
+        finally:
+            tally.errors.extend(session.errors)
+            await session.close()
+
+    gap = arrive_within / max(1, sessions - 1)
+    await asyncio.gather(*(visit(i * gap) for i in range(sessions)))
+    return tally
+
+
 async def measured(pids: list[int], scenario: str, work: Callable[[], Awaitable[Tally]]) -> Row:
     with ServerWatch(pids) as watch:
         tally = await work()
     row = Row(scenario, tally, watch.cores, watch.peak / 2**20, watch.wall)
-    print(f"  {scenario}: {len(tally.moves)} moves, p50 {pct(tally.moves, 0.5):.0f} ms, "
+    print(f"  {scenario}: {len(tally.opens)} opens, p95 {pct(tally.opens, 0.95):.0f} ms; "
+          f"{len(tally.moves)} moves, p50 {pct(tally.moves, 0.5):.0f} ms, "
           f"p95 {pct(tally.moves, 0.95):.0f} ms; {len(tally.errors)} errors, {len(tally.dropped)} dropped", flush=True)  # fmt: skip
     return row
 
@@ -395,7 +418,7 @@ def report(rows: list[Row], floor_ms: float, soak: list[tuple[float, int]] | Non
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    only = set(args.only or ["floor", "single", "class", "models"])
+    only = set(args.only or ["floor", "single", "class", "models", "first"])
     rows: list[Row] = []
     floor_ms = float("nan")
     if "floor" in only:
@@ -409,7 +432,16 @@ async def main_async(args: argparse.Namespace) -> None:
             if "class" in only:
                 rows.append(await measured(pids, "floor page, 40 sessions", lambda: crowd(
                     base_url, {"": "floor_f"}, 40, 10, 10**6, args.period, args.seconds)))  # fmt: skip
+    if "first" in only and not args.url:
+        for page in MODELS:  # a fresh server for each: nothing loaded, nothing cached
+            print(f"first visits: {page}", flush=True)
+            with serve("app.py", f"first-{page}") as (base_url, pids):
+                rows.append(await measured(pids, f"{page}: 10 first visits within 5 s on a fresh server",
+                                           lambda: first_visits(base_url, page, 10, 5.0)))  # fmt: skip
     soak_samples = None
+    if only <= {"floor", "first"}:
+        report(rows, floor_ms, None)
+        return
     print("app", flush=True)
     with serve("app.py", "app", args.url, args.pids) as (base_url, pids):
         await warm_up(base_url, list(ANALYSIS) + list(MODELS))
@@ -441,7 +473,7 @@ def main() -> None:
     parser.add_argument("--reading-period", type=float, default=2.0,
                         help="seconds between a session's moves on the model pages (reading a model is slower)")
     parser.add_argument("--soak", type=float, default=0, help="seconds of a 20-session soak (0: none)")
-    parser.add_argument("--only", nargs="*", choices=["floor", "single", "class", "models"])
+    parser.add_argument("--only", nargs="*", choices=["floor", "single", "class", "models", "first"])
     parser.add_argument("--url", help="measure the app already served here (e.g. a load balancer) instead of "
                                       "starting one; the floor page is still served on its own")
     parser.add_argument("--pids", type=int, nargs="*", help="with --url: the server processes to watch (CPU, RSS)")

@@ -228,8 +228,9 @@ class Loop:
             raise ValueError(f"lr must be positive, clip 0 or positive, test_every >= 1; got {lr}, {clip}, {test_every}")
         self.model, self.step_loss, self.evaluate_fn = initialise(model, seed), step_loss, evaluate
         self.seed, self.steps, self.clip, self.test_every, self.explode_above = seed, steps, clip, test_every, explode_above
-        optimizers = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
-        self.optimizer = optimizers[optimizer](model.parameters(), lr=lr)
+        self._optimizer_kind, self._lr = optimizer, lr
+        self._optimizer: torch.optim.Optimizer | None = None  # built when first needed: see `optimizer`
+        self._optimizer_state: dict | None = None  # a restored optimizer state, waiting for the optimizer
         self.lock = threading.RLock()
         self.step_count = 0
         self.losses: list[float] = []  # the training loss of step k at index k - 1
@@ -239,6 +240,19 @@ class Loop:
         self.diverged: Divergence | None = None
         self.seconds = 0.0  # wall time spent in step()
         self._started = False
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """The optimizer, built on first use: a loop that is only read (a shipped default) never
+        builds one, and building the first one in a process imports torch._dynamo (2-5 s), which a
+        first visit should not wait for."""
+        if self._optimizer is None:
+            optimizers = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+            self._optimizer = optimizers[self._optimizer_kind](self.model.parameters(), lr=self._lr)
+            if self._optimizer_state is not None:
+                self._optimizer.load_state_dict(self._optimizer_state)
+                self._optimizer_state = None
+        return self._optimizer
 
     @property
     def done(self) -> bool:
@@ -346,7 +360,8 @@ class Loop:
         with self.lock:
             return {
                 "model": {name: t.detach().clone() for name, t in self.model.state_dict().items()},
-                "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+                "optimizer": copy.deepcopy(self._optimizer_state if self._optimizer is None and self._optimizer_state
+                                           is not None else self.optimizer.state_dict()),
                 "step_count": self.step_count, "seconds": self.seconds, "started": self._started,
                 "diverged": None if self.diverged is None else [self.diverged.step, self.diverged.what],
                 "records": {name: _plain(getattr(self, name)) for name in self.RECORDED},
@@ -356,7 +371,10 @@ class Loop:
         """Take over a snapshot's state (of a loop built with the same settings); returns self."""
         with self.lock:
             self.model.load_state_dict(snapshot["model"], strict=True)
-            self.optimizer.load_state_dict(snapshot["optimizer"])
+            if self._optimizer is None:
+                self._optimizer_state = snapshot["optimizer"]  # loaded into the optimizer when one is built
+            else:
+                self._optimizer.load_state_dict(snapshot["optimizer"])
             self.step_count, self.seconds, self._started = snapshot["step_count"], snapshot["seconds"], snapshot["started"]
             self.diverged = None if snapshot["diverged"] is None else Divergence(*snapshot["diverged"])
             for name in self.RECORDED:

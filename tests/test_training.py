@@ -2,7 +2,10 @@
 
 import io
 import math
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -331,10 +334,30 @@ def test_a_clone_and_a_restored_snapshot_train_on_exactly_as_the_original():
     saved = io.BytesIO()
     torch.save(original.snapshot(), saved)
     restored = _regression_loop().restore(torch.load(io.BytesIO(saved.getvalue()), weights_only=True))  # at step 0
-    for loop in (original, twin, restored):
+    # a restored loop builds its optimizer when it first steps: until then its clones and snapshots
+    # carry the restored optimizer state
+    clone_of_restored = restored.clone()
+    resaved = _regression_loop().restore(restored.snapshot())
+    for loop in (original, twin, restored, clone_of_restored, resaved):
         loop.step(10)
     assert twin.model is not original.model and twin.lock is not original.lock
-    for other in (twin, restored):
+    for other in (twin, restored, clone_of_restored, resaved):
         assert other.losses == original.losses and other.step_count == 25
         assert all(torch.equal(a, b) for a, b in zip(_weights(other.model), _weights(original.model)))
     assert original.records().losses == original.losses and original.records().status.startswith("training: step 25")
+
+
+
+def test_loading_and_reading_a_default_builds_no_optimizer():
+    """A shipped default is only read: no optimizer is built, so a first visit does not wait for the
+    import of torch._dynamo that building the first optimizer of a process does (seconds)."""
+    code = (
+        "import sys, torch\n"
+        "from rnnviz import defaults, gates\n"
+        "loop = defaults.load('lstm_gates')\n"
+        "gates.gate_view(loop.model, *gates.example('adding', 50, 0, 3))\n"
+        "assert 'torch._dynamo' not in sys.modules, 'reading the default imported torch._dynamo'\n"
+        "loop.clone().optimizer  # what training builds first\n"
+        "assert 'torch._dynamo' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
