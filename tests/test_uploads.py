@@ -1,0 +1,173 @@
+"""Hostile model files: each refused with a plain message before torch.load allocates for it, and
+a process loading one grows by less than 50 MB more than the file (measured in a subprocess)."""
+
+import functools
+import io
+import os
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnnviz import uploads
+
+ROOT = Path(__file__).resolve().parents[1]
+MAX_BYTES, MAX_RECORDS = 8 * 2**20, 32  # what a small model of a page might allow
+
+
+def saved(obj) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
+GOOD = saved({"weight": torch.arange(12.0).reshape(3, 4), "step": 7, "losses": [1.5, 0.5]})
+
+
+class RunsCode:
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+@functools.cache
+def deflate_bomb(declared_mb: int) -> bytes:
+    """A model file as torch.save writes it, of one tensor of `declared_mb` MB of zeros, with its
+    records deflated: about 0.1% of that size. torch.load would inflate the tensor's record."""
+    stored = zipfile.ZipFile(io.BytesIO(saved({"weight": torch.zeros(declared_mb * 2**18)})))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in stored.namelist():
+            archive.writestr(name, stored.read(name))
+    return buffer.getvalue()
+
+
+def lying_sizes() -> bytes:
+    """GOOD with its tensor record's sizes in the central directory set to 1 GB."""
+    data = bytearray(GOOD)
+    directory = data.index(b"PK\x01\x02")  # the central directory's first entry
+    at = data.index(b"archive/data/0", directory) - 46  # the entry of the tensor's record
+    struct.pack_into("<II", data, at + 20, 2**30, 2**30)  # its compressed and uncompressed sizes
+    return bytes(data)
+
+
+def many_records(count: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
+        for i in range(count):
+            archive.writestr(f"archive/data/{i}", b"\x00" * 4)
+    return buffer.getvalue()
+
+
+def hostile_files(tmp_path: Path) -> dict[str, bytes]:
+    return {
+        "a deflate bomb (128 MB of zeros)": deflate_bomb(128),
+        "sizes that lie (1 GB declared)": lying_sizes(),
+        "5,000 records": many_records(5000),
+        "cut short": GOOD[: len(GOOD) // 2],
+        "a pickle that runs code": saved(RunsCode(tmp_path / "ran")),
+        "not a zip": b"\x80\x02" + b"x" * 1000,
+    }
+
+
+def test_a_file_torch_saved_loads():
+    loaded = uploads.load_torch_file(GOOD, MAX_BYTES, MAX_RECORDS)
+    assert torch.equal(loaded["weight"], torch.arange(12.0).reshape(3, 4)) and loaded["losses"] == [1.5, 0.5]
+
+
+@pytest.mark.parametrize(
+    "what, message",
+    [
+        ("a deflate bomb (128 MB of zeros)", "compressed"),
+        ("sizes that lie (1 GB declared)", "past its end"),
+        ("5,000 records", "5,001 records"),
+        ("cut short", "not a zip archive"),
+        ("a pickle that runs code", "more than tensors and plain data"),
+        ("not a zip", "not a zip archive"),
+    ],
+)
+def test_each_hostile_file_is_refused_with_a_plain_message(tmp_path, what, message):
+    with pytest.raises(uploads.Refused, match=message):
+        uploads.load_torch_file(hostile_files(tmp_path)[what], MAX_BYTES, MAX_RECORDS)
+    assert not (tmp_path / "ran").exists()  # the pickle's os.system never ran
+
+
+def test_more_data_than_the_largest_model_is_refused():
+    big = saved({"weight": torch.zeros(2**20)})  # 4 MB of tensor
+    with pytest.raises(uploads.Refused, match="largest model"):
+        uploads.check_torch_file(big, 2**20, MAX_RECORDS)
+    with pytest.raises(uploads.Refused, match="data.pkl"):
+        uploads.check_torch_file(saved(list(range(300_000))), MAX_BYTES, MAX_RECORDS)
+
+
+LOAD_AND_MEASURE = """
+import resource, sys
+from rnnviz import uploads
+for path in sys.argv[3:]:  # the peak so far, before and after each file (KB)
+    data = open(path, "rb").read()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        uploads.load_torch_file(data, int(sys.argv[1]), int(sys.argv[2]))
+        print("loaded", end=" ")
+    except uploads.Refused:
+        print("refused", end=" ")
+    print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024, flush=True)
+"""
+
+
+def test_refusing_a_hostile_file_costs_less_than_50_mb_beyond_its_size(tmp_path):
+    files = hostile_files(tmp_path)
+    paths = []
+    for i, data in enumerate(files.values()):
+        paths.append(tmp_path / f"upload{i}.pt")
+        paths[-1].write_bytes(data)
+    out = subprocess.run([sys.executable, "-c", LOAD_AND_MEASURE, str(MAX_BYTES), str(MAX_RECORDS), *map(str, paths)],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()  # fmt: skip
+    for (what, data), line in zip(files.items(), out, strict=True):
+        verdict, grown_mb = line.split()
+        assert verdict == "refused", what
+        assert float(grown_mb) < 50 + len(data) / 2**20, (what, grown_mb)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cut=st.integers(0, len(GOOD)),
+    flips=st.lists(st.tuples(st.integers(0, len(GOOD) - 1), st.integers(0, 255)), max_size=8),
+)
+def test_a_damaged_torch_file_loads_or_is_refused_never_anything_else(cut, flips):
+    data = bytearray(GOOD)
+    for at, value in flips:
+        data[at] = value
+    try:
+        uploads.load_torch_file(bytes(data[:cut] if cut < len(GOOD) // 2 else data), MAX_BYTES, MAX_RECORDS)
+    except uploads.Refused as error:
+        assert str(error)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=st.lists(st.sampled_from(["archive/data.pkl", "archive/data/0", "archive/version", "other/data.pkl",
+                                    "archive/../etc/passwd", "archive/data/99", "archive/byteorder"]),  # fmt: skip
+                   min_size=1, max_size=6),
+    sizes=st.lists(st.integers(0, 5000), min_size=6, max_size=6),
+    deflate=st.booleans(),
+)
+def test_any_zip_loads_or_is_refused(names, sizes, deflate):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED) as archive:
+        for name, size in zip(names, sizes):
+            if name not in archive.namelist():
+                archive.writestr(name, bytes(size))
+    try:
+        uploads.load_torch_file(buffer.getvalue(), MAX_BYTES, MAX_RECORDS)
+    except uploads.Refused as error:
+        assert str(error)
