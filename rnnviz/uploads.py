@@ -49,13 +49,17 @@ def _directory_size(data: bytes) -> tuple[int, int]:
     return entries, size
 
 
-def check_torch_file(data: bytes, max_bytes: int, max_records: int, max_pickle_bytes: int = MAX_PICKLE_BYTES) -> None:
+def check_torch_file(
+    data: bytes, max_bytes: int, max_records: int, max_pickle_bytes: int = MAX_PICKLE_BYTES
+) -> None:
     """Raise Refused unless `data` looks like torch.save's zip of at most `max_records` records
     (tensors and metadata) and `max_bytes` bytes in all, every record stored as it is, its pickle
     (the structure around the tensors) at most `max_pickle_bytes`."""
     if len(data) > max_bytes:
-        raise Refused(f"The file is {len(data) / 2**20:.1f} MB; the largest model this page can build is "
-                      f"{max_bytes / 2**20:.1f} MB.")  # fmt: skip
+        raise Refused(
+            f"The file is {len(data) / 2**20:.1f} MB; the largest model this page can build is "
+            f"{max_bytes / 2**20:.1f} MB."
+        )
     entries, directory_bytes = _directory_size(data)
     if entries > max_records or directory_bytes > max_records * DIRECTORY_BYTES_PER_RECORD:
         raise Refused(f"The file holds {entries:,} records; a model of this page has at most {max_records}.")
@@ -65,7 +69,9 @@ def check_torch_file(data: bytes, max_bytes: int, max_records: int, max_pickle_b
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error) as error:
         raise Refused(f"This is not a file saved by torch: its zip directory is damaged ({error}).") from None
     if len(records) > max_records:
-        raise Refused(f"The file holds {len(records):,} records; a model of this page has at most {max_records}.")
+        raise Refused(
+            f"The file holds {len(records):,} records; a model of this page has at most {max_records}."
+        )
     folders, total = set(), 0
     for record in records:
         name = TORCH_RECORD.fullmatch(record.filename)
@@ -73,19 +79,25 @@ def check_torch_file(data: bytes, max_bytes: int, max_records: int, max_pickle_b
             raise Refused(f"This is not a file saved by torch: it holds {record.filename[:60]!r}.")
         folders.add(name["folder"])
         if record.compress_type != zipfile.ZIP_STORED or record.compress_size != record.file_size:
-            raise Refused("This file was not saved by torch: its records are compressed (torch stores them "
-                          "as they are), and unpacking them could take far more memory than the file.")  # fmt: skip
+            raise Refused(
+                "This file was not saved by torch: its records are compressed (torch stores them "
+                "as they are), and unpacking them could take far more memory than the file."
+            )
         if record.header_offset + record.file_size > len(data):
             raise Refused("This file is cut short or its sizes are wrong: a record reaches past its end.")
         if record.filename.endswith("/data.pkl") and record.file_size > max_pickle_bytes:
-            raise Refused(f"This file's structure (data.pkl) is {record.file_size / 2**20:.1f} MB; a model of this "
-                          f"page needs less than {max_pickle_bytes / 2**20:.1f} MB.")  # fmt: skip
+            raise Refused(
+                f"This file's structure (data.pkl) is {record.file_size / 2**20:.1f} MB; a model of this "
+                f"page needs less than {max_pickle_bytes / 2**20:.1f} MB."
+            )
         total += record.file_size
     if len(folders) != 1 or not any(r.filename.endswith("/data.pkl") for r in records):
         raise Refused("This is not a file saved by torch: it has no single data.pkl.")
     if total > max_bytes:
-        raise Refused(f"The file declares {total / 2**20:.1f} MB of data; the largest model this page can "
-                      f"build is {max_bytes / 2**20:.1f} MB.")  # fmt: skip
+        raise Refused(
+            f"The file declares {total / 2**20:.1f} MB of data; the largest model this page can "
+            f"build is {max_bytes / 2**20:.1f} MB."
+        )
 
 
 def load_torch_file(data: bytes, max_bytes: int, max_records: int, max_pickle_bytes: int = MAX_PICKLE_BYTES):
@@ -95,5 +107,7 @@ def load_torch_file(data: bytes, max_bytes: int, max_records: int, max_pickle_by
     try:
         return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as error:  # torch's unpickler refuses code with UnpicklingError, damage with others
-        raise Refused(f"This file was saved by torch, but it holds more than tensors and plain data, or it "
-                      f"is damaged ({type(error).__name__}).") from None  # fmt: skip
+        raise Refused(
+            f"This file was saved by torch, but it holds more than tensors and plain data, or it "
+            f"is damaged ({type(error).__name__})."
+        ) from None

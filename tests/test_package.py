@@ -24,8 +24,22 @@ print(rnnviz.__file__)
 
 def test_the_wheel_holds_rnnviz_alone_and_the_readme_example_runs_from_it(tmp_path):
     # No build isolation and no index: the build uses the setuptools installed here, nothing is downloaded.
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(tmp_path / "dist")], check=True, cwd=tmp_path)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+        ],
+        check=True,
+        cwd=tmp_path,
+    )
     (wheel,) = (tmp_path / "dist").glob("rnnviz-*.whl")
     tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
     assert tops == {"rnnviz", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}, tops
@@ -33,8 +47,12 @@ def test_the_wheel_holds_rnnviz_alone_and_the_readme_example_runs_from_it(tmp_pa
 
     # A fresh environment that sees this machine's numpy, torch, plotly and pip, not the checkout.
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True
+    )
     python = venv / "bin" / "python"
     subprocess.run([python, "-m", "pip", "install", "--no-index", "-q", str(wheel)], check=True, cwd=tmp_path)
-    out = subprocess.run([python, "-c", EXAMPLE], check=True, cwd=tmp_path, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [python, "-c", EXAMPLE], check=True, cwd=tmp_path, capture_output=True, text=True
+    ).stdout
     assert Path(out.strip()).is_relative_to(venv), out  # imported from the installed wheel

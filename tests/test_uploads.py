@@ -130,8 +130,13 @@ def test_refusing_a_hostile_file_costs_less_than_50_mb_beyond_its_size(tmp_path)
     for i, data in enumerate(files.values()):
         paths.append(tmp_path / f"upload{i}.pt")
         paths[-1].write_bytes(data)
-    out = subprocess.run([sys.executable, "-c", LOAD_AND_MEASURE, str(MAX_BYTES), str(MAX_RECORDS), *map(str, paths)],
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_MEASURE, str(MAX_BYTES), str(MAX_RECORDS), *map(str, paths)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     for (what, data), line in zip(files.items(), out, strict=True):
         verdict, grown_mb = line.split()
         assert verdict == "refused", what
@@ -155,9 +160,21 @@ def test_a_damaged_torch_file_loads_or_is_refused_never_anything_else(cut, flips
 
 @settings(max_examples=60, deadline=None)
 @given(
-    names=st.lists(st.sampled_from(["archive/data.pkl", "archive/data/0", "archive/version", "other/data.pkl",
-                                    "archive/../etc/passwd", "archive/data/99", "archive/byteorder"]),  # fmt: skip
-                   min_size=1, max_size=6),
+    names=st.lists(
+        st.sampled_from(
+            [
+                "archive/data.pkl",
+                "archive/data/0",
+                "archive/version",
+                "other/data.pkl",
+                "archive/../etc/passwd",
+                "archive/data/99",
+                "archive/byteorder",
+            ]
+        ),
+        min_size=1,
+        max_size=6,
+    ),
     sizes=st.lists(st.integers(0, 5000), min_size=6, max_size=6),
     deflate=st.booleans(),
 )

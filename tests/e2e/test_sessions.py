@@ -47,14 +47,18 @@ def test_closing_a_training_session_stops_its_training(browser: Browser, tmp_pat
         wait_until_idle(page)
         page.get_by_role("button", name="Play").click()
         expect(page.locator('[data-testid="stProgress"]').first).to_contain_text(re.compile(r"step [1-9]"))
-        busy_from = cpu_seconds(server.pid)
-        time.sleep(2)
-        busy = (cpu_seconds(server.pid) - busy_from) / 2  # training: most of a core
         context.close()  # the user closes the tab while the models train
 
-        time.sleep(3)  # a chunk of training that had started finishes
-        quiet_from = cpu_seconds(server.pid)
-        time.sleep(3)
-        quiet = (cpu_seconds(server.pid) - quiet_from) / 3
-    assert busy > 0.3, f"the server used {busy:.0%} of a core while training"
-    assert quiet < 0.1, f"the server still used {quiet:.0%} of a core after the session closed"
+        # The server goes quiet: a second in which it uses less than 5% of a core comes within a
+        # minute (what was measured is the server's own CPU time, which a loaded machine does not
+        # raise; training would keep it near a whole core).
+        quiet_seconds = []
+        for _ in range(60):
+            start = cpu_seconds(server.pid)
+            time.sleep(1)
+            quiet_seconds.append(cpu_seconds(server.pid) - start)
+            if quiet_seconds[-1] < 0.05:
+                break
+    assert quiet_seconds[-1] < 0.05, (
+        f"a minute after the session closed the server still used {quiet_seconds[-1]:.0%} of a core"
+    )
