@@ -63,15 +63,16 @@ def _encoded(value):
     """A copy of a figure's dicts and lists in which every numeric numpy array that is the value of a
     key is plotly.js's typed array (arrays inside lists stay arrays, as plotly.py leaves them)."""
     if isinstance(value, dict):
-        return {key: item if key in _SKIPPED_KEYS else _typed_array(item) if isinstance(item, np.ndarray)
+        return {key: item if key in _SKIPPED_KEYS else typed_array(item) if isinstance(item, np.ndarray)
                 else _encoded(item) for key, item in value.items()}  # fmt: skip
     if isinstance(value, (list, tuple)):
         return [_encoded(item) for item in value]
     return value
 
 
-def _typed_array(array: np.ndarray):
-    """As plotly's to_typed_array_spec: 64-bit integers narrowed when they fit, then base64."""
+def typed_array(array: np.ndarray):
+    """As plotly's to_typed_array_spec: 64-bit integers narrowed when they fit, then base64. For arrays
+    that `figure` leaves as they are (inside lists, such as a slider step's restyle arguments)."""
     if array.size == 0:
         return array
     if array.dtype in (np.int64, np.uint64):
