@@ -6,7 +6,9 @@ rerun it step by step, written as the lecture writes it, so that a page can show
 are time-major, x of shape (T, B, D); every record entry is (T, B, H). Pass a list as `watch` and
 each step's h_t (B, H), as the recurrence uses it, is appended to it: torch.autograd.grad(loss, watch)
 then gives dL/dh_t for every t, all paths from h_t to the loss included (the record's stacked "h"
-only sees the direct ones).
+only sees the direct ones). Pass a list as `weights` and each step uses a copy of its own of W_hh
+(a leaf that requires grad), appended to the list: torch.autograd.grad(loss, weights) then splits
+dL/dW_hh into the terms of each step, which add up to it.
 
 The LSTM, as in the lecture (torch stores the same rows in the order i, f, g, o):
 
@@ -45,6 +47,14 @@ def _weights(module: torch.nn.RNNBase) -> tuple[torch.Tensor, torch.Tensor, torc
     return W_ih, W_hh, zeros, zeros.clone()
 
 
+def _step_weight(W_hh: torch.Tensor, weights: list | None) -> torch.Tensor:
+    """W_hh itself, or (with a `weights` list) a copy for this step alone, kept in the list."""
+    if weights is None:
+        return W_hh
+    weights.append(W_hh.detach().clone().requires_grad_(True))
+    return weights[-1]
+
+
 @dataclass
 class RNN:
     """h_t = phi(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), phi = tanh, or relu for the IRNN."""
@@ -62,7 +72,7 @@ class RNN:
         return cls(*_weights(module), nonlinearity=module.nonlinearity)
 
     def __call__(
-        self, x, h0: torch.Tensor | None = None, *, watch: list | None = None
+        self, x, h0: torch.Tensor | None = None, *, watch: list | None = None, weights: list | None = None
     ) -> tuple[torch.Tensor, Record]:
         """Run over x (T, B, D) -> output (T, B, H) and record {z, h}, z the pre-activation."""
         x = _as_tensor(x, self.W_ih)
@@ -71,7 +81,8 @@ class RNN:
         phi = torch.tanh if self.nonlinearity == "tanh" else torch.relu
         zs, hs = [], []
         for x_t in x:  # x_t: (B, D)
-            z = x_t @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh  # (B, H)
+            W_hh = _step_weight(self.W_hh, weights)
+            z = x_t @ self.W_ih.T + self.b_ih + h @ W_hh.T + self.b_hh  # (B, H)
             h = phi(z)
             if watch is not None:
                 watch.append(h)
@@ -116,6 +127,7 @@ class LSTM(_CopiesTorch):
     def __call__(
         self, x, state: tuple[torch.Tensor, torch.Tensor] | None = None, *, watch: list | None = None,
         watch_c: list | None = None, overrides: dict[str, dict[int, float]] | None = None,
+        weights: list | None = None,
     ) -> tuple[torch.Tensor, Record]:  # fmt: skip
         """Run over x (T, B, D) -> output h (T, B, H) and record {i, f, o, g, c, h}, each (T, B, H).
         `watch` receives each h_t (c_t is not watched: dL/dh_t holds c_t fixed), `watch_c` each c_t.
@@ -127,7 +139,8 @@ class LSTM(_CopiesTorch):
         h, c = state if state is not None else (zeros, zeros)
         record: dict[str, list[torch.Tensor]] = {k: [] for k in "ifogch"}
         for step, x_t in enumerate(x):
-            a = x_t @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh  # (B, 4H): W [x_t; h_{t-1}] + b
+            W_hh = _step_weight(self.W_hh, weights)
+            a = x_t @ self.W_ih.T + self.b_ih + h @ W_hh.T + self.b_hh  # (B, 4H): W [x_t; h_{t-1}] + b
             i, f, g, o = a.split(H, dim=1)  # torch's row order
             i, f, o, g = torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o), torch.tanh(g)
             if overrides:
@@ -159,7 +172,7 @@ class GRU(_CopiesTorch):
 
 
     def __call__(
-        self, x, h0: torch.Tensor | None = None, *, watch: list | None = None
+        self, x, h0: torch.Tensor | None = None, *, watch: list | None = None, weights: list | None = None
     ) -> tuple[torch.Tensor, Record]:
         """Run over x (T, B, D) -> output (T, B, H) and record {r, z, n, h}, each (T, B, H)."""
         x = _as_tensor(x, self.W_ih)
@@ -168,7 +181,7 @@ class GRU(_CopiesTorch):
         record: dict[str, list[torch.Tensor]] = {k: [] for k in "rznh"}
         for x_t in x:
             a_x = x_t @ self.W_ih.T + self.b_ih  # (B, 3H)
-            a_h = h @ self.W_hh.T + self.b_hh  # (B, 3H)
+            a_h = h @ _step_weight(self.W_hh, weights).T + self.b_hh  # (B, 3H)
             r = torch.sigmoid(a_x[:, :H] + a_h[:, :H])
             z = torch.sigmoid(a_x[:, H : 2 * H] + a_h[:, H : 2 * H])
             n = torch.tanh(a_x[:, 2 * H :] + r * a_h[:, 2 * H :])

@@ -150,6 +150,20 @@ def gradient_horizon(model: SequenceModel, x: torch.Tensor, y: torch.Tensor) -> 
     return torch.stack([g.norm() for g in grads]).cpu().numpy()  # (L,)
 
 
+def gradient_ledger(model: SequenceModel, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+    """||dL/dW_hh|| split by step: for t = 1..L (array (L,)), the Frobenius norm of the part of the
+    gradient that W_hh gets from its use at step t, where it multiplies h_{t-1}; the parts add up to
+    dL/dW_hh. At lag L - t from the loss, the part of step t is all that can carry what h_{t-1} knows
+    (an input before step t) into the update of W_hh. Float64, by autograd through the instrumented
+    cell with a copy of W_hh for each step (rnnviz.cells)."""
+    cell = model.instrumented(torch.float64)
+    weights: list[torch.Tensor] = []  # W_hh as used at step t, (H, H) or (gates H, H)
+    h, _ = cell(x.to(torch.float64), weights=weights)  # (L, B, H)
+    loss = model.task_loss(model.head(h), y)
+    terms = torch.autograd.grad(loss, weights)  # each like W_hh
+    return torch.stack([term.norm() for term in terms]).cpu().numpy()  # (L,)
+
+
 def jacobian_norms(model: SequenceModel, x: torch.Tensor) -> np.ndarray:
     """||dh_L/dh_t||_2 for t = 1..L (array (L,), the last entry 1): the spectral norm of the
     lecture's Jacobian product over one sequence x (L, 1, D), in float64. For the LSTM it is the

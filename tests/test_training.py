@@ -361,3 +361,22 @@ def test_loading_and_reading_a_default_builds_no_optimizer():
         "assert 'torch._dynamo' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+@pytest.mark.parametrize("kind", ["rnn", "irnn", "lstm", "gru"])
+def test_the_gradient_ledger_splits_dL_dW_hh_into_the_terms_of_each_step(kind):
+    model = SequenceModel(ModelConfig(kind=kind, task="adding", hidden_size=6), seed=2).double()
+    x, y = models.make_batch("adding", 5, 12, seed=4)
+    x = x.double()
+    # the terms themselves, through the cell, add up to what torch's own module gets for W_hh
+    cell = model.instrumented(torch.float64)
+    weights: list[torch.Tensor] = []
+    h, _ = cell(x, weights=weights)
+    terms = torch.autograd.grad(model.task_loss(model.head(h), y), weights)
+    model.zero_grad()
+    model.loss(x, y).backward()
+    torch.testing.assert_close(sum(terms), model.rnn.weight_hh_l0.grad, rtol=1e-10, atol=1e-13)
+    ledger = training.gradient_ledger(model, x, y)
+    np.testing.assert_allclose(ledger, [float(t.norm()) for t in terms], rtol=1e-12)
+    assert ledger[0] == 0.0  # step 1 multiplies h_0 = 0: nothing to learn from it
+    assert ledger.shape == (models.sequence_length("adding", 12),)
