@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import http.cookiejar
 import random
 import statistics
@@ -59,6 +60,7 @@ from serve import cpu_seconds, rss_bytes, serve_app_process  # noqa: E402
 ANSWER_TIMEOUT_S = 30.0  # a run not finished after this: the session counts as dropped
 WARM_UP_TIMEOUT_S = 300.0  # a model page's first visit may train its default model
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+REPLICA_COOKIE = "rnnviz_replica"  # deploy/haproxy.cfg
 WIDGETS = ("slider", "number_input", "text_input", "radio", "checkbox", "button", "selectbox")
 
 # Each page and the control its users move most. Analysis pages compute on the spot; on the model
@@ -99,6 +101,7 @@ class Tally:
     moves: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    replicas: list[str] = field(default_factory=list)  # the replica of each session (behind HAProxy)
 
 
 class Dropped(Exception):
@@ -118,6 +121,7 @@ class Session:
         self.max_cache_age = 2  # the server's global.maxCachedMessageAge, sent in new_session
         self.errors: list[str] = []
         self.socket = None
+        self.replica = ""  # behind deploy/serve.sh: the replica HAProxy's cookie keeps this tab on
 
     async def open(self, timeout: float = ANSWER_TIMEOUT_S) -> float:
         """Fetch the page as a browser does, connect, run the page; seconds to its script_finished."""
@@ -129,6 +133,7 @@ class Session:
         await asyncio.to_thread(_get, opener, path)
         await asyncio.to_thread(_get, opener, f"{self.base_url}/_stcore/host-config")
         headers = {"Origin": self.base_url}
+        self.replica = next((cookie.value for cookie in cookies if cookie.name == REPLICA_COOKIE), "")
         if len(cookies):
             headers["Cookie"] = "; ".join(f"{cookie.name}={cookie.value}" for cookie in cookies)
         ws_url = self.base_url.replace("http://", "ws://") + "/_stcore/stream"
@@ -263,6 +268,7 @@ async def session_life(base_url: str, page: str, key: str, seed: int, delay: flo
     session = Session(base_url, page)
     try:
         tally.opens.append(await session.open())
+        tally.replicas.append(session.replica)
         walk = values_of(session.widgets[key], rng)
         for _ in range(moves):
             if time.monotonic() > deadline:
@@ -292,9 +298,13 @@ class ServerWatch:
     def cpu(self) -> float:
         return sum(cpu_seconds(pid) for pid in self.pids)
 
+    def cpu_each(self) -> list[float]:
+        return [cpu_seconds(pid) for pid in self.pids]
+
     def __enter__(self) -> ServerWatch:
         self.peak, self.samples = self.rss(), []
         self.cpu_start, self.wall_start = self.cpu(), time.monotonic()
+        self.cpu_each_start = self.cpu_each()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
@@ -311,6 +321,7 @@ class ServerWatch:
         self._thread.join()
         self.wall = time.monotonic() - self.wall_start
         self.cores = (self.cpu() - self.cpu_start) / self.wall
+        self.cores_each = [(end - start) / self.wall for start, end in zip(self.cpu_each_start, self.cpu_each())]
 
 
 @dataclass
@@ -320,6 +331,7 @@ class Row:
     cores: float
     peak_mb: float
     seconds: float
+    cores_each: list[float] = field(default_factory=list)  # per server process (replicas)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -367,7 +379,7 @@ async def first_visits(base_url: str, page: str, sessions: int, arrive_within: f
 async def measured(pids: list[int], scenario: str, work: Callable[[], Awaitable[Tally]]) -> Row:
     with ServerWatch(pids) as watch:
         tally = await work()
-    row = Row(scenario, tally, watch.cores, watch.peak / 2**20, watch.wall)
+    row = Row(scenario, tally, watch.cores, watch.peak / 2**20, watch.wall, watch.cores_each)
     print(f"  {scenario}: {len(tally.opens)} opens, p95 {pct(tally.opens, 0.95):.0f} ms; "
           f"{len(tally.moves)} moves, p50 {pct(tally.moves, 0.5):.0f} ms, "
           f"p95 {pct(tally.moves, 0.95):.0f} ms; {len(tally.errors)} errors, {len(tally.dropped)} dropped", flush=True)  # fmt: skip
@@ -408,6 +420,11 @@ def report(rows: list[Row], floor_ms: float, soak: list[tuple[float, int]] | Non
               f"{pct(t.opens, 1):.0f} | {len(t.moves)} ({len(t.moves) / row.seconds:.1f}) | {pct(t.moves, .5):.0f} / "
               f"{pct(t.moves, .95):.0f} / {pct(t.moves, 1):.0f} | {pct(t.moves, .5) / floor_ms:.1f} | {len(t.errors)} "
               f"| {len(t.dropped)} | {row.cores:.2f} | {row.peak_mb:.0f} |")  # fmt: skip
+    for row in rows:
+        if len(row.cores_each) > 1:
+            sessions = collections.Counter(row.tally.replicas)
+            print(f"{row.scenario}: the server processes used " + ", ".join(f"{c:.2f}" for c in row.cores_each)
+                  + " cores; sessions per replica: " + ", ".join(f"{r or '?'} {n}" for r, n in sorted(sessions.items())))  # fmt: skip
     for row in rows:
         for line in (row.tally.errors + row.tally.dropped)[:5]:
             print(f"{row.scenario}: {line}")
