@@ -1,5 +1,15 @@
-"""The LSTM's gates at work: each gate along one sequence, the memory cell's gradient path, and the
-lecture's exercise (f_{t+1} = 1, i_{t+1} = 0, o_t = 0 pass the cell's gradient through unchanged).
+"""The LSTM's gates at work: each gate along one sequence, the memory cell's gradient path at
+initialisation and after training (beside a tanh RNN's), and the lecture's exercise.
+
+The exercise: the cell's adjoint is
+
+    c_bar_t = f_{t+1} * c_bar_{t+1} + h_bar_t * o_t * tanh'(c_t)
+
+(h_bar_t = dL/dh_t over every later path; no peepholes, so c_t reaches the loss only through c_{t+1}
+and h_t). Forcing f_{t+1} = 1 makes the first term c_bar_{t+1}; forcing o_t = 0 removes the second:
+then c_bar_t = c_bar_{t+1} exactly, whatever i_{t+1} is. The lecture's third condition, i_{t+1} = 0,
+keeps the forward value (c_{t+1} = c_t, with f_{t+1} = 1): the three conditions are sufficient, two
+of them are what the gradient needs.
 
 Everything runs the trained torch.nn.LSTM again through rnnviz.cells.LSTM, in float64."""
 
@@ -18,19 +28,65 @@ EXAMPLES = 7  # the seed stream of the 100 held-out examples the page reads
 # The page's default LSTM, shipped trained (rnnviz.defaults): the adding problem at T = 50, 32 units.
 DEFAULT = training.TrainConfig(model=models.ModelConfig(kind="lstm", task="adding", hidden_size=32), T=50, steps=600,
                                seed=0, test_every=600, record_every=600)  # fmt: skip
+# Its control, the forget-gate bias of 1 at initialisation (Gers et al. 2000; Jozefowicz et al. 2015):
+# sigmoid(1) = 0.73, so each f starts nearer 1 than torch's sigmoid(about 0) = 0.5.
+# None: torch's own draw, b_f = b_ih + b_hh uniform on +-2/sqrt(H) (sigmoid of about 0: f near 0.5).
+FORGET_BIASES = (None, 1.0)
+# The tanh RNN the memory path is compared with: the same task, size, batches and budget, at the
+# Adam learning rate that suits it on the adding problem (training.DEFAULT_LR, benchmarks/training.py).
+DEFAULT_RNN = training.TrainConfig(
+    model=models.ModelConfig(kind="rnn", task="adding", hidden_size=32), T=50, steps=600, seed=0,
+    lr=training.DEFAULT_LR["rnn"], test_every=600, record_every=600,
+)  # fmt: skip
+# A unit keeps its memory over the sequence when at least this much of c_1 reaches c_T along the
+# cell: prod_{s=2}^{T} f_s >= 0.1, a geometric mean of f of at least 0.1^(1/49) = 0.954 at T = 50.
+KEEPS = 0.1
+STAGES = ("initial", "trained")
 
 
-def trainer(length: int, hidden: int, steps: int, seed: int) -> training.Trainer:
+class Trainer(training.Trainer):
+    """training.Trainer for the page's LSTM, with the forget gate's bias set at initialisation (None:
+    torch's own draw, kept as it is; else b_f = forget_bias, split as b_ih = forget_bias, b_hh = 0)."""
+
+    def __init__(self, config: training.TrainConfig, forget_bias: float | None = None, device: str | None = None):
+        super().__init__(config, device)  # initialises the model from config.seed
+        self.forget_bias = forget_bias
+        if forget_bias is not None:
+            set_forget_bias(self.model, forget_bias)
+
+
+@torch.no_grad()
+def set_forget_bias(model: models.SequenceModel, value: float) -> None:
+    """b_f = value for every unit of the model's LSTM (torch's rows are i, f, g, o)."""
+    H = model.config.hidden_size
+    model.rnn.bias_ih_l0[H : 2 * H] = value
+    model.rnn.bias_hh_l0[H : 2 * H] = 0.0
+
+
+def trainer(length: int, hidden: int, steps: int, seed: int, forget_bias: float | None = None) -> Trainer:
     """An LSTM on the adding problem, the page's settings, untrained."""
-    return training.Trainer(training.TrainConfig(
+    return Trainer(training.TrainConfig(
         model=models.ModelConfig(kind="lstm", task="adding", hidden_size=hidden), T=length, steps=steps, seed=seed,
         test_every=steps, record_every=steps,
+    ), forget_bias)  # fmt: skip
+
+
+def rnn_trainer(length: int, hidden: int, steps: int, seed: int) -> training.Trainer:
+    """The tanh RNN the page compares with, at the page's settings, untrained."""
+    return training.Trainer(training.TrainConfig(
+        model=models.ModelConfig(kind="rnn", task="adding", hidden_size=hidden), T=length, steps=steps, seed=seed,
+        lr=DEFAULT_RNN.lr, test_every=steps, record_every=steps,
     ))  # fmt: skip
 
 
-def default_trainer() -> training.Trainer:
+def default_trainer(forget_bias: float | None = None) -> Trainer:
     """The default LSTM, untrained (rnnviz.defaults trains it and restores it from its file)."""
-    return training.Trainer(DEFAULT)
+    return Trainer(DEFAULT, forget_bias)
+
+
+def default_name(forget_bias: float | None) -> str:
+    """The shipped default of the page's default settings with this forget-gate bias."""
+    return {None: "lstm_gates", 1.0: "lstm_gates_bias1"}[forget_bias]
 
 
 def measure(loop: training.Trainer) -> dict:
@@ -46,7 +102,19 @@ def check(loop: training.Trainer) -> tuple[str, float]:
         return "test_mse", float(loop.model.loss(x, y))
 
 
-DEFAULTS = [Default("lstm_gates", default_trainer, lambda: asdict(DEFAULT), measure, check, tolerance=0.01)]
+def measure_rnn(loop: training.Trainer) -> dict:
+    """The tanh RNN's test MSE, and its MSE on the page's 100 examples (what check re-measures: near the
+    baseline, 100 sequences alone are 0.02 off the 1000 of the test set)."""
+    return {**measure(loop), "check_mse": round(check(loop)[1], 6)}
+
+
+DEFAULTS = [
+    Default("lstm_gates", default_trainer, lambda: asdict(DEFAULT), measure, check, tolerance=0.01),
+    Default("lstm_gates_bias1", lambda: default_trainer(forget_bias=1.0),
+            lambda: {**asdict(DEFAULT), "forget_bias": 1.0}, measure, check, tolerance=0.01),
+    Default("lstm_gates_rnn", lambda: training.Trainer(DEFAULT_RNN), lambda: asdict(DEFAULT_RNN), measure_rnn,
+            lambda loop: ("check_mse", check(loop)[1]), tolerance=1e-4),
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -66,12 +134,16 @@ class GateView:
                 **{name: values.reshape(-1) for name, values in self.gates.items()}}  # fmt: skip
 
 
-def example(task: str, T: int, seed: int, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+def examples(task: str, T: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The fixed set of 100 held-out sequences the page reads: x (T, 100, D), y (100,)."""
+    return models.make_batch(task, 100, T, training.stream_seed(seed, EXAMPLES))
 
-    """Example `index` of a fixed set of held-out sequences: x (T, 1, D), y (1,)."""
+
+def example(task: str, T: int, seed: int, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Example `index` of the 100 held-out sequences (examples): x (T, 1, D), y (1,)."""
     if not 0 <= index < 100:
         raise ValueError(f"index must be between 0 and 99, got {index}")
-    x, y = models.make_batch(task, 100, T, training.stream_seed(seed, EXAMPLES))
+    x, y = examples(task, T, seed)
     return x[:, index : index + 1], y[index : index + 1]
 
 
@@ -98,24 +170,136 @@ def forget_path_log10(f: np.ndarray) -> np.ndarray:
     return np.concatenate([after[1:], np.zeros((1, f.shape[1]))], axis=0)  # sum over s > t
 
 
-def tanh_rnn_path(hidden_size: int, x: torch.Tensor, seed: int) -> np.ndarray:
-    """||dh_T/dh_t|| for a tanh RNN of the same size at initialisation, on the same example: (T,)."""
-    rnn = models.SequenceModel(models.ModelConfig(kind="rnn", task="adding", hidden_size=hidden_size), seed=seed)
-    return training.jacobian_norms(rnn, x)
+@dataclass(frozen=True)
+class MemoryPaths:
+    """How much of a gradient at step T reaches step t, for t = 1..T, in the LSTM and the tanh RNN of
+    the same settings, at initialisation ("initial") and after training ("trained"), on one example.
+
+    For the LSTM it is the direct cell path with the gates held fixed, dc_T/dc_t along c alone:
+    prod_{s=t+1}^{T} f_s per unit (the paths through h_t and the gates are left out). For the tanh RNN
+    it is the whole Jacobian's norm ||dh_T/dh_t||."""
+
+    forget_log10: dict[str, np.ndarray]  # stage -> (T, H) log10 prod_{s>t} f_s (forget_path_log10)
+    mean_f: dict[str, float]  # stage -> the mean forget gate over steps and units
+    rnn_norms: dict[str, np.ndarray]  # stage -> (T,) ||dh_T/dh_t||
+
+    def units(self) -> int:
+        return self.forget_log10["trained"].shape[1]
+
+    def kept(self, stage: str) -> int:
+        """The units that keep their memory: prod_{s=2}^{T} f_s >= KEEPS (from c_1 to c_T)."""
+        return int(np.sum(self.forget_log10[stage][0] >= np.log10(KEEPS)))
+
+    def summary(self) -> dict[str, list]:
+        """One row per stage: the LSTM's mean f, how many units keep their memory, prod f from step T
+        back to step 1 for the median and the best unit, and the tanh RNN's ||dh_T/dh_1|| (a table).
+        The median is taken in log scale: with an even number of units, the geometric mean of the two
+        middle ones (as the chart's median line)."""
+        columns = ("stage", "LSTM: mean f", "units keeping memory", "∏ f, step T to 1: median unit", "best unit",
+                   "tanh RNN: ‖dh_T/dh_1‖")  # fmt: skip
+        rows: dict[str, list] = {name: [] for name in columns}
+        for stage in STAGES:
+            whole = self.forget_log10[stage][0]  # (H,) log10 of dc_T/dc_1 along the cell
+            rows["stage"].append(stage)
+            rows["LSTM: mean f"].append(f"{self.mean_f[stage]:.3f}")
+            rows["units keeping memory"].append(f"{self.kept(stage)} of {self.units()}")
+            rows["∏ f, step T to 1: median unit"].append(f"{10.0 ** np.median(whole):.2g}")
+            rows["best unit"].append(f"{10.0 ** whole.max():.2g}")
+            rows["tanh RNN: ‖dh_T/dh_1‖"].append(f"{self.rnn_norms[stage][0]:.2g}")
+        return rows
+
+
+def memory_paths(
+    lstm: dict[str, models.SequenceModel], rnn: dict[str, models.SequenceModel], x: torch.Tensor
+) -> list[MemoryPaths]:
+    """The memory paths of the LSTM and the tanh RNN, each given by stage ("initial", "trained"), on
+    each sequence of x (T, B, D): one MemoryPaths per sequence, all computed in one batch."""
+    forget_log10, mean_f, rnn_norms = {}, {}, {}
+    for stage, model in lstm.items():
+        with torch.no_grad():
+            _, record = model.instrumented()(x.double())
+        f = record["f"].numpy()  # (T, B, H)
+        forget_log10[stage] = [forget_path_log10(f[:, b]) for b in range(x.shape[1])]  # each (T, H)
+        mean_f[stage] = f.mean(axis=(0, 2))  # (B,)
+    for stage, model in rnn.items():
+        rnn_norms[stage] = jacobian_norms(model, x)  # (B, T)
+    return [
+        MemoryPaths({s: forget_log10[s][b] for s in lstm}, {s: float(mean_f[s][b]) for s in lstm},
+                    {s: rnn_norms[s][b] for s in rnn})
+        for b in range(x.shape[1])
+    ]  # fmt: skip
+
+
+def jacobian_norms(model: models.SequenceModel, x: torch.Tensor) -> np.ndarray:
+    """||dh_T/dh_t||_2 for t = 1..T and each sequence of x (T, B, D), for a tanh RNN: (B, T).
+
+    The lecture's Jacobian product by hand, dh_T/dh_t = J_T J_{T-1} ... J_{t+1} with
+    J_s = dh_s/dh_{s-1} = diag(1 - h_s^2) W_hh, multiplied from step T backwards in float64 (the
+    twin of training.jacobian_norms, autograd's, at a tenth of its cost)."""
+    if model.config.kind != "rnn":
+        raise ValueError(f"the Jacobian by hand is the tanh RNN's, got {model.config.kind!r}")
+    cell = model.instrumented()
+    with torch.no_grad():
+        h, _ = cell(x.double())  # (T, B, H)
+    h, W_hh = h.numpy(), cell.W_hh.numpy()  # (T, B, H), (H, H)
+    T, B, H = h.shape
+    product = np.broadcast_to(np.eye(H), (B, H, H)).copy()  # dh_T/dh_T
+    norms = np.ones((B, T))
+    for t in range(T - 2, -1, -1):  # 0-based: dh_T/dh_t = dh_T/dh_{t+1} J_{t+1}
+        product = product @ ((1.0 - h[t + 1] ** 2)[:, :, None] * W_hh)  # (B, H, H)
+        norms[:, t] = np.linalg.norm(product, ord=2, axis=(1, 2))
+    return norms
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """The cell's gradient at steps t and t + 1, with the chosen gates forced."""
+    """The cell's gradient at steps t and t + 1, with the chosen gates forced, and the two terms of its
+    adjoint equation: c_bar_t = f_{t+1} * c_bar_{t+1} + h_bar_t * o_t * tanh'(c_t)."""
 
     t: int  # 0-based step
-    c_bar_t: np.ndarray  # (H,) dL/dc_t
-    c_bar_next: np.ndarray  # (H,) dL/dc_{t+1}
+    c_bar_t: np.ndarray  # (H,) dL/dc_t, by autograd
+    c_bar_next: np.ndarray  # (H,) dL/dc_{t+1}, by autograd
     forced: dict[str, float]
+    carried: np.ndarray  # (H,) f_{t+1} * c_bar_{t+1}: the path along the cell
+    through_h: np.ndarray  # (H,) h_bar_t * o_t * tanh'(c_t): the path through h_t
+    c_t: np.ndarray  # (H,) the forward values c_t and c_{t+1}
+    c_next: np.ndarray
 
     @property
     def largest_difference(self) -> float:
+        """max over units of |c_bar_t - c_bar_{t+1}|."""
         return float(np.max(np.abs(self.c_bar_t - self.c_bar_next)))
+
+    @property
+    def forward_change(self) -> float:
+        """max over units of |c_{t+1} - c_t|: 0 when f_{t+1} = 1 and i_{t+1} = 0."""
+        return float(np.max(np.abs(self.c_next - self.c_t)))
+
+    def verdict(self) -> str:
+        """What the forced gates did, in words (markdown with LaTeX), with the numbers."""
+        t = self.t + 1  # the page counts steps from 1
+        f, i, o = (f"{name}_{step}" in self.forced for name, step in (("f", t + 1), ("i", t + 1), ("o", t)))
+        said = rf"Largest $|\bar c_{{{t}}} - \bar c_{{{t + 1}}}|$ over the units: {self.largest_difference:.3g}"
+        value = rf" The forward value: largest $|c_{{{t + 1}}} - c_{{{t}}}|$ = {self.forward_change:.3g}" + (
+            " (f and i forced: the cell keeps its content)." if f and i
+            else rf" ($f_{{{t + 1}}} = 1$ and $i_{{{t + 1}}} = 0$ together keep it: $c_{{{t + 1}}} = c_{{{t}}}$)."
+        )  # fmt: skip
+        if self.largest_difference == 0.0:
+            why = (rf" — exactly equal: $f_{{{t + 1}}} = 1$ passes $\bar c_{{{t + 1}}}$ on whole and $o_{{{t}}} = 0$ "
+                   rf"removes the path through $h_{{{t}}}$.")  # fmt: skip
+            if not i:
+                why += rf" $i_{{{t + 1}}}$ is free and does not matter: it is not in the adjoint."
+            return said + why + value
+        missing = []
+        if not f:
+            gap = np.max(np.abs(self.carried - self.c_bar_next))
+            missing.append(rf"$f_{{{t + 1}}}$ is free, so the cell passes on $f_{{{t + 1}}} \circ \bar c_{{{t + 1}}}$, "
+                           rf"not $\bar c_{{{t + 1}}}$ (they differ by up to {gap:.3g})")  # fmt: skip
+        if not o:
+            missing.append(rf"$o_{{{t}}}$ is free, so the path through $h_{{{t}}}$ adds up to "
+                           rf"{np.max(np.abs(self.through_h)):.3g}")  # fmt: skip
+        return (said + ". " + "; ".join(missing) + rf". Force $f_{{{t + 1}}} = 1$ and $o_{{{t}}} = 0$ to make them "
+                rf"equal ($i_{{{t + 1}}}$ does not enter the gradient)." + value)  # fmt: skip
 
 
 def exercise(
@@ -123,7 +307,7 @@ def exercise(
     force_f: bool = True, force_i: bool = True, force_o: bool = True,
 ) -> Exercise:  # fmt: skip
     """The lecture's exercise by autograd: force f_{t+1} = 1, i_{t+1} = 0, o_t = 0 (each optional)
-    and compare c_bar_t with c_bar_{t+1} on this example's loss."""
+    and compare c_bar_t with c_bar_{t+1} on this example's loss; the adjoint's two terms beside."""
     T = x.shape[0]
     if not 0 <= t < T - 1:
         raise ValueError(f"t must be between 0 and {T - 2} so that step t + 1 exists, got {t}")
@@ -138,9 +322,15 @@ def exercise(
     H = model.config.hidden_size
     h0 = torch.zeros(1, H, dtype=torch.float64)
     c0 = torch.zeros(1, H, dtype=torch.float64, requires_grad=True)  # puts every c_t on autograd's graph
-    cells_seen: list[torch.Tensor] = []
-    output, _ = cell(x.double(), (h0, c0), overrides=overrides, watch_c=cells_seen)
+    cells_seen: list[torch.Tensor] = []  # c_t (1, H) for each t
+    states_seen: list[torch.Tensor] = []  # h_t (1, H) for each t
+    output, record = cell(x.double(), (h0, c0), overrides=overrides, watch=states_seen, watch_c=cells_seen)
     loss = model.task_loss(model.head(output), y.double())
-    c_bar_t, c_bar_next = torch.autograd.grad(loss, [cells_seen[t], cells_seen[t + 1]])
+    c_bar_t, c_bar_next, h_bar_t = torch.autograd.grad(loss, [cells_seen[t], cells_seen[t + 1], states_seen[t]])
+    with torch.no_grad():
+        f_next, o_t, c_t = record["f"][t + 1, 0], record["o"][t, 0], record["c"][t, 0]  # each (H,)
+        carried = f_next * c_bar_next[0]
+        through_h = h_bar_t[0] * o_t * (1.0 - torch.tanh(c_t) ** 2)
     forced = {f"{name}_{step + 1}": value for name, steps in overrides.items() for step, value in steps.items()}
-    return Exercise(t, c_bar_t[0].numpy(), c_bar_next[0].numpy(), forced)
+    return Exercise(t, c_bar_t[0].numpy(), c_bar_next[0].numpy(), forced, carried.numpy(), through_h.numpy(),
+                    c_t.detach().numpy(), record["c"][t + 1, 0].detach().numpy())  # fmt: skip

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures import BLUES, RED_BLUE, figure
-from rnnviz.gates import Exercise, GateView
+from rnnviz.gates import KEEPS, Exercise, GateView, MemoryPaths
 
 GATE_TITLES = {
     "i": "input gate i (0: ignore the new candidate)",
@@ -69,28 +69,42 @@ def gate_heatmaps(view: GateView) -> go.Figure:
     ))  # fmt: skip
 
 
-def memory_path(forget_log10: np.ndarray, rnn_norms: np.ndarray) -> go.Figure:
-    """dc_T/dc_t = prod f along the LSTM's cell (the unit that keeps most, the median, the range over
-    units) beside ||dh_T/dh_t|| of a tanh RNN, on a log axis against t."""
-    T = forget_log10.shape[0]
-    steps = np.arange(1, T + 1)
-    most, least = 10.0 ** np.max(forget_log10, axis=1), 10.0 ** np.min(forget_log10, axis=1)
-    traces = [
-        dict(type="scatter", x=steps, y=most, mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip"),
-        dict(type="scatter", x=steps, y=least, mode="lines", line=dict(width=0), fill="tonexty",
-             fillcolor="rgba(65,105,225,0.2)", name="LSTM, range over units", hoverinfo="skip"),
-        dict(type="scatter", x=steps, y=most, mode="lines", line=dict(color="royalblue", width=3),
-             name="LSTM: ∏ f = dc_T/dc_t, the unit that keeps most",
-             hovertemplate="t %{x}: %{y:.3g}<extra>LSTM, best unit</extra>"),
-        dict(type="scatter", x=steps, y=10.0 ** np.median(forget_log10, axis=1), mode="lines",
-             line=dict(color="royalblue", width=2, dash="dot"), name="LSTM: the median unit",
-             hovertemplate="t %{x}: %{y:.3g}<extra>LSTM, median unit</extra>"),
-        dict(type="scatter", x=steps, y=np.maximum(rnn_norms, 1e-300), mode="lines", line=dict(color="crimson", width=3),
-             name="tanh RNN: ‖dh_T/dh_t‖", hovertemplate="t %{x}: %{y:.3g}<extra>tanh RNN</extra>"),
-    ]  # fmt: skip
+def memory_path(paths: MemoryPaths) -> go.Figure:
+    """Two panels, at initialisation and after training: prod f along the LSTM's cell (the unit that
+    keeps most, the median unit, the range over units) beside ||dh_T/dh_t|| of the tanh RNN, on one
+    log axis against t; the dotted line is KEEPS, the level of a unit that keeps its memory."""
+    traces, layout = [], {}
+    for column, (stage, domain) in enumerate((("initial", [0.0, 0.48]), ("trained", [0.52, 1.0])), start=1):
+        forget_log10, rnn_norms = paths.forget_log10[stage], paths.rnn_norms[stage]
+        steps = np.arange(1, forget_log10.shape[0] + 1)
+        most, least = 10.0 ** np.max(forget_log10, axis=1), 10.0 ** np.min(forget_log10, axis=1)
+        axes = dict(xaxis="x" if column == 1 else "x2", yaxis="y" if column == 1 else "y2")
+        named = dict(showlegend=column == 1, **axes)  # one legend entry per line, from the first panel
+        traces += [
+            dict(type="scatter", x=steps, y=most, mode="lines", line=dict(width=0), hoverinfo="skip", **axes,
+                 legendgroup="range", showlegend=False),  # the upper edge that the range fills down from
+            dict(type="scatter", x=steps, y=least, mode="lines", line=dict(width=0), fill="tonexty",
+                 fillcolor="rgba(65,105,225,0.2)", name="LSTM, range over units", hoverinfo="skip", legendgroup="range",
+                 **named),
+            dict(type="scatter", x=steps, y=most, mode="lines", line=dict(color="royalblue", width=3),
+                 name="LSTM: ∏ f = dc_T/dc_t along the cell, the unit that keeps most", legendgroup="best",
+                 hovertemplate=f"t %{{x}}: %{{y:.3g}}<extra>LSTM, best unit, {stage}</extra>", **named),
+            dict(type="scatter", x=steps, y=10.0 ** np.median(forget_log10, axis=1), mode="lines",
+                 line=dict(color="royalblue", width=2, dash="dot"), name="LSTM: the median unit", legendgroup="median",
+                 hovertemplate=f"t %{{x}}: %{{y:.3g}}<extra>LSTM, median unit, {stage}</extra>", **named),
+            dict(type="scatter", x=steps, y=np.maximum(rnn_norms, 1e-300), mode="lines",
+                 line=dict(color="crimson", width=3), name="tanh RNN: ‖dh_T/dh_t‖", legendgroup="rnn",
+                 hovertemplate=f"t %{{x}}: %{{y:.3g}}<extra>tanh RNN, {stage}</extra>", **named),
+            dict(type="scatter", x=[steps[0], steps[-1]], y=[KEEPS, KEEPS], mode="lines", legendgroup="keeps",
+                 line=dict(color="gray", width=1, dash="dash"), name=f"{KEEPS:g}: a unit that keeps its memory",
+                 hoverinfo="skip", **named),
+        ]  # fmt: skip
+        n = "" if column == 1 else "2"
+        layout[f"xaxis{n}"] = dict(anchor=f"y{n}", domain=domain, title=dict(text=f"t ({stage})"))
+        layout[f"yaxis{n}"] = dict(anchor=f"x{n}", type="log", exponentformat="power", **(
+            dict(title=dict(text="gradient reaching step t from step T")) if column == 1 else dict(matches="y")))
     return figure(traces, dict(
-        xaxis=dict(title=dict(text="t")), yaxis=dict(title=dict(text="gradient reaching step t from step T"), type="log"),
-        height=380, margin=dict(l=10, r=10, t=10, b=40), legend=dict(orientation="h", y=-0.2),
+        **layout, height=420, margin=dict(l=10, r=10, t=10, b=40), legend=dict(orientation="h", y=-0.25),
     ))  # fmt: skip
 
 
