@@ -37,7 +37,7 @@ intro_col.markdown(
     "and the same u, v and w serve every step.\n\n"
     "**The unrolled computation graph** below has every node of every step; hover for its value and its "
     "adjoint. The coloured edges carry u, v and w: one colour per weight, at every step, is weight sharing. "
-    "Node colour is the adjoint: where the gradient is large (dark) or small (pale). **The parameter "
+    "Node colour is the adjoint: blue positive, red negative, dark where it is large and pale near 0. **The parameter "
     "gradients** beneath it are sums over time of one term per step (dark: early steps, yellow: late); the "
     "diamond is the total; hover a segment for that step's term."
 )
@@ -46,10 +46,15 @@ with formula_col:
     st.latex(
         r"\begin{aligned}"
         r"&\bar{\mathcal{L}} = 1,\quad \overline{y_t} = y_t - \mathrm{target}_t,\quad \overline{r_t} = \overline{y_t}\,\phi'(r_t)\\"
-        r"&\overline{h_t} = \overline{r_t}\,v + \overline{z_{t+1}}\,w,\quad \overline{z_t} = \overline{h_t}\,\phi'(z_t)\\"
-        r"&\bar u = \sum_t \overline{z_t}\,x_t,\qquad \bar v = \sum_t \overline{r_t}\,h_t\\"
-        r"&\bar w = \sum_t \overline{z_{t+1}}\,h_t = \sum_t \overline{z_t}\,h_{t-1}"
+        r"&\overline{h_t} = \overline{r_t}\,v + \overline{z_{t+1}}\,w,\quad \overline{z_t} = \overline{h_t}\,\phi'(z_t),"
+        r"\quad \overline{z_{T+1}} = 0\\"
+        r"&\bar u = \sum_{t=1}^{T} \overline{z_t}\,x_t,\qquad \bar v = \sum_{t=1}^{T} \overline{r_t}\,h_t\\"
+        r"&\bar w = \sum_{t=1}^{T-1} \overline{z_{t+1}}\,h_t = \sum_{t=1}^{T} \overline{z_t}\,h_{t-1}\quad (h_0 = 0)"
         r"\end{aligned}"
+    )
+    st.caption(
+        "The recursion runs from t = T down to 1 and starts from z̄_(T+1) = 0: no step follows the last one, so "
+        "h̄_T = r̄_T v, and each earlier h̄_t adds the path through the next step, z̄_(t+1) w."
     )
 warn_about_bad_link(CONTROLS)
 

@@ -61,7 +61,7 @@ run_inside_app()
 st.title("Exploding and vanishing gradients")
 st.markdown(
     r"Backprop through time multiplies one Jacobian $\partial h_{t+1}/\partial h_t$ per step, so the gradient that "
-    "reaches a state T steps back is a product of T factors: it grows or shrinks exponentially "
+    "reaches a state T steps back is a product of T factors: it tends to grow or shrink exponentially "
     "with the distance. First one unit, as in the lecture, then many."
 )
 warn_about_bad_link(CONTROLS)
@@ -130,8 +130,9 @@ def many_units() -> None:
     """H units: its own controls, its own reruns."""
     st.header("Many units: products of Jacobians")
     st.latex(
-        r"\mathbf h_{t+1} = \phi(W_{hh}\mathbf h_t + W_{xh}\mathbf x_t + \mathbf b),\quad "
-        r"J_t = \frac{\partial \mathbf h_{t+1}}{\partial \mathbf h_t} = \mathrm{diag}\big(\phi'(\mathbf z_t)\big)\,W_{hh},"
+        r"\mathbf h_t = \phi(\mathbf z_t),\ \ \mathbf z_t = W_{hh}\mathbf h_{t-1} + W_{xh}\mathbf x_t + \mathbf b"
+        r"\quad\Longrightarrow\quad"
+        r"J_t = \frac{\partial \mathbf h_{t+1}}{\partial \mathbf h_t} = \mathrm{diag}\big(\phi'(\mathbf z_{t+1})\big)\,W_{hh},"
         r"\quad \frac{\partial \mathbf h_t}{\partial \mathbf h_k} = J_{t-1}\cdots J_k"
     )
     st.latex(

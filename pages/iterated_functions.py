@@ -58,8 +58,10 @@ st.markdown(
 def lecture_panels(view: maps.MapView) -> None:
     st.plotly_chart(figures.lecture_panels(view), width="stretch", key="maps_panels")
     st.caption(
-        "Each panel is y = f∘n(x) with the diagonal y = x: where they cross is a fixed point of f∘n, filled "
-        "if it attracts, hollow if it repels (a cycle's points are marked in the panels whose n it divides)."
+        "Each panel is y = f∘n(x) with the diagonal y = x: where they cross is a fixed point of f∘n. Marked are "
+        "the fixed points of f (filled if they attract, hollow if they repel) and the points of each attracting "
+        "p-cycle in the panels where p divides n; a crossing left unmarked belongs to a cycle that repels (or one "
+        "the orbits did not settle on within 2000 steps)."
     )
 
 
@@ -94,13 +96,14 @@ def derivatives(view: maps.MapView) -> None:
         st.plotly_chart(figures.derivative_over_domain(view), width="stretch", key="maps_derivative")
         st.caption(
             f"|d f∘{k}/d{v}| at every start, by the chain rule along each orbit (log axis; the dashed line is 1): "
-            "tiny where orbits are pulled in, huge where they are pulled apart; red triangles are below 1e-300."
+            "tiny where orbits are pulled in, huge where they are pulled apart; red triangles mark values below "
+            "1e-300 (pointing down) or above 1e300 (up)."
         )
     with gradient_col:
         st.plotly_chart(figures.gradient_through_time(view), width="stretch", key="maps_gradient")
         st.caption(
             f"|d{v}ₜ/d{v}₀| along the orbit from {v}₀: the gradient that backprop through time carries back t steps, "
-            "one factor f′ per step, so it grows or shrinks geometrically."
+            "one factor f′ per step, so in the long run it grows or shrinks geometrically, like e^(λt)."
         )
     gain_col, rate_col, lyapunov_col = st.columns(3)
     gain_col.metric(f"|d{v}ₖ/d{v}₀| at k = {k}", maps.magnitude_text(view.log10_gain[-1]))
@@ -130,8 +133,8 @@ def fixed_points_and_cycles(view: maps.MapView) -> None:
     )
     if not view.cycles:
         st.info(
-            "No attracting cycle (period up to 32) settled within 2000 steps: the orbit is chaotic (λ > 0), or "
-            "it approaches its cycle slowly because a multiplier is near ±1."
+            "No attracting cycle of period up to 32 settled within 2000 steps: the orbit is chaotic (λ > 0), its "
+            "cycle is longer than 32, or it approaches its cycle slowly because a multiplier is near ±1."
         )
     if isinstance(view.map, maps.TanhUnit):
         st.markdown(
@@ -141,8 +144,8 @@ def fixed_points_and_cycles(view: maps.MapView) -> None:
             "|w (1 − h*²)| < 1; after k steps the network has forgotten h₀.\n"
             "- **|multiplier| near 1: long memory.** Try w just above 1 with b = 0: the factor per step is close "
             "to 1, so gradients survive many steps.\n"
-            "- **w > 1 with two attractors: a cliff.** The basins of −h* and +h* meet at the repelling fixed "
-            "point; a start just left or right of it ends at opposite states, and the derivative there is huge "
+            "- **w > 1 with two attractors: a cliff.** The basins of the two attracting fixed points meet at the "
+            "repelling one; a start just left or right of it ends at opposite states, and the derivative there is huge "
             "(see |d f∘k/dh| under Derivatives). A loss that depends on hₖ jumps across that boundary: the "
             "lecture's cliff."
         )
@@ -163,8 +166,9 @@ def bifurcation(view: maps.MapView) -> None:
     p = diagram.parameter
     st.caption(
         f"Top: the states orbits visit after a transient for 1000 values of {p} (darker: more often), the current "
-        f"{p} in orange; bottom: λ, the per-step growth rate of a gradient, which vanishes below 0, explodes above "
-        "0 (chaos) and is kept at 0 (the bifurcations)"
+        f"{p} in orange; bottom: λ, the per-step growth rate of a gradient: below 0 the gradient vanishes, above 0 "
+        "(chaos) it explodes. λ touches 0 at a bifurcation, where a cycle's multiplier passes through ±1 (and "
+        "where chaos begins), and leaves it on either side: it is not kept there"
         + ("." if p == "r" else f"; from h₀ = ±0.999 with b = {the_map.b:g}, never above 0: one tanh unit is never chaotic.")
     )
 

@@ -1,15 +1,19 @@
 """Exploding and vanishing gradients: the Jacobians dh_{t+1}/dh_t of an RNN, their products and norms.
 
-The lecture's recurrence, with one hidden unit and with H of them:
+The lecture's recurrence, with one hidden unit and with H of them; in both, z_t is what produces
+h_t (the lecture's indexing, h_t = f(h_{t-1}, x_t)):
 
-    h_t = phi(w h_{t-1} + u x_t + b)                    univariate; h_0 = 0
-    h_{t+1} = phi(W_hh h_t + W_xh x_t + b)              multivariate, h_t of shape (H,)
+    h_t = phi(z_t),  z_t = w h_{t-1} + u x_t + b                univariate; h_0 = 0
+    h_t = phi(z_t),  z_t = W_hh h_{t-1} + W_xh x_t + b          multivariate, h_t of shape (H,)
 
 Backprop multiplies one Jacobian per step:
 
     dh_T/dh_1 = w^(T-1) phi'(z_2) ... phi'(z_T)        (= w^(T-1) for linear units)
-    J_t = dh_{t+1}/dh_t = diag(phi'(z_t)) W_hh,          z_t = W_hh h_t + W_xh x_t + b
+    J_t = dh_{t+1}/dh_t = diag(phi'(z_{t+1})) W_hh
     dh_t/dh_k = J_{t-1} ... J_k,  ||dh_t/dh_k|| <= (gamma sigma_max(W_hh))^(t-k)   (Pascanu et al. 2013)
+
+Arrays count from 0: the inputs x_1 .. x_T are xs[0] .. xs[T-1], and jacobians(...)[t] is J_t,
+for t = 0 .. T-1, made of phi'(z_{t+1}).
 
 Norms far outside float64 are results, not errors: every product is kept as (matrix of Frobenius
 norm 1, natural log of its scale), and norms are reported as logs (log10 for display).
@@ -254,7 +258,7 @@ class UnivariateNonlinear:
         factors_log10 = float(np.sum(np.log10(self.dphi[1:]))) if np.all(self.dphi[1:] > 0) else -math.inf
         product = format_log10(factors_log10)
         text = (f"At T = {T}: ∂h_T/∂h₁ = {value} with {self.activation} units, against w^(T−1) = {linear} "
-                f"for linear ones: the {T - 1} factors φ′(z_t) multiply to {product}")
+                f"for linear ones: the {T - 1} factors φ′(z₂) ⋯ φ′(z_T) multiply to {product}")
         if factors_log10 == -math.inf:
             zero = int(np.argmax(self.dphi[1:] == 0)) + 2
             reason = "the unit is off (z ≤ 0)" if self.activation == "relu" else "the unit is saturated"
@@ -337,8 +341,9 @@ def _check_rnn(W_hh, W_xh, b, xs, h0, activation):
 
 def _dphi_along(W_hh: np.ndarray, W_xh: np.ndarray, b: np.ndarray, xs: np.ndarray, h0: np.ndarray,
                 activation: str) -> np.ndarray:
-    """phi'(z_t) for t = 0 .. T-1 along h_{t+1} = phi(W_hh h_t + W_xh x_t + b): shape (T, H)."""
-    drive = xs @ W_xh.T + b  # (T, H) the input's part of z_t
+    """phi'(z_1) .. phi'(z_T) along h_t = phi(z_t), z_t = W_hh h_{t-1} + W_xh x_t + b, xs[t] = x_{t+1}:
+    shape (T, H), row t is phi'(z_{t+1}), the factor of J_t."""
+    drive = xs @ W_xh.T + b  # (T, H) row t: the input's part of z_{t+1}
     T, H = drive.shape
     if activation == "linear":
         return np.ones((T, H))  # phi' = 1 whatever the state, even one beyond float64
@@ -348,7 +353,7 @@ def _dphi_along(W_hh: np.ndarray, W_xh: np.ndarray, b: np.ndarray, xs: np.ndarra
         unit = np.tanh if activation == "tanh" else (lambda v: 1.0 / (1.0 + np.exp(-v)))
         with np.errstate(over="ignore"):  # exp(-v) = inf for v < -709: sigmoid 0, right
             for t in range(T):
-                z[t] = W_hh @ h + drive[t]  # (H,)
+                z[t] = W_hh @ h + drive[t]  # (H,) z_{t+1}, from h = h_t
                 h = unit(z[t])
         return phi_prime(z, activation)
     dphi = np.empty((T, H))
@@ -356,7 +361,7 @@ def _dphi_along(W_hh: np.ndarray, W_xh: np.ndarray, b: np.ndarray, xs: np.ndarra
     # sign pattern (all that relu' needs); s stays 1, and the arithmetic plain, until |h| > 1e100.
     log_s = 0.0
     for t in range(T):
-        z = W_hh @ h + (drive[t] if log_s == 0.0 else drive[t] * math.exp(-log_s))  # z_t / s
+        z = W_hh @ h + (drive[t] if log_s == 0.0 else drive[t] * math.exp(-log_s))  # z_{t+1} / s
         dphi[t] = z > 0
         h = np.maximum(z, 0.0)
         top = float(np.max(h))
@@ -368,10 +373,11 @@ def _dphi_along(W_hh: np.ndarray, W_xh: np.ndarray, b: np.ndarray, xs: np.ndarra
 
 def jacobians(W_hh: ArrayLike, W_xh: ArrayLike, b: ArrayLike, xs: ArrayLike, h0: ArrayLike,
               activation: str) -> np.ndarray:
-    """J_t = dh_{t+1}/dh_t = diag(phi'(z_t)) W_hh, z_t = W_hh h_t + W_xh x_t + b: shape (T, H, H)."""
+    """J_t = dh_{t+1}/dh_t = diag(phi'(z_{t+1})) W_hh for t = 0..T-1, where h_{t+1} = phi(z_{t+1}),
+    z_{t+1} = W_hh h_t + W_xh x_{t+1} + b and xs[t] = x_{t+1}, from h0: shape (T, H, H)."""
     W_hh, W_xh, b, xs, h0 = _check_rnn(W_hh, W_xh, b, xs, h0, activation)
-    dphi = _dphi_along(W_hh, W_xh, b, xs, h0, activation)  # (T, H)
-    return dphi[:, :, None] * W_hh[None, :, :]  # (T, H, H): row i of W_hh times phi'(z_t)_i
+    dphi = _dphi_along(W_hh, W_xh, b, xs, h0, activation)  # (T, H) row t: phi'(z_{t+1})
+    return dphi[:, :, None] * W_hh[None, :, :]  # (T, H, H): row i of W_hh times phi'(z_{t+1})_i
 
 
 # --- spectral norms of long products --------------------------------------------------------------
@@ -635,7 +641,8 @@ class Settings:
         _check_matrix(self.kind, self.H, self.radius, self.seed)
 
     def rnn(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """W_hh (H, H), W_xh (H, H), b (H,), xs (T, H), h0 (H,) of this experiment; h0 = 0, b = 0."""
+        """W_hh (H, H), W_xh (H, H), b (H,), xs (T, H) (xs[t] = x_{t+1}), h0 (H,) of this experiment;
+        h0 = 0, b = 0."""
         W_hh = recurrent_matrix(self.kind, self.H, self.radius, self.seed)
         xs = np.random.default_rng([self.seed, 1]).standard_normal((self.T, self.H))  # (T, H)
         return W_hh, self.input_scale * np.eye(self.H), np.zeros(self.H), xs, np.zeros(self.H)
@@ -684,8 +691,9 @@ class Dynamics:
         final = format_log10(float(self.log10_norms[-1]), 3)
         if self.rate == -math.inf:
             zero = int(np.argmax(self.log10_norms == -np.inf))
-            first = (f"This setting vanishes: ∂h_t/∂h₀ is exactly 0 from t = {zero} on (every unit's "
-                     "φ′ is 0 somewhere along the way, or W_hh = 0).")
+            first = (f"This setting vanishes: ∂h_t/∂h₀ is exactly 0 from t = {zero} on (φ′ factors that are "
+                     "exactly 0, of relu units switched off or of saturated units whose φ′ underflows, leave no "
+                     "path back to h₀; or W_hh = 0).")
         else:
             factor = math.exp(self.rate)
             change = "grows" if self.rate >= 0 else "shrinks"
@@ -700,8 +708,8 @@ class Dynamics:
                       "is below 1, which guarantees vanishing.")
         else:
             second = (f"The bound's base γ·σ_max(W_hh) = {self.gamma:g} × {self.sigma_max:.3g} = {product:.3g} "
-                      "is at least 1, so the bound does not rule out exploding (it is only a sufficient "
-                      "condition for vanishing).")
+                      "is at least 1, so the bound does not rule out exploding (γ σ_max < 1 is sufficient for "
+                      "vanishing, not necessary).")
         return first + " " + second
 
 
@@ -747,10 +755,10 @@ def analyse(settings: Settings) -> Dynamics:
     """||dh_t/dh_0|| for every t with the Pascanu bound, sigma_i(dh_T/dh_0), eig(W_hh), ||dh_t/dh_k|| on a grid."""
     s = settings
     W_hh, W_xh, b, xs, h0 = s.rnn()
-    dphi = _dphi_along(W_hh, W_xh, b, xs, h0, s.activation)  # (T, H)
+    dphi = _dphi_along(W_hh, W_xh, b, xs, h0, s.activation)  # (T, H) row t: phi'(z_{t+1})
 
     def step(t: int, P: np.ndarray) -> np.ndarray:
-        """J_t @ P without forming J_t."""
+        """J_t @ P = diag(phi'(z_{t+1})) W_hh P, without forming J_t."""
         return dphi[t][:, None] * (W_hh @ P)
 
     log_norms, last, last_log = _chain_log_norms(step, s.T, s.H)  # ln ||dh_{t+1}/dh_0||, t = 0..T-1

@@ -79,6 +79,18 @@ def test_two_linear_steps_follow_the_lecture_recursion():
     assert r.w_bar == pytest.approx(-0.5 * 1.0)  # z_bar_2 h_1
 
 
+@pytest.mark.parametrize("activation", bptt.ACTIVATIONS)
+def test_the_recursion_starts_from_z_bar_T_plus_1_equal_to_0(activation):
+    """What the page states: z_bar_{T+1} = 0, so h_bar_T = r_bar_T v; every earlier h_bar_t adds z_bar_{t+1} w."""
+    x, targets = bptt.random_sequence(12, seed=4)
+    u, v, w = 0.7, -1.3, 1.2
+    r = bptt.univariate(x, targets, u, v, w, activation)
+    z_bar_next = np.append(r.z_bar[1:], 0.0)  # z_bar_2 .. z_bar_T, z_bar_{T+1} = 0
+    np.testing.assert_array_equal(r.h_bar, r.r_bar * v + z_bar_next * w)
+    assert r.h_bar[-1] == r.r_bar[-1] * v
+    assert bptt.autograd_difference(r, u, v, w, activation) < 1e-12  # and autograd agrees
+
+
 def test_contributions_sum_to_the_gradients_and_the_table_has_every_column():
     x, targets = bptt.random_sequence(30, seed=3)
     r = bptt.univariate(x, targets, 0.4, -0.8, 1.1, "tanh")

@@ -55,3 +55,9 @@ def test_bad_typed_sequences_get_a_message(x, targets, message):
     at.text_input(key="bptt_targets").set_value(targets).run()
     assert not at.exception and message in at.error[0].value
     assert not at.get("plotly_chart")
+
+
+def test_the_formulas_say_where_the_recursion_starts():
+    at = run_app(PAGE)
+    assert r"\overline{z_{T+1}} = 0" in at.latex[0].value
+    assert any("starts from z̄_(T+1) = 0" in c.value and "h̄_T = r̄_T v" in c.value for c in at.caption)

@@ -65,6 +65,57 @@ def test_jacobians_are_diag_phi_prime_times_W_hh_along_the_trajectory():
         h = np.tanh(z)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_jacobian_indexing_is_the_lectures_dh_t_plus_1_dh_t_equals_diag_phi_prime_z_t_plus_1_W_hh(activation):
+    """The lecture's indexing, as the page and the docstrings state it: h_t = phi(z_t), z_t = W_hh h_{t-1}
+    + W_xh x_t + b from h_0, the inputs x_1..x_T in xs[0]..xs[T-1]. Autograd through the whole unrolled
+    sequence gives dh_t/dh_k; J[t] is dh_{t+1}/dh_t = diag(phi'(z_{t+1})) W_hh, with z_{t+1} the one
+    that produces h_{t+1}, and products of the J are the Jacobians between any two states."""
+    rng = np.random.default_rng(11)
+    T, H = 6, 4
+    W_hh, W_xh, b, xs, h0 = random_rnn(rng, H, 3, T)
+    J = dynamics.jacobians(W_hh, W_xh, b, xs, h0, activation)
+    phi = TORCH_PHI[activation]
+    W_hh_t, W_xh_t, b_t, xs_t = (torch.tensor(a, dtype=torch.float64) for a in (W_hh, W_xh, b, xs))
+
+    def unroll(h_k, k, t):
+        """h_t from h_k: steps k+1..t, step s taking x_s = xs[s - 1]."""
+        for s in range(k + 1, t + 1):
+            h_k = phi(W_hh_t @ h_k + W_xh_t @ xs_t[s - 1] + b_t)  # h_s = phi(z_s)
+        return h_k
+
+    h, z = [torch.tensor(h0, dtype=torch.float64)], [None]  # h[t] = h_t, z[t] = z_t (z_0 does not exist)
+    for t in range(1, T + 1):
+        z.append(W_hh_t @ h[-1] + W_xh_t @ xs_t[t - 1] + b_t)
+        h.append(phi(z[-1]))
+    z_1_to_T = torch.stack(z[1:]).requires_grad_()
+    phi_prime = torch.autograd.grad(phi(z_1_to_T).sum(), z_1_to_T)[0].numpy()  # (T, H) row t-1: phi'(z_t)
+    for t in range(T):
+        np.testing.assert_allclose(J[t], np.diag(phi_prime[t]) @ W_hh, rtol=1e-12)  # diag(phi'(z_{t+1})) W_hh
+        if t > 0:  # the other reading, diag(phi'(z_t)) W_hh, is a different matrix
+            assert not np.allclose(J[t], np.diag(phi_prime[t - 1]) @ W_hh, rtol=1e-3)
+    for k in range(T):
+        for t in range(k + 1, T + 1):
+            autograd = torch.autograd.functional.jacobian(lambda h_k: unroll(h_k, k, t), h[k]).numpy()
+            product = np.linalg.multi_dot([np.eye(H), *J[k:t][::-1]])  # J_{t-1} ... J_k
+            np.testing.assert_allclose(product, autograd, rtol=1e-10, atol=1e-14)  # dh_t/dh_k
+
+
+def test_the_pages_norms_are_those_of_dh_t_dh_0_by_autograd():
+    """analyse's log10_norms[t] is log10 ||dh_t/dh_0|| of the page's RNN (t = 0..T), by torch autograd."""
+    settings = Settings(H=5, T=12, kind="gaussian", radius=1.4, activation="tanh", input_scale=1.0, seed=3)
+    W_hh, W_xh, b, xs, h0 = (torch.tensor(a, dtype=torch.float64) for a in settings.rnn())
+
+    def h_t(h, t):
+        for s in range(1, t + 1):
+            h = torch.tanh(W_hh @ h + W_xh @ xs[s - 1] + b)
+        return h
+
+    norms = [np.linalg.norm(torch.autograd.functional.jacobian(lambda h: h_t(h, t), h0).numpy(), 2)
+             for t in range(settings.T + 1)]  # fmt: skip
+    np.testing.assert_allclose(10 ** dynamics.analyse(settings).log10_norms, norms, rtol=1e-9)
+
+
 def test_relu_jacobians_keep_their_sign_pattern_when_the_state_passes_float64():
     # h_{t+1} = relu(3 h_t + 1) from h_0 = 1: h_t ~ 3^t passes 1e308 near t = 646; relu' stays 1
     J = dynamics.jacobians([[3.0]], [[1.0]], [0.0], np.ones((1000, 1)), [1.0], "relu")
@@ -270,7 +321,7 @@ def test_univariate_nonlinear_tanh_at_zero_is_linear_and_saturation_shrinks_it()
     driven = dynamics.univariate_nonlinear(1.1, 51, "tanh", u=1.0, inputs="random", seed=0)
     assert driven.log10_abs[-1] < still.log10_abs[-1] - 20  # 117.4 falls below 1e-18
     assert driven.summary().startswith("At T = 51: ∂h_T/∂h₁ = ")
-    assert "against w^(T−1) = 117.4 for linear ones: the 50 factors φ′(z_t) multiply to" in driven.summary()
+    assert "against w^(T−1) = 117.4 for linear ones: the 50 factors φ′(z₂) ⋯ φ′(z_T) multiply to" in driven.summary()
     off = dynamics.univariate_nonlinear(1.1, 10, "relu", u=1.0, b=-5.0)  # z < 0 always: relu off
     assert "φ′(z_2) = 0 exactly (the unit is off (z ≤ 0)), so the gradient is 0 from T = 2." in off.summary()
     sigmoid = dynamics.univariate_nonlinear(1.1, 30, "sigmoid", inputs="zero")

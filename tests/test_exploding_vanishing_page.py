@@ -126,3 +126,14 @@ def test_the_page_at_its_extremes_gives_numbers_not_tracebacks(activation):
 def test_the_other_corners(query):
     at = run_app(PAGE, query=query)
     assert not at.exception and chart_keys(at) == CHARTS
+
+
+def test_both_sections_index_z_as_the_lecture_does():
+    """z_t is what produces h_t in both sections, so dh_{t+1}/dh_t = diag(phi'(z_{t+1})) W_hh (issue 15)."""
+    at = run_app(PAGE)
+    formulas = [latex.value for latex in at.latex]
+    one_unit = next(f for f in formulas if r"\phi'(z_2)" in f)
+    many = next(f for f in formulas if "J_t" in f)
+    assert r"h_t = \phi(z_t),\ \ z_t = w\,h_{t-1}" in one_unit
+    assert r"\mathbf h_t = \phi(\mathbf z_t),\ \ \mathbf z_t = W_{hh}\mathbf h_{t-1} + W_{xh}\mathbf x_t" in many
+    assert r"\mathrm{diag}\big(\phi'(\mathbf z_{t+1})\big)\,W_{hh}" in many and r"\phi'(\mathbf z_t)" not in many

@@ -154,3 +154,9 @@ def test_garbage_in_the_link_falls_back_to_defaults_with_a_warning():
     assert "`maps_r=5`: expected a number from 0 to 4; using 3.5." in warning
     assert "`maps_k=abc`: expected a whole number from 1 to 100; using 40." in warning
     assert at.slider(key="maps_r").value == 3.5 and chart_keys(at) == ["maps_panels"]
+
+
+def test_the_bifurcation_caption_says_lambda_touches_0_and_is_not_kept_there():
+    at = run_app(PAGE, query={"maps_view": "Bifurcation diagram"})
+    caption = next(c.value for c in at.caption if "bottom: λ" in c.value)
+    assert "λ touches 0 at a bifurcation" in caption and "it is not kept there" in caption

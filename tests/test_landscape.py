@@ -86,3 +86,90 @@ def test_one_point_in_floats_equals_the_same_point_in_an_array(T):
         point = landscape.loss_and_gradient(float(w[i]), float(b[i]), T)
         assert all(isinstance(value, float) for value in point)
         np.testing.assert_allclose(point, [array[i] for array in grid], rtol=1e-12, atol=1e-15)
+
+
+# --- clipping does nothing for vanishing gradients ---------------------------------------------------
+
+
+def test_at_the_defaults_the_unclipped_path_ends_on_a_plateau_where_clipping_changes_nothing():
+    paths = landscape.descents((4.4, -2.6), 0.5, 60, 50, 0.5)
+    plain = paths[0]
+    assert plain.clipping == "none" and plain.final_grad_norm == pytest.approx(4.5476e-5, rel=1e-3)
+    E, dE_dw, dE_db = landscape.loss_and_gradient(plain.w[-1], plain.b[-1], 50)  # the number, recomputed
+    assert plain.final_grad_norm == np.hypot(dE_dw, dE_db) and plain.loss[-1] == E
+    note = landscape.clipping_and_vanishing(paths, 0.5, 0.5)
+    assert "norm of 4.5e-05" in note and "lr × ‖g‖ = 2.3e-05" in note and "w = 7.03, b = 2.8" in note
+    # what the note claims: from there, clipped descents take exactly the unclipped steps
+    end = (plain.w[-1], plain.b[-1])
+    onward = [landscape.descend(end, 0.5, 200, 50, clipping, 0.5) for clipping in landscape.CLIPPINGS]
+    for path in onward[1:]:
+        np.testing.assert_array_equal(path.w, onward[0].w)
+        np.testing.assert_array_equal(path.b, onward[0].b)
+    assert np.hypot(onward[0].w[-1] - end[0], onward[0].b[-1] - end[1]) < 0.01  # 200 more steps: still stuck
+    assert landscape.clipping_and_vanishing(landscape.descents((4.0, -1.9), 0.5, 60, 50, 0.5), 0.5, 0.5) is None
+
+
+# --- the loss in expectation over the starts x_0 ------------------------------------------------------
+
+
+def test_random_starts_are_the_papers_x0_alone_or_seeded_draws():
+    np.testing.assert_array_equal(landscape.random_starts(1), [0.5])
+    starts = landscape.random_starts(16)
+    np.testing.assert_array_equal(starts, landscape.random_starts(16))
+    np.testing.assert_array_equal(starts, 0.5 + np.random.default_rng(0).standard_normal(16))
+    assert landscape.MAX_STARTS == 16
+    for n in (0, landscape.MAX_STARTS + 1):
+        with pytest.raises(ValueError, match="number of starts"):
+            landscape.random_starts(n)
+
+
+def test_the_mean_loss_and_gradient_are_the_direct_average_over_the_starts_and_match_autograd():
+    starts = landscape.random_starts(7)
+    rng = np.random.default_rng(2)
+    w, b = rng.uniform(-2, 8, 30), rng.uniform(-6, 2, 30)
+    E, dE_dw, dE_db = landscape.mean_loss_and_gradient(w, b, 50, starts)
+    for i in range(len(w)):
+        direct = np.mean([landscape.loss_and_gradient(float(w[i]), float(b[i]), 50, float(x0)) for x0 in starts], axis=0)
+        np.testing.assert_allclose([E[i], dE_dw[i], dE_db[i]], direct, rtol=1e-12, atol=1e-15)
+    w_t = torch.tensor(w[:5], requires_grad=True)
+    b_t = torch.tensor(b[:5], requires_grad=True)
+    x = torch.tensor(starts)[None, :].repeat(5, 1)  # (5, S)
+    for _ in range(50):
+        x = w_t[:, None] * torch.sigmoid(x) + b_t[:, None]
+    mean = ((torch.sigmoid(x) - 0.7) ** 2).mean(dim=1)  # (5,)
+    mean.sum().backward()
+    np.testing.assert_allclose(E[:5], mean.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(dE_dw[:5], w_t.grad.numpy(), rtol=1e-9, atol=1e-13)
+    np.testing.assert_allclose(dE_db[:5], b_t.grad.numpy(), rtol=1e-9, atol=1e-13)
+
+
+def test_the_averaged_surface_is_the_mean_of_the_single_start_surfaces():
+    starts = landscape.random_starts(5)
+    grid = landscape.loss_surface((-2, 8), (-6, 2), T=30, n=40, starts=starts)
+    singles = [landscape.loss_surface((-2, 8), (-6, 2), T=30, n=40, starts=[x0]) for x0 in starts]
+    assert grid.starts == 5 and singles[0].starts == 1
+    np.testing.assert_allclose(grid.loss, np.mean([s.loss for s in singles], axis=0), rtol=1e-12, atol=1e-15)
+
+
+def test_the_three_descents_together_equal_each_descent_alone():
+    # two equal starts: the mean is the one start's loss, through the batched path
+    together = landscape.descents((4.4, -2.6), 0.5, 60, 50, 0.5, starts=[0.5, 0.5])
+    for path in together:
+        alone = landscape.descend((4.4, -2.6), 0.5, 60, 50, path.clipping, 0.5)
+        for field in ("w", "b", "loss", "grad_norm"):
+            # numpy's tanh and math.tanh may differ in the last bit; the cliff step amplifies that to 1e-8
+            np.testing.assert_allclose(getattr(path, field), getattr(alone, field), rtol=1e-6, atol=1e-12)
+        assert path.final_grad_norm == pytest.approx(alone.final_grad_norm, rel=1e-6)
+    starts = landscape.random_starts(8)
+    for path in landscape.descents((4.4, -2.6), 0.5, 20, 50, 0.5, starts):  # each gradient is the mean's
+        _, dE_dw, dE_db = landscape.mean_loss_and_gradient(path.w[:-1], path.b[:-1], 50, starts)
+        np.testing.assert_allclose(path.grad_norm, np.hypot(dE_dw, dE_db), rtol=1e-12)
+
+
+def test_averaging_over_starts_softens_the_cliff():
+    single = landscape.steepness(landscape.loss_slice(-2.6, (-2, 8), T=50, n=2000))
+    averaged = landscape.steepness(landscape.loss_slice(-2.6, (-2, 8), T=50, n=2000, starts=landscape.random_starts(16)))
+    assert single.jump > 0.3 and 4.97 < single.jump_w < 4.99  # one wall of about 0.33
+    assert averaged.jump < 0.04  # the largest step of the staircase
+    assert single.spacing == averaged.spacing == pytest.approx(10 / 1999)
+    assert f"{single.jump:.2g}" == "0.33" and f"{averaged.jump:.2g}" == "0.03"

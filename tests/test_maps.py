@@ -316,3 +316,16 @@ def test_bifurcation_figure_marks_the_current_value_and_its_attractors():
     assert lyapunov.yaxis == "y2" and len(lyapunov.x) == 1000
     outside = figures.bifurcation(diagram, 1.0, [])
     assert not [s for s in outside.layout.shapes if s.xref == "x"] and len(outside.data) == 2
+
+
+@pytest.mark.parametrize("bifurcation", [3.0, 1 + math.sqrt(6)])  # the fixed point's, the 2-cycle's period doubling
+def test_lyapunov_touches_0_at_a_bifurcation_and_is_not_kept_there(bifurcation):
+    """What the page says: λ reaches 0 where a cycle's multiplier passes through -1, and is negative on
+    either side (it is not held at 0 over a range)."""
+    at = maps.lyapunov_exponent(bifurcation, iterations=20000)
+    assert -1e-3 < at <= 0
+    for offset in (-0.05, 0.05):
+        assert maps.lyapunov_exponent(bifurcation + offset, iterations=20000) < -0.05
+    diagram = maps.tanh_bifurcation(0.0, 0.5, 1.5, n=11)  # the tanh unit's pitchfork at w = 1 (multiplier +1)
+    exponent = diagram.lyapunov[0]
+    assert abs(exponent[5]) < 0.01 and np.all(np.delete(exponent, 5) < -0.1)

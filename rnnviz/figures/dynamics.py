@@ -158,7 +158,7 @@ def nonlinear_product(result: UnivariateNonlinear) -> go.Figure:
              customdata=_signed_texts(linear.sign, linear.log10_abs),
              hovertemplate="T = %{x}<br>linear: %{customdata}<extra></extra>"),
         dict(type="scatter", x=T, y=_finite_or_none(result.log10_abs), mode=mode,
-             name=f"{result.activation}: w^(T−1) ∏ φ′(z_t)", marker=dict(size=4),
+             name=f"{result.activation}: w^(T−1) φ′(z₂)⋯φ′(z_T)", marker=dict(size=4),
              line=dict(color=NONLINEAR_COLOUR, width=2), customdata=_signed_texts(result.sign, result.log10_abs),
              hovertemplate=f"T = %{{x}}<br>{result.activation}: %{{customdata}}<extra></extra>"),
         dict(type="scatter", x=T[1:], y=result.dphi[1:], xaxis="x2", yaxis="y2",

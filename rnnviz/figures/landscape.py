@@ -27,7 +27,8 @@ def loss_heatmap(surface: Surface, paths: list[Path]) -> go.Figure:
     """E(w, b) from above, with the descent paths; a click on the map selects a start point."""
     traces = [dict(
         type="heatmap", x=surface.w, y=surface.b, z=_shown(surface.loss), colorscale=VIRIDIS,
-        colorbar=dict(title=dict(text="E")), hovertemplate="w %{x:.3f}<br>b %{y:.3f}<br>E %{z:.4f}<extra></extra>",
+        colorbar=dict(title=dict(text="E" if surface.starts == 1 else f"mean E<br>over {surface.starts} x₀")),
+        hovertemplate="w %{x:.3f}<br>b %{y:.3f}<br>E %{z:.4f}<extra></extra>",
     )]  # fmt: skip
     # Heatmap cells cannot be selected in plotly; a grid of invisible markers on grid nodes can
     # (hoverinfo "skip" would also stop clicks, so these points carry the hover text instead).
@@ -99,10 +100,16 @@ def gradient_norms(paths: list[Path]) -> go.Figure:
     ))  # fmt: skip
 
 
-def slice_along_w(w: np.ndarray, loss: np.ndarray, dE_dw: np.ndarray, b: float) -> go.Figure:
-    """E along w at fixed b above, |dE/dw| on a log axis below: flat, then a wall."""
+def slice_along_w(w: np.ndarray, loss: np.ndarray, dE_dw: np.ndarray, b: float,
+                  single_loss: np.ndarray | None = None) -> go.Figure:  # fmt: skip
+    """E along w at fixed b above, |dE/dw| on a log axis below: flat, then a wall. With single_loss
+    (E at x_0 = 0.5 when `loss` is a mean over starts), that one too, in grey dashes."""
     magnitude = np.where(np.abs(dE_dw) > 1e-300, np.abs(dE_dw), 1e-300)  # log axis: 0 shown at the floor
-    traces = [
+    traces = [] if single_loss is None else [
+        dict(type="scatter", x=w, y=single_loss, mode="lines", name="E at x₀ = 0.5", xaxis="x", yaxis="y",
+             line=dict(color="gray", dash="dash"), hovertemplate="w %{x:.4f}<br>E at x₀ = 0.5: %{y:.5f}<extra></extra>"),
+    ]  # fmt: skip
+    traces += [
         dict(type="scatter", x=w, y=loss, mode="lines", name="E", xaxis="x", yaxis="y",
              hovertemplate="w %{x:.4f}<br>E %{y:.5f}<extra></extra>"),
         dict(type="scatter", x=w, y=magnitude, mode="lines", name="|dE/dw|", line=dict(color="crimson"),
