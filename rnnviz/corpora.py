@@ -1,10 +1,22 @@
-"""Text data for the sentiment lab: a generated tweet-like corpus and a loader for Sentiment140 files.
+"""Text data for the sentiment lab: a corpus generated from templates, and a loader for Sentiment140 files.
 
-The generated corpus is built so that word order and memory matter: besides plain sentences
-("the movie was really great") it has negations ("the food was not good", "i was never
-disappointed") and late cues that flip the sentence ("the acting was great, but the ending was
-awful"). Each sentence carries its kind (plain / negation / late_cue), so a model can be evaluated
-on the sentences where a bag of words cannot tell. Labels: 1 positive, 0 negative.
+The generated corpus is not real tweets: every sentence is filled in from templates, so that what
+decides its label is known and a model can be scored on each kind of sentence separately:
+- plain: one clause that says it ("the movie was really great");
+- negation: a negated clause ("the food was not good", "i was never disappointed by the hotel"),
+  whose sentiment word says the opposite of the label;
+- late_cue: a clause of the opposite sentiment, then one that counts ("the acting was great, but
+  the ending was awful"): both sentiment words in every such sentence, the later one decides;
+- early_cue: the clause that counts first, then 4 to 51 neutral words ("the trip was awful and
+  then we went home with my sister and her friends ..."): whatever reads only the last hidden state
+  must carry the cue across all of them.
+In these two kinds (ORDER_KINDS) word order decides: a negation's sentiment word says the opposite of
+its label, so a bag of words that weighs words gets it backwards; a late cue holds one positive and one
+negative word, so a bag of words can only guess. Labels: 1 positive, 0 negative.
+
+The held-out sentences are built from cues (a subject with a sentiment word: "the movie ... great")
+that no training sentence contains (`cue_split`): no held-out sentence, and no clause of one, is
+seen in training; every word is.
 
 `load_sentiment140` reads the CSV format of Sentiment140 (polarity, id, date, query, user, text;
 no header; polarity 0 negative, 4 positive, 2 neutral rows skipped) from the bytes of an upload.
@@ -25,10 +37,19 @@ from pathlib import Path
 
 import numpy as np
 
-KINDS = ("plain", "negation", "late_cue")
-ORDER_KINDS = ("negation", "late_cue")  # the subset where word order decides the label
+KINDS = ("plain", "negation", "late_cue", "early_cue")
+ORDER_KINDS = ("negation", "late_cue")  # the kinds where word order decides the label: a bag of words cannot
+MEMORY_KINDS = ("early_cue",)  # the kinds where the last hidden state must carry the cue across many words
+MIX = (0.25, 0.25, 0.25, 0.25)  # the share of each kind
+HELD_OUT_CUES = 0.2  # the share of cues (subject + sentiment word) kept for the held-out sentences
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # .streamlit/config.toml: server.maxUploadSize = 10 (MB)
 SENTIMENT140_COLUMNS = ("polarity", "id", "date", "query", "user", "text")
+SENTIMENT140_BALANCED = (
+    "Sentiment140's training file is sorted by polarity (800,000 negative tweets, then 800,000 positive), so a "
+    "file cut from its head is all negative. Take rows from both ends: "
+    "`(head -n 10000 training.1600000.processed.noemoticon.csv; tail -n 10000 training.1600000.processed.noemoticon.csv)"
+    " > balanced.csv` makes 20,000 tweets, half of each polarity, in about 3 MB (the limit is 10 MB)."
+)  # fmt: skip
 
 SUBJECTS = ("the movie", "the food", "this phone", "the service", "my day", "the show", "the hotel", "this album",
             "the game", "the concert", "the book", "the coffee", "the trip", "the acting", "the ending", "the weather")  # fmt: skip
@@ -36,20 +57,32 @@ POSITIVE = ("good", "great", "amazing", "wonderful", "lovely", "fantastic", "exc
             "brilliant", "nice")  # fmt: skip
 NEGATIVE = ("bad", "awful", "terrible", "horrible", "boring", "disappointing", "poor", "dull", "rubbish", "awkward",
             "annoying", "lame")  # fmt: skip
-# feelings for "i was never disappointed": the negation flips them too
-FEEL_POSITIVE = ("happy", "impressed", "pleased", "excited", "satisfied")
-FEEL_NEGATIVE = ("disappointed", "bored", "annoyed", "upset", "angry")
+# feelings, with the word that leads to their subject ("i was never disappointed by the hotel")
+FEEL_POSITIVE = {"happy": "with", "impressed": "by", "pleased": "with", "excited": "about", "satisfied": "with"}
+FEEL_NEGATIVE = {"disappointed": "by", "bored": "by", "annoyed": "by", "upset": "about", "angry": "about"}
 INTENSIFIERS = ("really", "so", "very", "totally", "super", "quite", "extremely")
 NEGATORS = ("not", "never")
 VERBS = ("was", "is")
 OPENERS = ("omg", "honestly", "well", "ok", "so", "today", "wow", "just saw it")
 CLOSERS = ("lol", "today", "tbh", "again", "#weekend", "for sure", "haha")
 CONTRASTS = ("but", "but then", "however", "although in the end")
+# neutral phrases: no sentiment in them, the same for both labels
+NEUTRAL = ("and then we went home", "after a long day at work", "with my sister and her friends",
+           "on the way back from the station", "while we waited for the bus", "before the rain started",
+           "at the place near the park", "and we talked about the weekend", "and my brother drove us there",
+           "on a tuesday night in march", "with two friends from school", "after we parked the car",
+           "and we took the train back", "in the middle of the city", "while my phone was charging",
+           "and i had a cup of tea", "then we walked along the river", "and everyone was there by eight",
+           "after the meeting at the office", "and we sat near the window", "during the first week of june",
+           "and the tickets were on the table", "with my parents and the dog", "and then i called my cousin")  # fmt: skip
+TAIL_PHRASES = (1, 8)  # an early cue is followed by this many neutral phrases (4 to 51 words)
+
+Cues = dict[tuple[bool, bool], tuple[tuple[str, str], ...]]  # (a feeling?, positive word?) -> (subject, word) pairs
 
 
 @dataclass(frozen=True)
 class Corpus:
-    """Sentences with labels (1 positive, 0 negative) and kinds (plain / negation / late_cue)."""
+    """Sentences with labels (1 positive, 0 negative) and kinds (KINDS, or "tweet" for an upload)."""
 
     texts: tuple[str, ...]
     labels: np.ndarray  # (N,) int64
@@ -66,45 +99,85 @@ class Corpus:
         )
 
 
-def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
+def all_cues() -> Cues:
+    """Every cue of the templates: a subject with a sentiment word, grouped by (feeling?, positive?)."""
+    words = {(False, True): POSITIVE, (False, False): NEGATIVE, (True, True): FEEL_POSITIVE, (True, False): FEEL_NEGATIVE}
+    return {group: tuple((s, w) for w in options for s in SUBJECTS) for group, options in words.items()}
+
+
+def cue_split(seed: int = 0, held_out: float = HELD_OUT_CUES) -> tuple[Cues, Cues]:
+    """The cues of the training sentences and those of the held-out ones: a random share `held_out` of
+    each group, the same for the same seed; no cue on both sides."""
+    rng = np.random.default_rng([seed, 1])
+    train, test = {}, {}
+    for group, cues in all_cues().items():
+        order = rng.permutation(len(cues))
+        n_test = round(held_out * len(cues))
+        test[group] = tuple(cues[i] for i in sorted(order[:n_test]))
+        train[group] = tuple(cues[i] for i in sorted(order[n_test:]))
+    return train, test
+
+
+SENTIMENT_WORDS = frozenset((*POSITIVE, *NEGATIVE, *FEEL_POSITIVE, *FEEL_NEGATIVE))
+
+
+def cue_distance(text: str) -> int:
+    """How many words follow the last sentiment word of a generated sentence (-1: it has none): how
+    far the last hidden state has to carry the cue."""
+    words = text.replace(",", " ").split()
+    last = max((i for i, w in enumerate(words) if w in SENTIMENT_WORDS), default=None)
+    return -1 if last is None else len(words) - 1 - last
+
+
+def _pick(rng: np.random.Generator, options) -> str:
     return options[int(rng.integers(len(options)))]
 
 
-def _clause(rng: np.random.Generator, positive: bool, negated: bool) -> str:
+def _clause(rng: np.random.Generator, positive: bool, negated: bool, cues: Cues) -> str:
     """One clause whose meaning is `positive` (after the negation, if any)."""
     words_positive = positive != negated  # a negation flips the polarity of the word it negates
-    if negated and rng.random() < 0.4:
-        feeling = _pick(rng, FEEL_POSITIVE if words_positive else FEEL_NEGATIVE)
-        return f"i was {_pick(rng, NEGATORS)} {feeling}"
-    subject, verb = _pick(rng, SUBJECTS), _pick(rng, VERBS)
-    adjective = _pick(rng, POSITIVE if words_positive else NEGATIVE)
+    verb = _pick(rng, VERBS)
+    not_ = f"{_pick(rng, NEGATORS)} " if negated else ""
+    if rng.random() < (0.4 if negated else 0.25):
+        subject, feeling = _pick(rng, cues[(True, words_positive)])
+        lead = (FEEL_POSITIVE if words_positive else FEEL_NEGATIVE)[feeling]
+        return f"i {'am' if verb == 'is' else verb} {not_}{feeling} {lead} {subject}"
+    subject, adjective = _pick(rng, cues[(False, words_positive)])
     intensifier = _pick(rng, INTENSIFIERS) + " " if rng.random() < 0.4 else ""
-    if negated:
-        return f"{subject} {verb} {_pick(rng, NEGATORS)} {intensifier}{adjective}"
-    return f"{subject} {verb} {intensifier}{adjective}"
+    return f"{subject} {verb} {not_}{intensifier}{adjective}"
 
 
-def _sentence(rng: np.random.Generator, positive: bool, kind: str) -> str:
+def _neutral(rng: np.random.Generator, n: int) -> str:
+    """n different neutral phrases, one after the other."""
+    return " ".join(NEUTRAL[i] for i in rng.choice(len(NEUTRAL), size=n, replace=False))
+
+
+def _sentence(rng: np.random.Generator, positive: bool, kind: str, cues: Cues) -> str:
     if kind == "plain":
-        body = _clause(rng, positive, negated=False)
+        body = _clause(rng, positive, negated=False, cues=cues)
     elif kind == "negation":
-        body = _clause(rng, positive, negated=True)
-    else:  # late_cue: an opening clause of the opposite sentiment, then the one that counts
-        first = _clause(rng, not positive, negated=rng.random() < 0.25)
-        body = f"{first}, {_pick(rng, CONTRASTS)} {_clause(rng, positive, negated=False)}"
+        body = _clause(rng, positive, negated=True, cues=cues)
+    elif kind == "late_cue":  # an opening clause of the opposite sentiment, then the one that counts
+        first = _clause(rng, not positive, negated=False, cues=cues)
+        body = f"{first}, {_pick(rng, CONTRASTS)} {_clause(rng, positive, negated=False, cues=cues)}"
+    else:  # early_cue: the clause that counts, then many neutral words
+        tail = _neutral(rng, int(rng.integers(TAIL_PHRASES[0], TAIL_PHRASES[1] + 1)))
+        body = f"{_clause(rng, positive, negated=False, cues=cues)} {tail}"
     if rng.random() < 0.3:
         body = f"{_pick(rng, OPENERS)} {body}"
-    if rng.random() < 0.3:
+    if rng.random() < 0.3 and kind != "early_cue":  # an early cue's sentence ends on neutral words
         body = f"{body} {_pick(rng, CLOSERS)}"
     return body
 
 
-def generate(n: int, seed: int = 0, mix: tuple[float, float, float] = (0.4, 0.3, 0.3)) -> Corpus:
-    """n tweet-like sentences, the same for the same seed; within each kind half are positive."""
+def generate(n: int, seed: int = 0, mix: tuple[float, ...] = MIX, cues: Cues | None = None) -> Corpus:
+    """n sentences from the templates, the same for the same seed, built from `cues` (all of them by
+    default); within each kind half are positive."""
     if n < 2:
         raise ValueError(f"n must be at least 2, got {n}")
-    if len(mix) != 3 or min(mix) < 0 or sum(mix) <= 0:
-        raise ValueError("mix must be three non-negative weights for plain, negation, late_cue")
+    if len(mix) != len(KINDS) or min(mix) < 0 or sum(mix) <= 0:
+        raise ValueError(f"mix must be {len(KINDS)} non-negative weights, for {', '.join(KINDS)}")
+    cues = all_cues() if cues is None else cues
     rng = np.random.default_rng(seed)
     counts = np.floor(np.asarray(mix) / sum(mix) * n / 2).astype(int) * 2  # even counts: balanced labels
     counts[0] += n - counts.sum()  # the rest (even when n is) to plain
@@ -112,7 +185,7 @@ def generate(n: int, seed: int = 0, mix: tuple[float, float, float] = (0.4, 0.3,
     for kind, count in zip(KINDS, counts, strict=True):
         for i in range(int(count)):
             positive = i % 2 == 0
-            texts.append(_sentence(rng, positive, kind))
+            texts.append(_sentence(rng, positive, kind, cues))
             labels.append(int(positive))
             kinds.append(kind)
     order = rng.permutation(len(texts))
@@ -121,8 +194,9 @@ def generate(n: int, seed: int = 0, mix: tuple[float, float, float] = (0.4, 0.3,
 
 
 def builtin(n_train: int = 8000, n_test: int = 2000, seed: int = 0) -> tuple[Corpus, Corpus]:
-    """The built-in corpus: a training split and a held-out test split (disjoint seed streams)."""
-    return generate(n_train, seed=2 * seed), generate(n_test, seed=2 * seed + 1)
+    """The built-in corpus: training sentences and held-out ones, built from disjoint cues (cue_split)."""
+    train_cues, test_cues = cue_split(seed)
+    return generate(n_train, seed=2 * seed, cues=train_cues), generate(n_test, seed=2 * seed + 1, cues=test_cues)
 
 
 def split(corpus: Corpus, test_fraction: float = 0.2, seed: int = 0) -> tuple[Corpus, Corpus]:
@@ -170,7 +244,10 @@ def _decode(data: bytes) -> str:
 
 def load_sentiment140(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_rows: int | None = None) -> Corpus:
     """Texts and labels from the bytes of a Sentiment140 CSV (latin-1 or UTF-8); ValueError with a
-    plain message for an empty, too large, binary or malformed file. Neutral rows (2) are skipped."""
+    plain message for an empty, too large, binary or malformed file, or one of a single polarity
+    (which says how to cut a balanced file). Neutral rows (2) are skipped. With max_rows, a random
+    max_rows of the tweets (seed 0, in file order): not the first ones, which a file sorted by
+    polarity would give all of one kind."""
     if len(data) == 0:
         raise ValueError("The file is empty.")
     if len(data) > max_bytes:
@@ -196,14 +273,16 @@ def load_sentiment140(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_rows: 
             if polarity != "2":
                 texts.append(row[5])
                 labels.append(1 if polarity == "4" else 0)
-                if max_rows is not None and len(texts) >= max_rows:
-                    break
     except csv.Error as error:
         raise ValueError(f"This is not a readable CSV file: {error}.") from None
     if not texts:
         raise ValueError("The file has no positive (4) or negative (0) tweets.")
     if len(set(labels)) < 2:
-        raise ValueError("The file has tweets of one polarity only; a classifier needs both 0 and 4.")
+        only = "positive (4)" if labels[0] == 1 else "negative (0)"
+        raise ValueError(f"The file has {only} tweets only; a classifier needs both. {SENTIMENT140_BALANCED}")
+    if max_rows is not None and len(texts) > max_rows:
+        keep = np.sort(np.random.default_rng(0).choice(len(texts), size=max_rows, replace=False))
+        texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
     return Corpus(tuple(texts), np.asarray(labels, dtype=np.int64), ("tweet",) * len(texts))
 
 

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
+import torch
 
+from rnnviz import training
 from rnnviz.parsing import parse_numbers
 
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -332,6 +334,63 @@ class LearnedParity:
     losses: np.ndarray  # (steps, starts) mean cross-entropy per output, in nats
     best_start: int
 
+    def final_losses(self, last: int = 20) -> np.ndarray:
+        """Each start's loss averaged over the last `last` steps (starts,): one batch's loss is noisy."""
+        return self.losses[-last:].mean(axis=0)
+
+
+class ParityStarts(torch.nn.Module):
+    """The parity net with sigmoid units, `starts` independent copies side by side: theta (9, K, 1),
+    one column of ParityWeights per start, drawn from N(0, 1)."""
+
+    NAMES = tuple(f.name for f in fields(ParityWeights))
+
+    def __init__(self, starts: int):
+        super().__init__()
+        self.theta = torch.nn.Parameter(torch.zeros(len(self.NAMES), starts, 1, dtype=torch.float64))
+
+    def initialise_from(self, generator: torch.Generator) -> None:
+        """Every weight of every start from N(0, 1) (training.initialise asks every model)."""
+        with torch.no_grad():
+            self.theta.normal_(0.0, 1.0, generator=generator)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The outputs y_t (K, B, T) of every start on bit strings x (B, T)."""
+        w = dict(zip(self.NAMES, self.theta))  # each (K, 1), broadcast against the batch (B,)
+        y_prev = torch.zeros(self.theta.shape[1], x.shape[0], dtype=torch.float64)  # (K, B)
+        y_all = []
+        for t in range(x.shape[1]):
+            h1 = torch.sigmoid(w["x_to_h1"] * x[:, t] + w["y_to_h1"] * y_prev + w["b_h1"])  # (K, B)
+            h2 = torch.sigmoid(w["x_to_h2"] * x[:, t] + w["y_to_h2"] * y_prev + w["b_h2"])  # (K, B)
+            y_prev = torch.sigmoid(w["h1_to_y"] * h1 + w["h2_to_y"] * h2 + w["b_y"])  # (K, B)
+            y_all.append(y_prev)
+        return torch.stack(y_all, dim=2)  # (K, B, T)
+
+    def losses(self, bits: torch.Tensor) -> torch.Tensor:
+        """The mean cross-entropy per output (nats) of every start (K,) on bit strings (B, T)."""
+        y = self(bits.double())  # (K, B, T)
+        target = torch.cumsum(bits, dim=1).remainder(2).double()  # (B, T): the parity so far
+        return torch.nn.functional.binary_cross_entropy(y, target.expand_as(y), reduction="none").mean(dim=(1, 2))
+
+
+class ParityLoop(training.Loop):
+    """The starts trained together by the lab's loop: Adam, no clipping; step k's batch of random bit
+    strings from the seed stream TRAIN, index k. The loss it steps on is the sum over starts (they
+    share no weight, so each start's gradient is its own loss's); it records every start's loss."""
+
+    RECORDED = (*training.Loop.RECORDED, "start_losses")
+
+    def __init__(self, seed: int, steps: int, starts: int, lr: float, sequence_length: int, batch_size: int):
+        self.sequence_length, self.batch_size = sequence_length, batch_size
+        super().__init__(ParityStarts(starts), self.step_loss_of, seed=seed, steps=steps, lr=lr, clip=0.0)
+        self.start_losses: list[list[float]] = []  # step k - 1: the loss of every start
+
+    def step_loss_of(self, k: int) -> torch.Tensor:
+        bits = torch.randint(0, 2, (self.batch_size, self.sequence_length), generator=self.batch_generator(k))  # (B, T)
+        per_start = self.model.losses(bits)  # (K,)
+        self.start_losses.append(per_start.detach().tolist())
+        return per_start.sum()  # BPTT through every y_{t-1} -> h_t edge; starts independent
+
 
 def learn_parity(
     seed: int = 0,
@@ -343,46 +402,25 @@ def learn_parity(
     on_progress: Callable[[int, int, float], None] | None = None,
 ) -> LearnedParity:
     """Train the parity net with sigmoid units by BPTT (torch autograd) from `starts` random
-    starts at once and keep the best; XOR with two hidden units has local minima that catch
-    many starts. The threshold net then uses the learned numbers unchanged
-    (sigmoid(z) > 1/2 exactly when z > 0)."""
-    import torch  # imported here so that pages without training start without loading torch
-
+    starts at once (ParityLoop, the lab's loop) and keep the best; many starts stall near 0.56 or
+    0.62 nats (plateaus, not shown to be local minima: tests/test_handbuilt.py). The threshold net
+    then uses the learned numbers unchanged (sigmoid(z) > 1/2 exactly when z > 0).
+    `on_progress(step, steps, best loss)` every 20 steps."""
     if not 1 <= steps <= 20_000:
         raise ValueError(f"steps must be between 1 and 20000, got {steps}")
     if not 1 <= starts <= 256:
         raise ValueError(f"starts must be between 1 and 256, got {starts}")
-    generator = torch.Generator().manual_seed(seed)
-    names = [f.name for f in fields(ParityWeights)]
-    theta = torch.nn.Parameter(torch.randn(len(names), starts, 1, generator=generator,
-                                           dtype=torch.float64))  # (9, K, 1): one column a start
-    optimizer = torch.optim.Adam([theta], lr=lr)
-    losses = np.zeros((steps, starts))
-    for step in range(steps):
-        w = dict(zip(names, theta))  # each (K, 1), broadcast against the batch (B,)
-        bits = torch.randint(0, 2, (batch_size, sequence_length), generator=generator)
-        x = bits.double()  # (B, T)
-        target = torch.cumsum(bits, dim=1).remainder(2).double()  # (B, T)
-        y_prev = torch.zeros(starts, batch_size, dtype=torch.float64)  # (K, B)
-        y_all = []
-        for t in range(sequence_length):
-            h1 = torch.sigmoid(w["x_to_h1"] * x[:, t] + w["y_to_h1"] * y_prev + w["b_h1"])  # (K, B)
-            h2 = torch.sigmoid(w["x_to_h2"] * x[:, t] + w["y_to_h2"] * y_prev + w["b_h2"])  # (K, B)
-            y_prev = torch.sigmoid(w["h1_to_y"] * h1 + w["h2_to_y"] * h2 + w["b_y"])  # (K, B)
-            y_all.append(y_prev)
-        y = torch.stack(y_all, dim=2)  # (K, B, T)
-        loss_per_start = torch.nn.functional.binary_cross_entropy(
-            y, target.expand_as(y), reduction="none"
-        ).mean(dim=(1, 2))  # (K,)
-        optimizer.zero_grad()
-        loss_per_start.sum().backward()  # BPTT through every y_{t-1} -> h_t edge; starts independent
-        optimizer.step()
-        losses[step] = loss_per_start.detach().numpy()
-        if on_progress is not None and ((step + 1) % 20 == 0 or step + 1 == steps):
-            on_progress(step + 1, steps, float(losses[step].min()))
+    loop = ParityLoop(seed, steps, starts, lr, sequence_length, batch_size)
+
+    def report(loop: ParityLoop) -> None:
+        if on_progress is not None and (loop.step_count % 20 == 0 or loop.done):
+            on_progress(loop.step_count, steps, min(loop.start_losses[-1]))
+
+    loop.step(steps, on_progress=report)
+    losses = np.asarray(loop.start_losses)  # (steps, K)
     best = int(np.argmin(losses[-1]))
-    final = theta.detach()[:, best, 0]  # (9,)
-    learned = ParityWeights(**{n: float(v) for n, v in zip(names, final)})
+    final = loop.model.theta.detach()[:, best, 0]  # (9,)
+    learned = ParityWeights(**{n: float(v) for n, v in zip(ParityStarts.NAMES, final)})
     return LearnedParity(weights=learned, losses=losses, best_start=best)
 
 

@@ -1,33 +1,46 @@
 """A sentiment classifier to train and read: words -> embedding (or one-hot) -> RNN / LSTM / GRU ->
 a readout of the hidden states (the last one, or max- or average-pooling over all of them, padding
 masked) -> a small MLP -> P(positive). Beside it, a bag-of-words logistic regression trained on the
-same split: it cannot see word order, so it fails on negations and late cues that the RNN reads.
+same split through the same loop: it cannot see word order, so it gets negations backwards and late
+cues wrong half the time, which an RNN reads.
 
-`read_tweet` runs a trained model on one typed text and returns its prediction after every word
-(the readout applied to the prefix) and the hidden states (T, H).
+`SentimentTrainer` is the lab's one training loop (training.Loop) over a prepared corpus (`Data`):
+shuffled padded batches, epoch after epoch, each epoch's order drawn from the loop's seed stream; it
+records the training accuracy of every batch and the test accuracy about 20 times. `evaluation`
+scores a trained model on each kind of held-out sentence; `read_tweet` runs it on one typed text and
+returns its prediction after every word (the readout applied to the prefix) and the hidden states.
+
+The page opens on models trained ahead of time (SHIPPED, rnnviz.defaults): the LSTM and a tanh RNN with
+each readout, and the bag of words. On the generated corpus (rnnviz.corpora) they differ where the
+lecture says: the tanh RNN's last state forgets an early cue that its pooled readouts and the LSTM
+keep; the bag of words gets negations backwards (tests/test_sentiment.py).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
 from torch import nn
 
-from rnnviz import training
-from rnnviz.corpora import ORDER_KINDS, Corpus
+from rnnviz import corpora, training
+from rnnviz.corpora import MEMORY_KINDS, ORDER_KINDS, Corpus
+from rnnviz.defaults import Default
 
 PAD, UNK = "<pad>", "<unk>"
-KINDS = ("rnn", "lstm", "gru")
+KINDS = ("rnn", "lstm", "gru")  # the recurrent networks; "bow" is the bag-of-words baseline
 READOUTS = ("last", "max", "average")
 INPUTS = ("embedding", "one-hot")
 UNITS = ("words", "characters")  # what one step of the RNN reads
 MAX_ONE_HOT = 5000  # vocabulary size above which one-hot inputs are refused
+TEST_CHUNK = 512  # held-out texts scored at once
 _TOKEN = re.compile(r"[a-z0-9']+|[!?#@]")
 
 
@@ -74,7 +87,7 @@ def build_vocabulary(
 
 
 def encode(texts: Sequence[str], vocab: Vocabulary, max_len: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
-    """Padded indices (N, L) and lengths (N,); texts are cut at max_len words, empty ones get <unk>."""
+    """Padded indices (N, L) and lengths (N,); texts are cut at max_len tokens, empty ones get <unk>."""
     return pad([vocab.ids(vocab.tokenize(t)[:max_len]) or [1] for t in texts])
 
 
@@ -89,7 +102,7 @@ def pad(rows: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
 
 @dataclass(frozen=True)
 class SentimentConfig:
-    kind: str = "lstm"  # rnn | lstm | gru
+    kind: str = "lstm"  # rnn | lstm | gru | bow (the bag-of-words baseline: readout, inputs and sizes unused)
     readout: str = "last"  # last | max | average
     inputs: str = "embedding"  # embedding | one-hot
     tokens: str = "words"  # words | characters: one RNN step per word, or per character
@@ -100,20 +113,28 @@ class SentimentConfig:
     batch_size: int = 64
     lr: float = 5e-3
     clip: float = 1.0
-    seed: int = 0
-    max_len: int = 50  # words; a text read by characters is cut at 5 times this
+    seed: int = 0  # fixes the initialisation and the order of every epoch's batches
+    max_len: int = 60  # words (the longest generated sentence has 57); a text read by characters is cut at 5 times this
 
     @property
     def token_limit(self) -> int:
         """Tokens read of each text: max_len words, or 5 max_len characters (about as much text)."""
         return self.max_len if self.tokens == "words" else 5 * self.max_len
 
+    @property
+    def name(self) -> str:
+        """What the model is, in a few words: "LSTM (last readout, embedding words)"."""
+        if self.kind == "bow":
+            return "bag of words"
+        return f"{self.kind.upper()} ({self.readout} readout, {self.inputs} {self.tokens})"
+
     def __post_init__(self) -> None:
         checks = [
-            (self.kind in KINDS, f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}"),
+            (self.kind in (*KINDS, "bow"), f"kind must be one of {', '.join(KINDS)} or bow, got {self.kind!r}"),
             (self.readout in READOUTS, f"readout must be one of {', '.join(READOUTS)}, got {self.readout!r}"),
             (self.inputs in INPUTS, f"inputs must be embedding or one-hot, got {self.inputs!r}"),
             (self.tokens in UNITS, f"tokens must be words or characters, got {self.tokens!r}"),
+            (self.kind != "bow" or self.tokens == "words", "the bag of words counts words"),
             (min(self.embed_dim, self.hidden_size, self.mlp_size, self.batch_size, self.max_len) >= 1,
              "sizes must be at least 1"),
             (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
@@ -126,34 +147,27 @@ class SentimentConfig:
 
 
 class SentimentRNN(nn.Module):
-    """Embedding (or one-hot) -> RNN / LSTM / GRU -> readout -> MLP -> one logit."""
+    """Embedding (or one-hot) -> RNN / LSTM / GRU -> readout -> MLP -> one logit. Initialised by the
+    loop that trains it (training.initialise: torch's own rules, from the run's seed)."""
 
     def __init__(self, config: SentimentConfig, vocab_size: int):
         super().__init__()
         if config.inputs == "one-hot" and vocab_size > MAX_ONE_HOT:
-            raise ValueError(
-                f"one-hot inputs need a vocabulary of at most {MAX_ONE_HOT} words, got {vocab_size}"
-            )
+            raise ValueError(f"one-hot inputs need a vocabulary of at most {MAX_ONE_HOT} words, got {vocab_size}")
         self.config, self.vocab_size = config, vocab_size
-        torch.manual_seed(config.seed)
         width = vocab_size if config.inputs == "one-hot" else config.embed_dim
-        self.embedding = (
-            nn.Embedding(vocab_size, config.embed_dim, padding_idx=0)
-            if config.inputs == "embedding"
-            else None
-        )
+        embedding = config.inputs == "embedding"
+        self.embedding = nn.Embedding(vocab_size, config.embed_dim, padding_idx=0) if embedding else None
         rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.kind]
         self.rnn = rnn(width, config.hidden_size, batch_first=True)
-        self.mlp = nn.Sequential(
-            nn.Linear(config.hidden_size, config.mlp_size), nn.ReLU(), nn.Linear(config.mlp_size, 1)
-        )
+        self.mlp = nn.Sequential(nn.Linear(config.hidden_size, config.mlp_size), nn.ReLU(), nn.Linear(config.mlp_size, 1))
 
     def states(self, ids: torch.Tensor) -> torch.Tensor:
         """The hidden states (B, L, H); the states after a sequence's end are not used."""
         if self.embedding is None:
-            x = nn.functional.one_hot(ids, self.vocab_size).float()
+            x = nn.functional.one_hot(ids, self.vocab_size).float()  # (B, L, V)
         else:
-            x = self.embedding(ids)
+            x = self.embedding(ids)  # (B, L, E)
         return self.rnn(x)[0]
 
     def pool(self, h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -177,7 +191,6 @@ class BagOfWords(nn.Module):
     def __init__(self, vocab_size: int):
         super().__init__()
         self.weights = nn.EmbeddingBag(vocab_size, 1, mode="sum", padding_idx=0)
-        nn.init.zeros_(self.weights.weight)
         self.bias = nn.Parameter(torch.zeros(1))
 
     def initialise_from(self, generator: torch.Generator) -> None:
@@ -191,27 +204,125 @@ class BagOfWords(nn.Module):
         return self.weights(ids).squeeze(-1) + self.bias
 
 
-@dataclass
-class Trained:
-    """A trained model with its vocabulary and what its training recorded (per epoch)."""
+def build_model(config: SentimentConfig, vocab_size: int) -> nn.Module:
+    """The network of the config (not initialised yet: the loop does it)."""
+    return BagOfWords(vocab_size) if config.kind == "bow" else SentimentRNN(config, vocab_size)
 
-    model: nn.Module
+
+@dataclass(frozen=True)
+class Data:
+    """A corpus ready to train on: its vocabulary, the training texts as token ids, the held-out texts
+    encoded in chunks. Shared by every loop that trains on it; nobody writes to it."""
+
+    train: Corpus
+    test: Corpus
     vocab: Vocabulary
-    config: SentimentConfig
-    losses: list[float] = field(default_factory=list)  # the training loss of every batch
-    train_accuracy: list[float] = field(default_factory=list)  # of every batch
-    test_steps: list[int] = field(default_factory=list)  # the batches after which the test set was scored
-    test_accuracy: list[float] = field(default_factory=list)
-    seconds: float = 0.0
+    limit: int  # tokens read of each text
+    rows: tuple[tuple[int, ...], ...]  # the token ids of each training text
+    labels: torch.Tensor  # (N,) float 0 / 1 of the training texts
+    test_chunks: tuple[tuple[torch.Tensor, torch.Tensor], ...]  # (ids (n, L), lengths (n,)), TEST_CHUNK texts each
 
 
-def _batches(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
-    return list(torch.randperm(n, generator=generator).split(batch_size))
+def prepare(train: Corpus, test: Corpus, unit: str = "words", limit: int = 50, vocab: Vocabulary | None = None) -> Data:
+    """Tokenize and encode a split once (the vocabulary from the training texts unless given)."""
+    vocab = vocab or build_vocabulary(train.texts, unit=unit)
+    rows = tuple(tuple(vocab.ids(vocab.tokenize(t)[:limit]) or [1]) for t in train.texts)
+    chunks = tuple(encode(test.texts[s : s + TEST_CHUNK], vocab, limit) for s in range(0, len(test), TEST_CHUNK))
+    return Data(train, test, vocab, limit, rows, torch.as_tensor(train.labels, dtype=torch.float32), chunks)
+
+
+_DATA_LOCK = threading.Lock()  # sessions loading two defaults at once prepare the corpus once
+
+
+def builtin_data(unit: str = "words", limit: int = 60) -> Data:
+    """The built-in corpus (corpora.builtin: 8000 training, 2000 held-out sentences), prepared once per
+    process (about 1.5 s) and shared by every loop that reads it."""
+    with _DATA_LOCK:
+        return _builtin_data(unit, limit)
+
+
+@functools.lru_cache(maxsize=4)
+def _builtin_data(unit: str, limit: int) -> Data:
+    return prepare(*corpora.builtin(), unit=unit, limit=limit)
+
+
+def data_for(config: SentimentConfig) -> Data:
+    """The built-in corpus as this config reads it."""
+    return builtin_data(config.tokens, config.token_limit)
+
+
+class SentimentTrainer(training.Loop):
+    """The classifier of `config` trained on `data` by the lab's loop: shuffled padded batches, epoch
+    after epoch (epoch e's order from the seed stream TRAIN, index e), binary cross-entropy, Adam with
+    clipping; the training accuracy of every batch, the test accuracy about 20 times."""
+
+    RECORDED = (*training.Loop.RECORDED, "train_accuracy")
+    SHARED = ("data",)
+
+    def __init__(self, config: SentimentConfig, data: Data):
+        unit = "words" if config.kind == "bow" else config.tokens
+        if data.vocab.unit != unit or data.limit != config.token_limit:
+            raise ValueError(f"this {config.name} reads {config.token_limit} {unit}; the data was prepared "
+                             f"as {data.limit} {data.vocab.unit}")  # fmt: skip
+        self.config, self.data = config, data
+        self.per_epoch = math.ceil(len(data.rows) / config.batch_size)
+        steps = config.epochs * self.per_epoch
+        super().__init__(build_model(config, len(data.vocab)), self._step_loss, seed=config.seed, steps=steps,
+                         lr=config.lr, clip=config.clip, evaluate=self.evaluate,
+                         test_every=max(1, steps // 20))  # fmt: skip
+        self.train_accuracy: list[float] = []  # of the batch of each step
+        self._epoch_order: tuple[int, torch.Tensor] | None = None  # (epoch, its permutation of the rows)
+
+    @property
+    def vocab(self) -> Vocabulary:
+        return self.data.vocab
+
+    def batch(self, k: int) -> torch.Tensor:
+        """The rows of training step k (1, 2, ...): epoch (k - 1) // per_epoch, shuffled by its own seed."""
+        epoch, index = divmod(k - 1, self.per_epoch)
+        if self._epoch_order is None or self._epoch_order[0] != epoch:
+            order = torch.randperm(len(self.data.rows), generator=training.generator(self.seed, training.TRAIN, epoch))
+            self._epoch_order = (epoch, order)
+        return self._epoch_order[1].split(self.config.batch_size)[index]
+
+    def _step_loss(self, k: int) -> torch.Tensor:
+        batch = self.batch(k).tolist()
+        ids, lengths = pad([self.data.rows[i] for i in batch])  # (B, longest), (B,)
+        labels = self.data.labels[batch]  # (B,)
+        logits = self.model(ids, lengths)  # (B,)
+        self.train_accuracy.append(float(((logits > 0).float() == labels).float().mean()))
+        return nn.functional.binary_cross_entropy_with_logits(logits, labels)
+
+    def probabilities(self) -> np.ndarray:
+        """P(positive) of every held-out text (N,)."""
+        return _predict_encoded(self.model, self.data.test_chunks)
+
+    def evaluate(self) -> float:
+        """The accuracy on the held-out texts (nan for none)."""
+        if len(self.data.test) == 0:
+            return float("nan")
+        return float(np.mean((self.probabilities() > 0.5) == self.data.test.labels))
+
+    def held_out_text(self) -> str:
+        return f"test accuracy {100 * self.test_losses[-1]:.1f}%"
+
+
+def trainer(config: SentimentConfig, data: Data | None = None) -> SentimentTrainer:
+    """The classifier of `config`, untrained, on `data` (the built-in corpus unless given)."""
+    return SentimentTrainer(config, data or data_for(config))
+
+
+def upload_trainers(tweets: Corpus, seed: int = 0) -> tuple[SentimentTrainer, SentimentTrainer]:
+    """The default LSTM and the bag of words, untrained, on a random 80 / 20 split of uploaded tweets
+    (one vocabulary, from the training tweets, for both)."""
+    data = prepare(*corpora.split(tweets, 0.2, seed=seed), limit=DEFAULT.token_limit)
+    return trainer(DEFAULT, data), trainer(BAG_OF_WORDS, data)
 
 
 def predict(model: nn.Module, vocab: Vocabulary, texts: Sequence[str], max_len: int = 50) -> np.ndarray:
     """P(positive) for each text (N,)."""
-    return _predict_encoded(model, [encode(texts[s : s + 512], vocab, max_len) for s in range(0, len(texts), 512)])
+    return _predict_encoded(model, [encode(texts[s : s + TEST_CHUNK], vocab, max_len)
+                                    for s in range(0, len(texts), TEST_CHUNK)])  # fmt: skip
 
 
 def _predict_encoded(model: nn.Module, chunks: Sequence[tuple[torch.Tensor, torch.Tensor]]) -> np.ndarray:
@@ -222,98 +333,61 @@ def _predict_encoded(model: nn.Module, chunks: Sequence[tuple[torch.Tensor, torc
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def accuracy(model: nn.Module, vocab: Vocabulary, corpus: Corpus, max_len: int = 50) -> float:
-    """The fraction of the corpus classified right (0.5 threshold); nan for an empty corpus."""
-    if len(corpus) == 0:
-        return float("nan")
-    return float(np.mean((predict(model, vocab, corpus.texts, max_len) > 0.5) == corpus.labels))
-
-
-def _fit(model: nn.Module, vocab: Vocabulary, train: Corpus, test: Corpus, epochs: int, batch_size: int, lr: float,
-         clip: float, seed: int, max_len: int, progress: Callable[[float, str], None] | None, record: Trained) -> Trained:  # fmt: skip
-    """Train with the lab's one loop (training.Loop): shuffled padded batches, epoch after epoch."""
-    generator = torch.Generator().manual_seed(seed)
-    rows = [vocab.ids(vocab.tokenize(t)[:max_len]) or [1] for t in train.texts]
-    labels = torch.as_tensor(train.labels, dtype=torch.float32)
-    per_epoch = math.ceil(len(rows) / batch_size)
-    order = [batch for _ in range(epochs) for batch in _batches(len(rows), batch_size, generator)]  # step k - 1
-    total = len(order)
-    test_every = max(1, total // 20)  # about 20 points on the test-accuracy curve
-
-    def step_loss(k: int) -> torch.Tensor:
-        batch = order[k - 1]
-        ids, lengths = pad([rows[i] for i in batch.tolist()])  # (B, longest), (B,)
-        logits = model(ids, lengths)  # (B,)
-
-        record.train_accuracy.append(float(((logits > 0).float() == labels[batch]).float().mean()))
-        return nn.functional.binary_cross_entropy_with_logits(logits, labels[batch])
-
-    def report(loop: training.Loop) -> None:
-        if progress is not None and (loop.step_count % test_every == 0 or loop.done):
-            epoch = (loop.step_count - 1) // per_epoch + 1
-            progress(loop.step_count / total, f"epoch {epoch} of {epochs}: test accuracy {loop.test_losses[-1]:.3f}")
-
-    # The test set is tokenized once, not at each of its ~20 evaluations.
-    test_chunks = [encode(test.texts[s : s + 512], vocab, max_len) for s in range(0, len(test), 512)]
-
-    def test_accuracy() -> float:
-        if len(test) == 0:
-            return float("nan")
-        return float(np.mean((_predict_encoded(model, test_chunks) > 0.5) == test.labels))
-
-    loop = training.Loop(model, step_loss, seed=seed, steps=total, lr=lr, clip=clip, test_every=test_every,
-                         evaluate=test_accuracy)  # fmt: skip
-
-    loop.step(total, on_progress=report)
-    record.losses, record.seconds = loop.losses, loop.seconds
-    record.test_steps, record.test_accuracy = loop.test_steps[1:], loop.test_losses[1:]  # after training began
-    model.eval()
-    return record
-
-
-def train(config: SentimentConfig, train_set: Corpus, test_set: Corpus,
-          progress: Callable[[float, str], None] | None = None, vocab: Vocabulary | None = None) -> Trained:  # fmt: skip
-    """Train the RNN classifier on train_set with Adam, clipping and shuffled padded batches;
-    progress(fraction, message) is called along the way."""
-    vocab = vocab or build_vocabulary(train_set.texts, unit=config.tokens)
-    model = SentimentRNN(config, len(vocab))
-    record = Trained(model, vocab, config)
-    return _fit(model, vocab, train_set, test_set, config.epochs, config.batch_size, config.lr, config.clip,
-                config.seed, config.token_limit, progress, record)  # fmt: skip
-
-
-def train_bag_of_words(train_set: Corpus, test_set: Corpus, epochs: int = 10, seed: int = 0,
-                       vocab: Vocabulary | None = None) -> Trained:  # fmt: skip
-    """The bag-of-words logistic-regression baseline on the same split (Adam on minibatches)."""
-    vocab = vocab or build_vocabulary(train_set.texts)
-    torch.manual_seed(seed)
-    model = BagOfWords(len(vocab))
-    config = SentimentConfig(epochs=epochs, seed=seed, clip=0.0, lr=0.05, batch_size=128)
-    record = Trained(model, vocab, config)
-    return _fit(model, vocab, train_set, test_set, epochs, 128, 0.05, 0.0, seed, 50, None, record)
-
-
 @dataclass(frozen=True)
 class Evaluation:
-    """Test accuracy overall and on the negation / late-cue subset, and the confusion matrix."""
+    """Test accuracy overall, on each kind of sentence and on the order and memory subsets, and the
+    confusion matrix."""
 
     accuracy: float
-    order_accuracy: float  # on ORDER_KINDS; nan when the corpus has none (uploaded tweets)
+    order_accuracy: float  # on ORDER_KINDS (negation, late cue); nan when the corpus has none (uploaded tweets)
+    memory_accuracy: float  # on MEMORY_KINDS (early cue); nan likewise
     by_kind: dict[str, float]
     confusion: np.ndarray  # (2, 2): rows true negative / positive, columns predicted negative / positive
 
 
-def evaluate(trained: Trained, corpus: Corpus) -> Evaluation:
-    """Accuracy overall, on each kind and on the order subset; the confusion matrix."""
-    predicted = (predict(trained.model, trained.vocab, corpus.texts, trained.config.token_limit) > 0.5).astype(int)
+def evaluation(loop: SentimentTrainer, corpus: Corpus | None = None) -> Evaluation:
+    """A trained classifier scored on `corpus` (its own held-out texts unless given)."""
+    if corpus is None:
+        corpus, p = loop.data.test, loop.probabilities()
+    else:
+        p = predict(loop.model, loop.vocab, corpus.texts, loop.data.limit)
+    predicted = (p > 0.5).astype(int)
     right = predicted == corpus.labels
     kinds = np.asarray(corpus.kinds)
-    by_kind = {k: float(right[kinds == k].mean()) for k in dict.fromkeys(corpus.kinds)}
-    order = np.isin(kinds, ORDER_KINDS)
+
+    def share(mask: np.ndarray) -> float:
+        return float(right[mask].mean()) if mask.any() else float("nan")
+
     confusion = np.zeros((2, 2), dtype=int)
     np.add.at(confusion, (corpus.labels, predicted), 1)
-    return Evaluation(float(right.mean()), float(right[order].mean()) if order.any() else float("nan"),
-                      by_kind, confusion)  # fmt: skip
+    by_kind = {k: share(kinds == k) for k in dict.fromkeys(corpus.kinds)}
+    return Evaluation(share(np.ones(len(corpus), bool)), share(np.isin(kinds, ORDER_KINDS)),
+                      share(np.isin(kinds, MEMORY_KINDS)), by_kind, confusion)  # fmt: skip
+
+
+KIND_NAMES = {"plain": "plain", "negation": "negation", "late_cue": "late cue", "early_cue": "early cue"}
+
+
+def scores(result: Evaluation) -> dict[str, float]:
+    """The accuracies of an evaluation by name (test, order subset, each kind), to 4 decimals."""
+    return {"test_accuracy": round(result.accuracy, 4), "order_accuracy": round(result.order_accuracy, 4),
+            **{f"{kind}_accuracy": round(value, 4) for kind, value in result.by_kind.items()}}  # fmt: skip
+
+
+def accuracy_table(rows: dict[str, dict[str, float]]) -> dict[str, list]:
+    """One row per model (its `scores`): the held-out accuracy overall and on each kind of sentence."""
+    table: dict[str, list] = {"model": list(rows), "all": [r["test_accuracy"] for r in rows.values()]}
+    for kind, label in KIND_NAMES.items():
+        table[label] = [r.get(f"{kind}_accuracy", float("nan")) for r in rows.values()]
+    return table
+
+
+def shipped_scores() -> dict[str, dict[str, float]]:
+    """The shipped models' scores on the held-out sentences, by model name, as measured when they were
+    made (rnnviz/weights/NAME.json; tests/test_sentiment.py measures them again)."""
+    from rnnviz import defaults  # imports this module: asked for here, not at import time
+
+    return {SHIPPED[name].name: defaults.describe(name)["metrics"] for name in SHIPPED}
 
 
 @dataclass(frozen=True)
@@ -332,27 +406,92 @@ class Reading:
                 "known": np.array(self.known, dtype=int), "P(positive)": self.probabilities}  # fmt: skip
 
 
-def read_tweet(
-trained: Trained, text: str) -> Reading:
+def read_tweet(loop: SentimentTrainer, text: str) -> Reading:
     """P(positive) after each word (the readout of the prefix: last state, running max or running
     mean) and the hidden states (T, H); unknown words are read as <unk>. ValueError for no words."""
-    tokens = trained.vocab.tokenize(text)[: trained.config.token_limit]
+    config, vocab = loop.config, loop.vocab
+    if config.kind == "bow":
+        raise ValueError("the bag of words has no hidden states to read")
+    tokens = vocab.tokenize(text)[: config.token_limit]
     if not tokens:
         raise ValueError("Type at least one word.")
-    model = trained.model
-    ids = torch.tensor([trained.vocab.ids(tokens)])
+    model = loop.model
+    ids = torch.tensor([vocab.ids(tokens)])  # (1, T)
     with torch.no_grad():
         h = model.states(ids)[0]  # (T, H)
-        if trained.config.readout == "last":
+        if config.readout == "last":
             pooled = h
-        elif trained.config.readout == "max":
+        elif config.readout == "max":
             pooled = torch.cummax(h, dim=0).values
         else:
             pooled = torch.cumsum(h, dim=0) / torch.arange(1, len(tokens) + 1)[:, None]
-        probabilities = torch.sigmoid(model.mlp(pooled).squeeze(-1))
-    return Reading(tuple(tokens), tuple(trained.vocab.known(t) for t in tokens), probabilities.numpy(), h.numpy(),
-                   trained.config.readout)  # fmt: skip
+        probabilities = torch.sigmoid(model.mlp(pooled).squeeze(-1))  # (T,)
+    return Reading(tuple(tokens), tuple(vocab.known(t) for t in tokens), probabilities.numpy(), h.numpy(),
+                   config.readout)  # fmt: skip
 
 
-# The page's default models, shipped trained (rnnviz.defaults): none yet, the page trains its own.
-DEFAULTS: list = []
+def snippet(config: SentimentConfig, text: str, seconds: float) -> str:
+    """Notebook code that gets the page's model (a shipped default, loaded; another, trained again: about
+    `seconds`) and reads `text` as the page does, ending with its `table` (Reading.table)."""
+    name = shipped_name(config)
+    get = (f"loop = defaults.load({name!r})  # the shipped model the page shows" if name else
+           f"loop = sentiment.trainer(sentiment.{config!r})  # on the generated corpus\n"
+           f"loop.step(loop.steps)  # about {max(1, round(seconds))} s")  # fmt: skip
+    return f"""
+from rnnviz import defaults, sentiment, training
+
+training.set_threads(1)  # as the page: one thread, so the numbers match exactly
+{get}
+reading = sentiment.read_tweet(loop, {text!r})
+table = reading.table()  # P(positive) after each token
+"""
+
+
+# --- the shipped defaults (rnnviz.defaults) ----------------------------------------------------------
+
+DEFAULT = SentimentConfig()  # the page's default model: an LSTM reading words, its last state read out
+BAG_OF_WORDS = SentimentConfig(kind="bow", epochs=10, lr=0.05, batch_size=128, clip=0.0)  # the baseline
+# The models the page shows without a click, by default name: the LSTM and a tanh RNN with each readout
+# (the RNN's last state forgets an early cue, its pooled readouts and the LSTM's last state keep it),
+# and the bag of words.
+SHIPPED = {
+    "sentiment": DEFAULT,
+    "sentiment_max": replace(DEFAULT, readout="max"),
+    "sentiment_average": replace(DEFAULT, readout="average"),
+    "sentiment_rnn": replace(DEFAULT, kind="rnn"),
+    "sentiment_rnn_max": replace(DEFAULT, kind="rnn", readout="max"),
+    "sentiment_rnn_average": replace(DEFAULT, kind="rnn", readout="average"),
+    "sentiment_bow": BAG_OF_WORDS,
+}
+
+
+def shipped_name(config: SentimentConfig) -> str | None:
+    """The name of the shipped default trained at exactly these settings, if there is one."""
+    return next((name for name, shipped in SHIPPED.items() if shipped == config), None)
+
+
+SAMPLE = (400, 99)  # the check's held-out sample: 400 sentences from the held-out cues, generated with seed 99
+
+
+def held_out_sample() -> Corpus:
+    """400 new sentences from the held-out cues (another sample than the test set's)."""
+    n, seed = SAMPLE
+    return corpora.generate(n, seed=seed, cues=corpora.cue_split(0)[1])
+
+
+def measure(loop: SentimentTrainer) -> dict:
+    """Test accuracy overall, on each kind and on the word-order subset; and on the check's sample."""
+    return {**scores(evaluation(loop)), "sample_accuracy": round(evaluation(loop, held_out_sample()).accuracy, 4)}
+
+
+def check(loop: SentimentTrainer) -> tuple[str, float]:
+    """The accuracy on the small held-out sample, measured again."""
+    return "sample_accuracy", evaluation(loop, held_out_sample()).accuracy
+
+
+def _default(name: str) -> Default:
+    config = SHIPPED[name]
+    return Default(name, lambda: trainer(config), lambda: asdict(config), measure, check, tolerance=0.006)
+
+
+DEFAULTS = [_default(name) for name in SHIPPED]

@@ -29,9 +29,46 @@ def test_the_corpus_has_negations_and_late_cues():
     assert set(corpus.subset(corpora.ORDER_KINDS).kinds) == set(corpora.ORDER_KINDS)
 
 
-def test_builtin_train_and_test_splits_differ():
-    train, test = corpora.builtin(n_train=200, n_test=100, seed=0)
-    assert len(train) == 200 and len(test) == 100 and train.texts[:20] != test.texts[:20]
+def test_the_held_out_sentences_share_no_sentence_and_no_cue_with_training_but_every_word():
+    train, test = corpora.builtin()
+    assert len(train) == 8000 and len(test) == 2000
+    assert not set(train.texts) & set(test.texts)
+    train_cues, test_cues = corpora.cue_split(0)
+    for group, cues in corpora.all_cues().items():
+        assert set(train_cues[group]) | set(test_cues[group]) == set(cues)
+        assert not set(train_cues[group]) & set(test_cues[group]) and len(test_cues[group]) == round(0.2 * len(cues))
+
+    def cues_in(text: str) -> set[tuple[str, str]]:
+        # a cue is a subject and a sentiment word in one clause (clauses are cut at commas)
+        return {(subject, word) for clause in text.split(",") for subject in corpora.SUBJECTS for word in
+                corpora.SENTIMENT_WORDS if f"{subject} " in f"{clause} " and f" {word} " in f" {clause} "}  # fmt: skip
+
+    seen = set().union(*map(cues_in, train.texts))
+    held_out = set().union(*map(cues_in, test.texts))
+    assert held_out and not seen & held_out
+    assert all(cues_in(t) for t in test.texts)  # every held-out sentence has its cue
+    assert {w for t in test.texts for w in t.replace(",", " ").split()} <= {w for t in train.texts for w in t.replace(",", " ").split()}
+
+
+def test_order_kinds_defeat_a_bag_of_words_and_early_cues_need_memory():
+    corpus = corpora.generate(2000, seed=4)
+    positive_words = set(corpora.POSITIVE) | set(corpora.FEEL_POSITIVE)
+    negative_words = set(corpora.NEGATIVE) | set(corpora.FEEL_NEGATIVE)
+    for text, label, kind in zip(corpus.texts, corpus.labels, corpus.kinds, strict=True):
+        words = text.replace(",", " ").split()
+        n_positive, n_negative = sum(w in positive_words for w in words), sum(w in negative_words for w in words)
+        if kind == "negation":  # the one sentiment word says the opposite of the label
+            assert (n_positive, n_negative) == ((0, 1) if label else (1, 0))
+        elif kind == "late_cue":  # one of each: the words alone cannot tell
+            assert (n_positive, n_negative) == (1, 1)
+        else:  # plain, early cue: one word, the label's
+            assert (n_positive, n_negative) == ((1, 0) if label else (0, 1))
+    phrase_words = sorted(len(phrase.split()) for phrase in corpora.NEUTRAL)  # a tail: 1 to 8 different phrases
+    assert corpora.TAIL_PHRASES == (1, 8) and phrase_words[0] == 4 and sum(phrase_words[-8:]) == 51  # 4 to 51 words
+    distances = [corpora.cue_distance(t) for t in corpus.subset(("early_cue",)).texts]
+    assert min(distances) >= 4 and max(distances) <= 55 and np.mean(distances) > 20
+    # elsewhere the cue ends a sentence, give or take "about the show" and a closer ("for sure")
+    assert max(corpora.cue_distance(t) for t in corpus.subset(("plain", "negation", "late_cue")).texts) <= 5
 
 
 GOOD = (
@@ -60,7 +97,7 @@ def test_loader_reads_a_good_file(encoding):
             b"\x89PNG\r\n\x1a\n" + bytes(np.random.default_rng(0).integers(1, 256, 3000, dtype=np.uint8)),
             "binary",
         ),
-        (b'"4","1","d","q","u","only positive"\n', "one polarity"),
+        (b'"4","1","d","q","u","only positive"\n', "positive .4. tweets only.*head -n 10000.*tail -n 10000"),
         (b'"2","1","d","q","u","neutral"\n', "no positive"),
     ],
 )
@@ -72,3 +109,15 @@ def test_loader_rejects_bad_files_with_a_plain_message(data, message):
 def test_loader_refuses_files_over_the_size_limit():
     with pytest.raises(ValueError, match="limit"):
         corpora.load_sentiment140(GOOD.encode() * 10, max_bytes=100)
+
+
+def test_a_file_sorted_by_polarity_is_sampled_from_both_ends_when_cut():
+    rows = [f'"{0 if i < 900 else 4}","{i}","d","q","u","tweet {i}"' for i in range(1000)]
+    tweets = corpora.load_sentiment140("\n".join(rows).encode(), max_rows=200)
+    assert len(tweets) == 200 and 0 < tweets.labels.sum() < 200  # the first 200 rows would all be negative
+    assert list(tweets.texts) == sorted(tweets.texts, key=lambda t: int(t.split()[1]))  # in file order
+
+
+def test_the_balanced_cut_the_page_suggests_fits_the_upload_limit():
+    # 20,000 tweets of Sentiment140 at its longest (about 170 bytes a row on average; 200 here) stay under 10 MB
+    assert "head -n 10000" in corpora.SENTIMENT140_BALANCED and 20_000 * 200 < corpora.MAX_UPLOAD_BYTES

@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+import torch
 
 from rnnviz import handbuilt
 from rnnviz.handbuilt import CompareWeights, ParityWeights, SumWeights
@@ -154,3 +155,31 @@ def test_learn_parity_reports_progress_and_refuses_bad_settings():
     assert seen == [(20, 40), (40, 40)]
     with pytest.raises(ValueError, match="steps"):
         handbuilt.learn_parity(steps=0)
+
+
+def test_stalled_parity_starts_sit_on_plateaus_not_shown_to_be_minima():
+    # What the page says of the starts that stall (issue 15.6), computed at seed 0 on all 1,024 strings of length 10.
+    loop = handbuilt.ParityLoop(seed=0, steps=400, starts=32, lr=0.1, sequence_length=10, batch_size=64)
+    loop.step(400)
+    bits = torch.tensor(handbuilt.all_bit_sequences(10))  # (1024, 10)
+    target = torch.cumsum(bits, dim=1).remainder(2).double()  # (1024, 10)
+
+    def loss(theta: torch.Tensor) -> torch.Tensor:  # one start's full-batch loss, theta (9,)
+        y = torch.func.functional_call(handbuilt.ParityStarts(1), {"theta": theta.reshape(9, 1, 1)}, (bits.double(),))
+        return torch.nn.functional.binary_cross_entropy(y[0], target)
+
+    thetas = loop.model.theta.detach()[:, :, 0].T  # (32, 9)
+    full = np.array([float(loss(theta)) for theta in thetas])
+    stalled = np.flatnonzero(full > 0.3)  # the page's threshold; the others are below 0.11
+    assert len(stalled) == 23 and np.all(full[full <= 0.3] < 0.11)
+    # two plateaus, below guessing (ln 2 = 0.693): near 0.56 and near 0.62 nats
+    assert all(0.55 < full[k] < 0.575 or 0.615 < full[k] < 0.625 for k in stalled)
+    assert (full[stalled] < 0.6).sum() >= 5 and (full[stalled] > 0.6).sum() >= 5
+    smallest = []
+    for k in stalled[np.argsort(full[stalled])][[0, 1, -2, -1]]:  # two of each plateau
+        theta = thetas[k].clone().requires_grad_(True)
+        gradient = torch.autograd.grad(loss(theta), theta)[0]
+        assert 5e-4 < float(gradient.norm()) < 2e-2  # small, not zero
+        smallest.append(float(torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss, thetas[k]))[0]))
+    assert max(abs(e) for e in smallest) < 1e-3  # nearly flat in some direction: a plateau
+    assert smallest[2] < 0 and smallest[3] < 0  # on the upper plateau a direction that goes down: not a minimum

@@ -1,31 +1,46 @@
-"""AppTest tests of the sentiment page."""
+"""AppTest tests of the sentiment page: it opens on the shipped models, trains other settings on a click."""
 
 from apptest_helpers import chart_keys, chart_traces, run_app
+
+from rnnviz import defaults
 
 PAGE = "pages/sentiment.py"
 
 
-def test_defaults_train_and_show_the_rnn_beside_the_bag_of_words():
+def percent(metric_value: str) -> float:
+    return float(metric_value.rstrip("%"))
+
+
+def test_the_page_opens_on_the_shipped_lstm_beside_the_bag_of_words_without_training():
     at = run_app(PAGE, timeout=120)
     assert not at.exception, at.exception
-    assert chart_keys(at) == [
-        "sent_curves",
-        "sent_confusion",
-        "sent_bow_confusion",
-        "sent_reading",
-        "sent_states",
-    ]
+    assert not at.button or not any(b.label.startswith("Train this") for b in at.button)
+    assert chart_keys(at) == ["sent_curves", "sent_confusion", "sent_bow_confusion", "sent_by_kind", "sent_reading",
+                              "sent_states"]  # fmt: skip
     values = {m.label: m.value for m in at.metric}
-    lstm, bow = (
-        float(values["LSTM, negation + late cue"][:-1]),
-        float(values["BoW, negation + late cue"][:-1]),
-    )
-    assert float(values["LSTM, test accuracy"][:-1]) >= 95 and lstm > bow
-    table = next(d.value for d in at.dataframe if "readout" in d.value.columns)
-    assert table["readout"].tolist()[:1] == ["last"] or "last" in table["readout"].tolist()
+    shipped, bow = defaults.describe("sentiment")["metrics"], defaults.describe("sentiment_bow")["metrics"]
+    assert percent(values["LSTM, test accuracy"]) == round(100 * shipped["test_accuracy"], 1) == 100.0
+    assert percent(values["LSTM, early cue"]) == round(100 * shipped["early_cue_accuracy"], 1)
+    assert percent(values["bag of words, test accuracy"]) == round(100 * bow["test_accuracy"], 1) < 70
+    assert "generated from templates" in at.markdown[0].value
+    table = next(d.value for d in at.dataframe if "model" in d.value.columns)
+    assert table["model"].tolist() == ["LSTM (last readout, embedding words)", "LSTM (max readout, embedding words)",
+                                       "LSTM (average readout, embedding words)", "RNN (last readout, embedding words)",
+                                       "RNN (max readout, embedding words)", "RNN (average readout, embedding words)",
+                                       "bag of words"]  # fmt: skip
+    rows = table.set_index("model")
+    assert percent(rows.loc["RNN (last readout, embedding words)", "early cue"]) < 75
+    assert percent(rows.loc["bag of words", "negation"]) < 10
 
 
-def test_typing_a_tweet_changes_the_reading():
+def test_a_shipped_readout_is_one_click_away_and_opens_trained():
+    at = run_app(PAGE, query={"sent_kind": "rnn", "sent_readout": "max"}, timeout=120)
+    assert not at.exception and not at.info
+    early = defaults.describe("sentiment_rnn_max")["metrics"]["early_cue_accuracy"]
+    assert percent({m.label: m.value for m in at.metric}["RNN, early cue"]) == round(100 * early, 1)
+
+
+def test_typing_a_sentence_changes_the_reading():
     at = run_app(PAGE, timeout=120)
     before = chart_traces(at, "sent_reading")[0]["x"]
     at.text_input(key="sent_tweet").set_value("i was never disappointed qwertyzzz").run()
@@ -36,11 +51,13 @@ def test_typing_a_tweet_changes_the_reading():
     assert not at.exception and "at least one word" in at.error[0].value
 
 
-def test_other_settings_wait_for_a_click():
+def test_other_settings_wait_for_a_click_then_train_in_the_session():
     at = run_app(PAGE, query={"sent_kind": "gru", "sent_hidden": "16", "sent_epochs": "1", "sent_seed": "7"})
     assert not at.exception and "not trained yet" in at.info[0].value and chart_keys(at) == []
     next(b for b in at.button if b.label.startswith("Train this")).click().run(timeout=120)
     assert not at.exception and "sent_reading" in chart_keys(at)
+    table = next(d.value for d in at.dataframe if "model" in d.value.columns)
+    assert table["model"].tolist()[-1] == "GRU (last readout, embedding words), yours"
 
 
 def test_bad_link_warns():
@@ -51,6 +68,14 @@ def test_bad_link_warns():
 def _upload(at, content: bytes):
     at.get("file_uploader")[0].set_value(("tweets.csv", content, "text/csv"))
     return at.run(timeout=120)
+
+
+def test_the_page_says_how_to_cut_a_balanced_file_and_a_one_polarity_file_is_refused_saying_it_again():
+    at = run_app(PAGE, timeout=120)
+    assert any("head -n 10000" in m.value and "sorted by polarity" in m.value for m in at.markdown)
+    rows = [f'"0","{i}","Mon Apr 06 22:19:45 PDT 2009","NO_QUERY","u{i}","sad day {i}"' for i in range(30)]
+    at = _upload(at, "\n".join(rows).encode())
+    assert not at.exception and "negative (0) tweets only" in at.error[0].value and "tail -n" in at.error[0].value
 
 
 def test_a_bad_upload_shows_an_error_and_no_exception():
@@ -71,7 +96,8 @@ def test_a_good_upload_trains_on_click():
     assert not at.exception and at.success[0].value == "Read 60 tweets (30 positive)."
     next(b for b in at.button if b.label == "Train on these tweets").click().run(timeout=120)
     assert not at.exception
-    assert {m.label for m in at.metric} >= {"LSTM, test accuracy", "bag of words, test accuracy"}
+    scores = {m.label: m.value for m in at.metric}
+    assert scores["bag of words, test accuracy"] == "100.0%" and "LSTM, test accuracy" in scores
 
 
 def test_reading_characters_is_a_choice_that_trains_on_a_click():

@@ -9,14 +9,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures import BLUES, RED_BLUE, figure
-from rnnviz.sentiment import Reading, Trained
+from rnnviz.sentiment import Reading
+from rnnviz.training import Records
 
 
-
-
-def training_curves(trained: Trained) -> go.Figure:
-    """The training loss of every batch (and its running mean) and the test accuracy, against batches."""
-    losses = np.asarray(trained.losses)
+def training_curves(records: Records) -> go.Figure:
+    """The training loss of every batch (and its running mean) and the test accuracy (at batch 0 too:
+    the untrained network), against batches."""
+    losses = np.asarray(records.losses)
     steps = np.arange(1, len(losses) + 1)
     window = max(1, len(losses) // 25)
     smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
@@ -25,7 +25,7 @@ def training_curves(trained: Trained) -> go.Figure:
              name="loss, per batch", xaxis="x", yaxis="y"),
         dict(type="scatter", x=steps[window - 1 :], y=smooth, mode="lines", line=dict(color="black"),
              name=f"loss, mean of {window} batches", xaxis="x", yaxis="y"),
-        dict(type="scatter", x=trained.test_steps, y=trained.test_accuracy, mode="lines+markers",
+        dict(type="scatter", x=records.test_steps, y=records.test_values, mode="lines+markers",
              line=dict(color="royalblue"), name="test accuracy", xaxis="x2", yaxis="y2"),
     ]  # fmt: skip
     # two plots side by side where make_subplots(cols=2) puts them, each titled above it
@@ -100,4 +100,20 @@ def state_heatmap(reading: Reading) -> go.Figure:
     )  # fmt: skip
     return figure([heatmap], dict(
         yaxis=dict(title=dict(text="hidden unit")), height=420, margin=dict(l=10, r=10, t=10, b=40),
+    ))  # fmt: skip
+
+
+def accuracy_by_kind(table: dict[str, list]) -> go.Figure:
+    """Grouped bars: the held-out accuracy of each model (a bar each) on each kind of sentence (a group);
+    `table` as sentiment.accuracy_table gives it."""
+    kinds = [column for column in table if column != "model"]
+    bars = [
+        dict(type="bar", x=kinds, y=[table[kind][row] for kind in kinds], name=model,
+             hovertemplate=f"{model}<br>%{{x}}: %{{y:.1%}}<extra></extra>")
+        for row, model in enumerate(table["model"])
+    ]  # fmt: skip
+    chance = dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=0.5, y1=0.5, line=dict(color="gray", dash="dot"))
+    return figure(bars, dict(
+        barmode="group", shapes=[chance], yaxis=dict(title=dict(text="held-out accuracy"), range=[0, 1.02], tickformat=".0%"),
+        height=360, margin=dict(l=10, r=10, t=10, b=40), legend=dict(orientation="h", y=-0.15),
     ))  # fmt: skip
