@@ -10,25 +10,25 @@ softmax of the scores is the alignment a_t, and the context c_t = sum_j a_tj s_j
 tanh(W_c [c_t; h_t]) before the readout. The decoder then no longer has to keep everything in h.
 
 Everything is batch-first and character-level: ids (B, S) for sources, (B, T) for targets. Training
-uses teacher forcing and `rnnviz.training.Loop`; decoding is greedy or a beam search.
+uses teacher forcing and `rnnviz.training.Loop` (Seq2SeqLoop); decoding is greedy or a beam search
+(its finished outputs ranked by total log-probability, or per character: `length_alpha`).
+The page's default models (DEFAULTS: the date model and the three reverse models of the length
+comparison) are shipped trained, made by `python -m rnnviz.defaults`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnnviz import tasks
-from rnnviz.models import batch_seed
+from rnnviz import defaults, tasks, training
 from rnnviz.training import TEST, TRAIN, Loop
 
 TASKS = tasks.SEQ2SEQ_TASKS
@@ -41,9 +41,13 @@ PAD, SOS, EOS = 0, 1, 2
 SPECIALS = ("<pad>", "<s>", "<eos>")
 LONGER = 5  # reverse / sort: the held-out longer inputs have up to this many characters more
 MAX_BEAM = 5
+LENGTH_ALPHA = 1.0  # the page's length normalization: finished outputs ranked by log P per character
 LENGTH_RANGE = {"reverse": (2, 30), "sort": (2, 30), "execute": (1, 4), "dates": (0, 0)}
 MAX_INPUT = {"dates": 40, "execute": 90}  # typed inputs; reverse / sort: the held-out longer lengths
-_INIT_LOCK = threading.Lock()  # a seed fixes the initialisation even with several sessions at once
+SMALLEST_COUNT = 10  # accuracy by length: lengths with fewer held-out inputs than this are not shown
+# The budget of the page's default models: with the learning rate falling on a cosine over it, the
+# date model gets all of 2,000 held-out days right (rnnviz/weights/seq2seq_dates.json; the target is 99%).
+DEFAULT_BUDGET = 4000
 
 
 # --- the task as data -------------------------------------------------------------------------------
@@ -58,7 +62,7 @@ class Seq2SeqConfig:
     embed_dim: int = 32
     attention: str = "none"  # none (the lecture's model) | dot | general | additive (Luong 2015)
     reverse_source: bool = False  # the encoder reads the source backwards (Sutskever et al. 2014)
-    steps: int = 1500
+    steps: int = DEFAULT_BUDGET
     batch_size: int = 64
     lr: float = 5e-3
     lr_floor: float = 0.1  # the learning rate falls on a cosine to this fraction of lr at the end of the budget
@@ -291,10 +295,10 @@ class Seq2Seq(nn.Module):
     def __init__(self, config: Seq2SeqConfig, vocab_size: int):
         super().__init__()
         self.config = config
-        with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            self.encoder = Encoder(config, vocab_size)
-            self.decoder = Decoder(config, vocab_size)
+        # torch's own initialisation draws from its global generator here; the Loop draws it again
+        # from the config's seed (training.initialise), so the same settings give the same model.
+        self.encoder = Encoder(config, vocab_size)
+        self.decoder = Decoder(config, vocab_size)
 
     def encode(self, source: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, State, torch.Tensor]:
         """Encoder states (B, S, H), its final state (the decoder's first) and the source mask (B, S)."""
@@ -358,12 +362,21 @@ class Hypothesis:
 
 
 @torch.no_grad()
-def beam_search(model: Seq2Seq, source: torch.Tensor, width: int, max_steps: int) -> list[Hypothesis]:
+def beam_search(model: Seq2Seq, source: torch.Tensor, width: int, max_steps: int,
+                length_alpha: float = 0.0) -> list[Hypothesis]:  # fmt: skip
     """Beam search for one source (1, S): keep the `width` most probable prefixes at every step;
-    return the finished hypotheses (and the unfinished at max_steps), most probable first. Scores
-    are plain sums of log-probabilities, so width 1 is greedy decoding."""
+    return the finished hypotheses, best first (then the unfinished, at max_steps). Prefixes compete by
+    their sum of log-probabilities, so width 1 is greedy decoding; the finished outputs are ranked by
+    length_score (the same sum unless `length_alpha` > 0).
+
+    What it finds is an output of high probability, not the most probable one: a prefix dropped at
+    one step may have led to a better output. And unnormalized (length_alpha 0) it favours short
+    outputs: every character written adds a negative log-probability. With length_alpha = a the
+    finished outputs are ranked by log P / length^a (Wu et al. 2016 divide by a smoothed length)."""
     if not 1 <= width <= MAX_BEAM:
         raise ValueError(f"beam width must be between 1 and {MAX_BEAM}, got {width}")
+    if not (math.isfinite(length_alpha) and 0 <= length_alpha <= 2):
+        raise ValueError(f"length_alpha must be between 0 and 2, got {length_alpha}")
     model.eval()
     memory, state, mask = model.encode(source, torch.tensor([source.shape[1]]))
     alive = [Hypothesis((), 0.0)]
@@ -383,15 +396,24 @@ def beam_search(model: Seq2Seq, source: torch.Tensor, width: int, max_steps: int
                 finished.append(hypothesis)
             else:
                 live.append((hypothesis, row))
-        # Log-probabilities only fall as a prefix grows: once the best finished hypothesis beats
-        # a live one, that one can never overtake it.
-        best_finished = max((h.log_probability for h in finished), default=-math.inf)
-        live = [(h, row) for h, row in live if h.log_probability > best_finished]
+        if length_alpha == 0:  # Log-probabilities only fall as a prefix grows: once the best finished
+            # hypothesis beats a live one, that one can never overtake it. (Divided by a growing
+            # length, a live one may: normalized, the search runs until `width` have finished.)
+            best_finished = max((h.log_probability for h in finished), default=-math.inf)
+            live = [(h, row) for h, row in live if h.log_probability > best_finished]
         alive = [h for h, _ in live]
         if not alive or len(finished) >= width:
             break
         state = _select(state, torch.tensor([row for _, row in live]))
-    return sorted(finished + alive, key=lambda h: -h.log_probability)[:width]
+    # The finished outputs first: a live prefix may score higher only because it has not ended yet.
+    rank = lambda h: -length_score(h, length_alpha)  # noqa: E731
+    return (sorted(finished, key=rank) + sorted(alive, key=rank))[:width]
+
+
+def length_score(hypothesis: Hypothesis, alpha: float) -> float:
+    """log P / length^alpha, the length counting <eos> when written: the plain log-probability at
+    alpha 0, the mean log-probability per character at alpha 1."""
+    return hypothesis.log_probability / max(len(hypothesis.ids), 1) ** alpha
 
 
 def translate(model: Seq2Seq, vocab: Vocabulary, sources: Sequence[str], reverse_source: bool = False,
@@ -425,42 +447,108 @@ class Score:
     chars: float  # the fraction of target characters right, position by position
 
 
-def score(model: Seq2Seq, vocab: Vocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False) -> Score:
-    """Exact match and per-character accuracy of greedy decoding on the pairs."""
-    outputs = translate(model, vocab, [s for s, _ in pairs], reverse_source)
+def _score(pairs: Sequence[tuple[str, str]], outputs: Sequence[str]) -> Score:
+    """Exact match and per-character accuracy of the outputs (nan for no pairs)."""
     exact = np.mean([o == t for o, (_, t) in zip(outputs, pairs)]) if pairs else float("nan")
     total = sum(len(t) for _, t in pairs)
     chars = sum(char_matches(o, t) for o, (_, t) in zip(outputs, pairs)) / max(total, 1)
     return Score(float(exact), float(chars))
 
 
+def score(model: Seq2Seq, vocab: Vocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False) -> Score:
+    """Exact match and per-character accuracy of greedy decoding on the pairs."""
+    return _score(pairs, translate(model, vocab, [s for s, _ in pairs], reverse_source))
+
+
+# --- accuracy against input length -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LengthAccuracy:
+    """Greedy accuracy of a model on held-out inputs, grouped by the input's length in characters."""
+
+    lengths: np.ndarray  # (n,)
+    exact: np.ndarray  # (n,) exact match at each length
+    chars: np.ndarray  # (n,) per-character accuracy
+    counts: np.ndarray  # (n,) held-out inputs of each length
+    longest_trained: int | None  # longest training input, where the task fixes it
+
+
+def by_length(config: Seq2SeqConfig, pairs: Sequence[tuple[str, str]], outputs: Sequence[str],
+              smallest_count: int = SMALLEST_COUNT) -> LengthAccuracy:  # fmt: skip
+    """Exact match and per-character accuracy of the outputs, grouped by source length; lengths with
+    fewer than `smallest_count` pairs are left out."""
+    lengths = np.array([len(s) for s, _ in pairs])
+    right = np.array([o == t for o, (_, t) in zip(outputs, pairs)], dtype=float)
+    matched = np.array([char_matches(o, t) for o, (_, t) in zip(outputs, pairs)], dtype=float)
+    size = np.array([len(t) for _, t in pairs], dtype=float)
+    rows = [k for k in np.unique(lengths) if (lengths == k).sum() >= min(smallest_count, len(pairs))]
+    return LengthAccuracy(
+        lengths=np.array(rows, dtype=int),
+        exact=np.array([right[lengths == k].mean() for k in rows]),
+        chars=np.array([matched[lengths == k].sum() / size[lengths == k].sum() for k in rows]),
+        counts=np.array([(lengths == k).sum() for k in rows], dtype=int),
+        longest_trained=longest_training_input(config),
+    )  # fmt: skip
+
+
+def length_pairs(config: Seq2SeqConfig, n: int, seed: int) -> list[tuple[str, str]]:
+    """Held-out inputs of every length, the longer ones included (reverse / sort: n // (length +
+    LONGER) inputs of each length 1 to length + LONGER; dates: n held-out days; execute: n programs
+    like the training ones and n with numbers one digit longer)."""
+    if config.task in ("reverse", "sort"):
+        make = tasks.reverse_pairs if config.task == "reverse" else tasks.sort_pairs
+        per_length = max(1, n // (config.length + LONGER))
+        return [p for k in range(1, config.length + LONGER + 1) for p in make(per_length, k, k, seed + k)]
+    pairs = held_out_pairs(config, n, seed)
+    return pairs + held_out_pairs(config, n, seed, longer=True) if config.task == "execute" else pairs
+
+
+def accuracy_by_length(model: Seq2Seq, config: Seq2SeqConfig, n: int = 600, seed: int = 1) -> LengthAccuracy:
+    """Exact match and per-character accuracy by source length on held-out inputs (length_pairs),
+    decoded greedily."""
+    pairs = length_pairs(config, n, seed)
+    return by_length(config, pairs, translate(model, vocabulary(config.task), [s for s, _ in pairs],
+                                              config.reverse_source))  # fmt: skip
+
+
 # --- training ---------------------------------------------------------------------------------------
 
 
-class Trainer(Loop):
-    """The lab's Loop on a seq2seq model: fresh training pairs every step (seeded by the step), and
-    every test_every steps the held-out loss, exact match and per-character accuracy (greedy), on
-    inputs like the training ones and on longer ones."""
+class Seq2SeqLoop(Loop):
+    """The lab's Loop on a seq2seq model: fresh training pairs every step (the Loop's TRAIN stream),
+    the learning rate falling on a cosine over the budget, and every `score_every` steps the held-out
+    loss and what greedy decoding gets right on the held-out pairs (the TEST stream): exact match, per
+    character, exact match on inputs longer than any in training, and both by input length."""
+
+    RECORDED = (*Loop.RECORDED, "test_exact", "test_chars", "longer_exact", "length_exact", "length_chars")
+    SHARED = ("vocab", "test_pairs", "longer_pairs", "_test_batch")  # read, never written
 
     def __init__(self, config: Seq2SeqConfig):
         self.config, self.vocab = config, vocabulary(config.task)
-        model = Seq2Seq(config, len(self.vocab))
-        self.test_pairs = held_out_pairs(config, config.test_size, batch_seed(config.seed, TEST))
-        longer_seed = batch_seed(config.seed, TEST, 1)
+        self.test_pairs = held_out_pairs(config, config.test_size, training.stream_seed(config.seed, TEST, 0))
+        longer_seed = training.stream_seed(config.seed, TEST, 1)
         self.longer_pairs = (None if config.task == "dates" else
                              held_out_pairs(config, config.test_size, longer_seed, longer=True))  # fmt: skip
         self._test_batch = make_batch(self.vocab, self.test_pairs, config.reverse_source)
-        super().__init__(model, self._step_loss, seed=config.seed, steps=config.steps, lr=config.lr, clip=config.clip,
-                         evaluate=self._test_loss, test_every=config.score_every)  # fmt: skip
+        super().__init__(Seq2Seq(config, len(self.vocab)), self._step_loss, seed=config.seed, steps=config.steps,
+                         lr=config.lr, clip=config.clip, evaluate=self._test_loss, test_every=config.score_every)  # fmt: skip
         self.test_exact: list[float] = []  # at test_steps: exact match on the held-out pairs
         self.test_chars: list[float] = []  # per-character accuracy on them
         self.longer_exact: list[float] = []  # exact match on the longer held-out inputs (nan for dates)
-        self._memo: tuple[int, dict[Any, Any]] = (0, {})
-        self._by_length: tuple[int, LengthAccuracy] | None = None
+        self.length_exact: list[list[float]] = []  # at test_steps: exact match at each of score_lengths
+        self.length_chars: list[list[float]] = []  # per-character accuracy at each of them
+        scored = by_length(config, self.scored_pairs, [t for _, t in self.scored_pairs])
+        self.score_lengths, self.score_counts = scored.lengths, scored.counts  # (n,) each
+
+    @property
+    def scored_pairs(self) -> list[tuple[str, str]]:
+        """Every held-out pair decoded at a score: the test pairs, then the longer ones."""
+        return self.test_pairs + (self.longer_pairs or [])
 
     def _step_loss(self, k: int) -> torch.Tensor:
         c = self.config
-        pairs = training_pairs(c, c.batch_size, batch_seed(c.seed, TRAIN, k))
+        pairs = training_pairs(c, c.batch_size, training.stream_seed(self.seed, TRAIN, k))
         return self.model.loss(make_batch(self.vocab, pairs, c.reverse_source))
 
     @torch.no_grad()
@@ -480,92 +568,41 @@ class Trainer(Loop):
             group["lr"] = self.learning_rate(self.step_count)
         before = len(self.test_steps)
         super()._record()
-        if len(self.test_steps) > before:
-            s = score(self.model, self.vocab, self.test_pairs, self.config.reverse_source)
-            self.test_exact.append(s.exact)
-            self.test_chars.append(s.chars)
-            longer = (float("nan") if self.longer_pairs is None else
-                      score(self.model, self.vocab, self.longer_pairs, self.config.reverse_source).exact)  # fmt: skip
-            self.longer_exact.append(longer)
+        if len(self.test_steps) > before:  # one greedy decoding of every held-out pair gives every number
+            pairs = self.scored_pairs
+            outputs = translate(self.model, self.vocab, [s for s, _ in pairs], self.config.reverse_source)
+            n = len(self.test_pairs)
+            test, longer = _score(pairs[:n], outputs[:n]), _score(pairs[n:], outputs[n:])
+            self.test_exact.append(test.exact)
+            self.test_chars.append(test.chars)
+            self.longer_exact.append(longer.exact)
+            grouped = by_length(self.config, pairs, outputs)
+            self.length_exact.append(grouped.exact.tolist())
+            self.length_chars.append(grouped.chars.tolist())
 
-    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """compute() once per key and step count: readings of a model that has not moved are reused."""
-        if self._memo[0] != self.step_count:
-            self._memo = (self.step_count, {})
-        if key not in self._memo[1]:
-            self._memo[1][key] = compute()
-        return self._memo[1][key]
+    def held_out_text(self) -> str:
+        """The latest held-out number in words."""
+        return f"held-out exact match {100 * self.test_exact[-1]:.1f}%"
 
-    def by_length(self) -> tuple[int, LengthAccuracy]:
-        """Accuracy against input length and the step it was measured at: measured again once the
-        model has trained another scoring interval, or has finished (a live view redraws often)."""
-        stale = self._by_length is None or (
-            self.step_count != self._by_length[0]
-            and (self.step_count - self._by_length[0] >= self.config.score_every or self.done)
-        )
-        if stale:
-            self._by_length = (self.step_count, accuracy_by_length(self.model, self.config))
-        return self._by_length
-
-    def status(self) -> str:
-        """One line: where the training is and how it is going."""
-        if self.diverged is not None:
-            return f"stopped at {self.diverged}"
-        if not self.test_exact:
-            return "not started"
-        state = "finished" if self.done else "training"
-        return (f"{state}: step {self.step_count} of {self.steps}, held-out exact match "
-                f"{100 * self.test_exact[-1]:.1f}%")  # fmt: skip
+    def by_length(self) -> tuple[int, LengthAccuracy] | None:
+        """Accuracy against input length at the latest held-out score, and that score's step (None
+        before the first): the test pairs and the longer ones, grouped by length."""
+        with self.lock:
+            if not self.length_exact:
+                return None
+            return self.test_steps[-1], LengthAccuracy(self.score_lengths, np.array(self.length_exact[-1]),
+                                                       np.array(self.length_chars[-1]), self.score_counts,
+                                                       longest_training_input(self.config))  # fmt: skip
 
 
-def train(config: Seq2SeqConfig, steps: int | None = None) -> Trainer:
-    """A Trainer for the config, trained `steps` steps (default: its whole budget)."""
-    trainer = Trainer(config)
+def train(config: Seq2SeqConfig, steps: int | None = None) -> Seq2SeqLoop:
+    """A Seq2SeqLoop for the config, trained `steps` steps (default: its whole budget)."""
+    trainer = Seq2SeqLoop(config)
     trainer.step(config.steps if steps is None else steps)
     return trainer
 
 
 # --- reading the model ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LengthAccuracy:
-    """Greedy accuracy of a model on held-out inputs, grouped by the input's length in characters."""
-
-    lengths: np.ndarray  # (n,)
-    exact: np.ndarray  # (n,) exact match at each length
-    chars: np.ndarray  # (n,) per-character accuracy
-    counts: np.ndarray  # (n,) held-out inputs of each length
-    longest_trained: int | None  # longest training input, where the task fixes it
-
-
-def accuracy_by_length(model: Seq2Seq, config: Seq2SeqConfig, n: int = 600, seed: int = 1,
-                       smallest_count: int = 10) -> LengthAccuracy:  # fmt: skip
-    """Exact match and per-character accuracy by source length on held-out inputs, the longer ones
-    included (reverse / sort: n inputs per length, 1 to length + LONGER; dates, execute: n inputs of
-    each held-out set grouped by length, lengths with fewer than `smallest_count` inputs dropped)."""
-    vocab = vocabulary(config.task)
-    if config.task in ("reverse", "sort"):
-        make = tasks.reverse_pairs if config.task == "reverse" else tasks.sort_pairs
-        per_length = max(1, n // (config.length + LONGER))
-        pairs = [p for k in range(1, config.length + LONGER + 1) for p in make(per_length, k, k, seed + k)]
-    else:
-        pairs = held_out_pairs(config, n, seed)
-        if config.task == "execute":
-            pairs += held_out_pairs(config, n, seed, longer=True)
-    outputs = translate(model, vocab, [s for s, _ in pairs], config.reverse_source)
-    lengths = np.array([len(s) for s, _ in pairs])
-    right = np.array([o == t for o, (_, t) in zip(outputs, pairs)], dtype=float)
-    matched = np.array([char_matches(o, t) for o, (_, t) in zip(outputs, pairs)], dtype=float)
-    size = np.array([len(t) for _, t in pairs], dtype=float)
-    rows = [k for k in np.unique(lengths) if (lengths == k).sum() >= min(smallest_count, n)]
-    return LengthAccuracy(
-        lengths=np.array(rows, dtype=int),
-        exact=np.array([right[lengths == k].mean() for k in rows]),
-        chars=np.array([matched[lengths == k].sum() / size[lengths == k].sum() for k in rows]),
-        counts=np.array([(lengths == k).sum() for k in rows], dtype=int),
-        longest_trained=longest_training_input(config),
-    )  # fmt: skip
 
 
 def check_input(config: Seq2SeqConfig, text: str) -> str:
@@ -601,17 +638,20 @@ class Reading:
     encoder_states: np.ndarray  # (S, H) the encoder's hidden state after each character read
     alignment: np.ndarray | None  # (T, S) attention weights of each output step over what was read
     beam_width: int
+    length_alpha: float  # finished outputs ranked by log_probability / length^length_alpha
 
 
 @torch.no_grad()
-def read(model: Seq2Seq, config: Seq2SeqConfig, text: str, beam_width: int = 1, top: int = 5) -> Reading:
-    """Decode one typed input (greedy, or beam search of the given width), then run the decoder over
-    the chosen output once more to read, at every step, the top candidates with their probabilities
-    and the attention; the encoder's states over the input. ValueError for bad input."""
+def read(model: Seq2Seq, config: Seq2SeqConfig, text: str, beam_width: int = 1, top: int = 5,
+         length_alpha: float = 0.0) -> Reading:  # fmt: skip
+    """Decode one typed input (greedy, or beam search of the given width, its finished outputs ranked
+    by log P / length^length_alpha), then run the decoder over the chosen output once more to read, at
+    every step, the top candidates with their probabilities and the attention; the encoder's states
+    over the input. ValueError for bad input."""
     source = check_input(config, text)
     vocab = vocabulary(config.task)
     batch = make_batch(vocab, [(source, "")], config.reverse_source)
-    best = beam_search(model, batch.source, beam_width, max_output_length(len(source)))[0]
+    best = beam_search(model, batch.source, beam_width, max_output_length(len(source)), length_alpha)[0]
     memory, state, mask = model.encode(batch.source, batch.lengths)  # memory (1, S, H)
     target_in = torch.tensor([[SOS, *best.ids[:-1]]]) if best.ids else torch.tensor([[SOS]])
     logits, _, alignment = model.decoder(target_in, state, memory, mask)  # (1, T, V)
@@ -627,7 +667,36 @@ def read(model: Seq2Seq, config: Seq2SeqConfig, text: str, beam_width: int = 1, 
         probabilities=top_p.numpy(), chosen=p[torch.arange(len(ids)), torch.tensor(ids)].numpy(),
         log_probability=best.log_probability, encoder_states=memory[0].numpy(),
         alignment=None if alignment is None else alignment[0].numpy(), beam_width=beam_width,
+        length_alpha=length_alpha,
     )  # fmt: skip
+
+
+def reading_text(reading: Reading) -> str:
+    """One line (markdown): the input, the output, how it was decoded and its log-probability."""
+    verdict = "" if reading.finished else f" (no `<eos>` within {len(reading.tokens)} characters: cut there)"
+    search = "greedy decoding" if reading.beam_width == 1 else f"beam search of width {reading.beam_width}"
+    if reading.beam_width > 1 and reading.length_alpha > 0:
+        power = "" if reading.length_alpha == 1 else f"^{reading.length_alpha:g}"
+        search += f", ranked by log-probability / length{power}"
+    return (f"**{reading.source}** → **`{reading.output}`**{verdict}: {search}, log-probability "
+            f"{reading.log_probability:.2f} over {len(reading.tokens)} tokens")  # fmt: skip
+
+
+def snippet(config: Seq2SeqConfig, step: int, source: str, beam_width: int, length_alpha: float,
+            shipped: str | None) -> str:  # fmt: skip
+    """Notebook code that gets the page's model (the shipped default `shipped`, loaded; another, trained
+    again to `step`) and reads `source` as the page does, ending with its `table` (reading_table)."""
+    get = (f"loop = defaults.load({shipped!r})  # the shipped model the page shows" if shipped else
+           f"loop = seq2seq.train(config, steps={step})  # trains it again: about {max(1, round(step / 30))} s")  # fmt: skip
+    return f"""
+from rnnviz import defaults, seq2seq, training
+
+training.set_threads(1)  # as the page: one thread, so the numbers match exactly
+config = seq2seq.{config!r}
+{get}
+reading = seq2seq.read(loop.model, config, {source!r}, beam_width={beam_width}, length_alpha={length_alpha!r})
+table = seq2seq.reading_table(reading)
+"""
 
 
 def reading_table(reading: Reading) -> dict[str, list]:
@@ -643,12 +712,12 @@ def reading_table(reading: Reading) -> dict[str, list]:
 
 # What the encoder's final state can be coloured by, per task (see `input_properties`).
 PROPERTIES = {
-    "dates": ("year", "month", "day of the month", "input length"),
+    "dates": ("year", "century", "month", "day of the month", "input length"),
     "reverse": ("last letter", "first letter", "input length"),
     "sort": ("smallest digit", "largest digit", "input length"),
     "execute": ("result", "has a loop", "input length"),
 }
-CATEGORICAL = {"month", "last letter", "first letter", "smallest digit", "largest digit", "has a loop"}
+CATEGORICAL = {"century", "month", "last letter", "first letter", "smallest digit", "largest digit", "has a loop"}
 
 
 def input_properties(task: str, pairs: Sequence[tuple[str, str]]) -> dict[str, list]:
@@ -660,6 +729,7 @@ def input_properties(task: str, pairs: Sequence[tuple[str, str]]) -> dict[str, l
     if task == "dates":
         values["month"] = [tasks.MONTHS[int(t[5:7]) - 1] for t in targets]
         values["year"] = [int(t[:4]) for t in targets]
+        values["century"] = [f"{t[:2]}xx" for t in targets]
         values["day of the month"] = [int(t[8:10]) for t in targets]
     elif task == "reverse":
         values["last letter"], values["first letter"] = [s[-1] for s in sources], [s[0] for s in sources]
@@ -699,5 +769,104 @@ def memory_map(model: Seq2Seq, config: Seq2SeqConfig, n: int = 400, seed: int = 
                      input_properties(config.task, pairs))  # fmt: skip
 
 
-# The page's default models, shipped trained (rnnviz.defaults): none yet, the page trains its own.
-DEFAULTS: list = []
+def axis_correlations(memory: MemoryMap) -> dict[str, np.ndarray]:
+    """|Pearson r| of each numeric property of the inputs (year, day, length, result), and of each
+    property with two values (century, has a loop: coded 0 and 1, the point-biserial r), with the first
+    and the second principal axis, (2,) each: how much of what an axis orders the memory by is that
+    property (the sign of a principal axis is arbitrary, so only the size says anything)."""
+    out = {}
+    for name, values in memory.properties.items():
+        if name in CATEGORICAL:
+            if len(set(values)) != 2:
+                continue
+            v = np.array([value == min(values) for value in values], dtype=float)
+        else:
+            v = np.asarray(values, dtype=float)
+        out[name] = np.array([abs(_correlation(v, memory.coordinates[:, axis])) for axis in (0, 1)])
+    return out
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    if a.std() == 0 or b.std() == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def axes_text(memory: MemoryMap) -> str:
+    """What the two principal axes of this memory map line up with, measured: the property most
+    correlated with each, its |r| and the axis's share of the variance."""
+    correlations = axis_correlations(memory)
+    parts = []
+    for axis, which in enumerate(("first", "second")):
+        name = max(correlations, key=lambda n: correlations[n][axis])
+        parts.append(f"the {which} axis ({100 * memory.explained[axis]:.0f}% of the variance) correlates most "
+                     f"with the {name}, |r| = {correlations[name][axis]:.2f}")  # fmt: skip
+    return "; ".join(parts)
+
+
+# --- the page's default models, shipped trained (rnnviz.defaults) -----------------------------------
+
+# The date model the page opens on (GRU, 128 units, DEFAULT_BUDGET steps), and the three reverse models
+# of the length comparison: trained on strings of 1 to 10 letters, plain, source reversed, attention.
+DEFAULT = Seq2SeqConfig()
+REVERSE_DEFAULT = Seq2SeqConfig(task="reverse", length=10)
+SHIPPED = {"seq2seq_dates": DEFAULT, **{f"seq2seq_reverse_{name}": config for name, config in
+                                        zip(("plain", "reversed", "attention"), REVERSE_DEFAULT.variants())}}  # fmt: skip
+MEASURED, CHECKED = 2, 3  # the TEST-stream indices of the held-out samples the defaults are measured on
+MEASURE_SIZE, CHECK_SIZE = 2000, 200
+
+
+def default_name(config: Seq2SeqConfig) -> str | None:
+    """The shipped default trained at exactly these settings, if there is one."""
+    return next((name for name, shipped in SHIPPED.items() if shipped == config), None)
+
+
+def measure(loop: Seq2SeqLoop) -> dict:
+    """Exact match and per-character accuracy of greedy decoding on MEASURE_SIZE held-out pairs (dates:
+    days never seen in training; reverse: strings of the training lengths), the same on the CHECK_SIZE
+    pairs of the tests' check; for reverse also exact match by length, 1 to 15, on 200 strings each."""
+    c = loop.config
+    with loop.lock:
+        full = score(loop.model, loop.vocab, held_out_pairs(c, MEASURE_SIZE, training.stream_seed(c.seed, TEST, MEASURED)),
+                     c.reverse_source)  # fmt: skip
+        metrics = {"exact_match": round(full.exact, 4), "char_accuracy": round(full.chars, 4),
+                   "check_exact_match": check(loop)[1]}  # fmt: skip
+        if c.task != "dates":
+            lengths = accuracy_by_length(loop.model, c, n=200 * (c.length + LONGER),
+                                         seed=training.stream_seed(c.seed, TEST, MEASURED))  # fmt: skip
+            metrics["exact_by_length"] = {str(k): round(float(v), 4) for k, v in zip(lengths.lengths, lengths.exact)}
+    return metrics
+
+
+def check(loop: Seq2SeqLoop) -> tuple[str, float]:
+    """Exact match of greedy decoding on CHECK_SIZE held-out pairs (a fixed sample of the TEST stream)."""
+    c = loop.config
+    pairs = held_out_pairs(c, CHECK_SIZE, training.stream_seed(c.seed, TEST, CHECKED))
+    with loop.lock:
+        return "check_exact_match", round(score(loop.model, loop.vocab, pairs, c.reverse_source).exact, 4)
+
+
+def _default(name: str) -> defaults.Default:
+    config = SHIPPED[name]
+    # Two decodings of 200 that differ may flip 4 borderline outputs (a torch or CPU that rounds
+    # otherwise) before the check fails: a real change of the model moves far more.
+    return defaults.Default(name, lambda: Seq2SeqLoop(config), lambda: asdict(config), measure, check, tolerance=0.02)
+
+
+DEFAULTS = [_default(name) for name in SHIPPED]
+
+
+def length_comparison_text(metrics: dict[str, dict] | None = None) -> str:
+    """What the shipped reverse models show about attention and length, from their exact match by
+    length as measured when they were made (`metrics`: name -> metrics; default: their sidecars)."""
+    labels = {"seq2seq_reverse_plain": "plain", "seq2seq_reverse_reversed": "source reversed",
+              "seq2seq_reverse_attention": "general attention"}  # fmt: skip
+    if metrics is None:
+        metrics = {name: defaults.describe(name)["metrics"] for name in labels}
+    at = {label: metrics[name]["exact_by_length"] for name, label in labels.items()}
+    longest = REVERSE_DEFAULT.length
+    beyond = range(longest + 1, longest + 4)
+    inside = ", ".join(f"{label} {100 * at[label][str(longest)]:.0f}%" for label in at)
+    later = "; ".join(f"{label} " + " / ".join(f"{100 * at[label][str(k)]:.0f}%" for k in beyond) for label in at)
+    return (f"exact match at length {longest}, the longest in training, is {inside}; at lengths "
+            f"{' / '.join(map(str, beyond))}, never seen: {later} (200 held-out strings per length)")

@@ -1,9 +1,13 @@
-"""The encoder-decoder: batches, decoding (greedy stops at <eos>, beam width 1 is greedy), teacher
-forcing equal to step-by-step decoding, a short run that beats chance, readings, and no eval/exec."""
+"""The encoder-decoder: batches, decoding (greedy stops at <eos>, beam width 1 is greedy, beam search
+is not exhaustive), teacher forcing equal to step-by-step decoding, a short run that beats chance, the
+trainer on the lab's Loop (seed streams, seeded initialisation, clone, snapshot), readings, the shipped
+defaults, and no eval/exec."""
 
 import ast
 import dataclasses
+import io
 import math
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -114,8 +118,9 @@ def test_wider_beams_return_sorted_hypotheses_whose_scores_are_their_log_probabi
     trainer = seq2seq.train(dataclasses.replace(SMALL, steps=30, seed=1))
     batch = seq2seq.make_batch(trainer.vocab, [("abcd", "")])
     hypotheses = seq2seq.beam_search(trainer.model, batch.source, 4, 12)
+    ended = [h.log_probability for h in hypotheses if h.ids[-1] == seq2seq.EOS]  # the finished ones come first
     scores = [h.log_probability for h in hypotheses]
-    assert 1 <= len(hypotheses) <= 4 and scores == sorted(scores, reverse=True)
+    assert 1 <= len(hypotheses) <= 4 and scores[: len(ended)] == sorted(ended, reverse=True)
     reading = seq2seq.read(trainer.model, trainer.config, "abcd", beam_width=4)
     assert reading.log_probability == pytest.approx(scores[0], abs=1e-4)
     assert reading.log_probability == pytest.approx(float(np.log(reading.chosen).sum()), abs=1e-4)
@@ -136,15 +141,19 @@ def test_a_short_run_beats_chance_and_attention_reads_the_alignment():
     assert reading.encoder_states.shape == (4, 64) and reading.read == tuple("abcd")
     table = seq2seq.reading_table(reading)
     assert table["written"] == list(reading.tokens) and len(table) == 3 + 2 * 5
-    step, by_length = trainer.by_length()
-    assert step == 250 and trainer.by_length()[1] is by_length  # measured once per step count
-    assert by_length.lengths.tolist() == list(range(1, 4 + seq2seq.LONGER + 1)) and by_length.longest_trained == 4
+    step, by_length = trainer.by_length()  # recorded at the last score: the test and longer pairs by length
+    assert step == 250 and by_length.lengths.tolist() == list(range(1, 4 + seq2seq.LONGER + 1))
+    assert by_length.longest_trained == 4 and by_length.counts.sum() == 2 * config.test_size
     assert by_length.exact[:4].mean() > by_length.exact[4:].mean()  # longer than trained: worse
+    pairs = trainer.scored_pairs
+    again = seq2seq.by_length(config, pairs, seq2seq.translate(trainer.model, trainer.vocab, [s for s, _ in pairs]))
+    np.testing.assert_array_equal(again.exact, by_length.exact)
+    np.testing.assert_array_equal(again.chars, by_length.chars)
 
 
 def test_training_is_deterministic_by_seed():
     first = seq2seq.train(dataclasses.replace(SMALL, steps=8, attention="general"))
-    second = seq2seq.Trainer(dataclasses.replace(SMALL, steps=8, attention="general"))
+    second = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, steps=8, attention="general"))
     second.step(3)
     second.step(5)  # in chunks, as the page trains
     assert first.losses == second.losses and first.test_exact == second.test_exact
@@ -184,8 +193,164 @@ def test_no_eval_or_exec_anywhere_in_rnnviz():
 
 
 def test_the_learning_rate_falls_on_a_cosine_to_its_floor_over_the_budget():
-    trainer = seq2seq.Trainer(dataclasses.replace(SMALL, steps=10, lr=0.01, lr_floor=0.1))
+    trainer = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, steps=10, lr=0.01, lr_floor=0.1))
     assert trainer.learning_rate(0) == pytest.approx(0.01) and trainer.learning_rate(5) == pytest.approx(0.0055)
     assert trainer.learning_rate(10) == pytest.approx(0.001) and trainer.learning_rate(99) == pytest.approx(0.001)
     trainer.step(5)
     assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(0.0055)
+
+
+def test_batches_and_test_sets_come_from_the_loops_seed_streams():
+    trainer = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, seed=4))
+    assert trainer.test_pairs == seq2seq.held_out_pairs(SMALL, 50, training.stream_seed(4, training.TEST, 0))
+    assert trainer.longer_pairs == seq2seq.held_out_pairs(SMALL, 50, training.stream_seed(4, training.TEST, 1), longer=True)
+    pairs = seq2seq.training_pairs(SMALL, SMALL.batch_size, trainer.batch_generator(7).initial_seed())
+    expected = trainer.model.loss(seq2seq.make_batch(trainer.vocab, pairs))
+    assert trainer.step_loss(7).item() == expected.item()
+
+
+def test_two_threads_building_the_same_settings_get_identical_weights():
+    # The Loop initialises from the seed with its own generator: no global seed for threads to share.
+    built: list = [None] * 4
+
+    def build(i: int) -> None:
+        built[i] = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, attention="additive", seed=i % 2))
+
+    threads = [threading.Thread(target=build, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for first, second in [(built[0], built[2]), (built[1], built[3])]:
+        for (name, a), (_, b) in zip(first.model.state_dict().items(), second.model.state_dict().items()):
+            assert torch.equal(a, b), name
+    assert not torch.equal(built[0].model.decoder.readout.weight, built[1].model.decoder.readout.weight)
+    source = (ROOT / "rnnviz" / "seq2seq.py").read_text()
+    assert "manual_seed" not in source and "_INIT_LOCK" not in source
+
+
+def test_a_clone_trains_on_as_the_original_and_a_snapshot_restores_every_record():
+    trainer = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, steps=40, test_every=10))
+    trainer.step(15)
+    copy = trainer.clone()
+    assert copy.test_pairs is trainer.test_pairs and copy.model is not trainer.model  # SHARED: data nobody writes
+    trainer.step(25)
+    copy.step(25)
+    assert copy.losses == trainer.losses and copy.records().extra == trainer.records().extra
+    buffer = io.BytesIO()
+    torch.save(trainer.snapshot(), buffer)
+    buffer.seek(0)
+    restored = seq2seq.Seq2SeqLoop(trainer.config).restore(torch.load(buffer, weights_only=True))
+    assert restored.records().extra == trainer.records().extra and restored.status() == trainer.status()
+    assert restored.status() == f"finished: step 40 of 40, held-out exact match {100 * trainer.test_exact[-1]:.1f}%"
+    assert set(trainer.records().extra) == {"test_exact", "test_chars", "longer_exact", "length_exact", "length_chars"}
+    step, by_length = restored.by_length()
+    assert step == 40 and by_length.exact.tolist() == trainer.length_exact[-1]
+
+
+class ScriptedDecoder:
+    """A stand-in for a model whose next-character probabilities depend on the last character only:
+    `table` maps the last character ("<s>" at the start) to {next character or "<eos>": probability};
+    a character without a row ends surely."""
+
+    def __init__(self, vocab: seq2seq.Vocabulary, table: dict[str, dict[str, float]]):
+        def id_of(token: str) -> int:
+            return {"<s>": seq2seq.SOS, "<eos>": seq2seq.EOS}.get(token) or vocab.ids(token)[0]
+
+        self.log_p = torch.full((len(vocab), len(vocab)), -1e9)  # row: the last character
+        self.log_p[:, seq2seq.EOS] = 0.0
+        for last, nexts in table.items():
+            self.log_p[id_of(last)] = -1e9
+            for token, p in nexts.items():
+                self.log_p[id_of(last), id_of(token)] = math.log(p)
+
+    def eval(self):
+        return self
+
+    def encode(self, source, lengths):
+        return torch.zeros(1, source.shape[1], 1), torch.zeros(1, 1, 1), torch.ones(1, source.shape[1], dtype=torch.bool)
+
+    def decoder(self, last, state, memory, mask):
+        return self.log_p[last[:, 0]][:, None], state.expand(1, last.shape[0], 1), None
+
+
+def beams(table: dict, width: int, alpha: float = 0.0) -> list[tuple[str, float]]:
+    vocab = seq2seq.vocabulary("reverse")
+    source = seq2seq.make_batch(vocab, [("x", "")]).source
+    found = seq2seq.beam_search(ScriptedDecoder(vocab, table), source, width, 6, length_alpha=alpha)
+    return [(vocab.text(h.ids) + "<eos>" * (h.ids[-1:] == (seq2seq.EOS,)), h.log_probability) for h in found]
+
+
+def test_beam_search_finds_a_probable_output_not_always_the_most_probable():
+    # after <s>: a 0.6, b 0.4; after a: one of four at 0.25 each; after b: c surely; then <eos>
+    table = {"<s>": {"a": 0.6, "b": 0.4}, "a": dict.fromkeys("cdef", 0.25), "b": {"c": 1.0}}
+    (greedy, p_greedy), = beams(table, 1)  # a, then the first of four: P = 0.15
+    assert greedy == "ac<eos>" and p_greedy == pytest.approx(math.log(0.15))
+    wide = beams(table, 2)  # keeps b too, which then writes c surely: P = 0.4
+    assert wide[0][0] == "bc<eos>" and wide[0][1] == pytest.approx(math.log(0.4))
+
+
+def test_unnormalized_beam_search_favours_short_outputs_and_per_character_scores_do_not():
+    # after <s>: <eos> 0.4 (the empty output), a 0.6; after a: b 0.6, c 0.4; after b: c 0.6, d 0.4
+    table = {"<s>": {"<eos>": 0.4, "a": 0.6}, "a": {"b": 0.6, "c": 0.4}, "b": {"c": 0.6, "d": 0.4}}
+    plain = beams(table, 2)  # every longer prefix already falls below P = 0.4 at its second character
+    assert plain == [("<eos>", pytest.approx(math.log(0.4)))]
+    per_character = beams(table, 2, alpha=1.0)  # "ac<eos>": log(0.6 * 0.4) / 3 = -0.48 beats log 0.4 = -0.92
+    assert [text for text, _ in per_character] == ["ac<eos>", "<eos>"]
+    assert per_character[0][1] == pytest.approx(math.log(0.24))
+    assert seq2seq.length_score(seq2seq.Hypothesis((5, 6, seq2seq.EOS), math.log(0.24)), 1.0) == pytest.approx(
+        math.log(0.24) / 3)
+    with pytest.raises(ValueError):
+        beams(table, 2, alpha=-1.0)
+
+
+def test_accuracy_by_length_groups_outputs_and_drops_rare_lengths():
+    config = seq2seq.Seq2SeqConfig(task="reverse", length=3)
+    pairs = [("ab", "ba")] * 10 + [("abc", "cba")] * 10 + [("abcd", "dcba")] * 3
+    outputs = ["ba"] * 5 + ["bb"] * 5 + ["cba"] * 10 + ["dcba"] * 3
+    grouped = seq2seq.by_length(config, pairs, outputs)
+    assert grouped.lengths.tolist() == [2, 3] and grouped.counts.tolist() == [10, 10]
+    assert grouped.exact.tolist() == [0.5, 1.0] and grouped.chars.tolist() == [0.75, 1.0]
+
+
+def test_axis_correlations_and_their_sentence():
+    rng = np.random.default_rng(0)
+    year = rng.integers(1950, 2050, 200).astype(float)
+    day = rng.integers(1, 29, 200).astype(float)
+    coordinates = np.stack([-(year - year.mean()) / 10, day - day.mean() + rng.normal(0, 1, 200)], axis=1)
+    century = ["19xx" if y < 2000 else "20xx" for y in year]
+    properties = {"year": year.tolist(), "century": century, "month": ["January"] * 200,
+                  "day of the month": day.tolist(), "input length": [10] * 200}  # fmt: skip
+    mapped = seq2seq.MemoryMap(["x"] * 200, ["y"] * 200, coordinates, np.array([0.6, 0.2]), properties)
+    r = seq2seq.axis_correlations(mapped)
+    assert set(r) == {"year", "century", "day of the month", "input length"}  # not month: one value here
+    in_1900s = np.array([c == "19xx" for c in century], dtype=float)  # two values: coded 0 and 1
+    assert r["century"][0] == pytest.approx(abs(np.corrcoef(in_1900s, coordinates[:, 0])[0, 1]))
+    assert 0.8 < r["century"][0] < r["year"][0]
+    assert r["year"][0] == pytest.approx(1.0) and r["input length"].tolist() == [0.0, 0.0]
+    assert r["day of the month"][1] == pytest.approx(abs(np.corrcoef(day, coordinates[:, 1])[0, 1]))
+    assert seq2seq.axes_text(mapped) == (
+        "the first axis (60% of the variance) correlates most with the year, |r| = 1.00; the second axis (20% of "
+        f"the variance) correlates most with the day of the month, |r| = {r['day of the month'][1]:.2f}"
+    )
+
+
+def test_the_length_sentence_reads_the_measured_numbers():
+    by = {"plain": [1, 0.93, 0.69, 0.41, 0.14], "reversed": [1, 0.7, 0.34, 0.02, 0], "attention": [1, 0.99, 0, 0, 0]}
+    metrics = {f"seq2seq_reverse_{name}": {"exact_by_length": {str(k): v for k, v in zip(range(9, 14), values)}}
+               for name, values in by.items()}  # fmt: skip
+    assert seq2seq.length_comparison_text(metrics) == (
+        "exact match at length 10, the longest in training, is plain 93%, source reversed 70%, general attention "
+        "99%; at lengths 11 / 12 / 13, never seen: plain 69% / 41% / 14%; source reversed 34% / 2% / 0%; general "
+        "attention 0% / 0% / 0% (200 held-out strings per length)"
+    )
+
+
+def test_the_shipped_defaults_are_the_pages_settings():
+    assert seq2seq.default_name(seq2seq.Seq2SeqConfig()) == "seq2seq_dates"
+    assert seq2seq.DEFAULT.steps == seq2seq.DEFAULT_BUDGET == seq2seq.REVERSE_DEFAULT.steps
+    reverse = [seq2seq.SHIPPED[f"seq2seq_reverse_{name}"] for name in ("plain", "reversed", "attention")]
+    assert [c.variant for c in reverse] == ["plain", "reversed", "general attention"]
+    assert all(c.variants() == reverse and seq2seq.default_name(c) for c in reverse)  # the comparison's models
+    assert seq2seq.default_name(dataclasses.replace(seq2seq.DEFAULT, seed=1)) is None
+    assert [d.name for d in seq2seq.DEFAULTS] == list(seq2seq.SHIPPED)

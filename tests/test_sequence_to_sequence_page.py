@@ -1,8 +1,15 @@
-"""AppTest tests of the sequence-to-sequence page."""
+"""AppTest tests of the sequence-to-sequence page: it opens on the shipped date model without training,
+compares the shipped reverse models, and trains the session's own models live."""
 
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
 from apptest_helpers import chart_keys, chart_traces, run_app
+
+from rnnviz import defaults, seq2seq, training
+from ui import models as ui_models
 
 PAGE = "pages/sequence_to_sequence.py"
 # A small live model: reverse strings of up to 4 letters, trained a few steps per test.
@@ -17,31 +24,85 @@ def button(at, label):
     return next(b for b in at.button if b.label.startswith(label))
 
 
-def test_defaults_show_a_trained_date_model_reading_the_example():
-    at = run_app(PAGE, query={"seq2seq_numbers": "true"}, timeout=300)  # the first run trains the shared default
+def caption(at, start: str) -> str:
+    return next(c.value for c in at.caption if c.value.startswith(start))
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Any training step taken in this process (the page runs in it) fails the test."""
+
+    def refuse(self):
+        raise AssertionError("the page trained a model")
+
+    monkeypatch.setattr(training.Loop, "_one_step", refuse)
+
+
+def test_opens_on_the_shipped_date_model_without_training(no_training):
+    at = run_app(PAGE, query={"seq2seq_numbers": "true"})
     assert not at.exception, at.exception
+    shipped = ui_models.shared("seq2seq_dates")
+    steps = defaults.describe("seq2seq_dates")["steps"]
+    assert at.session_state["s2s_model"]["loop"] is shipped and progress(at) == f"step {steps} of {steps}: finished"
     assert chart_keys(at) == ["s2s_curves", "s2s_by_length", "s2s_decoding", "s2s_encoder", "s2s_memory"]
     metrics = {m.label: m.value for m in at.metric}
-    assert float(metrics["held-out exact match"][:-1]) >= 90
+    assert metrics["held-out exact match"] == f"{100 * shipped.test_exact[-1]:.1f}%"
+    assert float(metrics["held-out exact match"][:-1]) >= 99 and metrics["longer inputs, exact match"] == "—"
     assert any("**Thursday, 26 November 2026** → **`2026-11-26`**" in m.value for m in at.markdown)
     decoding = chart_traces(at, "s2s_decoding")[0]
     assert decoding["x"][-1].endswith("<eos>") and len(decoding["x"]) == 11
-    assert not any(b.label == "Play" for b in at.button)  # the shared model is not trained further here
+    assert at.button(key="s2s_play").disabled and at.button(key="s2s_step").disabled  # the shipped model is done
+    assert not any(b.label.startswith("Train the") for b in at.button)
     table = at.dataframe[0].value
     assert "".join(table["written"][:-1]) == "2026-11-26" and table["P(written)"].min() > 0.5
 
 
-def test_colouring_the_memory_map_by_year_or_month():
-    at = run_app(PAGE, timeout=300)
+def test_the_snippet_loads_the_shipped_model_and_reproduces_the_pages_table(no_training):
+    at = run_app(PAGE, query={"s2s_input_dates": "3/7/1988", "s2s_beam": "3", "seq2seq_numbers": "true"})
+    assert "defaults.load('seq2seq_dates')" in at.code[0].value and "beam_width=3" in at.code[0].value
+    namespace: dict = {}
+    exec(at.code[0].value, namespace)  # noqa: S102 -- our own snippet, run as a notebook would
+    pd.testing.assert_frame_equal(pd.DataFrame(namespace["table"]), at.dataframe[0].value.reset_index(drop=True),
+                                  check_dtype=False)  # fmt: skip
+    assert any("**3/7/1988** → **`1988-07-03`**: beam search of width 3, log-probability" in m.value
+               for m in at.markdown)  # fmt: skip
+
+
+def test_per_character_beam_scores_are_offered_and_said(no_training):
+    at = run_app(PAGE, query={"s2s_beam": "4", "s2s_normalize": "true", "seq2seq_numbers": "true"})
+    assert not at.exception, at.exception
+    line = next(m.value for m in at.markdown if m.value.startswith("**Thursday, 26 November 2026**"))
+    assert "beam search of width 4, ranked by log-probability / length" in line
+    assert "length_alpha=1.0" in at.code[0].value and "unless it is taken per character" in caption(at, "At each")
+
+
+def test_the_memory_maps_caption_states_what_was_measured_on_the_map_drawn(no_training):
+    at = run_app(PAGE)
     (trace,) = chart_traces(at, "s2s_memory")  # by year: one trace, a colour scale
-    years, first_axis = trace["marker"]["color"], trace["x"]
-    assert min(years) >= 1950 and max(years) <= 2049
-    # the memory's first principal axis separates the centuries: the first thing to write
-    in_1900s = [x for x, year in zip(first_axis, years) if year < 2000]
-    in_2000s = [x for x, year in zip(first_axis, years) if year >= 2000]
-    assert abs(sum(in_1900s) / len(in_1900s) - sum(in_2000s) / len(in_2000s)) > 3  # about 6 apart here
+    years, first_axis = np.array(trace["marker"]["color"]), np.array(trace["x"])
+    assert years.min() >= 1950 and years.max() <= 2049
+    text = caption(at, "The encoder's final state")
+    assert "Measured on this model (plain, seed 0, step" in text
+    name, r = re.search(r"the first axis \(\d+% of the variance\) correlates most with the ([a-z ]+), \|r\| = ([\d.]+)",
+                        text).groups()  # fmt: skip
+    # On the shipped model (seed 0, step 4000) the first axis splits the centuries: 19xx against 20xx.
+    assert name == "century" and float(r) == round(abs(np.corrcoef(years >= 2000, first_axis)[0, 1]), 2)
+    assert float(r) > 0.9
     at.radio(key="s2s_colour_dates").set_value("month").run()
     assert len(chart_traces(at, "s2s_memory")) == 12  # one trace per month
+
+
+def test_the_length_comparison_shows_the_shipped_reverse_models(no_training):
+    at = run_app(PAGE, query={"s2s_task": "reverse"})
+    assert not at.exception, at.exception
+    steps = seq2seq.REVERSE_DEFAULT.steps
+    assert [t["name"] for t in chart_traces(at, "s2s_by_length")] == [
+        f"plain (this model, step {steps})", f"reversed (shipped, step {steps})",
+        f"general attention (shipped, step {steps})",
+    ]  # fmt: skip
+    assert chart_traces(at, "s2s_by_length")[0]["x"] == list(range(1, 16))  # lengths 1..10 and 5 longer
+    assert seq2seq.length_comparison_text() in caption(at, "Exact match against the input's length")
+    assert not any(b.label.startswith("Train the") for b in at.button)
 
 
 @pytest.mark.parametrize(
@@ -50,18 +111,20 @@ def test_colouring_the_memory_map_by_year_or_month():
      ("1" * 41, "at most 40")],
 )  # fmt: skip
 def test_bad_typed_inputs_get_a_message_and_no_exception(text, message):
-    at = run_app(PAGE, timeout=300)
+    at = run_app(PAGE)
     at.text_input(key="s2s_input_dates").set_value(text).run()
     assert not at.exception and message in at.error[0].value
     assert chart_keys(at) == ["s2s_curves", "s2s_by_length", "s2s_memory"]  # the reading: a message instead
 
 
-def test_beam_search_and_another_input():
-    at = run_app(PAGE, timeout=300)
-    at.text_input(key="s2s_input_dates").set_value("3/7/1988").run()
-    at.number_input(key="s2s_beam").set_value(5).run()
-    assert not at.exception
-    assert any("**3/7/1988** → **`1988-07-03`**: beam search of width 5" in m.value for m in at.markdown)
+def test_restart_then_step_trains_a_copy_of_your_own():
+    at = run_app(PAGE, query={"s2s_step_size": "10"})
+    button(at, "Restart").click().run()
+    assert progress(at).startswith(f"step 0 of {seq2seq.DEFAULT.steps}") and not at.button(key="s2s_step").disabled
+    button(at, "Step").click().run()
+    assert progress(at).startswith(f"step 10 of {seq2seq.DEFAULT.steps}") and not at.exception
+    assert at.session_state["s2s_model"]["loop"] is not ui_models.shared("seq2seq_dates")
+    assert ui_models.shared("seq2seq_dates").step_count == seq2seq.DEFAULT.steps
 
 
 def test_other_settings_train_live_with_step_and_play():
@@ -82,7 +145,6 @@ def test_other_settings_train_live_with_step_and_play():
     assert progress(at).startswith(f"step {played} of 2000")  # paused: a rerun trains nothing
 
 
-
 def test_the_budget_ends_playing():
     at = run_app(PAGE, query={**SMALL, "s2s_steps": "50", "s2s_step_size": "45"})
     at.button(key="s2s_step").click().run()
@@ -97,7 +159,7 @@ def test_the_variants_train_on_a_click_for_the_length_comparison():
     assert [t["name"] for t in chart_traces(at, "s2s_by_length")] == ["plain (this model, step 20)"]
     button(at, "Train the reversed and general attention variants").click().run(timeout=120)
     names = [t["name"] for t in chart_traces(at, "s2s_by_length")]
-    assert names == ["plain (this model, step 20)", "reversed (step 20)", "general attention (step 20)"]
+    assert names == ["plain (this model, step 20)", "reversed (yours, step 20)", "general attention (yours, step 20)"]
     assert chart_traces(at, "s2s_by_length")[0]["x"] == list(range(1, 10))  # lengths 1..4 and 5 longer
 
 
@@ -109,7 +171,7 @@ def test_attention_shows_the_alignment_and_a_long_input_is_flagged():
     assert "no training input had more than 4" in at.warning[0].value
 
 
-def test_the_snippet_reproduces_the_pages_table():
+def test_the_snippet_retrains_your_own_model_and_reproduces_the_pages_table():
     at = run_app(PAGE, query={**SMALL, "s2s_attention": "general", "s2s_beam": "3", "seq2seq_numbers": "true"})
     button(at, "Step").click().run()
     page_table = at.dataframe[0].value
@@ -121,6 +183,6 @@ def test_the_snippet_reproduces_the_pages_table():
 
 
 def test_a_bad_link_warns_and_falls_back():
-    at = run_app(PAGE, query={"s2s_task": "translate", "s2s_hidden": "999"}, timeout=300)
+    at = run_app(PAGE, query={"s2s_task": "translate", "s2s_hidden": "999"})
     assert not at.exception and "malformed or out of range" in at.warning[0].value
     assert "s2s_decoding" in chart_keys(at)
