@@ -116,8 +116,30 @@ def slice_through(grid: landscape.Surface, descents: list[landscape.Path], setti
         )
 
 
+@st.cache_resource(max_entries=128, show_spinner=False)
+def behind(w: float, b: float, steps_T: int):
+    view = landscape.cliff_map(w, b, steps_T)
+    return view, figures.cliff_map(view)
+
+
+def map_behind(grid: landscape.Surface, descents: list[landscape.Path], settings: dict) -> None:
+    w, b = settings["start"]
+    view, figure = behind(w, b, settings["T"])
+    st.plotly_chart(figure, width="stretch", key="cliff_behind", on_select="rerun", selection_mode="points")
+    st.markdown(view.summary())
+    st.caption(
+        f"Left: the map x ↦ w σ(x) + b at the start (w, b) = ({w:g}, {b:g}), the diagonal, and its cobweb: x_T is "
+        f"where the red path ends after T = {settings['T']} steps. Filled dots attract, hollow ones repel; each "
+        "shaded band is the basin of one attractor. Right: the fixed points at this w as b varies, in closed form "
+        "(b = x* − w σ(x*)), solid where they attract, dashed where they repel. A cliff of E is where a basin "
+        "boundary crosses x₀ (the red dashes): the red cross. Click the right panel to move the start's b there, "
+        "or click the map of E in the first tab: both views follow the same start."
+    )
+
+
 # The views of the landscape, one per tab; only the open tab is drawn (its name is in the URL).
-VIEWS = {"The map and the descent": map_and_descent, "In 3D": surface_3d, "A slice along w": slice_through}
+VIEWS = {"The map and the descent": map_and_descent, "In 3D": surface_3d, "A slice along w": slice_through,
+         "The map behind the cliff": map_behind}  # fmt: skip
 VIEW = Choice("cliff_view", "view", tuple(VIEWS), "The map and the descent")
 
 
@@ -131,6 +153,12 @@ def descent(grid: landscape.Surface, settings: dict) -> None:
     if points and (points[0]["x"], points[0]["y"]) != st.session_state.get("cliff_applied_click"):
         st.session_state["cliff_applied_click"] = (points[0]["x"], points[0]["y"])
         set_values({START_W.key: round(points[0]["x"], 2), START_B.key: round(points[0]["y"], 2)})
+    # A click on the right panel of the map behind the cliff (the fixed points against b) sets b.
+    click = st.session_state.get("cliff_behind")
+    points = [p for p in (click["selection"]["points"] if click else []) if p.get("curve_number") in figures.BRANCH_CURVES]
+    if points and points[0]["x"] != st.session_state.get("cliff_applied_b"):
+        st.session_state["cliff_applied_b"] = points[0]["x"]
+        set_values({START_B.key: round(min(max(points[0]["x"], START_B.min), START_B.max), 2)})
     w_col, b_col = st.columns(2)
     start = (widget(START_W, w_col), widget(START_B, b_col))
     descents = paths(start, settings["lr"], settings["steps"], settings["T"], settings["eta"], settings["starts"])

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz import maps
+
 X0 = 0.5  # the initial state
 TARGET = 0.7  # what sigmoid(x_T) should be
 CLIPPINGS = ("none", "norm", "elementwise")
@@ -310,3 +312,76 @@ def steepness(cut: dict[str, np.ndarray]) -> Steepness:
     return Steepness(jump=float(jumps[i]), jump_w=float((cut["w"][i] + cut["w"][i + 1]) / 2),
                      spacing=float(cut["w"][1] - cut["w"][0]), peak=float(finite.max()) if finite.size else math.nan,
                      median=float(np.median(finite)) if finite.size else math.nan)  # fmt: skip
+
+
+# --- the map behind the cliff ----------------------------------------------------------------------
+#
+# E depends on (w, b) through x_T, the T-th iterate of f(x) = w sigmoid(x) + b from x_0. For w > 0, f
+# increases: every orbit climbs or falls monotonically to an attracting fixed point, and the basins
+# of two attractors meet at a repelling fixed point between them. A cliff is where that boundary
+# crosses x_0: on one side x_T goes to one attractor, on the other to the other. For a fixed w the
+# fixed points x* are where b = x* - w sigmoid(x*), a curve in closed form; x_0 itself is the
+# repelling fixed point at b = x_0 - w sigmoid(x_0), whenever w sigmoid'(x_0) > 1.
+
+
+@dataclass(frozen=True)
+class CliffMap:
+    """The map x -> w sigmoid(x) + b at one (w, b), its fixed points and their basins, the orbit from
+    x_0; and, along b at this w, the curve of fixed points and the b of the cliff through x_0."""
+
+    unit: maps.SigmoidUnit
+    x0: float
+    T: int
+    grid: np.ndarray  # (G,) x over the map's domain
+    image: np.ndarray  # (G,) f(x) on the grid
+    cobweb: tuple[np.ndarray, np.ndarray]  # the cobweb from x_0, T steps (2T + 1,) each
+    fixed_points: list[maps.Cycle]
+    attractors: list[maps.Cycle]  # the attracting cycles (for w > 0: fixed points)
+    basin: np.ndarray  # (G,) the index in attractors that each grid point's orbit goes to (-1: none)
+    x0_basin: int  # the same for x_0
+    branch_x: np.ndarray  # (n,) x* along the curve of fixed points at this w
+    branch_b: np.ndarray  # (n,) the b at which x* is fixed: x* - w sigmoid(x*)
+    branch_attracting: np.ndarray  # (n,) bool: |w sigmoid'(x*)| < 1
+    cliff_b: float | None  # the b at which x_0 is a repelling fixed point (None: at this w it cannot be)
+
+    def summary(self) -> str:
+        """What the picture shows, in a sentence or two."""
+        u, parts = self.unit, []
+        if 0 <= self.x0_basin < len(self.attractors):
+            goes = self.attractors[self.x0_basin]
+            where = ", ".join(f"{p:.3g}" for p in goes.points)
+            kind = "fixed point" if goes.period == 1 else f"{goes.period}-cycle"
+            parts.append(f"From x₀ = {self.x0:g} the orbit goes to the attracting {kind} {where}"
+                         f"{f' (one of {len(self.attractors)})' if len(self.attractors) > 1 else ''}.")  # fmt: skip
+        repellers = [c.points[0] for c in self.fixed_points if c.stability == "repelling"]
+        if len(self.attractors) > 1 and repellers:
+            parts.append(f"The basins meet at the repelling fixed point {', '.join(f'{r:.3g}' for r in repellers)}.")
+        if self.cliff_b is None:
+            parts.append(f"At w = {u.w:g} no b puts a cliff through x₀: w σ′(x₀) ≤ 1, so x₀ can only be an "
+                         "attracting fixed point.")  # fmt: skip
+        else:
+            side = "below" if u.b < self.cliff_b else "above"
+            parts.append(f"At w = {u.w:g} the cliff is at b = {self.cliff_b:.4g}, where x₀ is the repelling fixed "
+                         f"point (b = x₀ − w σ(x₀)); b = {u.b:g} is {side} it.")  # fmt: skip
+        return " ".join(parts)
+
+
+def cliff_map(w: float, b: float, T: int = 50, x0: float = X0, grid_points: int = 201, settle: int = 500) -> CliffMap:
+    """Everything the loss-cliffs page draws of the map behind the cliff at (w, b)."""
+    unit = maps.SigmoidUnit(float(w), float(b))
+    grid = np.linspace(*unit.domain, grid_points)  # (G,)
+    attractors = maps.attracting_cycles(unit, transient=settle)
+    settled = maps.iterate(unit.f, np.append(grid, x0), settle)  # (G + 1,) where each orbit ends up
+    basin = np.full(settled.shape, -1)
+    for i, cycle in enumerate(attractors):
+        near = np.min(np.abs(settled[:, None] - np.array(cycle.points)[None, :]), axis=1) < 1e-6
+        basin[near] = i
+    x_star = np.linspace(min(unit.domain[0], -12.0), max(unit.domain[1], 12.0), 2001)  # (n,) candidates x*
+    sigma = _sigmoid(x_star)
+    cliff = x0 - w * _sigmoid(x0) if w * _sigmoid(x0) * (1 - _sigmoid(x0)) > 1 else None
+    return CliffMap(
+        unit=unit, x0=float(x0), T=T, grid=grid, image=unit.f(grid), cobweb=maps.cobweb(unit.f, x0, T),
+        fixed_points=maps.fixed_points(unit), attractors=attractors, basin=basin[:-1], x0_basin=int(basin[-1]),
+        branch_x=x_star, branch_b=x_star - w * sigma, branch_attracting=np.abs(w * sigma * (1 - sigma)) < 1,
+        cliff_b=None if cliff is None else float(cliff),
+    )  # fmt: skip

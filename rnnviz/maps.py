@@ -119,7 +119,49 @@ class TanhUnit:
         return f"f(h) = tanh({self.w:g} h {'+' if self.b >= 0 else '−'} {abs(self.b):g})"
 
 
-Map = LogisticMap | TanhUnit
+@dataclass(frozen=True)
+class SigmoidUnit:
+    """f(x) = w sigmoid(x) + b: the map of the loss-cliffs page's one-unit RNN (Pascanu et al. 2013),
+    iterated from x_0. It sends every x into the open interval between b and b + w; the domain is
+    that interval with room for the starts the page uses, x_0 = 0.5 in particular."""
+
+    w: float = 5.0
+    b: float = -2.5
+    variable: ClassVar[str] = "x"
+
+    def __post_init__(self) -> None:
+        _check_range("w", self.w, -100.0, 100.0)
+        _check_range("b", self.b, -100.0, 100.0)
+
+    @property
+    def domain(self) -> tuple[float, float]:
+        low, high = min(self.b, self.b + self.w, -1.0), max(self.b, self.b + self.w, 2.0)
+        return low - 0.5, high + 0.5
+
+    @property
+    def starts(self) -> tuple[float, ...]:
+        """The domain's ends and a point either side of each fixed point: one in every basin. (For
+        w > 0, f increases and each basin is an interval between fixed points; for w < 0 it decreases,
+        has one fixed point, and orbits from beside it or from the ends find its attracting 2-cycle.)"""
+        low, high = self.domain
+        near = [p + d for c in fixed_points(self) for p in c.points for d in (-1e-3, 1e-3)]
+        return (low, *near, high)
+
+    def f(self, x: np.ndarray) -> np.ndarray:
+        """f(x) = w sigmoid(x) + b."""
+        return self.w * 0.5 * (1.0 + np.tanh(0.5 * x)) + self.b
+
+    def f_prime(self, x: np.ndarray) -> np.ndarray:
+        """f'(x) = w sigmoid(x) (1 - sigmoid(x))."""
+        s = 0.5 * (1.0 + np.tanh(0.5 * x))
+        return self.w * s * (1.0 - s)
+
+    @property
+    def formula(self) -> str:
+        return f"f(x) = {self.w:g} σ(x) {'+' if self.b >= 0 else '−'} {abs(self.b):g}"
+
+
+Map = LogisticMap | TanhUnit | SigmoidUnit
 
 
 # --- iterates and their derivatives ----------------------------------------------------------------

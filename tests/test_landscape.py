@@ -173,3 +173,50 @@ def test_averaging_over_starts_softens_the_cliff():
     assert averaged.jump < 0.04  # the largest step of the staircase
     assert single.spacing == averaged.spacing == pytest.approx(10 / 1999)
     assert f"{single.jump:.2g}" == "0.33" and f"{averaged.jump:.2g}" == "0.03"
+
+
+# --- the map behind the cliff ---------------------------------------------------------------------
+
+
+def test_the_cliff_map_fixed_points_lie_on_the_closed_form_branch_and_attract_as_their_multiplier_says():
+    view = landscape.cliff_map(5.2, -2.7)
+    assert [c.stability for c in view.fixed_points] == ["attracting", "repelling", "attracting"]
+    for cycle in view.fixed_points:
+        (x,) = cycle.points
+        assert abs(view.unit.f(np.array(x)) - x) < 1e-12
+        assert abs((x - 5.2 * landscape._sigmoid(np.array(x))) - (-2.7)) < 1e-12  # b = x* - w sigmoid(x*)
+    low, repeller, high = (c.points[0] for c in view.fixed_points)
+    # every grid point left of the repelling fixed point goes to the low attractor, right of it to the high one
+    goes_to = np.array([view.attractors[i].points[0] for i in view.basin])
+    np.testing.assert_allclose(goes_to[view.grid < repeller - 1e-3], low, atol=1e-6)
+    np.testing.assert_allclose(goes_to[view.grid > repeller + 1e-3], high, atol=1e-6)
+
+
+def test_the_cliff_through_x0_is_where_x0_is_the_repelling_fixed_point():
+    w = 5.2
+    cliff = landscape.cliff_map(w, -2.6).cliff_b
+    assert cliff == pytest.approx(landscape.X0 - w / (1 + np.exp(-landscape.X0)), abs=1e-12)
+    # across it, x_T after many steps lands on different attractors: E jumps there and nowhere near
+    below, above = (landscape.cliff_map(w, cliff + d) for d in (-0.01, 0.01))
+    assert below.attractors[below.x0_basin].points[0] < 0 < above.attractors[above.x0_basin].points[0]
+    E = [float(landscape.loss_and_gradient(w, cliff + d, T=200)[0]) for d in (-0.02, -0.01, 0.01, 0.02)]
+    assert abs(E[1] - E[2]) > 100 * max(abs(E[0] - E[1]), abs(E[2] - E[3]))
+    # the page's default slice (b = -2.6, T = 50) has its largest jump where this line crosses b = -2.6
+    cut = landscape.loss_slice(-2.6, (-2.0, 8.0), 50)
+    crossing = (landscape.X0 + 2.6) / (1 / (1 + np.exp(-landscape.X0)))  # w with X0 - w sigmoid(X0) = -2.6
+    assert abs(landscape.steepness(cut).jump_w - crossing) < 0.02
+
+
+def test_below_the_fold_no_cliff_passes_through_x0():
+    view = landscape.cliff_map(3.0, -1.0)  # w sigmoid'(x0) = 3 x 0.235 < 1
+    assert view.cliff_b is None and "no b puts a cliff through x₀" in view.summary()
+    assert len(view.attractors) == 1
+
+
+def test_the_cliff_map_figure_is_valid_plotly():
+    import plotly.graph_objects as go
+
+    from rnnviz.figures import landscape as figures
+
+    go.Figure(figures.cliff_map(landscape.cliff_map(5.2, -2.6)).to_dict())
+    go.Figure(figures.cliff_map(landscape.cliff_map(-6.0, 2.0)).to_dict())  # a 2-cycle

@@ -22,7 +22,7 @@ from rnnviz import defaults, training
 _OWNERS = itertools.count(1)  # every model a session builds or copies gets its own number
 
 
-@st.cache_resource(max_entries=16, show_spinner="Loading the trained model...")
+@st.cache_resource(max_entries=64, show_spinner="Loading the trained model...")
 def shared(name: str) -> training.Loop:
     """The default `name`, as shipped: the same object for every session, never trained further."""
     return defaults.load(name)

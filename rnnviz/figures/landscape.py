@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures import VIRIDIS, figure
-from rnnviz.landscape import Path, Surface
+from rnnviz.landscape import CliffMap, Path, Surface
 
 PATH_COLOURS = {"none": "crimson", "norm": "limegreen", "elementwise": "orange"}
 PATH_NAMES = {"none": "no clipping", "norm": "clipped by norm", "elementwise": "clipped elementwise"}
@@ -122,3 +122,67 @@ def slice_along_w(w: np.ndarray, loss: np.ndarray, dE_dw: np.ndarray, b: float,
         yaxis2=dict(domain=[0.0, 0.47], anchor="x2", title=dict(text="|dE/dw|"), type="log"),
         height=440, margin=dict(l=10, r=10, t=10, b=40), showlegend=False,
     ))  # fmt: skip
+
+
+BRANCH_CURVES = (0, 1)  # the curves of fixed points against b in cliff_map's figure: a click on them picks b
+BASIN_COLOURS = ("rgba(65,105,225,0.25)", "rgba(255,140,0,0.25)", "rgba(46,139,87,0.25)", "rgba(148,0,211,0.25)")
+
+
+def cliff_map(view: CliffMap) -> go.Figure:
+    """Left: the map f(x) = w σ(x) + b with the diagonal, the cobweb from x₀, the fixed points (filled:
+    attracting, hollow: repelling) and each attractor's basin shaded along the x axis. Right: the
+    fixed points x* against b at this w (solid: attracting, dashed: repelling), x₀ and the current b;
+    a click there picks b."""
+    u, grid = view.unit, view.grid
+    low, high = float(grid[0]), float(grid[-1])
+    corner_x, corner_y = view.cobweb
+    attracting = np.where(view.branch_attracting, view.branch_x, np.nan)
+    repelling = np.where(view.branch_attracting, np.nan, view.branch_x)
+    traces = [  # first: a click on them (curves 0 and 1, BRANCH_CURVES) picks b
+        dict(type="scatter", x=view.branch_b, y=attracting, mode="lines", line=dict(color="black"), xaxis="x2",
+             yaxis="y2", name="x* attracting", showlegend=False, hovertemplate="b %{x:.3f}<br>x* %{y:.3f}<extra></extra>"),
+        dict(type="scatter", x=view.branch_b, y=repelling, mode="lines", line=dict(color="black", dash="dash"),
+             xaxis="x2", yaxis="y2", name="x* repelling", showlegend=False,
+             hovertemplate="b %{x:.3f}<br>x* %{y:.3f} (repelling)<extra></extra>"),
+    ]  # fmt: skip
+    traces += [
+        dict(type="scatter", x=[low, high], y=[low, high], mode="lines", line=dict(color="gray", dash="dot"),
+             name="x = f(x)", hoverinfo="skip"),
+        dict(type="scatter", x=grid, y=view.image, mode="lines", line=dict(color="black"), name=u.formula,
+             hovertemplate="x %{x:.3f}<br>f(x) %{y:.3f}<extra></extra>"),
+        dict(type="scatter", x=corner_x, y=corner_y, mode="lines", line=dict(color="crimson", width=1),
+             name=f"cobweb from x₀ = {view.x0:g}, {view.T} steps", hoverinfo="skip"),
+    ]  # fmt: skip
+    for stable in (True, False):
+        points = [c.points[0] for c in view.fixed_points if (c.stability == "attracting") == stable]
+        if points:
+            traces.append(dict(type="scatter", x=points, y=points, mode="markers", name="attracting" if stable
+                               else "repelling", marker=dict(size=11, color="black", symbol="circle" if stable else
+                               "circle-open", line=dict(width=2)), hovertemplate="x* = %{x:.4f}<extra></extra>"))  # fmt: skip
+    shapes = [dict(type="line", x0=view.x0, x1=view.x0, y0=0, y1=1, yref="paper", xref="x",
+                   line=dict(color="crimson", dash="dash"))]  # fmt: skip
+    for i in range(len(view.attractors)):  # each basin as bands along the x axis
+        inside = np.flatnonzero(view.basin == i)
+        for run in np.split(inside, np.flatnonzero(np.diff(inside) > 1) + 1) if inside.size else []:
+            shapes.append(dict(type="rect", x0=float(grid[run[0]]), x1=float(grid[run[-1]]), y0=0, y1=1,
+                               yref="paper", xref="x", fillcolor=BASIN_COLOURS[i % len(BASIN_COLOURS)],
+                               line=dict(width=0), layer="below"))  # fmt: skip
+    if view.cliff_b is not None:
+        traces.append(dict(type="scatter", x=[view.cliff_b], y=[view.x0], mode="markers", xaxis="x2", yaxis="y2",
+                           marker=dict(size=12, color="crimson", symbol="x"), name="the cliff through x₀",
+                           hovertemplate="the cliff: b = %{x:.4f}<extra></extra>"))  # fmt: skip
+    b_low, b_high = min(u.b, view.cliff_b or u.b) - 3.0, max(u.b, view.cliff_b or u.b) + 3.0
+    shapes += [
+        dict(type="line", x0=b_low, x1=b_high, y0=view.x0, y1=view.x0, xref="x2", yref="y2",
+             line=dict(color="crimson", dash="dash")),
+        dict(type="line", x0=u.b, x1=u.b, y0=0, y1=1, xref="x2", yref="paper", line=dict(color="royalblue")),
+    ]  # fmt: skip
+    layout = dict(
+        height=420, margin=dict(l=10, r=10, t=30, b=10), shapes=shapes, hovermode="closest",
+        legend=dict(orientation="h", y=-0.15), clickmode="event+select",
+        xaxis=dict(domain=[0, 0.46], range=[low, high], title=dict(text="x")),
+        yaxis=dict(range=[low, high], title=dict(text="f(x)")),
+        xaxis2=dict(domain=[0.56, 1], range=[b_low, b_high], title=dict(text=f"b (w = {u.w:g}); click to pick b")),
+        yaxis2=dict(anchor="x2", range=[low, high], title=dict(text="fixed points x*")),
+    )  # fmt: skip
+    return figure(traces, layout)
