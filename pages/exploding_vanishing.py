@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from rnnviz import dynamics
+from rnnviz import dynamics, ellipses
 from rnnviz.figures import dynamics as figures
+from rnnviz.figures import ellipses as ellipse_figures
 from ui.controls import Choice, Number, set_values, warn_about_bad_link, widget
 from ui.share import offer
 from ui.shell import run_inside_app
@@ -25,7 +26,12 @@ KIND = Choice("ev_kind", "W_hh", dynamics.MATRIX_KINDS, "gaussian",
               help="gaussian: random, rescaled to the spectral radius; orthogonal or identity: times the radius")
 ACTIVATION = Choice("ev_act", "Activation φ", dynamics.ACTIVATIONS, "tanh")
 SEED = Number("ev_seed", "Seed", 0, 0, 9999, 1)
-CONTROLS = [WEIGHT, LENGTH, UNI_PHI, UNI_INPUTS, UNI_SEED, U, B, H, STEPS, RADIUS, SCALE, KIND, ACTIVATION, SEED]
+W2 = [Number(f"ev2_w{i}{j}", f"W_hh[{i},{j}]", value, -3.0, 3.0, 0.05, slider=True)
+      for (i, j), value in zip(((1, 1), (1, 2), (2, 1), (2, 2)), (1.2, -0.6, 0.6, 0.9))]  # fmt: skip
+ACTIVATION2 = Choice("ev2_act", "Activation φ (two units)", dynamics.ACTIVATIONS, "tanh")
+STEPS2 = Number("ev2_T", "T (two units)", 40, 1, ellipses.MAX_T, 1, slider=True)
+CONTROLS = [WEIGHT, LENGTH, UNI_PHI, UNI_INPUTS, UNI_SEED, U, B, H, STEPS, RADIUS, SCALE, KIND, ACTIVATION, SEED,
+            *W2, ACTIVATION2, STEPS2]  # fmt: skip
 
 
 # Results and their figures are kept together, by settings: a move elsewhere on the page rebuilds
@@ -50,6 +56,12 @@ MANY_UNIT_FIGURES = {"norms": figures.norms, "singular": figures.singular_values
 def analyse(settings: dynamics.Settings):
     result = dynamics.analyse(settings)
     return result, {name: builder(result) for name, builder in MANY_UNIT_FIGURES.items()}
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def two_unit_ellipses(W_hh: tuple, activation: str, T: int):
+    view = ellipses.product_ellipses([W_hh[:2], W_hh[2:]], activation, T)
+    return view, ellipse_figures.product_ellipses(view)
 
 
 def show_notes(notes: list[str]) -> None:
@@ -192,5 +204,50 @@ def many_units() -> None:
     )
 
 
+@st.fragment
+def two_units(activation: str, T: int) -> None:
+    """The four weights, the controls everyone moves, and the ellipse they shape: a move reruns this alone."""
+    columns = st.columns(4)
+    W_hh = tuple(float(widget(weight, column)) for weight, column in zip(W2, columns))
+    view, figure = two_unit_ellipses(W_hh, activation, T)
+    st.plotly_chart(figure, width="stretch", key="ev2_ellipse")
+    s1, s2 = view.sigma[-1]
+    st.markdown(
+        f"After T = {T} steps: σ₁ = {s1:.3g} (the gradient's norm, for the worst direction), σ₂ = {s2:.3g}, "
+        f"σ₂/σ₁ = {view.flatness[-1]:.3g}. Every direction at h₀ arrives at h_T along nearly the same line, "
+        f"({view.axes[-1][0, 0]:.3f}, {view.axes[-1][1, 0]:.3f}), whatever it was: the one that grows most "
+        f"started as ({view.sources[-1][0]:.3f}, {view.sources[-1][1]:.3f})."
+        if view.flatness[-1] < 0.01 else
+        f"After T = {T} steps: σ₁ = {s1:.3g}, σ₂ = {s2:.3g}, σ₂/σ₁ = {view.flatness[-1]:.3g}: the ellipse has not "
+        "collapsed onto a line yet."
+    )  # fmt: skip
+    offer(dict(t=view.steps, sigma_1=view.sigma[:, 0], sigma_2=view.sigma[:, 1], flatness=view.flatness), f"""
+    from rnnviz import ellipses
+
+    view = ellipses.product_ellipses({[list(W_hh[:2]), list(W_hh[2:])]!r}, {activation!r}, T={T})
+    view.sigma, view.flatness  # sigma_1 >= sigma_2 of dh_t/dh_0 for t = 0..T, and their ratio
+    view.ellipses  # the image of the unit circle of directions at h_0, at every step
+    """, name="two_units")
+
+
 one_unit(phi, inputs, uni_seed, u, b)
 many_units()
+
+st.header("Two units: what the product does to directions")
+st.markdown(
+    "With two units a picture holds everything. A small change δ of h₀ reaches step t as ∂h_t/∂h₀ δ: "
+    "the circle of all directions δ becomes an ellipse whose half-axes are the singular values σ₁ ≥ σ₂ "
+    "of the product, the numbers the section above plots for many units. The norm is σ₁; the ellipse also "
+    "shows σ₂/σ₁, which falls along a product: the ellipse collapses onto a line, and the gradient forgets "
+    "not only how large it was but which direction it came from. Move the weights; scrub t with the slider "
+    "under the chart (in your browser, no waiting)."
+)
+st.latex(r"\mathbf h_t = \phi(W_{hh}\mathbf h_{t-1} + \mathbf x_t),\quad \mathbf x_t \sim N(0, 0.5^2 I),\quad "
+         r"\mathbf h_0 = (0.1, -0.1)")  # fmt: skip
+act_col, steps_col = st.columns([1, 2])
+two_units(widget(ACTIVATION2, act_col), int(widget(STEPS2, steps_col)))
+st.caption(
+    "Left: the ellipse at the step picked below it, divided by its σ₁ so that its shape stays in view however "
+    "large or small the gradient is (dotted: the circle at h₀). Right: log10 σ₁ and σ₂ at every step; the dots "
+    "follow the slider. Hover for the values. Inputs are drawn with seed 0."
+)

@@ -8,7 +8,7 @@ import pytest
 from apptest_helpers import chart_keys, chart_traces, run_app
 
 PAGE = "pages/exploding_vanishing.py"
-CHARTS = ["ev_linear", "ev_nonlinear", "ev_norms", "ev_singular", "ev_eigen", "ev_heatmap"]
+CHARTS = ["ev_linear", "ev_nonlinear", "ev_norms", "ev_singular", "ev_eigen", "ev_heatmap", "ev2_ellipse"]
 
 
 def button(at, label_start):
@@ -86,7 +86,7 @@ def test_the_multivariate_plots_follow_their_controls():
     assert set(eigen["x"]) == {1.5} and set(eigen["y"]) == {0.0}
     heat = chart_traces(at, "ev_heatmap")[0]
     assert heat["x"][-1] == 200 and len(heat["x"]) == 21 and heat["x"][1] == 10
-    assert "a grid of 21 × 21 steps" in at.caption[-1].value
+    assert any("a grid of 21 × 21 steps" in caption.value for caption in at.caption)
     at.slider(key="ev_H").set_value(8).run()
     assert len(chart_traces(at, "ev_eigen")[1]["x"]) == 8
 
@@ -137,3 +137,18 @@ def test_both_sections_index_z_as_the_lecture_does():
     assert r"h_t = \phi(z_t),\ \ z_t = w\,h_{t-1}" in one_unit
     assert r"\mathbf h_t = \phi(\mathbf z_t),\ \ \mathbf z_t = W_{hh}\mathbf h_{t-1} + W_{xh}\mathbf x_t" in many
     assert r"\mathrm{diag}\big(\phi'(\mathbf z_{t+1})\big)\,W_{hh}" in many and r"\phi'(\mathbf z_t)" not in many
+
+
+def test_two_units_print_the_products_singular_values_and_follow_the_weights():
+    from rnnviz import ellipses
+
+    at = run_app(PAGE)
+    view = ellipses.product_ellipses([[1.2, -0.6], [0.6, 0.9]], "tanh", 40)
+    text = next(m.value for m in at.markdown if m.value.startswith("After T = 40 steps"))
+    assert f"σ₁ = {view.sigma[-1, 0]:.3g}" in text and f"σ₂/σ₁ = {view.flatness[-1]:.3g}" in text
+    assert view.flatness[-1] < 0.01 and "nearly the same line" in text  # the defaults show the collapse
+    before = chart_traces(at, "ev2_ellipse")
+    at.slider(key="ev2_w11").set_value(0.5).run()
+    assert not at.exception and chart_traces(at, "ev2_ellipse") != before
+    moved = ellipses.product_ellipses([[0.5, -0.6], [0.6, 0.9]], "tanh", 40)
+    assert f"σ₁ = {moved.sigma[-1, 0]:.3g}" in next(m.value for m in at.markdown if m.value.startswith("After T"))
