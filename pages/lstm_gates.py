@@ -3,7 +3,7 @@ cell's gradient path beside a tanh RNN's (initial and trained), and the lecture'
 
 import streamlit as st
 
-from rnnviz import gates, models, training
+from rnnviz import gates, models
 from rnnviz.figures import gates as figures
 from ui.controls import Choice, Number, Toggle, warn_about_bad_link, widget
 from ui.models import SessionModel
@@ -71,7 +71,6 @@ if not (lstm.done and rnn.done):
         st.info(f"This LSTM is not trained yet: {steps} Adam steps on sequences of length {length} (and the "
                 "tanh RNN it is compared with).")  # fmt: skip
         st.stop()
-    training.set_threads(1)  # one core per training session, so that other sessions keep one
     bar = st.progress(0.0, text="Training...")
     for name, session_model, loop in (("LSTM", MODEL, lstm), ("tanh RNN", RNN, rnn)):
         loop = loop if loop.done else session_model.own()  # a shared default is done: never trained here

@@ -3,7 +3,7 @@ their hidden states, beside a bag of words; a typed sentence read word by word; 
 
 import streamlit as st
 
-from rnnviz import corpora, sentiment, training
+from rnnviz import corpora, sentiment
 from rnnviz.figures import sentiment as figures
 from ui.controls import Choice, Number, Text, warn_about_bad_link, widget
 from ui.models import SessionModel, shared
@@ -66,7 +66,6 @@ loop = MODEL.get(config, default, config if default else None, lambda: sentiment
 if not loop.done:  # other settings than a shipped model's train in this session, on a click
     st.info(f"This {config.name} is not trained yet: {epochs} epochs of Adam over 8000 sentences, {loop.steps} steps.")
 if not loop.done and st.button(f"Train this {config.name}", type="primary"):
-    training.set_threads(1)  # one core per training session, so that other sessions keep one
     bar, loop = st.progress(0.0, text=f"Training the {config.name}..."), MODEL.own()
     while not loop.done:
         loop.step(25)
@@ -149,7 +148,6 @@ def upload() -> None:
         return
     st.success(f"Read {len(tweets):,} tweets ({int(tweets.labels.sum()):,} positive).")
     if st.button("Train on these tweets"):
-        training.set_threads(1)
         bar = st.progress(0.0, text="Training on your tweets...")
         scores = st.columns(2)
         for column, mine in zip(scores, sentiment.upload_trainers(tweets)):

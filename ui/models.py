@@ -21,6 +21,11 @@ from rnnviz import defaults, training
 
 _OWNERS = itertools.count(1)  # every model a session builds or copies gets its own number
 
+# One torch thread for the whole server: it runs many sessions on its cores, and torch's intra-op
+# threads would fight them and each other. Reading the sentiment default's 2000 held-out sentences
+# took 2.05 s on two threads while another process kept one core busy, 0.13 s on one.
+training.set_threads(1)
+
 
 @st.cache_resource(max_entries=64, show_spinner="Loading the trained model...")
 def shared(name: str) -> training.Loop:
