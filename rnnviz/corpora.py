@@ -242,6 +242,24 @@ def _decode(data: bytes) -> str:
     return text
 
 
+MAX_CSV_LINE_CHARS = 10_000  # a Sentiment140 row is a few hundred characters (see _bounded_lines)
+MAX_CSV_ROWS = 200_000  # 10 MB of real tweets is about 70,000 rows
+
+
+def _bounded_lines(text: str):
+    """The lines of a CSV text, refusing one longer than MAX_CSV_LINE_CHARS or more lines than
+    MAX_CSV_ROWS before the csv module splits them: a line of commas alone would be a row of
+    millions of cells (80 MB of list for a 10 MB upload)."""
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if len(line) > MAX_CSV_LINE_CHARS:
+            raise ValueError(f"Line {number} has {len(line):,} characters; a Sentiment140 row has a few hundred "
+                             f"(the page reads lines of up to {MAX_CSV_LINE_CHARS:,}).")  # fmt: skip
+        if number > MAX_CSV_ROWS:
+            raise ValueError(f"The file has more than {MAX_CSV_ROWS:,} lines; the page reads up to that many "
+                             "(and trains on a sample of them).")  # fmt: skip
+        yield line
+
+
 def load_sentiment140(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_rows: int | None = None) -> Corpus:
     """Texts and labels from the bytes of a Sentiment140 CSV (latin-1 or UTF-8); ValueError with a
     plain message for an empty, too large, binary or malformed file, or one of a single polarity
@@ -255,7 +273,7 @@ def load_sentiment140(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_rows: 
     text = _decode(data)
     texts, labels = [], []
     try:
-        for line, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        for line, row in enumerate(csv.reader(_bounded_lines(text)), start=1):
             if not row or all(not cell.strip() for cell in row):
                 continue
             if len(row) != 6:

@@ -15,7 +15,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnviz import uploads
+from rnnviz import corpora, uploads
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_BYTES, MAX_RECORDS = 8 * 2**20, 32  # what a small model of a page might allow
@@ -111,36 +111,76 @@ def test_more_data_than_the_largest_model_is_refused():
 
 LOAD_AND_MEASURE = """
 import resource, sys
-from rnnviz import uploads
-for path in sys.argv[3:]:  # the peak so far, before and after each file (KB)
+from rnnviz import corpora, uploads
+load = {
+    "torch": lambda data: uploads.load_torch_file(data, int(sys.argv[2]), int(sys.argv[3])),
+    "csv": corpora.load_sentiment140,
+    "text": corpora.load_text,
+}[sys.argv[1]]
+for path in sys.argv[4:]:  # the peak so far, before and after each file (KB)
     data = open(path, "rb").read()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
-        uploads.load_torch_file(data, int(sys.argv[1]), int(sys.argv[2]))
+        load(data)
         print("loaded", end=" ")
-    except uploads.Refused:
+    except ValueError:  # uploads.Refused is one
         print("refused", end=" ")
     print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024, flush=True)
 """
 
 
-def test_refusing_a_hostile_file_costs_less_than_50_mb_beyond_its_size(tmp_path):
-    files = hostile_files(tmp_path)
+def peak_growth_mb(loader: str, files: dict[str, bytes], tmp_path: Path) -> dict[str, tuple[str, float]]:
+    """For each file: what `loader` did with it (loaded / refused) and how far it raised the peak
+    memory of a fresh process (MB)."""
     paths = []
     for i, data in enumerate(files.values()):
-        paths.append(tmp_path / f"upload{i}.pt")
+        paths.append(tmp_path / f"{loader}{i}")
         paths[-1].write_bytes(data)
-    out = subprocess.run(
-        [sys.executable, "-c", LOAD_AND_MEASURE, str(MAX_BYTES), str(MAX_RECORDS), *map(str, paths)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    for (what, data), line in zip(files.items(), out, strict=True):
-        verdict, grown_mb = line.split()
+    command = [
+        sys.executable,
+        "-c",
+        LOAD_AND_MEASURE,
+        loader,
+        str(MAX_BYTES),
+        str(MAX_RECORDS),
+        *map(str, paths),
+    ]
+    out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+    return {what: (line.split()[0], float(line.split()[1])) for what, line in zip(files, out, strict=True)}
+
+
+def test_refusing_a_hostile_file_costs_less_than_50_mb_beyond_its_size(tmp_path):
+    files = hostile_files(tmp_path)
+    for what, (verdict, grown_mb) in peak_growth_mb("torch", files, tmp_path).items():
         assert verdict == "refused", what
-        assert float(grown_mb) < 50 + len(data) / 2**20, (what, grown_mb)
+        assert grown_mb < 50 + len(files[what]) / 2**20, (what, grown_mb)
+
+
+HOSTILE_CSV = {
+    "one line of 5 million commas": b"0," * (5 * 2**20 - 1),
+    "300,000 rows": b"0,1,d,q,u,t\n4,1,d,q,u,t\n" * 150_000,
+    "a quoted cell of 9 MB": b'0,1,d,q,u,"' + b"x" * (9 * 2**20) + b'"\n',
+}
+HOSTILE_TEXT = {
+    "10 MB of blank lines": b"\n" * (10 * 2**20 - 1),
+    "one line of 9 MB": b"a" * (9 * 2**20),
+    "every character of the BMP, again and again": "".join(map(chr, range(0x4E00, 0x9FFF))).encode() * 100,
+}
+
+
+@pytest.mark.parametrize("loader, files", [("csv", HOSTILE_CSV), ("text", HOSTILE_TEXT)])
+def test_csv_and_text_uploads_cost_less_than_50_mb_beyond_their_size(tmp_path, loader, files):
+    for what, (verdict, grown_mb) in peak_growth_mb(loader, files, tmp_path).items():
+        assert grown_mb < 50 + len(files[what]) / 2**20, (what, verdict, grown_mb)
+    if loader == "csv":
+        assert all(verdict == "refused" for verdict, _ in peak_growth_mb(loader, files, tmp_path).values())
+
+
+def test_csv_lines_and_rows_beyond_what_a_sentiment140_file_holds_are_refused_with_a_message():
+    with pytest.raises(ValueError, match="Line 1 has 10,485,758 characters"):
+        corpora.load_sentiment140(HOSTILE_CSV["one line of 5 million commas"])
+    with pytest.raises(ValueError, match="more than 200,000 lines"):
+        corpora.load_sentiment140(HOSTILE_CSV["300,000 rows"])
 
 
 @settings(max_examples=150, deadline=None)
