@@ -2,6 +2,7 @@
 
     python benchmarks/training.py [--steps 300] [--rounds 3] [--threads 1]
     python benchmarks/training.py --full [--seeds 0 1 2] [--gru] [--task adding] [--T 100]
+    python benchmarks/training.py --irnn [--lengths 50 100] [--seeds 0 1 2] [--budget 6000] [--lr 1e-3] [--kinds rnn irnn]
 
 Without --full: for each kind of network at the page's defaults (adding problem, T = 100, hidden 64,
 batch 64), the rnnviz Trainer with all its recording (test loss, gradient horizon on the probe
@@ -9,11 +10,17 @@ batch) against a plain torch loop over the same model, optimizer, clipping and b
 alternating the two `--rounds` times; prints ms per step of each (the median round) and the overhead.
 
 With --full: trains each model at the page's defaults to its budget and prints a markdown table of
-the settings, seed, steps, seconds and the test loss (MSE for the adding problem)."""
+the settings, seed, steps, seconds and the test loss (MSE for the adding problem).
+
+With --irnn: the tanh RNN and the IRNN alone, at the long-term page's settings (rnnviz.long_term:
+adding problem, hidden 64, batch 64, Adam, clip 1) for each length T and seed, to a longer budget;
+prints a markdown table of the test MSE at a third, two thirds and all of the budget, and the first
+steps below 0.05 and 0.01 (the test set is scored every 250 steps; --lr sets both learning rates)."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import statistics
 import sys
@@ -24,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
-from rnnviz import models, training
+from rnnviz import long_term, models, training
 
 
 def plain_loop(config: training.TrainConfig, steps: int) -> float:
@@ -35,7 +42,7 @@ def plain_loop(config: training.TrainConfig, steps: int) -> float:
     task = config.model.task
 
     def step_loss(k: int) -> torch.Tensor:
-        x, y = models.make_batch(task, config.batch_size, config.T, models.batch_seed(config.seed, training.TRAIN, k))
+        x, y = models.make_batch(task, config.batch_size, config.T, training.stream_seed(config.seed, training.TRAIN, k))
         return model.loss(x, y)
 
     return time_plain_steps(model, config.lr, config.clip, step_loss, steps)
@@ -100,9 +107,39 @@ def full(args: argparse.Namespace) -> None:
                   f"{first_below(trainer, 0.01)} | {trainer.status()} |", flush=True)  # fmt: skip
 
 
+def irnn(args: argparse.Namespace) -> None:
+    lr = f"lr {args.lr:g}" if args.lr else "lr 1e-3 (training.DEFAULT_LR)"
+    print(f"Adding problem, hidden {long_term.HIDDEN}, batch 64, Adam, {lr}, clip 1, {args.budget} steps, "
+          f"test MSE on 1000 held-out sequences every 250 steps; one model at a time on "
+          f"{torch.get_num_threads()} torch thread(s).\n")  # fmt: skip
+    checkpoints = [args.budget // 3, 2 * args.budget // 3, args.budget]
+    at = " / ".join(f"{step:,}" for step in checkpoints)
+    print(f"| T | model | seed | seconds | test MSE at step {at} | first step < 0.05 | first step < 0.01 |")
+    print("|---|---|---|---|---|---|---|")
+    for T in args.lengths:
+        for kind in args.kinds:
+            for seed in args.seeds:
+                config = long_term.settings(T, args.budget)[kind]
+                config = dataclasses.replace(config, seed=seed, test_every=250, record_every=args.budget,
+                                             lr=args.lr or config.lr)  # fmt: skip
+                trainer = training.Trainer(config, device="cpu")
+                trainer.step(config.steps)
+                tests = dict(zip(trainer.test_steps, trainer.test_losses))
+                mse = " / ".join(f"{tests[step]:.4f}" if step in tests else "—" for step in checkpoints)
+                below = [long_term.first_below(trainer.test_steps, trainer.test_losses, level) for level in (0.05, 0.01)]
+                below_text = " | ".join("—" if step is None else f"{step:,}" for step in below)
+                status = "" if trainer.diverged is None else f" ({trainer.status()})"
+                print(f"| {T} | {trainer.name} | {seed} | {trainer.seconds:.0f} | {mse}{status} | {below_text} |",
+                      flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="train at the page's defaults and print the table")
+    parser.add_argument("--irnn", action="store_true", help="the IRNN against the tanh RNN over lengths and seeds")
+    parser.add_argument("--lengths", type=int, nargs="+", default=[50, 100], help="lengths T (--irnn)")
+    parser.add_argument("--lr", type=float, default=None, help="both models' learning rate (--irnn)")
+    parser.add_argument("--kinds", nargs="+", default=["rnn", "irnn"], choices=["rnn", "irnn"], help="(--irnn)")
     parser.add_argument("--steps", type=int, default=300, help="steps a round (overhead)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each loop (overhead)")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")
@@ -111,10 +148,15 @@ def main() -> None:
     parser.add_argument("--task", default="adding", choices=models.TASKS)
     parser.add_argument("--T", type=int, default=100)
     parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--budget", type=int, default=training.TrainConfig().steps, help="steps (--full)")
+    parser.add_argument("--budget", type=int, default=None, help="steps (--full: 1500, --irnn: 6000)")
     args = parser.parse_args()
     training.set_threads(args.threads)
-    full(args) if args.full else overhead(args)
+    if args.irnn:
+        args.budget = args.budget or long_term.LECTURE["irnn"].steps
+        irnn(args)
+    else:
+        args.budget = args.budget or training.TrainConfig().steps
+        full(args) if args.full else overhead(args)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,24 @@
-"""Long-term dependencies: a tanh RNN, an IRNN and an LSTM (and a GRU) trained live, side by side."""
+"""Long-term dependencies: a tanh RNN, an IRNN and an LSTM (and a GRU) side by side: the recorded runs
+of the defaults and of the lecture's settings at once, a fresh copy trained live on Play."""
+
+import math
+import threading
 
 import streamlit as st
 
-from rnnviz import models, training
+from rnnviz import long_term, models, training
 from rnnviz.figures import training as figures
-from ui.controls import Choice, Number, Toggle, warn_about_bad_link, widget
+from ui.controls import Choice, Number, Toggle, set_values, warn_about_bad_link, widget
 from ui.live import Player
+from ui.models import SessionModel, shared
 from ui.share import offer
 from ui.shell import run_inside_app
 
 TICK_S, WORK_S = 1.0, 0.8  # the live view reruns every TICK_S and trains for about WORK_S of it
 TASK = Choice("ltd_task", "Task", models.TASKS, "adding")
-T = Number("ltd_T", "Length T", 100, 10, 200, 1, slider=True)
+T = Number("ltd_T", "Length T", 100, long_term.LENGTHS.start, long_term.LENGTHS.stop - 1, 1, slider=True)
 HIDDEN = Number("ltd_hidden", "Hidden units", 64, 4, 128, 4)
-STEPS = Number("ltd_steps", "Budget (training steps)", 1500, 10, 5000, 10)
+STEPS = Number("ltd_steps", "Budget (training steps)", 1500, 10, 10000, 10)
 SEED = Number("ltd_seed", "Seed", 0, 0, 9999, 1, help="Fixes every model's initialisation, the batches, the test set.")
 OPTIMIZER = Choice("ltd_optimizer", "Optimizer", training.OPTIMIZERS, "adam")
 GRU = Toggle("ltd_gru", "Also train a GRU", False)
@@ -25,15 +30,41 @@ CLIP = {kind: Number(f"ltd_clip_{kind}", "clip at norm", training.DEFAULT_CLIP, 
         for kind in models.KINDS}  # fmt: skip
 CONTROLS = [TASK, T, HIDDEN, STEPS, SEED, OPTIMIZER, GRU, STEP_SIZE, *LR.values(), *CLIP.values()]
 PLAYER = Player("ltd")
+MODELS = {kind: SessionModel(f"ltd_model_{kind}") for kind in models.KINDS}
+LECTURE = long_term.LECTURE["irnn"]  # the preset: every other setting at its default
+PRESET = {c.key: c.default for c in CONTROLS if c is not STEP_SIZE} | {T.key: LECTURE.T, STEPS.key: LECTURE.steps}
 
 
-def step_all(n: int) -> None:
+def session_models(configs: dict, run: int) -> list[training.Trainer]:
+    """The models of these settings: run 0 is their recording (the shared defaults, ui.models.shared)
+    if every model has one; any other run, and any settings without one for every model, this
+    session's own models, from step 0 (ui.models.SessionModel)."""
+    names = long_term.recorded(configs)
+    recording = names is not None and run == 0
+    return [MODELS[kind].get((config, run, recording), name, (config, 0, True),
+                             lambda c=config: training.Trainer(c, device="cpu"))
+            for (kind, config), name in zip(configs.items(), names or [None] * len(configs))]  # fmt: skip
+
+
+def ask_steps(n: int) -> None:
     PLAYER.pause()
-    st.session_state["ltd_comparison"].train(max_steps=n)
+    st.session_state["ltd_asked_steps"] = n
 
 
 def restart() -> None:
-    st.session_state.pop("ltd_configs", None)
+    PLAYER.pause()
+    st.session_state["ltd_run"] = st.session_state.get("ltd_run", 0) + 1
+
+
+def lecture() -> None:
+    set_values(PRESET)
+    st.session_state["ltd_run"] = 0  # its recording, even if this session has trained at these settings
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def recorded_readings(names: tuple[str, ...]):
+    """The recorded runs' histories and summary rows, read once per process (they never change)."""
+    return long_term.readings([shared(name) for name in names])
 
 
 run_inside_app()
@@ -41,52 +72,67 @@ training.set_threads(1)
 st.title("Long-term dependencies: identity initialization and the LSTM")
 st.markdown(
     "Gradient clipping tames exploding gradients but not vanishing ones. Two fixes from the lecture, "
-    "trained live on the same data from the same seed: start the recurrence at the identity, with ReLU "
+    "trained on the same data from the same seed: start the recurrence at the identity, with ReLU "
     "units (the IRNN of Le, Jaitly and Hinton, 2015), or change the architecture so that a memory cell "
-    r"carries its value forward, $c_t = f_t \circ c_{t-1} + i_t \circ g_t$ (the LSTM)."
+    r"carries its value forward, $c_t = f_t \circ c_{t-1} + i_t \circ g_t$ (the LSTM). The defaults and "
+    "the lecture's settings open on runs recorded ahead of time; Play trains a fresh copy here, from step 0."
 )
 warn_about_bad_link(CONTROLS)
 columns = st.columns([2, 3, 1, 1, 1])
 task, T_value = widget(TASK, columns[0]), int(widget(T, columns[1]))
 hidden, budget, seed = int(widget(HIDDEN, columns[2])), int(widget(STEPS, columns[3])), int(widget(SEED, columns[4]))
 with st.expander("Optimizer, learning rates and clipping, per model"):
-    kinds = ["rnn", "irnn", "lstm"] + (["gru"] if widget(GRU) else [])
+    kinds = list(long_term.SHOWN) + (["gru"] if widget(GRU) else [])
     optimizer = widget(OPTIMIZER)
     model_columns = st.columns(len(kinds))
     for kind, column in zip(kinds, model_columns):
         column.markdown(f"**{models.KIND_NAMES[kind]}**")
     lr = {kind: widget(LR[kind], column) for kind, column in zip(kinds, model_columns)}
     clip = {kind: widget(CLIP[kind], column) for kind, column in zip(kinds, model_columns)}
-configs = training.side_by_side(kinds, task, T_value, hidden, lr, clip, steps=budget, seed=seed, optimizer=optimizer)
-if st.session_state.get("ltd_configs") != configs:  # a new setting: new models, from step 0, paused
-    st.session_state["ltd_configs"] = configs
-    st.session_state["ltd_comparison"] = training.Comparison(configs)
+configs = long_term.configs(kinds, task, T_value, hidden, lr, clip, budget, seed, optimizer)
+names = long_term.recorded(configs)
+if st.session_state.get("ltd_configs") != configs:  # new settings: their recording, if they have one
+    st.session_state["ltd_configs"], st.session_state["ltd_run"] = configs, 0
     PLAYER.pause()
-comparison = st.session_state["ltd_comparison"]
+asked = st.session_state.pop("ltd_asked_steps", 0)
+if (asked or PLAYER.playing()) and st.session_state["ltd_run"] == 0:
+    st.session_state["ltd_run"] = 1  # Play and Step train a fresh copy from step 0, never the shared recording
+loops = session_models(configs, st.session_state["ltd_run"])
+recording = names is not None and st.session_state["ltd_run"] == 0
+if asked:
+    with st.session_state.setdefault("ltd_lock", threading.Lock()):  # one training of this session at a time
+        training.train_together(loops, math.inf, max_steps=asked)
 
-play_col, step_col, size_col, restart_col = st.columns([1, 1, 1, 1], vertical_alignment="bottom")
+play_col, step_col, size_col, restart_col, lecture_col = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
 PLAYER.button(play_col)
 step_size = int(widget(STEP_SIZE, size_col))
-step_col.button("Step", key="ltd_step", on_click=step_all, args=(step_size,), icon=":material/skip_next:", width="stretch")
-restart_col.button("Restart", key="ltd_restart", on_click=restart, icon=":material/replay:", width="stretch")
+step_col.button("Step", key="ltd_step", on_click=ask_steps, args=(step_size,), icon=":material/skip_next:", width="stretch")
+restart_col.button("Restart", key="ltd_restart", on_click=restart, icon=":material/replay:",
+                   width="stretch", help="New models of these settings, from step 0.")  # fmt: skip
+lecture_col.button(f"Lecture: {LECTURE.steps:,} steps, the IRNN leaves the baseline", key="ltd_lecture",
+                   on_click=lecture, icon=":material/school:", width="stretch")  # fmt: skip
 
 
 @st.fragment(run_every=TICK_S if PLAYER.playing() else None)
-def live_view() -> None:
+def live_view(loops: list[training.Trainer], names: list[str] | None, recording: bool) -> None:
     # Draw first, then train: the charts are fresh for the whole tick instead of greyed out while
     # the models train; what the training did is drawn at the start of the next tick.
-    step = comparison.step_count
+    histories, rows = recorded_readings(tuple(names)) if recording else long_term.readings(loops)
+    step, baseline = max(len(h.losses) for h in histories), models.baseline(task, T_value)
     st.progress(min(step / budget, 1.0) if budget else 1.0, text=f"step {step} of {budget}")
-    if step == 0 and not PLAYER.playing():
-        st.info("Press Play: the models train side by side on the same batches. At the defaults the LSTM "
-                "leaves the baseline after about 700 steps (about 45 s here); the others stay on it.")  # fmt: skip
-    histories = comparison.histories()
+    if recording:
+        recorded = "; ".join(long_term.outcome(h, baseline) for h in histories)
+        st.info(f"The recorded run of these settings, trained ahead of time: {recorded}. How far back the gradient "
+                f"reaches, ‖dL/dh₁‖ / ‖dL/dh_L‖ at step 0 → at the end: {long_term.reach_text(histories)}. "
+                "Play trains a fresh copy here, from step 0.")  # fmt: skip
+    elif step == 0 and not PLAYER.playing():
+        st.info("Press Play: the models train side by side on the same batches.")
     for history in histories:
         if history.diverged is not None:
             st.warning(f"{history.name} stopped at {history.diverged}; the others go on.")
 
-    st.plotly_chart(figures.loss_curves(histories, models.baseline(task, T_value), models.BASELINE_NAMES[task],
-                                        models.LOSS_NAMES[task]), width="stretch", key="ltd_loss")  # fmt: skip
+    st.plotly_chart(figures.loss_curves(histories, baseline, models.BASELINE_NAMES[task], models.LOSS_NAMES[task]),
+                    width="stretch", key="ltd_loss")  # fmt: skip
     st.caption("Loss of each model on its training batch (faint) and on a fixed test set (bold), on a log "
                "axis: a model that has learned nothing stays on the dashed baseline.")  # fmt: skip
     horizon_col, init_col = st.columns([3, 1], gap="medium")
@@ -96,23 +142,43 @@ def live_view() -> None:
     init_col.plotly_chart(figures.jacobian_at_init(histories), width="stretch", key="ltd_jacobian")
     init_col.caption("‖dh_L/dhₜ‖ at initialisation on one sequence: the lecture's product of Jacobians "
                      "(for the LSTM through hₜ, with cₜ held fixed).")  # fmt: skip
-    st.dataframe(comparison.summaries(), hide_index=True)
+    st.dataframe(rows, hide_index=True)
     offer(training.test_loss_table(histories), f"""
-from rnnviz import training
+from rnnviz import defaults, long_term, training
+
+# the recorded runs of these settings, shipped with the lab (`python -m rnnviz.defaults NAME` trains one again)
+trainers = [defaults.load(name) for name in {names!r}]
+table = training.test_loss_table(long_term.histories(trainers))
+""" if recording else f"""
+from rnnviz import long_term, training
 
 training.set_threads(1)  # the lab trains on one thread; the numbers match it
-configs = training.side_by_side({kinds!r}, {task!r}, {T_value}, {hidden}, lr={lr!r}, clip={clip!r},
-                                steps={budget}, seed={seed}, optimizer={optimizer!r})
-comparison = training.Comparison(configs, device="cpu")
-comparison.train(max_steps={step})  # the page's step {step}
-table = training.test_loss_table(comparison.histories())
-""", name="long_term")
+configs = long_term.configs({kinds!r}, {task!r}, {T_value}, {hidden}, lr={lr!r}, clip={clip!r},
+                            steps={budget}, seed={seed}, optimizer={optimizer!r})
+trainers = [training.Trainer(config, device="cpu") for config in configs.values()]
+training.train_together(trainers, float("inf"), max_steps={step})  # the page's step {step}
+table = training.test_loss_table(long_term.histories(trainers))
+""", name="long_term")  # fmt: skip
 
-    if PLAYER.playing():
-        comparison.train(seconds=WORK_S, keep_going=PLAYER.playing)  # stops within a step when paused
-        if comparison.done:
+    if PLAYER.playing() and not recording:
+        with st.session_state.setdefault("ltd_lock", threading.Lock()):
+            training.train_together(loops, WORK_S, keep_going=PLAYER.playing)  # stops within a step when paused
+        if all(loop.done for loop in loops):
             PLAYER.pause()
             st.rerun(scope="app")  # draws the end; the Play button comes back and the timer stops
 
 
-live_view()
+live_view(loops, names, recording)
+page, lr_text = long_term.PAGE["irnn"], {kind: f"{training.DEFAULT_LR[kind]:g}" for kind in long_term.SHOWN}
+st.markdown(
+    "**What the default run shows, and why.** At torch's initialisation the tanh RNN's ‖dh_L/dhₜ‖ falls "
+    "geometrically with L − t (right), so the loss at the end hardly depends on the marked numbers far back: "
+    "nothing to follow, and it stays on the baseline. The IRNN starts at W_hh = I, its Jacobian product near 1: "
+    f"the gradient reaches back from the start, and yet at T = {page.T} it too stays on the baseline for all "
+    f"{page.steps:,} steps. A ReLU network that adds its state to itself at every step blows up at a large "
+    f"learning rate (at the LSTM's {lr_text['lstm']} its loss explodes at step 2), so it is trained at "
+    f"{lr_text['irnn']}, and at that rate it needs thousands of steps. In the lecture's recorded run, the same "
+    f"settings for {LECTURE.steps:,} steps (the button above), "
+    f"{long_term.lecture_text()}. The LSTM's ‖dh_L/dhₜ‖ at initialisation vanishes too (through hₜ, with its "
+    "cell held fixed), yet it learns within the budget: its gradient horizon (left) reaches back once it has trained."
+)  # fmt: skip

@@ -1,9 +1,260 @@
-"""The long-term dependencies page: a tanh RNN, an IRNN and an LSTM trained side by side.
+"""The long-term dependencies page: a tanh RNN, an IRNN and an LSTM (and a GRU) trained side by side.
 
-The training itself is rnnviz.training's (Trainer, Comparison); this module holds what the page shows
-from it ready-made: its default runs, shipped as weights with their records (rnnviz.defaults)."""
+The training is rnnviz.training's (Trainer, train_together); this module holds what the page shows
+from it ready-made and reads any run the same way:
+- the recorded runs, shipped as weights with their records (rnnviz.defaults): the tanh RNN, the IRNN
+  and the LSTM at the page's defaults (PAGE), and at the lecture's settings (LECTURE), a four times
+  longer run in which the IRNN leaves the baseline and the tanh RNN does not (benchmarks/training.py
+  --irnn, on 3 seeds);
+- ||dh_L/dh_t|| at initialisation for every length T of the page's slider at the default model
+  settings (JACOBIANS, shipped too; `python -m rnnviz.long_term` makes it again): moving T reads it
+  instead of running three networks backwards;
+- the readings of a run, from each trainer's `records()` (a consistent copy taken under its lock):
+  histories for the figures, summary rows, and what the run shows in words."""
 
 from __future__ import annotations
 
-# The page's default runs, shipped trained (rnnviz.defaults): none yet, the page trains its own.
-DEFAULTS: list = []
+import dataclasses
+import functools
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from rnnviz import models, training
+from rnnviz.defaults import WEIGHTS, Default
+from rnnviz.training import History, TrainConfig, Trainer
+
+TASK, HIDDEN, SEED = "adding", 64, 0
+SHOWN = ("rnn", "irnn", "lstm")  # the models the page shows unless asked for the GRU too
+CLIP = dict.fromkeys(models.KINDS, training.DEFAULT_CLIP)
+HORIZON_ROWS = 60  # about this many recordings of the gradient horizon in a run, whatever its budget
+CHECK = 3  # the seed stream of the sequences on which the tests measure a shipped run again
+CHECK_SIZE = 200
+LEFT = 0.3  # a run has left the baseline once its test loss is below this fraction of it (adding: 0.05)
+
+
+def record_every(steps: int) -> int:
+    """How often a run of `steps` steps records its gradient horizon: every 25 steps, or less often
+    in long runs (a 6,000-step run every 100), so that a run holds about HORIZON_ROWS rows."""
+    return max(25, steps // HORIZON_ROWS)
+
+
+def configs(kinds: Sequence[str], task: str, T: int, hidden_size: int, lr: dict[str, float],
+            clip: dict[str, float], steps: int, seed: int, optimizer: str = "adam") -> dict[str, TrainConfig]:  # fmt: skip
+    """One config per kind of network (training.side_by_side), recording as record_every says."""
+    side = training.side_by_side(kinds, task, T, hidden_size, lr, clip, steps=steps, seed=seed, optimizer=optimizer)
+    return {kind: dataclasses.replace(config, record_every=record_every(steps)) for kind, config in side.items()}
+
+
+def settings(T: int, steps: int, kinds: Sequence[str] = SHOWN) -> dict[str, TrainConfig]:
+    """The page's models on the adding problem at length T for `steps` steps, each at its Adam
+    learning rate (training.DEFAULT_LR: 1e-3 for the RNNs, 1e-2 for the LSTM), clipped at 1,
+    hidden 64, batch 64, seed 0."""
+    return configs(kinds, TASK, T, HIDDEN, training.DEFAULT_LR, CLIP, steps, SEED)
+
+
+# The page's defaults: at T = 100 within 1,500 steps only the LSTM leaves the baseline.
+PAGE = settings(T=100, steps=1500)
+# The lecture's settings (the "lecture" preset): the defaults with four times the budget. At T = 100
+# the IRNN is below 0.05 from step 2,750 to 4,250 on every seed tried, the tanh RNN stays at the
+# baseline for all 6,000 steps on every one (benchmarks/training.py --irnn).
+LECTURE = settings(T=100, steps=6000)
+RECORDED: dict[TrainConfig, str] = {
+    **{config: f"long_term_{kind}" for kind, config in PAGE.items()},
+    **{config: f"long_term_lecture_{kind}" for kind, config in LECTURE.items()},
+}
+
+
+def recorded(configs: dict[str, TrainConfig]) -> list[str] | None:
+    """The names of the shipped runs of these settings, one per model in order; None unless every
+    model of them has one."""
+    names = [RECORDED.get(config) for config in configs.values()]
+    return None if None in names else names
+
+
+# --- the shipped runs (rnnviz.defaults) ---------------------------------------------------------------
+
+
+def check_batch(config: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """CHECK_SIZE sequences of the task that neither training nor the test set uses."""
+    return models.make_batch(config.model.task, CHECK_SIZE, config.T, training.stream_seed(config.seed, CHECK))
+
+
+def check(loop: Trainer) -> tuple[str, float]:
+    """The loss on the check sequences, measured again."""
+    x, y = check_batch(loop.config)
+    with loop.lock, torch.no_grad():
+        return "check_loss", float(loop.model.loss(x.to(loop.device), y.to(loop.device)))
+
+
+def measure(loop: Trainer) -> dict:
+    """The test loss at the end (1000 held-out sequences), the best one, the first step below LEFT
+    times the baseline, and the check loss."""
+    records = loop.records()
+    below = first_below(records.test_steps, records.test_values, LEFT * loop.baseline)
+    return {"test_loss": round(records.test_values[-1], 6), "best_test_loss": round(min(records.test_values), 6),
+            "first_step_below": below, "level": round(LEFT * loop.baseline, 6),
+            "check_loss": round(check(loop)[1], 6)}  # fmt: skip
+
+
+def _default(name: str, config: TrainConfig) -> Default:
+    return Default(name, lambda: Trainer(config, device="cpu"), lambda: asdict(config), measure, check, tolerance=1e-4)
+
+
+DEFAULTS = [_default(name, config) for config, name in RECORDED.items()]
+
+
+# --- the Jacobian at initialisation, for every length of the page's slider -----------------------------
+
+JACOBIANS = WEIGHTS / "long_term_jacobians.pt"
+LENGTHS = range(10, 201)  # the page's slider of T
+
+
+def _jacobian_key(config: TrainConfig) -> tuple:
+    """What fixes the Jacobian at initialisation: the model, the length, the seed, the probe batch."""
+    return config.model, config.T, config.seed, config.probe_size
+
+
+def make_jacobians(path: Path = JACOBIANS) -> None:
+    """Compute ||dh_L/dh_t|| at initialisation (training.initial_jacobian) of the page's models at
+    their default settings for every T in LENGTHS, and save them: log10, float32, one flat tensor
+    per kind (T = 10, 11, ... one after the other). About a minute on one thread."""
+    table = {kind: torch.from_numpy(np.concatenate([np.log10(training.initial_jacobian(settings(T, 0)[kind]))
+                                                    for T in LENGTHS]).astype(np.float32))
+             for kind in SHOWN}  # fmt: skip
+    torch.save({"lengths": [LENGTHS.start, LENGTHS.stop], "log10": table}, path)
+
+
+@functools.cache
+def _table() -> dict:
+    """The shipped Jacobians by their key (_jacobian_key), read once per process; empty if the file is
+    missing or does not cover LENGTHS."""
+    if not JACOBIANS.exists():
+        return {}
+    saved = torch.load(JACOBIANS, weights_only=True)
+    if saved["lengths"] != [LENGTHS.start, LENGTHS.stop]:
+        return {}
+    table, ends = {}, np.cumsum([0] + [models.sequence_length(TASK, T) for T in LENGTHS])
+    for kind, flat in saved["log10"].items():
+        norms = 10.0 ** flat.numpy().astype(np.float64)  # (sum of the lengths,)
+        for T, start, end in zip(LENGTHS, ends[:-1], ends[1:]):
+            curve = norms[start:end]  # (L,)
+            curve.flags.writeable = False
+            table[_jacobian_key(settings(T, 0, (kind,))[kind])] = curve
+    return table
+
+
+def initial_jacobian(config: TrainConfig) -> np.ndarray:
+    """||dh_L/dh_t|| at initialisation on the first probe sequence (L,), read-only: read from the
+    shipped table at the page's default model settings (to float32's precision), else computed
+    (training.initial_jacobian, once per settings in a process)."""
+    shipped = _table().get(_jacobian_key(config))
+    return shipped if shipped is not None else training.initial_jacobian(config)
+
+
+# --- readings ------------------------------------------------------------------------------------------
+
+
+def first_below(steps: Sequence[int], losses: Sequence[float], level: float) -> int | None:
+    """The first of `steps` whose loss is below `level`, or None."""
+    return next((int(step) for step, loss in zip(steps, losses) if loss < level), None)
+
+
+def history(config: TrainConfig, records: training.Records) -> History:
+    """A run's records (`trainer.records()`: one copy, taken under its lock) as arrays, with the
+    Jacobian at initialisation of its settings."""
+    L = models.sequence_length(config.model.task, config.T)
+    horizons = records.extra["horizons"]
+    return History(
+        name=models.KIND_NAMES[config.model.kind], kind=config.model.kind,
+        steps=np.arange(1, len(records.losses) + 1), losses=np.array(records.losses),
+        test_steps=np.array(records.test_steps, dtype=int), test_losses=np.array(records.test_values),
+        horizon_steps=np.array(records.extra["horizon_steps"], dtype=int),
+        horizons=np.stack(horizons) if horizons else np.empty((0, L)), jacobian=initial_jacobian(config),
+        diverged=records.diverged, status=records.status,
+    )  # fmt: skip
+
+
+def summary(config: TrainConfig, records: training.Records) -> dict:
+    """A row for a table: the model, its settings and its latest numbers."""
+    tests = records.test_values
+    return {
+        "model": models.KIND_NAMES[config.model.kind], "optimizer": config.optimizer, "lr": config.lr,
+        "clip": config.clip or None, "steps": records.steps, "test loss": tests[-1] if tests else None,
+        "best test loss": min(tests) if tests else None, "seconds": round(records.seconds, 1),
+        "status": records.status,
+    }  # fmt: skip
+
+
+def readings(trainers: Sequence[Trainer]) -> tuple[list[History], list[dict]]:
+    """The histories (for the figures) and summary rows (for the table) of the trainers, each read once."""
+    records = [trainer.records() for trainer in trainers]
+    return ([history(t.config, r) for t, r in zip(trainers, records)],
+            [summary(t.config, r) for t, r in zip(trainers, records)])  # fmt: skip
+
+
+def histories(trainers: Sequence[Trainer]) -> list[History]:
+    """The histories of the trainers (see readings)."""
+    return readings(trainers)[0]
+
+
+def outcome(history: History, baseline: float) -> str:
+    """What a run shows, in words: the first test step below LEFT times the baseline, or that there
+    was none, with the test loss at the end."""
+    if not len(history.test_losses):
+        return f"{history.name}: not trained yet"
+    end = f"{history.test_losses[-1]:.3g} at step {history.test_steps[-1]:,}"
+    below = first_below(history.test_steps, history.test_losses, LEFT * baseline)
+    if below is None:
+        return f"{history.name} stays above {LEFT * baseline:.3g} ({end})"
+    return f"{history.name} is below {LEFT * baseline:.3g} from step {below:,} ({end})"
+
+
+
+def reach(history: History) -> tuple[float, float] | None:
+    """How far back the gradient reaches, at the first and the last recording of the gradient
+    horizon: ||dL/dh_1|| / ||dL/dh_L|| on the probe batch (1: the first step's state counts as much as
+    the last one's; 1e-20: not at all); None before the first recording."""
+    if not len(history.horizons):
+        return None
+    first, last = history.horizons[0], history.horizons[-1]  # (L,) each
+    return float(first[0] / first[-1]), float(last[0] / last[-1])
+
+
+def reach_text(histories: Sequence[History]) -> str:
+    """reach() of each run in words: "tanh RNN 2e-21 → 3e-24, IRNN 0.67 → 0.21, ..."."""
+    parts = []
+    for history in histories:
+        ratios = reach(history)
+        if ratios is not None:
+            parts.append(f"{history.name} {ratios[0]:.1g} → {ratios[1]:.1g}")
+    return ", ".join(parts)
+
+
+@functools.cache
+def lecture_steps() -> dict[str, int | None]:
+    """The first test step below LEFT times the baseline in each recorded run at the lecture's
+    settings (from their sidecars, rnnviz.defaults.describe), by kind; None: never within the budget."""
+    from rnnviz import defaults  # (rnnviz.defaults imports this module to collect DEFAULTS)
+
+    return {kind: defaults.describe(name)["metrics"]["first_step_below"]
+            for kind, name in zip(LECTURE, recorded(LECTURE))}  # fmt: skip
+
+
+def lecture_text() -> str:
+    """What the lecture's recorded runs show, in words: "the IRNN is below 0.05 from step 4,150, the
+    tanh RNN never, the LSTM from step 700"."""
+    steps, level = lecture_steps(), LEFT * models.baseline(TASK, LECTURE["irnn"].T)
+
+    def when(kind: str) -> str:
+        return "never" if steps[kind] is None else f"from step {steps[kind]:,}"
+
+    return f"the IRNN is below {level:.2g} {when('irnn')}, the tanh RNN {when('rnn')}, the LSTM {when('lstm')}"
+
+if __name__ == "__main__":
+    training.set_threads(1)
+    make_jacobians()
+    print(f"wrote {JACOBIANS} ({JACOBIANS.stat().st_size / 2**20:.3f} MB)")

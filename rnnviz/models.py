@@ -126,12 +126,13 @@ class SequenceModel(torch.nn.Module):
             module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[config.kind]
             self.rnn = module(D, H)
         self.readout = torch.nn.Linear(H, output_size(config.task))
-        self._initialise(torch.Generator().manual_seed(seed))
+        self.initialise_from(torch.Generator().manual_seed(seed))
 
     @torch.no_grad()
-    def _initialise(self, generator: torch.Generator) -> None:
+    def initialise_from(self, generator: torch.Generator) -> None:
         """torch's own initialisation, drawn from `generator`, so that a seed fixes the model even
-        while other threads use torch's global generator (each Streamlit session is a thread)."""
+        while other threads use torch's global generator (each Streamlit session is a thread); the
+        IRNN's own rule for its recurrent layer. training.initialise (the Loop) calls this."""
         H = self.config.hidden_size
         bound = 1.0 / math.sqrt(H)
         for name, weight in self.rnn.named_parameters():

@@ -1,7 +1,13 @@
-"""The long-term-dependencies page: Step trains, settings restart, divergence is shown, never a traceback."""
+"""The long-term-dependencies page: the defaults and the lecture's settings open on their recorded runs
+without training; Play and Step train a fresh copy from step 0; settings restart; divergence is shown,
+never a traceback."""
 
+import pandas as pd
 import pytest
-from apptest_helpers import chart_keys, chart_traces, run_app
+from apptest_helpers import chart_keys, chart_traces, open_numbers, run_app
+
+from rnnviz import defaults, long_term, training
+from ui.share import frame
 
 PAGE = "pages/long_term_dependencies.py"
 SHORT = {"ltd_T": "12", "ltd_hidden": "8", "ltd_step_size": "5"}  # small, so that steps take milliseconds
@@ -12,26 +18,91 @@ def points(at, key="ltd_loss"):
     return {trace["name"]: len(trace["x"]) for trace in chart_traces(at, key)}
 
 
+def held_out(at, name):
+    """The test-set curve of a model."""
+    return next(t for t in chart_traces(at, "ltd_loss") if t["name"] == f"{name} (test set)")
+
+
 def progress_text(at):
     return at.get("progress")[0].proto.text
 
 
-def test_defaults_run_paused_and_show_the_gradient_at_initialisation():
+@pytest.fixture
+def no_training(monkeypatch):
+    """Any training step in this process fails the test."""
+
+    def refuse(self):
+        raise AssertionError("a model was trained")
+
+    monkeypatch.setattr(training.Loop, "_one_step", refuse)
+
+
+def test_the_defaults_open_on_the_recorded_runs_without_training(no_training):
     at = run_app(PAGE)
     assert not at.exception and not at.error
     assert chart_keys(at) == ["ltd_loss", "ltd_horizon", "ltd_jacobian"]
-    assert progress_text(at) == "step 0 of 1500"
-    assert points(at)["LSTM (training batch)"] == 0  # a plain run trains nothing
+    assert progress_text(at) == "step 1500 of 1500" and at.session_state["ltd_run"] == 0
+    for kind, name in zip(("rnn", "irnn", "lstm"), ("tanh RNN", "IRNN", "LSTM")):
+        shipped = defaults.load(f"long_term_{kind}")
+        curve = held_out(at, name)
+        assert curve["x"] == shipped.test_steps and curve["y"] == pytest.approx(shipped.test_losses, rel=1e-12)
+        assert points(at)[f"{name} (training batch)"] == 1500
+    assert held_out(at, "LSTM")["y"][-1] < 0.01 < 0.1 < held_out(at, "tanh RNN")["y"][-1]
+    assert held_out(at, "IRNN")["y"][-1] > 0.1  # at the defaults the IRNN learns nothing either: the page says why
+    assert len(chart_traces(at, "ltd_horizon")[0]["y"]) == 1500 // 25 + 1  # steps 0, 25, ..., 1500
     jacobian = {t["name"]: t for t in chart_traces(at, "ltd_jacobian")}
     assert list(jacobian) == ["tanh RNN", "IRNN", "LSTM"] and len(jacobian["LSTM"]["y"]) == 100
     assert jacobian["tanh RNN"]["y"][0] < 1e-10 and jacobian["IRNN"]["y"][0] > 0.5  # vanished vs carried
+    lstm = defaults.describe("long_term_lstm")["metrics"]["first_step_below"]
+    info = at.info[0].value
+    assert info.startswith("The recorded run of these settings")
+    assert f"LSTM is below 0.05 from step {lstm}" in info and "IRNN stays above 0.05" in info
+    assert "tanh RNN 2e-21 → 3e-24, IRNN 0.7 → 0.2, LSTM 8e-21 → 0.02" in info  # how far back the gradient reaches
+    assert "(at the LSTM's 0.01 its loss explodes at step 2), so it is trained at 0.001" in at.markdown[-1].value
     assert at.button(key="ltd_play").label == "Play"
-    at.run()
-    assert progress_text(at) == "step 0 of 1500"
+    at.checkbox(key="ltd_gru").check().run()  # the GRU has no recording: a fresh run of all four, from step 0
+    assert progress_text(at) == "step 0 of 1500" and at.info[0].value.startswith("Press Play")
+
+
+def test_the_lecture_button_opens_the_long_run_in_which_the_irnn_leaves_the_baseline(no_training):
+    at = run_app(PAGE, query={"ltd_hidden": "32", "ltd_lr_irnn": "0.01", "ltd_gru": "true"})
+    at.button(key="ltd_lecture").click().run()
+    assert not at.exception
+    lecture = long_term.LECTURE["irnn"]
+    assert at.slider(key="ltd_T").value == lecture.T and at.number_input(key="ltd_steps").value == lecture.steps
+    assert at.number_input(key="ltd_hidden").value == 64 and at.number_input(key="ltd_lr_irnn").value == 1e-3
+    assert progress_text(at) == f"step {lecture.steps} of {lecture.steps}"
+    irnn, rnn = held_out(at, "IRNN")["y"], held_out(at, "tanh RNN")["y"]
+    assert irnn[-1] < 0.01 and min(rnn) > 0.15
+    assert len(chart_traces(at, "ltd_horizon")[0]["y"]) == lecture.steps // 100 + 1  # every 100 steps
+    left = long_term.lecture_steps()
+    assert f"IRNN is below 0.05 from step {left['irnn']:,}" in at.info[0].value
+    assert f"the IRNN is below 0.05 from step {left['irnn']:,}" in at.markdown[-1].value  # the text under the charts
+    assert "tanh RNN stays above 0.05" in at.info[0].value and "the tanh RNN never" in at.markdown[-1].value
+
+
+def test_step_and_play_train_a_fresh_copy_from_step_0_and_new_settings_bring_the_recording_back():
+    at = run_app(PAGE, query={"ltd_step_size": "3"})
+    at.button(key="ltd_step").click().run()
+    assert progress_text(at) == "step 3 of 1500"
+    shipped = defaults.load("long_term_irnn")
+    trained = next(t for t in chart_traces(at, "ltd_loss") if t["name"] == "IRNN (training batch)")
+    assert trained["y"] == pytest.approx(shipped.losses[:3], rel=1e-6)  # the recorded run's first steps, again
+    assert shipped.step_count == 1500  # the shared run is not the one that trained
+    at.button(key="ltd_play").click().run()
+    at.button(key="ltd_play").click().run()
+    played = int(progress_text(at).split()[1])
+    assert played > 3 and points(at)["LSTM (training batch)"] == played
+    at.button(key="ltd_restart").click().run()
+    assert progress_text(at) == "step 0 of 1500" and at.info[0].value.startswith("Press Play")
+    at.slider(key="ltd_T").set_value(99).run()
+    at.slider(key="ltd_T").set_value(100).run()
+    assert progress_text(at) == "step 1500 of 1500" and at.info[0].value.startswith("The recorded run")
 
 
 def test_step_trains_every_model_and_a_new_setting_restarts():
     at = run_app(PAGE, query=SHORT)
+    assert progress_text(at) == "step 0 of 1500" and at.info[0].value.startswith("Press Play")
     at.button(key="ltd_step").click().run()
     assert progress_text(at) == "step 5 of 1500"
     counts = points(at)
@@ -86,8 +157,35 @@ def test_a_diverging_model_is_marked_and_the_others_go_on():
     assert at.dataframe[0].value["status"].iloc[0].startswith("stopped at step")
 
 
+def test_the_snippet_of_the_recorded_runs_reproduces_the_table():
+    at = open_numbers(run_app(PAGE))
+    expander = next(e for e in at.expander if any("table =" in c.value for c in e.code))
+    snippet = next(c.value for c in expander.code if "table =" in c.value)
+    assert "defaults.load" in snippet
+    namespace: dict = {}
+    exec(compile(snippet, "<snippet of the long-term page>", "exec"), namespace)  # our own generated code
+    shown = expander.dataframe[0].value
+    assert len(shown) == 3 * 31
+    pd.testing.assert_frame_equal(frame(namespace["table"]).reset_index(drop=True), shown.reset_index(drop=True),
+                                  check_dtype=False, rtol=1e-12, atol=0)  # fmt: skip
+
+
+def test_the_snippet_of_a_live_run_reproduces_the_table():
+    at = run_app(PAGE, query=SHORT | {"ltd_step_size": "60", "ltd_gru": "true"})
+    at = open_numbers(at.button(key="ltd_step").click().run())
+    expander = next(e for e in at.expander if any("table =" in c.value for c in e.code))
+    snippet = next(c.value for c in expander.code if "table =" in c.value)
+    assert "train_together" in snippet and "max_steps=60" in snippet
+    namespace: dict = {}
+    exec(compile(snippet, "<snippet of the long-term page>", "exec"), namespace)  # our own generated code
+    shown = expander.dataframe[0].value
+    assert len(shown) == 4 * 2  # four models, tested at steps 0 and 50
+    pd.testing.assert_frame_equal(frame(namespace["table"]).reset_index(drop=True), shown.reset_index(drop=True),
+                                  check_dtype=False, rtol=1e-12, atol=0)  # fmt: skip
+
+
 @pytest.mark.parametrize("query", [{"ltd_T": "5"}, {"ltd_task": "lstm"}, {"ltd_lr_lstm": "-1"}, {"ltd_hidden": "abc"}])
 def test_bad_links_fall_back_to_the_defaults_with_a_warning(query):
     at = run_app(PAGE, query=query)
     assert not at.exception and "malformed or out of range" in at.warning[0].value
-    assert progress_text(at) == "step 0 of 1500"
+    assert progress_text(at) == "step 1500 of 1500"  # the defaults' recorded runs
