@@ -75,11 +75,6 @@ BASELINE_NAMES = {
 }
 
 
-def batch_seed(seed: int, stream: int, index: int = 0) -> int:
-    """A seed for batch `index` of a stream (0: training, 1: test set, 2: probe), derived from `seed`."""
-    return int(np.random.SeedSequence([seed, stream, index]).generate_state(1)[0])
-
-
 def make_batch(task: str, n: int, T: int, seed: int, device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """n sequences of the task as time-major tensors: x (L, n, D) float32; y (n,) float32, or for
     the copy task (L, n) token ids."""
