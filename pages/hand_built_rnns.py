@@ -112,7 +112,7 @@ def network_and_checks(network: str, inputs: tuple[dict, str] | None, check_leng
             check = check_parity(weights, check_length)
             (st.success if check.correct else st.error)(check.summary())
             if not check.correct:
-                st.dataframe(check.counterexamples, hide_index=True)
+                st.markdown(markdown_table(check.counterexamples))
 
 
 UNROLL = {"parity": handbuilt.unroll_parity, "sum": handbuilt.unroll_sum, "compare": handbuilt.unroll_compare}
