@@ -143,10 +143,10 @@ def many_units() -> None:
     st.header("Many units: products of Jacobians")
     st.latex(
         r"\mathbf h_t = \phi(\mathbf z_t),\ \ \mathbf z_t = W_{hh}\mathbf h_{t-1} + W_{xh}\mathbf x_t + \mathbf b"
-        r"\quad\Longrightarrow\quad"
-        r"J_t = \frac{\partial \mathbf h_{t+1}}{\partial \mathbf h_t} = \mathrm{diag}\big(\phi'(\mathbf z_{t+1})\big)\,W_{hh},"
-        r"\quad \frac{\partial \mathbf h_t}{\partial \mathbf h_k} = J_{t-1}\cdots J_k"
+        r"\quad\Longrightarrow\quad "
+        r"J_t = \frac{\partial \mathbf h_{t+1}}{\partial \mathbf h_t} = \mathrm{diag}\big(\phi'(\mathbf z_{t+1})\big)\,W_{hh}"
     )
+    st.latex(r"\frac{\partial \mathbf h_t}{\partial \mathbf h_k} = J_{t-1}\cdots J_k")
     st.latex(
         r"\Big\|\frac{\partial \mathbf h_t}{\partial \mathbf h_k}\Big\| \le \big(\gamma\,\sigma_{\max}(W_{hh})\big)^{t-k},"
         r"\qquad \gamma = \sup|\phi'| = 1 \text{ (tanh, linear, relu)},\ \tfrac14 \text{ (sigmoid)}"
