@@ -85,7 +85,7 @@ def rnnviz_throughput(data: charlm.CharData, config: charlm.CharLMConfig, second
 
 
 def _default_data() -> charlm.CharData:
-    return charlm.prepare(corpora.stdlib_corpus(), seed=0)
+    return charlm.builtin_data(charlm.DEFAULT_CORPUS, seed=0)  # the page's corpus, once per process
 
 
 def rnnviz_steps(n: int) -> float:
@@ -99,21 +99,21 @@ def rnnviz_steps(n: int) -> float:
 
 
 def plain_steps(n: int) -> float:
-    """Seconds for n steps of a bare torch loop on the same model and windows: forward, loss,
-    backward, clip, Adam; nothing recorded."""
+    """Seconds for n steps of a bare torch loop on the same model and windows: forward (with the same
+    dropout), loss, backward, clip, Adam; nothing recorded (and no learning-rate schedule)."""
     import torch
 
     from benchmarks.plain_torch import time_plain_steps
 
     data, config = _default_data(), charlm.CharLMConfig()
-    model = charlm.CharLM(config, len(data.vocab))
+    model = training.initialise(charlm.CharLM(config, len(data.vocab)), config.seed)  # CharLM is built uninitialised
     ids = torch.from_numpy(data.train_ids)
     generator = torch.Generator().manual_seed(0)
 
     def step_loss(k: int) -> torch.Tensor:
         starts = torch.randint(0, len(ids) - config.window, (config.batch_size,), generator=generator)
         windows = ids[starts[:, None] + torch.arange(config.window + 1)]  # (B, window + 1)
-        logits, _, _ = model(windows[:, :-1])  # (B, window, V)
+        logits, _, _ = model(windows[:, :-1], dropout=generator)  # (B, window, V)
         return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1))
 
     return time_plain_steps(model, config.lr, config.clip, step_loss, n)
@@ -131,7 +131,7 @@ def main() -> None:
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        data = charlm.prepare(corpora.stdlib_corpus())
+        data = charlm.prepare(corpora.stdlib_corpus(charlm.STDLIB_CHARS))
         times.append(time.perf_counter() - start)
     print(f"default corpus: {data.chars:,} characters, vocabulary {len(data.vocab)}, unigram entropy "
           f"{data.entropy:.3f} bits; load + split + encode: median {statistics.median(times) * 1000:.0f} ms")  # fmt: skip

@@ -9,6 +9,9 @@ top-k) and read back in, until a length or the end-of-sequence token <eos> that 
 Losses are in nats inside the training loop (training.Loop) and shown in bits per character (nats /
 ln 2), next to the unigram entropy of the corpus: the loss of a model that knows character
 frequencies and nothing else.
+
+The page's default model (DEFAULT on Python's standard library source) is trained ahead of time by
+`python -m rnnviz.defaults char_lm` and shipped as weights (rnnviz.defaults, DEFAULTS below).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
@@ -24,8 +28,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnviz import training
+from rnnviz import corpora, training
 from rnnviz.corpora import CharCorpus, split_documents
+from rnnviz.defaults import Default
 
 EOS, UNK = "<eos>", "<unk>"  # ids 0 and 1: the end of a document, and every rare character
 KINDS = ("lstm", "gru", "rnn")
@@ -35,7 +40,12 @@ CHECKPOINT_CHARS = 300  # length of the sample taken at each checkpoint
 CHECKPOINT_TEMPERATURE = 0.8
 TOP = 5  # next-character candidates kept by `read`
 FORMAT = "rnnviz-charlm"  # the tag of a saved model file
-TRAIN_STREAM, TEST_STREAM = 0, 1  # seed streams (models.batch_seed-like) of batches and held-out windows
+BUILTIN = ("python stdlib", "rnnviz source")  # the corpora that come with the lab (besides an upload)
+# Every top-level module of the standard library up to corpora.STDLIB_MAX_FILE_CHARS (about 2.5 million
+# characters on Python 3.11): on the first 1.5 million the default LSTM learns the training files by
+# heart (1.40 bits on them, 1.95 on held-out files after 4,000 steps); more text generalizes further.
+STDLIB_CHARS = 4_000_000
+PROBE_CHARS = 2000  # held-out characters over which hidden units are correlated with features of code
 LIMITS = {"layers": (1, 3), "hidden_size": (8, 512), "embed_dim": (4, 128), "window": (8, 512),
           "batch_size": (1, 256)}  # fmt: skip
 
@@ -94,14 +104,16 @@ class CharVocabulary:
 
 
 def build_vocabulary(documents: Sequence[str], max_size: int = MAX_VOCABULARY, min_count: int = MIN_COUNT) -> CharVocabulary:
-    """<eos>, <unk> and the most frequent characters of the documents (ties by code point)."""
+    """<eos>, <unk>, then the characters seen at least min_count times (the max_size most frequent), in
+    code point order: the ids do not depend on how often each character occurs, so a standard library
+    of another Python version (the same characters, other counts) gives the same vocabulary."""
     if max_size < 1:
         raise ValueError(f"max_size must be at least 1, got {max_size}")
     counts: Counter[str] = Counter()
     for document in documents:
         counts.update(document)
     kept = sorted((c for c in counts.items() if c[1] >= min_count), key=lambda c: (-c[1], c[0]))[:max_size]
-    return CharVocabulary((EOS, UNK, *(ch for ch, _ in kept)))
+    return CharVocabulary((EOS, UNK, *sorted(ch for ch, _ in kept)))
 
 
 def stream(documents: Sequence[str], vocab: CharVocabulary) -> np.ndarray:
@@ -151,7 +163,18 @@ def prepare(corpus: CharCorpus, seed: int = 0, test_fraction: float = 0.1) -> Ch
     return CharData(corpus.name, vocab, train_ids, test_ids, test_set.documents, entropy, seed)
 
 
+@functools.lru_cache(maxsize=4)
+def builtin_data(corpus: str, seed: int = 0) -> CharData:
+    """A corpus that comes with the lab ("python stdlib", "rnnviz source"), split by `seed` and encoded;
+    once per process (shared, never written to: the default model and the page read the same arrays)."""
+    if corpus not in BUILTIN:
+        raise ValueError(f"corpus must be one of {', '.join(BUILTIN)}, got {corpus!r}")
+    return prepare(corpora.stdlib_corpus(STDLIB_CHARS) if corpus == "python stdlib" else corpora.rnnviz_corpus(), seed)
+
+
 # --- The model ------------------------------------------------------------------------------------------
+
+DEFAULT_STEPS = 4000  # the shipped default's budget: held-out 1.8 bits per character or less (README)
 
 
 @dataclass(frozen=True)
@@ -163,11 +186,13 @@ class CharLMConfig:
     window: int = 128  # characters per training window: backprop through time is truncated here
     batch_size: int = 32  # windows per step
     lr: float = 3e-3  # Adam
+    lr_floor: float = 0.1  # the learning rate falls on a cosine to this fraction of lr at the end of the budget
+    dropout: float = 0.3  # of the last layer's h_t before the softmax layer, in training only (against learning by heart)
     clip: float = 1.0  # largest gradient norm; 0: no clipping
-    steps: int = 3000  # the budget
+    steps: int = DEFAULT_STEPS  # the budget
     seed: int = 0  # fixes the initialisation, every batch and the held-out windows
     test_every: int = 50
-    test_chars: int = 4096  # held-out characters scored every test_every steps (in windows of `window`)
+    test_chars: int = 16384  # held-out characters scored every test_every steps (in windows of `window`)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -180,34 +205,59 @@ class CharLMConfig:
             raise ValueError(f"lr must be positive, got {self.lr}")
         if not (math.isfinite(self.clip) and self.clip >= 0):
             raise ValueError(f"clip must be 0 (off) or positive, got {self.clip}")
+        if not (0 < self.lr_floor <= 1 and 0 <= self.dropout < 1):
+            raise ValueError(f"lr_floor must be in (0, 1] and dropout in [0, 1), got {self.lr_floor}, {self.dropout}")
         if self.steps < 0 or self.test_every < 1 or self.test_chars < 1:
             raise ValueError("steps must be at least 0, test_every and test_chars at least 1")
 
 
+DEFAULT = CharLMConfig()  # the page's default model, on Python's standard library (DEFAULT_CORPUS, seed 0)
+DEFAULT_CORPUS = "python stdlib"
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # weight blocks per layer of each kind
+
+
 class CharLM(nn.Module):
-    """Embedding -> RNN / GRU / LSTM (config.layers deep) -> linear -> logits over the characters."""
+    """Embedding -> RNN / GRU / LSTM (config.layers deep) -> linear -> logits over the characters.
+
+    Built without initialising (its memory is uninitialised): the training loop initialises it from its
+    seed (training.initialise), a saved model's weights are loaded into it; torch's global generator is
+    never drawn from, so two sessions building models at once cannot draw each other's numbers."""
 
     def __init__(self, config: CharLMConfig, vocab_size: int):
         super().__init__()
         if vocab_size < 3:
             raise ValueError(f"vocab_size must be at least 3 (<eos>, <unk>, a character), got {vocab_size}")
         self.config, self.vocab_size = config, vocab_size
-        torch.manual_seed(config.seed)
-        self.embedding = nn.Embedding(vocab_size, config.embed_dim)
-        rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.kind]
-        self.rnn = rnn(config.embed_dim, config.hidden_size, num_layers=config.layers, batch_first=True)
-        self.head = nn.Linear(config.hidden_size, vocab_size)
+        with torch.device("meta"):  # shapes only: no memory, no random numbers
+            self.embedding = nn.Embedding(vocab_size, config.embed_dim)
+            rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.kind]
+            self.rnn = rnn(config.embed_dim, config.hidden_size, num_layers=config.layers, batch_first=True)
+            self.head = nn.Linear(config.hidden_size, vocab_size)
+        self.to_empty(device="cpu")
 
-    def forward(self, ids: torch.Tensor, state=None) -> tuple[torch.Tensor, torch.Tensor, object]:
+    def forward(self, ids: torch.Tensor, state=None, dropout: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, object]:
         """Logits (B, T, V) of the next character after each of ids (B, T), the last layer's hidden
-        states h_t (B, T, H), and the recurrent state to carry on from."""
+        states h_t (B, T, H), and the recurrent state to carry on from. With a `dropout` generator (in
+        training), each h_t's units are dropped with probability config.dropout before the softmax layer,
+        the mask drawn from that generator (never torch's global one, as nn.Dropout would)."""
         h, state = self.rnn(self.embedding(ids), state)  # h: (B, T, H)
-        return self.head(h), h, state
+        p = self.config.dropout
+        if dropout is None or p == 0:
+            return self.head(h), h, state
+        kept = torch.rand(h.shape, generator=dropout) >= p  # (B, T, H)
+        return self.head(h * kept / (1 - p)), h, state
 
 
-def _loss(model: CharLM, windows: torch.Tensor) -> torch.Tensor:
+def parameter_count(config: CharLMConfig, vocab_size: int) -> int:
+    """The number of weights of CharLM(config, vocab_size), without building it."""
+    E, H, blocks = config.embed_dim, config.hidden_size, GATES[config.kind]
+    rnn = sum(blocks * H * ((E if layer == 0 else H) + H + 2) for layer in range(config.layers))  # W_ih, W_hh, 2 biases
+    return vocab_size * E + rnn + H * vocab_size + vocab_size
+
+
+def _loss(model: CharLM, windows: torch.Tensor, dropout: torch.Generator | None = None) -> torch.Tensor:
     """Teacher forcing: read windows[:, :-1], score the true next characters windows[:, 1:] (nats)."""
-    logits, _, _ = model(windows[:, :-1])  # (B, T, V)
+    logits, _, _ = model(windows[:, :-1], dropout=dropout)  # (B, T, V)
     return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1))
 
 
@@ -219,16 +269,14 @@ def _windows(ids: torch.Tensor, n: int, length: int, generator: torch.Generator)
     return ids[starts[:, None] + torch.arange(length)]  # (n, length)
 
 
-def _seed(seed: int, stream: int, step: int = 0) -> int:
-    return (seed * 1_000_003 + stream * 7_919 + step) % (2**63)
-
-
 class CharTrainer(training.Loop):
-    """A CharLM trained with training.Loop on random windows of the training stream (teacher forcing,
-    Adam, clipping); besides the Loop's records it keeps a sample at every checkpoint step.
+    """A CharLM trained by training.Loop on random windows of the training stream (teacher forcing,
+    Adam on a cosine schedule, clipping, dropout): the windows of step k and then its dropout mask from
+    the loop's stream (batch_generator(k)), the held-out windows from the seed's TEST stream. Besides the Loop's records it keeps a sample at every
+    checkpoint step (sample_steps, samples)."""
 
-    `lock` guards every use of the model: a Streamlit session may start a new run while the last
-    one still trains."""
+    RECORDED = (*training.Loop.RECORDED, "sample_steps", "samples")
+    SHARED = ("data", "_train", "_test")  # the corpus and its id tensors: read, never written
 
     def __init__(self, data: CharData, config: CharLMConfig):
         window = min(config.window, len(data.train_ids) - 1, len(data.test_ids) - 1)
@@ -236,27 +284,39 @@ class CharTrainer(training.Loop):
             raise ValueError("the corpus is too short: each split needs at least 3 characters")
         self.data, self.config, self.window = data, config, window
         self._train = torch.from_numpy(data.train_ids)
-        generator = torch.Generator().manual_seed(_seed(config.seed, TEST_STREAM))
         n_windows = max(1, config.test_chars // window)
-        self._test = _windows(torch.from_numpy(data.test_ids), n_windows, window + 1, generator)  # (n, window + 1)
-        super().__init__(CharLM(config, len(data.vocab)), self._step_loss, seed=config.seed, steps=config.steps, lr=config.lr,
-                         clip=config.clip, evaluate=self.evaluate, test_every=config.test_every)  # fmt: skip
+        self._test = _windows(torch.from_numpy(data.test_ids), n_windows, window + 1,
+                              training.generator(config.seed, training.TEST))  # (n, window + 1)  # fmt: skip
+        super().__init__(CharLM(config, len(data.vocab)), self._step_loss, seed=config.seed, steps=config.steps,
+                         lr=config.lr, clip=config.clip, evaluate=self.evaluate, test_every=config.test_every)  # fmt: skip
         self.sample_steps: list[int] = []
         self.samples: list[str] = []  # the sample kept at each of sample_steps (<eos> written as ␄)
 
     def _step_loss(self, k: int) -> torch.Tensor:
-        generator = torch.Generator().manual_seed(_seed(self.config.seed, TRAIN_STREAM, k))
-        return _loss(self.model, _windows(self._train, self.config.batch_size, self.window + 1, generator))
+        draw = self.batch_generator(k)  # the windows of step k, then its dropout mask
+        windows = _windows(self._train, self.config.batch_size, self.window + 1, draw)  # (B, window + 1)
+        return _loss(self.model, windows, dropout=draw)
+
+    def learning_rate(self, k: int) -> float:
+        """The learning rate of step k + 1: a cosine from lr down to lr_floor * lr over the budget."""
+        c = self.config
+        progress = min(k / c.steps, 1.0) if c.steps else 1.0
+        return c.lr * (c.lr_floor + (1 - c.lr_floor) * (1 + math.cos(math.pi * progress)) / 2)
 
     def evaluate(self) -> float:
         """The mean cross-entropy (nats per character) on the fixed held-out windows."""
         with torch.no_grad():
             return float(_loss(self.model, self._test))
 
+    def held_out_text(self) -> str:
+        return f"held-out {bits(self.test_losses[-1]):.3f} bits per character"
+
     def _record(self) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.learning_rate(self.step_count)
         super()._record()
         k = self.step_count
-        if is_checkpoint(k) and k not in self.sample_steps:
+        if (is_checkpoint(k) or k == self.steps) and k not in self.sample_steps:
             s = sample(self.model, self.data.vocab, "", CHECKPOINT_CHARS, CHECKPOINT_TEMPERATURE, seed=self.config.seed)
             self.sample_steps.append(k)
             self.samples.append(s.text)
@@ -266,29 +326,128 @@ class CharTrainer(training.Loop):
         """Characters scored in one training step (batch size x window)."""
         return self.config.batch_size * self.window
 
-    def clone(self) -> CharTrainer:
-        """An independent copy (weights, optimizer state, records) that trains on as this one would."""
-        with self.lock:
-            twin = CharTrainer(self.data, self.config)
-            twin.model.load_state_dict(self.model.state_dict())
-            twin.optimizer.load_state_dict(self.optimizer.state_dict())
-            for name in ("step_count", "diverged", "seconds", "_started"):
-                setattr(twin, name, getattr(self, name))
-            for name in ("losses", "grad_norms", "test_steps", "test_losses", "sample_steps", "samples"):
-                setattr(twin, name, list(getattr(self, name)))
-            return twin
+
+def trainer(data: CharData, config: CharLMConfig) -> CharTrainer:
+    """A CharTrainer with its step 0 recorded (the untrained model's held-out loss and sample)."""
+    loop = CharTrainer(data, config)
+    loop.step(0)
+    return loop
 
 
-def loss_table(losses: Sequence[float], test_steps: Sequence[int], test_losses: Sequence[float]) -> dict[str, list]:
+def loss_table(records: training.Records) -> dict[str, list]:
     """The loss curve as columns: step (0, 1, ...), training and held-out bits per character (held-out
     only at its test steps, else None)."""
-    held_out = dict(zip(test_steps, test_losses))
-    steps = range(len(losses) + 1)
+    held_out = dict(zip(records.test_steps, records.test_values))
+    steps = range(len(records.losses) + 1)
     return {
         "step": list(steps),
-        "training bpc": [None] + [float(bits(x)) for x in losses],  # step 0 has no training loss
+        "training bpc": [None] + [float(bits(x)) for x in records.losses],  # step 0 has no training loss
         "held-out bpc": [float(bits(held_out[k])) if k in held_out else None for k in steps],
     }
+
+
+def summary(records: training.Records, entropy: float, chars_per_step: int) -> dict[str, str]:
+    """The page's numbers of a run: the latest held-out bits per character, how far below the unigram
+    entropy, the characters trained on, and how fast."""
+    held = bits(records.test_values[-1]) if records.test_values else float("nan")
+    chars = records.steps * chars_per_step
+    return {
+        "held-out bits per character": f"{held:.3f}",
+        "below the unigram entropy": f"{100 * (1 - held / entropy):.0f}%",
+        "characters trained on": f"{chars:,}",
+        "characters per second": f"{chars / records.seconds:,.0f}" if chars and records.seconds else "—",
+    }
+
+
+def describe_data(data: CharData) -> str:
+    """The corpus in one sentence: its size, vocabulary, held-out part and unigram entropy."""
+    return (f"{data.name}: {data.chars:,} characters, a vocabulary of {len(data.vocab)} (with <eos> and <unk>), "
+            f"{len(data.test_ids):,} characters held out (whole documents). Unigram entropy: **{data.entropy:.3f} bits** "
+            "per character.")  # fmt: skip
+
+
+def describe_training(config: CharLMConfig) -> str:
+    """How a step trains, in one sentence."""
+    c = config
+    return (f"Each step: {c.batch_size} random windows of {c.window} characters, read from a zero state; Adam at "
+            f"{c.lr:g} falling on a cosine to {c.lr_floor:g} of it over the {c.steps:,} steps, the gradient's norm "
+            f"clipped at {c.clip:g}" + (f", dropout {c.dropout:g} on h_t before the softmax layer" if c.dropout else "")
+            + ".")  # fmt: skip
+
+
+def reproduce(config: CharLMConfig, records: training.Records, corpus: str, upload_name: str | None = None) -> str:
+    """The Python that trains this run again in a notebook and gives loss_table's table (a built-in
+    corpus by its name in BUILTIN, or the uploaded file by its name)."""
+    data_code = (f"charlm.builtin_data({corpus!r}, {config.seed})" if upload_name is None else
+                 f"charlm.prepare(corpora.load_text(open({upload_name!r}, 'rb').read(), {upload_name!r}), {config.seed})")  # fmt: skip
+    return f"""
+    from rnnviz import charlm, corpora, training
+
+    training.set_threads(1)  # the page trains on one thread: the same numbers need the same thread count
+    trainer = charlm.CharTrainer({data_code}, charlm.{config!r})
+    trainer.step({records.steps})  # the page's {records.steps} steps, about {records.seconds:.0f} s on one core here
+    table = charlm.loss_table(trainer.records())
+    """
+
+
+# --- The shipped default (rnnviz.defaults) --------------------------------------------------------------
+
+
+def default_trainer() -> CharTrainer:
+    """The page's default model, untrained (rnnviz.defaults trains it, and restores it from its file)."""
+    return CharTrainer(builtin_data(DEFAULT_CORPUS, DEFAULT.seed), DEFAULT)
+
+
+def default_settings() -> dict:
+    """The default's settings as plain data: the corpus, its vocabulary (the ids the weights were trained
+    on) and the model's settings."""
+    vocab = builtin_data(DEFAULT_CORPUS, DEFAULT.seed).vocab
+    return {"corpus": DEFAULT_CORPUS, "vocabulary": "".join(vocab.tokens[2:]), **asdict(DEFAULT)}
+
+
+def held_out_bits(model: CharLM, ids: np.ndarray, window: int, batch: int = 256) -> float:
+    """Bits per character on a whole id stream (M,), as the model is trained and tested: cut into
+    consecutive windows of window + 1 characters that overlap by one, each read from a zero state with
+    teacher forcing, so that every character but the first is scored once."""
+    ids_t = torch.from_numpy(np.asarray(ids, dtype=np.int64))
+    starts = range(0, len(ids_t) - 1, window)
+    total, count = 0.0, 0
+    model.eval()
+    with torch.no_grad():
+        pieces = [ids_t[s : s + window + 1] for s in starts]
+        for length in sorted({len(p) for p in pieces}):  # the last piece may be shorter
+            same = [p for p in pieces if len(p) == length]
+            for i in range(0, len(same), batch):
+                windows = torch.stack(same[i : i + batch])  # (b, length)
+                logits, _, _ = model(windows[:, :-1])  # (b, length - 1, V)
+                total += float(nn.functional.cross_entropy(
+                    logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1), reduction="sum"))  # fmt: skip
+                count += windows[:, 1:].numel()
+    return float(bits(total / count))
+
+
+def measure(loop: CharTrainer) -> dict:
+    """The default's held-out bits per character on the whole held-out split and on its fixed sample
+    of test windows (what the page shows), and the corpus's unigram entropy."""
+    with loop.lock:
+        return {
+            "held_out_bits": round(held_out_bits(loop.model, loop.data.test_ids, loop.window), 4),
+            "held_out_chars": len(loop.data.test_ids) - 1,
+            "sample_bits": round(float(bits(loop.evaluate())), 4),
+            "sample_chars": int(loop._test[:, 1:].numel()),
+            "unigram_entropy": round(loop.data.entropy, 4),
+        }  # fmt: skip
+
+
+def check(loop: CharTrainer) -> tuple[str, float]:
+    """Bits per character again on the default's fixed sample of held-out windows (DEFAULT.test_chars characters)."""
+    with loop.lock:
+        return "sample_bits", float(bits(loop.evaluate()))
+
+
+# The tolerance: on the Python that made the file the check gives the same number (to float rounding);
+# another Python's standard library holds slightly different files, so another held-out sample.
+DEFAULTS = [Default("char_lm", default_trainer, default_settings, measure, check, tolerance=0.05)]
 
 
 # --- Test time: sampling and reading ---------------------------------------------------------------------
@@ -301,37 +460,54 @@ class Sample:
     text: str  # the characters drawn, <eos> written as ␄
 
 
-class _OneStep:
-    """The model one character at a time, for sampling: torch's nn.LSTMCell / GRUCell / RNNCell on the
-    trained layers' own parameters (shared, not copied). Calling the whole nn.LSTM on a sequence of one
-    costs about five times as much a step (330 against 70 microseconds at 256 units)."""
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
 
-    CELLS = {"lstm": nn.LSTMCell, "gru": nn.GRUCell, "rnn": nn.RNNCell}
+
+class _OneStep:
+    """The model one character at a time, for sampling: the cell's equations in numpy on copies of the
+    trained weights (float32), with layer 0's input term W_ih e(x) + b_ih looked up per character.
+    One step of torch's nn.LSTMCell costs about 170 microseconds at 256 units, the whole nn.LSTM on a
+    sequence of one more; these matrix-vector products about 30."""
 
     def __init__(self, model: CharLM):
         self.model, self.kind = model, model.config.kind
-        self.cells = []
-        for layer in range(model.config.layers):
-            rnn = model.rnn
-            cell = self.CELLS[self.kind](rnn.input_size if layer == 0 else rnn.hidden_size, rnn.hidden_size)
-            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                setattr(cell, name, getattr(rnn, f"{name}_l{layer}"))
-            self.cells.append(cell)
+        rnn = model.rnn
+        weights = [[getattr(rnn, f"{name}_l{k}").detach().numpy() for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+                   for k in range(model.config.layers)]  # fmt: skip
+        W_ih0, _, b_ih0, _ = weights[0]
+        self.input_table = model.embedding.weight.detach().numpy() @ W_ih0.T + b_ih0  # (V, G*H): layer 0's input term
+        self.layers = weights
+        self.W_out, self.b_out = model.head.weight.detach().numpy(), model.head.bias.detach().numpy()  # (V, H), (V,)
 
-    def read(self, ids: np.ndarray) -> torch.Tensor:
+    def read(self, ids: np.ndarray) -> np.ndarray:
         """Logits (V,) after reading ids (T,) in one pass of the whole model; the state is kept per layer."""
         logits, _, state = self.model(torch.as_tensor(ids, dtype=torch.long)[None])  # (1, T, V)
         h, c = state if self.kind == "lstm" else (state, None)  # (L, 1, H) each
-        self.state = [(h[k], c[k]) if c is not None else h[k] for k in range(len(self.cells))]
-        return logits[0, -1]
+        self.h = [h[k, 0].numpy().copy() for k in range(len(self.layers))]  # each (H,)
+        self.c = [c[k, 0].numpy().copy() for k in range(len(self.layers))] if c is not None else None
+        return logits[0, -1].numpy()
 
-    def step(self, char: int) -> torch.Tensor:
-        """Logits (V,) after reading one more character."""
-        x = self.model.embedding.weight[char][None]  # (1, E)
-        for k, cell in enumerate(self.cells):
-            self.state[k] = cell(x, self.state[k])
-            x = self.state[k][0] if self.kind == "lstm" else self.state[k]  # (1, H)
-        return self.model.head(x)[0]
+    def step(self, char: int) -> np.ndarray:
+        """Logits (V,) after reading one more character (torch's gate order: LSTM i f g o, GRU r z n)."""
+        x = None
+        for k, (W_ih, W_hh, b_ih, b_hh) in enumerate(self.layers):
+            gi = self.input_table[char] if k == 0 else W_ih @ x + b_ih  # (G*H,)
+            gh = W_hh @ self.h[k] + b_hh  # (G*H,)
+            H = len(self.h[k])
+            if self.kind == "lstm":
+                gates = gi + gh  # (4H,): i, f, g, o
+                if_, g, o = _sigmoid(gates[: 2 * H]), np.tanh(gates[2 * H : 3 * H]), _sigmoid(gates[3 * H :])
+                self.c[k] = if_[H:] * self.c[k] + if_[:H] * g
+                self.h[k] = o * np.tanh(self.c[k])
+            elif self.kind == "gru":
+                rz = _sigmoid(gi[: 2 * H] + gh[: 2 * H])  # (2H,): r, z
+                n = np.tanh(gi[2 * H :] + rz[:H] * gh[2 * H :])
+                self.h[k] = (1 - rz[H:]) * n + rz[H:] * self.h[k]
+            else:
+                self.h[k] = np.tanh(gi + gh)
+            x = self.h[k]
+        return self.W_out @ x + self.b_out  # (V,)
 
 
 def sample(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, temperature: float = 1.0,
@@ -344,27 +520,36 @@ def sample(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, tempe
     if not (math.isfinite(temperature) and temperature >= 0):
         raise ValueError(f"temperature must be 0 or positive, got {temperature}")
     prompt_ids = np.concatenate([[0], vocab.encode(prompt)]).astype(np.int64)  # (P,)
-    generator = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)  # its own generator: never torch's or numpy's global one
     drawn: list[int] = []
     model.eval()
     with torch.no_grad():
         steps = _OneStep(model)
-        logits = steps.read(prompt_ids)
+        logits = steps.read(prompt_ids)  # (V,)
         for _ in range(length):
             if temperature < 0.01:
                 choice = int(logits.argmax())
             else:
-                scaled = logits / temperature  # (V,)
+                scaled = logits.astype(np.float64) / temperature  # (V,)
                 if 0 < top_k < len(scaled):
-                    kth = torch.topk(scaled, top_k).values[-1]
-                    scaled = scaled.masked_fill(scaled < kth, -math.inf)
-                choice = int(torch.multinomial(torch.softmax(scaled, -1), 1, generator=generator))
+                    kth = np.partition(scaled, -top_k)[-top_k]
+                    scaled = np.where(scaled < kth, -np.inf, scaled)
+                cumulative = np.cumsum(np.exp(scaled - scaled.max()))  # (V,): softmax's numerators, summed
+                # the first character whose cumulative probability passes a uniform draw (never one of probability 0)
+                choice = min(int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")), len(scaled) - 1)
             drawn.append(choice)
             if choice == 0 and stop_at_eos:
                 break
             logits = steps.step(choice)
     ids = np.asarray(drawn, dtype=np.int64)
     return Sample(prompt_ids, ids, vocab.decode(ids))
+
+
+def describe_sample(drawn: Sample, temperature: float, top_k: int) -> str:
+    """How a sample was drawn, in one sentence."""
+    return (f"The priming text, then {len(drawn.ids)} characters drawn one at a time at temperature {temperature:g}"
+            + (f" from the top {top_k}" if top_k else "") + (" (stopped at <eos>, ␄)" if drawn.ids[-1:].tolist() == [0] else "")
+            + ".")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -411,10 +596,26 @@ def read(model: CharLM, vocab: CharVocabulary, ids: np.ndarray, top: int = TOP) 
                    top_p.numpy(), p_next.numpy(), h[0].numpy())  # fmt: skip
 
 
+def read_sample(model: CharLM, vocab: CharVocabulary, drawn: Sample) -> Reading:
+    """A sample read back by the model that drew it: <eos>, the prompt, the characters drawn."""
+    return read(model, vocab, np.concatenate([drawn.prompt_ids, drawn.ids]))
+
+
+@dataclass(frozen=True)
+class TeacherForced:
+    """A prompt and its true continuation read with teacher forcing (each step sees the true previous
+    character, as in training)."""
+
+    prompt: str
+    reading: Reading  # <eos>, the prompt, the true continuation
+    n_prompt: int  # positions of the prompt (with the leading <eos>)
+    agreement: float  # fraction of the true continuation where the most likely character was right
+
+
 @dataclass(frozen=True)
 class TrainVersusTest:
-    """One prompt continued twice: with teacher forcing (each step sees the true previous character,
-    as in training) and by the model's own samples (as at test time)."""
+    """One prompt continued twice: with teacher forcing (as in training) and by the model's own
+    samples (as at test time)."""
 
     prompt: str
     teacher_forced: Reading  # prompt + the true continuation
@@ -445,20 +646,35 @@ def _held_out_lines(documents: tuple[str, ...]) -> tuple[str, np.ndarray]:
     return text, np.asarray(starts, dtype=np.int64)
 
 
-def train_versus_test(model: CharLM, vocab: CharVocabulary, prompt: str, truth: str, temperature: float = 0.8,
-                      seed: int = 0) -> TrainVersusTest:  # fmt: skip
-    """The lecture's training-time vs test-time behaviour on one prompt: the true continuation read
-    with teacher forcing, and a continuation of the same length sampled from the model's own output."""
+def teacher_forced(model: CharLM, vocab: CharVocabulary, prompt: str, truth: str) -> TeacherForced:
+    """The lecture's training-time behaviour: the prompt and its true continuation read with teacher
+    forcing, and how often the model's top guess was the true next character."""
     if not truth:
         raise ValueError("the true continuation is empty")
     prompt_ids = np.concatenate([[0], vocab.encode(prompt)]).astype(np.int64)  # (P,)
     true_ids = vocab.encode(truth)
     forced = read(model, vocab, np.concatenate([prompt_ids, true_ids]))
-    own = sample(model, vocab, prompt, len(true_ids), temperature, seed=seed, stop_at_eos=False)
-    free = read(model, vocab, np.concatenate([prompt_ids, own.ids]))
     n = len(prompt_ids)
     guesses = forced.top_ids[n - 1 : -1, 0]  # the most likely next character at each true step
-    return TrainVersusTest(prompt, forced, free, n, float(np.mean(guesses == true_ids)))
+    return TeacherForced(prompt, forced, n, float(np.mean(guesses == true_ids)))
+
+
+def free_running(model: CharLM, vocab: CharVocabulary, forced: TeacherForced, temperature: float = 0.8,
+                 seed: int = 0) -> Reading:  # fmt: skip
+    """The lecture's test-time behaviour on the same prompt: a continuation as long as the true one,
+    sampled from the model's own output and fed back in, then read."""
+    prompt_ids = forced.reading.ids[: forced.n_prompt]
+    own = sample(model, vocab, forced.prompt, len(forced.reading.ids) - forced.n_prompt, temperature, seed=seed,
+                 stop_at_eos=False)  # fmt: skip
+    return read(model, vocab, np.concatenate([prompt_ids, own.ids]))
+
+
+def train_versus_test(model: CharLM, vocab: CharVocabulary, prompt: str, truth: str, temperature: float = 0.8,
+                      seed: int = 0) -> TrainVersusTest:  # fmt: skip
+    """Both at once: teacher_forced and free_running on one prompt."""
+    forced = teacher_forced(model, vocab, prompt, truth)
+    free = free_running(model, vocab, forced, temperature, seed)
+    return TrainVersusTest(prompt, forced.reading, free, forced.n_prompt, forced.agreement)
 
 
 # --- Hidden units and simple features of code ---------------------------------------------------------------
@@ -536,23 +752,52 @@ def feature_table(units: dict[str, list[tuple[int, float]]]) -> dict[str, list]:
     return {"feature": [f for f, _, _ in rows], "unit": [u for _, u, _ in rows], "correlation r": [r for _, _, r in rows]}
 
 
+def probe_text(data: CharData, index: int) -> str:
+    """PROBE_CHARS characters of held-out text from the start of snippet `index`: where hidden units are
+    correlated with the features of code."""
+    first, rest = held_out_snippet(data, index, 1, PROBE_CHARS - 1)
+    return first + rest
+
+
+COLOURS = ("probability", *FEATURES, "unit number")  # what the read text can be coloured by
+
+
+def colouring(reading: Reading, colour: str, unit: int, units: dict[str, list[tuple[int, float]]]) -> tuple[int | None, str]:
+    """What colours a read text (one of COLOURS): the hidden unit shown (None for the probability of each
+    character; `unit` itself for "unit number", the model's last past its end; for a feature, the unit
+    that feature_units found for it), and a sentence that says so."""
+    if colour == "probability":
+        return None, "Colour: the probability the model gave each character before reading it (red: a surprise)."
+    if colour == "unit number":
+        chosen = min(unit, reading.states.shape[1] - 1)
+        return chosen, f"Colour: hidden unit {chosen}'s activation h_t after reading each character."
+    chosen, r = units[colour][0]
+    return chosen, (f"Colour: hidden unit {chosen}, the one most correlated with *{colour}* on {PROBE_CHARS:,} held-out "
+                    f"characters (r = {r:+.2f}).")  # fmt: skip
+
+
 # --- Saving and loading -----------------------------------------------------------------------------------------
 
+LARGEST = CharLMConfig(kind="lstm", layers=LIMITS["layers"][1], hidden_size=LIMITS["hidden_size"][1],
+                       embed_dim=LIMITS["embed_dim"][1])  # the largest model CharLMConfig allows  # fmt: skip
+RECORDS_BYTES = 4 * 2**20  # room for a file's loss curves (about 9 bytes a step: 400,000 steps)
+MAX_FILE_BYTES = 4 * parameter_count(LARGEST, MAX_VOCABULARY + 2) + RECORDS_BYTES  # float32 weights + records
 
 
 def to_bytes(trainer: CharTrainer) -> bytes:
     """The trained model as a file: torch.save of plain data only (config dict, characters, state_dict,
-    records), so that it loads with torch.load(weights_only=True)."""
+    loss curves), so that it loads with torch.load(weights_only=True)."""
     with trainer.lock:
+        records = trainer.records()
         payload = {
             "format": FORMAT, "version": 1, "config": asdict(trainer.config), "tokens": list(trainer.data.vocab.tokens),
-            "corpus": trainer.data.name, "entropy": trainer.data.entropy, "step": trainer.step_count,
-            "losses": [float(x) for x in trainer.losses], "test_steps": [int(k) for k in trainer.test_steps],
-            "test_losses": [float(x) for x in trainer.test_losses],
+            "corpus": trainer.data.name, "entropy": trainer.data.entropy, "step": records.steps,
+            "losses": [float(x) for x in records.losses], "test_steps": [int(k) for k in records.test_steps],
+            "test_losses": [float(x) for x in records.test_values],
             "state_dict": {k: v.detach().clone() for k, v in trainer.model.state_dict().items()},
         }  # fmt: skip
-        buffer = io.BytesIO()
-        torch.save(payload, buffer)
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
     return buffer.getvalue()
 
 
@@ -570,12 +815,36 @@ class Saved:
     test_steps: list[int]
     test_losses: list[float]
 
+    @property
+    def description(self) -> str:
+        c = self.config
+        return f"the uploaded {c.kind.upper()} ({c.layers} × {c.hidden_size}, trained on {self.corpus}, step {self.step})"
+
+
+def _check_container(data: bytes) -> None:
+    """ValueError unless data is a file of torch.save's size and kind: at most MAX_FILE_BYTES, and a zip
+    archive whose parts are stored uncompressed and fit in the file. torch.load then allocates no more
+    than the file holds (a compressed part could unpack to any size; torch's older, non-zip format
+    allocates whatever sizes its pickle declares)."""
+    if not data:
+        raise ValueError("The file is empty.")
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"The file has {len(data) / 2**20:.1f} MB; a model of this page takes at most "
+                         f"{MAX_FILE_BYTES / 2**20:.1f} MB.")  # fmt: skip
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except Exception:  # noqa: BLE001 - zipfile raises several kinds for bytes that are not a zip archive
+        raise ValueError("This is not a model file saved by this page (not the zip archive torch.save writes).") from None
+    if any(part.compress_type != zipfile.ZIP_STORED for part in parts) or sum(p.file_size for p in parts) > len(data):
+        raise ValueError("This is not a model file saved by this page (its parts are compressed, as torch.save's never are).")
+
 
 def from_bytes(data: bytes) -> Saved:
     """A model saved by to_bytes; ValueError with a plain message for anything else. Loaded with
-    weights_only=True: a file can hold tensors and plain data, never code."""
-    if not data:
-        raise ValueError("The file is empty.")
+    weights_only=True: a file can hold tensors and plain data, never code. Never allocates much more
+    than the largest model CharLMConfig allows (the file, at most MAX_FILE_BYTES, is checked first)."""
+    _check_container(data)
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception:  # noqa: BLE001 - torch raises many kinds (pickle, zip, runtime) for a wrong file
@@ -599,7 +868,3 @@ def from_bytes(data: bytes) -> Saved:
                      [float(x) for x in payload["test_losses"]])  # fmt: skip
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
         raise ValueError(f"This model file is damaged or from another version: {error}".strip()) from None
-
-
-# The page's default models, shipped trained (rnnviz.defaults): none yet, the page trains its own.
-DEFAULTS: list = []

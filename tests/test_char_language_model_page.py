@@ -4,9 +4,10 @@ import io
 
 import pandas as pd
 import torch
-from apptest_helpers import chart_keys, chart_traces, run_app
+from apptest_helpers import chart_keys, run_app
 
-from rnnviz import charlm, corpora, training
+from rnnviz import charlm, corpora, defaults, training
+from ui import models as ui_models
 from ui.share import frame
 
 PAGE = "pages/char_language_model.py"
@@ -19,43 +20,65 @@ def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_defaults_train_the_shared_model_and_show_samples_without_a_click():
-    at = run_app(PAGE, query=NUMBERS, timeout=240)
+def numbers(at) -> pd.DataFrame:
+    """The loss table of "The numbers" (the page's other table is the feature units')."""
+    return next(d.value for d in at.dataframe if "step" in d.value.columns)
+
+
+def snippet(at) -> str:
+    return next(c.value for c in at.code if c.value.startswith("from rnnviz import"))
+
+
+def test_the_page_opens_on_the_shipped_model_without_training():
+    at = run_app(PAGE, query=NUMBERS, timeout=120)
     assert not at.exception, at.exception
+    assert at.session_state["clm_model"]["owner"] == 0  # ui.models.shared("char_lm"): loaded, not trained here
     assert chart_keys(at) == ["clm_loss", "clm_forced", "clm_free", "clm_read"]
+    shipped, steps = defaults.describe("char_lm"), charlm.DEFAULT.steps
     values = metrics(at)
-    assert values["characters trained on"] == f"{120 * 32 * 128:,}"
-    held_out = float(values["held-out bits per character"])
-    assert chart_traces(at, "clm_loss")[-1]["x"] == [0, 50, 100]
-    assert held_out < 3.3  # from log2(98) = 6.6 bits at step 0
-    assert [c.value for c in at.caption if c.value.startswith("step ")] == ["step 100", "step 0"]
-    table = at.dataframe[-1].value
-    assert table["step"].tolist() == list(range(121)) and table["held-out bpc"].notna().sum() == 3  # steps 0, 50, 100
+    assert values["characters trained on"] == f"{steps * 32 * 128:,}"
+    assert values["held-out bits per character"] == f"{shipped['metrics']['sample_bits']:.3f}"
+    assert at.button(key="clm_play").disabled and at.button(key="clm_step").disabled  # at its budget
+    assert "Trained to its budget" in at.info[0].value
+    checkpoints = [c.value for c in at.caption if c.value.startswith("step ")]
+    assert checkpoints[0] == f"step {steps}" and checkpoints[-3:] == ["step 300", "step 100", "step 0"]
+    table = numbers(at)
+    assert table["step"].tolist() == list(range(steps + 1))
+    assert table["held-out bpc"].notna().sum() == steps // charlm.DEFAULT.test_every + 1
+
+
+def test_restart_trains_a_fresh_model_and_the_shipped_one_stays_as_it_was():
+    at = run_app(PAGE, query={"clm_step_size": "2"}, timeout=120)
+    at.button(key="clm_restart").click().run(timeout=120)
+    assert not at.exception and at.session_state["clm_model"]["owner"] > 0
+    assert metrics(at)["characters trained on"] == "0" and not at.button(key="clm_step").disabled
+    at.button(key="clm_step").click().run(timeout=120)
+    assert not at.exception and metrics(at)["characters trained on"] == f"{2 * 32 * 128:,}"
+    assert ui_models.shared("char_lm").step_count == charlm.DEFAULT.steps
 
 
 def test_play_trains_on_and_pause_stops():
-    at = run_app(PAGE, query=SMALL)
+    at = run_app(PAGE, query={**SMALL, "clm_steps": "5000"})  # a budget one tick cannot finish
     assert not at.exception and metrics(at)["characters trained on"] == "0"
-    at.button(key="clm_play").click().run(timeout=60)
-    assert not at.exception
+    at.button(key="clm_play").click().run(timeout=60)  # draws, then trains for the rest of the tick
+    assert not at.exception and at.button(key="clm_play").label == "Pause"
+    at.button(key="clm_play").click().run(timeout=60)  # Pause: this run draws what the tick trained
     trained = int(metrics(at)["characters trained on"].replace(",", ""))
-    assert trained > 0 and trained % (16 * 0 + 32 * 32) == 0
-    at.button(key="clm_play").click().run(timeout=60)  # Pause: this run draws, trains no more
-    after = int(metrics(at)["characters trained on"].replace(",", ""))
+    assert trained > 0 and trained % (32 * 32) == 0
     at.run()
-    assert int(metrics(at)["characters trained on"].replace(",", "")) == after
+    assert int(metrics(at)["characters trained on"].replace(",", "")) == trained
 
 
 def test_the_snippet_gives_the_same_table_as_the_page():
     at = run_app(PAGE, query={**SMALL, "clm_step_size": "12"})
     at.button(key="clm_step").click().run(timeout=60)
     assert not at.exception
-    shown = at.dataframe[-1].value
+    shown = numbers(at)
     assert shown["step"].tolist() == list(range(13))
-    snippet = at.code[-1].value
-    assert "trainer.step(12)" in snippet and "rnnviz source" not in snippet
+    code = snippet(at)
+    assert "trainer.step(12)" in code and "builtin_data('rnnviz source', 0)" in code
     scope: dict = {}
-    exec(snippet, scope)  # noqa: S102 - the page's own text, written by the page
+    exec(code, scope)  # noqa: S102 - the page's own text, written by the page
     pd.testing.assert_frame_equal(frame(scope["table"]), shown, check_dtype=False)
     training.set_threads(1)
 
@@ -82,7 +105,7 @@ def test_a_good_text_upload_trains_on_it():
                  "clm_text_upload", "cats.txt", text.encode())  # fmt: skip
     assert not at.exception and not at.error
     assert any("cats.txt" in c.value and "held out" in c.value for c in at.caption)
-    assert "corpora.load_text(" in at.code[-1].value
+    assert "corpora.load_text(" in snippet(at)
 
 
 def test_a_model_file_loads_and_a_bad_one_gets_a_message(tmp_path):
@@ -115,9 +138,9 @@ def test_colouring_by_a_unit_the_model_lacks_warns():
 
 def test_sampling_controls_change_the_sample():
     at = run_app(PAGE, query={**SMALL, "clm_temperature": "0.0", "clm_length": "50"})
-    greedy = at.code[-2].value
+    greedy = at.code[-1].value
     at.slider(key="clm_temperature").set_value(1.5).run()
-    assert not at.exception and at.code[-2].value != greedy and at.code[-2].value.startswith("def ")
+    assert not at.exception and at.code[-1].value != greedy and at.code[-1].value.startswith("def ")
 
 
 def test_bad_link_warns():

@@ -1,8 +1,11 @@
 """The character-level language model: corpora, vocabulary, entropy, training, sampling, saving."""
 
+import dataclasses
 import io
 import math
 import subprocess
+import threading
+import zipfile
 import sys
 from pathlib import Path
 
@@ -10,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import charlm, corpora, training
+from rnnviz import charlm, corpora, defaults, training
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = charlm.CharLMConfig(kind="lstm", layers=1, hidden_size=32, embed_dim=8, window=32, batch_size=16, lr=1e-2,
@@ -68,6 +71,9 @@ def test_unigram_entropy_against_the_closed_form():
 def test_rare_characters_are_unknown_and_text_round_trips():
     vocab = charlm.build_vocabulary(["aaaaabbbbbé"], min_count=5)
     assert vocab.tokens == ("<eos>", "<unk>", "a", "b")
+    # in code point order, whatever the counts: another Python's stdlib (same characters) gives the same ids
+    assert charlm.build_vocabulary(["bbbbbbaaaaa"], min_count=5) == charlm.build_vocabulary(["abababababa"], min_count=5)
+    assert charlm.build_vocabulary(["ccccccbbbbbbbaaaaaaaa"], max_size=2, min_count=1).tokens[2:] == ("a", "b")
     assert vocab.encode("abéz").tolist() == [2, 3, 1, 1]
     assert vocab.decode([0, 2, 1, 3]) == "␄a�b"
     assert vocab.encode("").tolist() == []
@@ -87,7 +93,7 @@ def test_a_short_run_lowers_the_loss(trained, data):
     assert trained.sample_steps == [0] and len(trained.samples[0]) > 0
 
 
-def test_a_clone_trains_on_exactly_like_the_original(data):
+def test_a_clone_trains_on_exactly_like_the_original_and_shares_the_corpus(data):
     training.set_threads(1)
     straight = charlm.CharTrainer(data, TINY)
     straight.step(12)
@@ -97,7 +103,9 @@ def test_a_clone_trains_on_exactly_like_the_original(data):
     twin.step(5)
     assert twin.losses == straight.losses and twin.test_losses == straight.test_losses
     assert half.step_count == 7  # the original did not move
-    table = charlm.loss_table(straight.losses, straight.test_steps, straight.test_losses)
+    assert twin.data is half.data and twin._train is half._train and twin._test is half._test  # SHARED, not copied
+    assert twin.lock is not half.lock
+    table = charlm.loss_table(straight.records())
     assert table["step"] == list(range(13)) and table["training bpc"][0] is None
     assert table["held-out bpc"][0] == charlm.bits(straight.test_losses[0]) and table["held-out bpc"][1] is None
 
@@ -109,6 +117,21 @@ def test_temperature_near_zero_is_greedy(trained, data):
     reading = charlm.read(model, vocab, np.concatenate([drawn.prompt_ids, drawn.ids]))
     n = len(drawn.prompt_ids)
     assert reading.top_ids[n - 1 : -1, 0].tolist() == drawn.ids.tolist()  # each the most likely next
+
+
+@pytest.mark.parametrize("kind", charlm.KINDS)
+def test_sampling_steps_the_cell_equations_as_torch_runs_the_layers(kind, data):
+    model = training.initialise(charlm.CharLM(charlm.CharLMConfig(kind=kind, layers=2, hidden_size=24, embed_dim=8),
+                                              len(data.vocab)), seed=5)  # fmt: skip
+    ids = data.test_ids[:40]
+    with torch.no_grad():
+        whole, _, _ = model(torch.from_numpy(ids)[None])  # (1, 40, V)
+        one = charlm._OneStep(model)
+        stepped = [one.read(ids[:10])] + [one.step(int(i)) for i in ids[10:]]  # logits after ids[:10], [:11], ...
+    assert np.allclose(np.stack(stepped), whole[0, 9:].numpy(), atol=1e-5)
+    before = (torch.random.get_rng_state(), np.random.get_state()[1].copy())
+    charlm.sample(model, data.vocab, "def ", 30, temperature=1.0, seed=0)
+    assert torch.equal(torch.random.get_rng_state(), before[0]) and (np.random.get_state()[1] == before[1]).all()
 
 
 def test_top_k_never_samples_outside_the_k(trained, data):
@@ -136,6 +159,7 @@ def test_a_saved_model_loads_back_to_identical_outputs(trained, data):
     saved = charlm.from_bytes(charlm.to_bytes(trained))
     assert saved.vocab == data.vocab and saved.config == trained.config and saved.step == 80
     assert saved.losses == trained.losses and saved.test_losses == trained.test_losses
+    assert saved.description == f"the uploaded LSTM (1 × 32, trained on {data.name}, step 80)"
     ids = torch.from_numpy(data.test_ids[:200])[None]
     with torch.no_grad():
         assert torch.equal(saved.model(ids)[0], trained.model(ids)[0])
@@ -205,6 +229,38 @@ def test_train_versus_test_uses_the_same_prompt(trained, data):
     assert 0 <= versus.agreement <= 1
 
 
+def test_the_two_halves_of_train_versus_test(trained, data):
+    # the page caches them apart: the teacher-forced reading does not depend on the temperature
+    model, vocab = trained.model, data.vocab
+    prompt, truth = charlm.held_out_snippet(data, 4, 30, 50)
+    forced = charlm.teacher_forced(model, vocab, prompt, truth)
+    free = charlm.free_running(model, vocab, forced, 0.8, seed=3)
+    both = charlm.train_versus_test(model, vocab, prompt, truth, 0.8, seed=3)
+    assert forced.reading.ids.tolist() == both.teacher_forced.ids.tolist() == [0, *vocab.encode(prompt + truth)]
+    assert free.ids.tolist() == both.free_running.ids.tolist() and forced.n_prompt == both.n_prompt == 31
+    own = charlm.sample(model, vocab, prompt, 50, 0.8, seed=3, stop_at_eos=False)  # what the model drew
+    assert free.ids[31:].tolist() == own.ids.tolist()
+    right = forced.reading.top_ids[30:-1, 0] == forced.reading.ids[31:]  # its top guess before each true character
+    assert forced.agreement == both.agreement == pytest.approx(right.mean())
+    with pytest.raises(ValueError, match="empty"):
+        charlm.teacher_forced(model, vocab, prompt, "")
+
+
+def test_the_sentences_that_describe_data_samples_and_a_run(trained, data):
+    said = charlm.describe_data(data)
+    assert f"{data.chars:,} characters, a vocabulary of {len(data.vocab)}" in said and f"{data.entropy:.3f} bits" in said
+    stopped = charlm.Sample(np.array([0]), np.array([5, 7, 0]), "ab␄")
+    assert charlm.describe_sample(stopped, 0.8, 5) == ("The priming text, then 3 characters drawn one at a time at "
+                                                      "temperature 0.8 from the top 5 (stopped at <eos>, ␄).")  # fmt: skip
+    assert charlm.describe_sample(charlm.Sample(np.array([0]), np.array([5]), "a"), 1.0, 0).endswith("temperature 1.")
+    assert charlm.describe_training(TINY) == ("Each step: 16 random windows of 32 characters, read from a zero state; Adam "
+                                              "at 0.01 falling on a cosine to 0.1 of it over the 200 steps, the gradient's "
+                                              "norm clipped at 1, dropout 0.3 on h_t before the softmax layer.")  # fmt: skip
+    code = charlm.reproduce(TINY, trained.records(), "cats.txt", upload_name="cats.txt")
+    assert "charlm.prepare(corpora.load_text(open('cats.txt', 'rb').read(), 'cats.txt'), 0)" in code
+    assert "trainer.step(80)" in code and f"charlm.{TINY!r}" in code
+
+
 def test_bad_settings_are_plain_errors(data):
     for bad in [dict(kind="tcn"), dict(layers=0), dict(hidden_size=10_000), dict(lr=0.0), dict(clip=-1.0)]:
         with pytest.raises(ValueError):
@@ -224,3 +280,125 @@ def test_unknown_characters_probabilities_and_the_feature_table():
     table = charlm.feature_table({"inside a string": [(3, 0.51234), (7, -0.2)], "bracket depth": [(1, 0.9)]})
     assert table == {"feature": ["inside a string", "inside a string", "bracket depth"], "unit": [3, 7, 1],
                      "correlation r": [0.512, -0.2, 0.9]}
+
+
+def test_two_threads_building_the_same_settings_get_identical_weights_and_leave_the_global_generator_alone(data):
+    before = torch.random.get_rng_state()
+    built: list = [None, None]
+
+    def build(i: int) -> None:
+        built[i] = charlm.CharTrainer(data, TINY)
+
+    threads = [threading.Thread(target=build, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    first, second = (t.model.state_dict() for t in built)
+    assert all(torch.equal(first[name], second[name]) and torch.isfinite(first[name]).all() for name in first)
+    assert torch.equal(torch.random.get_rng_state(), before)  # nothing drawn from torch's global generator
+    assert built[0].status() == "not started"
+    built[0].step(0)
+    assert built[0].status() == f"training: step 0 of 200, held-out {charlm.bits(built[0].test_losses[0]):.3f} bits per character"
+
+
+def test_training_draws_its_dropout_from_the_step_and_its_learning_rate_falls_on_a_cosine(data):
+    before = torch.random.get_rng_state()
+    loop = charlm.CharTrainer(data, dataclasses.replace(TINY, steps=4))
+    loop.step(2)
+    assert torch.equal(torch.random.get_rng_state(), before)  # the masks come from the step's generator
+    again = charlm.CharTrainer(data, dataclasses.replace(TINY, steps=4))
+    again.step(2)
+    assert again.losses == loop.losses
+    plain = charlm.CharTrainer(data, dataclasses.replace(TINY, steps=4, dropout=0.0))
+    plain.step(2)
+    assert plain.losses[0] != loop.losses[0]  # the same weights and windows, a different mask
+    assert [loop.learning_rate(k) for k in (0, 2, 4, 9)] == pytest.approx([1e-2, 5.5e-3, 1e-3, 1e-3])
+    assert loop.optimizer.param_groups[0]["lr"] == pytest.approx(loop.learning_rate(2))  # what step 3 will use
+    with torch.no_grad():  # without a generator (reading, sampling, the held-out loss) nothing is dropped
+        ids = torch.from_numpy(data.test_ids[:50])[None]
+        assert torch.equal(loop.model(ids)[0], loop.model(ids)[0])
+    for bad in [dict(dropout=1.0), dict(lr_floor=0.0)]:
+        with pytest.raises(ValueError):
+            charlm.CharLMConfig(**bad)
+
+
+@pytest.mark.parametrize("config", [TINY, charlm.DEFAULT, charlm.LARGEST, charlm.CharLMConfig(kind="gru", layers=2, hidden_size=24),
+                                    charlm.CharLMConfig(kind="rnn", layers=3, hidden_size=16, embed_dim=4)])  # fmt: skip
+def test_parameter_count_is_the_models(config):
+    assert charlm.parameter_count(config, 98) == sum(p.numel() for p in charlm.CharLM(config, 98).parameters())
+
+
+def test_held_out_bits_scores_every_character_once(trained, data):
+    ids = data.test_ids[:301]  # 300 scored characters: windows of 32 (+1), the last one of 12
+    whole = charlm.held_out_bits(trained.model, ids, window=32, batch=4)
+    pieces = [charlm.read(trained.model, data.vocab, ids[s : s + 33]) for s in range(0, 300, 32)]
+    nats = -np.concatenate([np.log(p.p_next.astype(np.float64)) for p in pieces])
+    assert len(nats) == 300 and whole == pytest.approx(nats.mean() / math.log(2), abs=1e-5)
+    one_window = charlm.read(trained.model, data.vocab, ids)
+    assert charlm.held_out_bits(trained.model, ids, window=300) == pytest.approx(one_window.bits, abs=1e-5)
+
+
+def test_the_page_numbers_of_a_run(trained, data):
+    numbers = charlm.summary(trained.records(), data.entropy, trained.chars_per_step)
+    held = charlm.bits(trained.test_losses[-1])
+    assert numbers == {
+        "held-out bits per character": f"{held:.3f}", "below the unigram entropy": f"{100 * (1 - held / data.entropy):.0f}%",
+        "characters trained on": f"{80 * 16 * 32:,}", "characters per second": f"{80 * 16 * 32 / trained.seconds:,.0f}",
+    }  # fmt: skip
+    untrained = charlm.trainer(data, TINY).records()
+    assert charlm.summary(untrained, data.entropy, 512)["characters per second"] == "—"
+
+
+def test_colouring_says_which_unit_colours_the_text(trained, data):
+    text = charlm.probe_text(data, 3)
+    assert len(text) == charlm.PROBE_CHARS and text == charlm.probe_text(data, 3)
+    units = charlm.feature_units(trained.model, data.vocab, text)
+    reading = charlm.read(trained.model, data.vocab, np.array([0, 5, 6, 7]))
+    assert charlm.colouring(reading, "probability", 5, units)[0] is None
+    assert charlm.colouring(reading, "unit number", 5, units)[0] == 5
+    assert charlm.colouring(reading, "unit number", 999, units)[0] == TINY.hidden_size - 1  # the last there is
+    unit, said = charlm.colouring(reading, "bracket depth", 0, units)
+    assert unit == units["bracket depth"][0][0] and f"r = {units['bracket depth'][0][1]:+.2f}" in said
+
+
+def _saved_bytes(payload, **options) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(payload, buffer, **options)
+    return buffer.getvalue()
+
+
+def test_a_file_is_refused_before_torch_reads_it_unless_it_is_torch_saves_plain_zip(trained):
+    good = charlm.to_bytes(trained)
+    payload = torch.load(io.BytesIO(good), weights_only=True)
+    # torch's older format: its pickle declares storage sizes that torch.load would allocate before reading
+    with pytest.raises(ValueError, match="not the zip archive"):
+        charlm.from_bytes(_saved_bytes(payload, _use_new_zipfile_serialization=False))
+    squeezed = io.BytesIO()  # the same parts, deflated: a compressed part could unpack to any size
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(squeezed, "w", zipfile.ZIP_DEFLATED) as target:
+        for part in source.infolist():
+            target.writestr(part.filename, source.read(part.filename))
+    with pytest.raises(ValueError, match="compressed"):
+        charlm.from_bytes(squeezed.getvalue())
+    with pytest.raises(ValueError, match="at most"):
+        charlm.from_bytes(good + bytes(charlm.MAX_FILE_BYTES))
+    assert charlm.MAX_FILE_BYTES < 4 * charlm.parameter_count(charlm.LARGEST, charlm.MAX_VOCABULARY + 2) + 5 * 2**20
+    assert charlm.from_bytes(good).step == 80
+
+
+def test_the_largest_model_the_page_builds_saves_and_loads_back():
+    vocab = charlm.CharVocabulary((charlm.EOS, charlm.UNK, *(chr(c) for c in range(32, 32 + charlm.MAX_VOCABULARY))))
+    data = charlm.CharData("synthetic", vocab, np.arange(3000) % len(vocab), np.arange(600) % len(vocab), ("x",), 7.0, 0)
+    largest = charlm.CharTrainer(data, dataclasses.replace(charlm.LARGEST, steps=0))
+    assert len(charlm.to_bytes(largest)) <= charlm.MAX_FILE_BYTES
+    assert charlm.from_bytes(charlm.to_bytes(largest)).config == largest.config
+
+
+def test_the_shipped_default_is_registered_with_its_corpus_and_vocabulary():
+    default = defaults.get("char_lm")
+    settings = default.settings()
+    data = charlm.builtin_data("python stdlib", 0)
+    assert settings["corpus"] == "python stdlib" and settings["vocabulary"] == "".join(data.vocab.tokens[2:])
+    assert {k: v for k, v in settings.items() if k not in ("corpus", "vocabulary")} == dataclasses.asdict(charlm.DEFAULT)
+    loop = default.build()
+    assert loop.data is data and loop.config == charlm.DEFAULT and loop.step_count == 0

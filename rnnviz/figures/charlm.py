@@ -113,3 +113,11 @@ def text_grid(reading: Reading, values: np.ndarray, value_name: str, colorscale:
         width=cell[0] * width + 100, height=top + 10 + cell[1] * rows, title=dict(text=title),
         margin=dict(l=5, r=5, t=top, b=5), plot_bgcolor="white",
     ))  # fmt: skip
+
+
+def coloured_text(reading: Reading, unit: int | None, width: int = 80, title: str = "") -> go.Figure:
+    """A read text coloured by the probability the model gave each character (unit None: red a surprise,
+    green expected) or by one hidden unit's h_t (blue positive, red negative)."""
+    if unit is None:
+        return text_grid(reading, reading.p_each, "p(char)", "RdYlGn", 0, 1, width=width, title=title)
+    return text_grid(reading, reading.states[:, unit], f"h[{unit}]", "RdBu", -1, 1, width=width, title=title)
