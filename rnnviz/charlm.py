@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import io
 import math
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
@@ -28,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnviz import corpora, training
+from rnnviz import uploads, corpora, training
 from rnnviz.corpora import CharCorpus, split_documents
 from rnnviz.defaults import Default
 
@@ -821,23 +820,16 @@ class Saved:
         return f"the uploaded {c.kind.upper()} ({c.layers} × {c.hidden_size}, trained on {self.corpus}, step {self.step})"
 
 
+MAX_FILE_RECORDS = 64  # torch.save's records of a model file: 7 of metadata, one per tensor (15 at most), spare
+
+
 def _check_container(data: bytes) -> None:
-    """ValueError unless data is a file of torch.save's size and kind: at most MAX_FILE_BYTES, and a zip
-    archive whose parts are stored uncompressed and fit in the file. torch.load then allocates no more
-    than the file holds (a compressed part could unpack to any size; torch's older, non-zip format
-    allocates whatever sizes its pickle declares)."""
+    """ValueError unless data looks like a file of torch.save's kind and of a size this page's models
+    can have (rnnviz.uploads: the zip's directory read first, bounded; stored records only, torch's
+    names, at most MAX_FILE_BYTES in all). torch.load then allocates about the file's size at most."""
     if not data:
         raise ValueError("The file is empty.")
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"The file has {len(data) / 2**20:.1f} MB; a model of this page takes at most "
-                         f"{MAX_FILE_BYTES / 2**20:.1f} MB.")  # fmt: skip
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = archive.infolist()
-    except Exception:  # noqa: BLE001 - zipfile raises several kinds for bytes that are not a zip archive
-        raise ValueError("This is not a model file saved by this page (not the zip archive torch.save writes).") from None
-    if any(part.compress_type != zipfile.ZIP_STORED for part in parts) or sum(p.file_size for p in parts) > len(data):
-        raise ValueError("This is not a model file saved by this page (its parts are compressed, as torch.save's never are).")
+    uploads.check_torch_file(data, MAX_FILE_BYTES, MAX_FILE_RECORDS, max_pickle_bytes=RECORDS_BYTES + 2**20)
 
 
 def from_bytes(data: bytes) -> Saved:

@@ -111,10 +111,11 @@ def test_more_data_than_the_largest_model_is_refused():
 
 LOAD_AND_MEASURE = """
 import resource, sys
-from rnnviz import corpora, uploads
+from rnnviz import charlm, corpora, uploads
 load = {
     "torch": lambda data: uploads.load_torch_file(data, int(sys.argv[2]), int(sys.argv[3])),
     "csv": corpora.load_sentiment140,
+    "char model": charlm.from_bytes,  # the character LM page's "Load a model"
     "text": corpora.load_text,
 }[sys.argv[1]]
 for path in sys.argv[4:]:  # the peak so far, before and after each file (KB)
@@ -149,11 +150,16 @@ def peak_growth_mb(loader: str, files: dict[str, bytes], tmp_path: Path) -> dict
     return {what: (line.split()[0], float(line.split()[1])) for what, line in zip(files, out, strict=True)}
 
 
-def test_refusing_a_hostile_file_costs_less_than_50_mb_beyond_its_size(tmp_path):
+@pytest.mark.parametrize("loader", ["torch", "char model"])
+def test_refusing_a_hostile_file_costs_less_than_50_mb_beyond_its_size(tmp_path, loader):
     files = hostile_files(tmp_path)
-    for what, (verdict, grown_mb) in peak_growth_mb("torch", files, tmp_path).items():
-        assert verdict == "refused", what
+    files["a torch file of something else"] = saved({"weight": torch.zeros(1000)})
+    for what, (verdict, grown_mb) in peak_growth_mb(loader, files, tmp_path).items():
+        assert verdict == (
+            "loaded" if loader == "torch" and what.endswith("something else") else "refused"
+        ), what
         assert grown_mb < 50 + len(files[what]) / 2**20, (what, grown_mb)
+    assert not (tmp_path / "ran").exists()
 
 
 HOSTILE_CSV = {
