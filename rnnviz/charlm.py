@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import io
 import math
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
@@ -27,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnviz import uploads, corpora, training
+from rnnviz import corpora, training, uploads
 from rnnviz.corpora import CharCorpus, split_documents
 from rnnviz.defaults import Default
 
@@ -173,7 +174,7 @@ def builtin_data(corpus: str, seed: int = 0) -> CharData:
 
 # --- The model ------------------------------------------------------------------------------------------
 
-DEFAULT_STEPS = 4000  # the shipped default's budget: held-out 1.8 bits per character or less (README)
+DEFAULT_STEPS = 4000  # the shipped default's budget (its held-out bits per character: README)
 
 
 @dataclass(frozen=True)
@@ -215,24 +216,29 @@ DEFAULT_CORPUS = "python stdlib"
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # weight blocks per layer of each kind
 
 
+_BUILDING = threading.Lock()  # see CharLM.__init__
+
+
 class CharLM(nn.Module):
     """Embedding -> RNN / GRU / LSTM (config.layers deep) -> linear -> logits over the characters.
 
-    Built without initialising (its memory is uninitialised): the training loop initialises it from its
-    seed (training.initialise), a saved model's weights are loaded into it; torch's global generator is
-    never drawn from, so two sessions building models at once cannot draw each other's numbers."""
+    The training loop initialises it from its seed (training.initialise), or a saved model's weights are
+    loaded into it: what torch draws while building it is overwritten, and torch's global generator is
+    left as it was (fork_rng), so no other code's numbers change."""
 
     def __init__(self, config: CharLMConfig, vocab_size: int):
         super().__init__()
         if vocab_size < 3:
             raise ValueError(f"vocab_size must be at least 3 (<eos>, <unk>, a character), got {vocab_size}")
         self.config, self.vocab_size = config, vocab_size
-        with torch.device("meta"):  # shapes only: no memory, no random numbers
+        # Not on the meta device: the first model of a process built there costs 1.3 s of imports
+        # (torch's reference ops), which a first visit to the page would wait for. One build at a time,
+        # so that each restores the global generator's state it found.
+        with _BUILDING, torch.random.fork_rng(devices=[]):
             self.embedding = nn.Embedding(vocab_size, config.embed_dim)
             rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.kind]
             self.rnn = rnn(config.embed_dim, config.hidden_size, num_layers=config.layers, batch_first=True)
             self.head = nn.Linear(config.hidden_size, vocab_size)
-        self.to_empty(device="cpu")
 
     def forward(self, ids: torch.Tensor, state=None, dropout: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, object]:
         """Logits (B, T, V) of the next character after each of ids (B, T), the last layer's hidden
