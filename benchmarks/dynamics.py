@@ -57,7 +57,9 @@ def time_torch(args: tuple, activation: str, vectorize: bool) -> tuple[float, np
     start = time.perf_counter()
     h, P, norms = h0, torch.eye(len(h0), dtype=torch.float64), []
     for x_t in xs:
-        step = lambda h, x_t=x_t: phi(W_hh @ h + W_xh @ x_t + b)
+        def step(h, x_t=x_t):
+            return phi(W_hh @ h + W_xh @ x_t + b)
+
         J_t = torch.autograd.functional.jacobian(step, h, vectorize=vectorize)  # (H, H)
         P = J_t @ P
         norms.append(torch.linalg.matrix_norm(P, ord=2))

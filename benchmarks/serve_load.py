@@ -37,7 +37,6 @@ import asyncio
 import collections
 import http.cookiejar
 import random
-import statistics
 import sys
 import threading
 import time

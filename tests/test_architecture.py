@@ -48,9 +48,9 @@ def test_pages_do_no_maths(path):
 
 
 def test_requirements_pin_everything_and_torch_to_the_cpu_wheel():
-    lines = [l.strip() for l in (ROOT / "requirements.txt").read_text().splitlines()]
-    pins = [l for l in lines if l and not l.startswith("#")]
-    assert all("==" in l for l in pins), pins
+    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    pins = [line for line in lines if line and not line.startswith("#")]
+    assert all("==" in pin for pin in pins), pins
     assert "torch==2.13.0" in pins
 
 

@@ -25,7 +25,9 @@ def torch_jacobians(W_hh, W_xh, b, xs, h0, activation):
     phi = TORCH_PHI[activation]
     out = []
     for x_t in xs:
-        step = lambda h, x_t=x_t: phi(W_hh @ h + W_xh @ x_t + b)
+        def step(h, x_t=x_t):
+            return phi(W_hh @ h + W_xh @ x_t + b)
+
         out.append(torch.autograd.functional.jacobian(step, h))
         h = step(h)
     return torch.stack(out).numpy()

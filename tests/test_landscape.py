@@ -36,7 +36,10 @@ def test_surface_is_the_pointwise_loss_and_has_the_cliff_near_w_4_7_b_minus_2_4(
     cut = landscape.loss_slice(-2.4, (4.0, 5.5), T=50, n=3001)
     jump = np.argmax(np.abs(np.diff(cut["loss"])))
     assert 4.6 < cut["w"][jump] < 4.75  # the wall
-    at = lambda w: cut["loss"][np.argmin(np.abs(cut["w"] - w))]
+
+    def at(w: float) -> float:
+        return cut["loss"][np.argmin(np.abs(cut["w"] - w))]
+
     assert at(4.6) > 0.25 and at(4.75) < 0.05 and np.abs(np.diff(cut["loss"])).max() > 0.1
     assert np.max(np.abs(cut["dE_dw"])) > 1e3 * np.median(np.abs(cut["dE_dw"]))  # flat, then a wall
 

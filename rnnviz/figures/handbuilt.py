@@ -109,8 +109,13 @@ def network_diagram(weights) -> go.Figure:
     """The network as the lecture draws it, one time step: units, edges labelled with their
     weights (blue positive, red negative), biases under the units, recurrences as loops."""
     positions, edges, biases, loops = _LAYOUTS[type(weights).__name__]
-    value = lambda name: getattr(weights, name)
-    colour = lambda w: "royalblue" if w > 0 else ("crimson" if w < 0 else "gray")
+
+    def value(name: str) -> float:
+        return getattr(weights, name)
+
+    def colour(w: float) -> str:
+        return "royalblue" if w > 0 else ("crimson" if w < 0 else "gray")
+
     traces, notes = [], []
     for source, target, name in edges:
         (x0, y0), (x1, y1) = positions[source], positions[target]
