@@ -29,7 +29,8 @@ PAGES = [
             "The lecture's ∂h_T/∂h₁ = w^(T−1) on a log axis, with its 117.4 and 0.00515 one click away; "
             "the φ′(z_t) factors along a tanh, sigmoid or relu trajectory; for H units (up to 256, T up "
             "to 1000) the norm of ∂h_t/∂h₀ against the Pascanu bound, its singular values, the "
-            "eigenvalues of W_hh and a t × k map of ‖∂h_t/∂h_k‖, also far beyond float64."
+            "eigenvalues of W_hh and a t × k map of ‖∂h_t/∂h_k‖, also far beyond float64; for two units, the "
+            "ellipse that ∂h_t/∂h₀ makes of a circle of directions, collapsing onto a line."
         ),
         "Exploding and vanishing gradients (why products of Jacobians blow up or die out)",
     ),
@@ -46,16 +47,18 @@ PAGES = [
         "pages/loss_cliffs.py", "Loss cliffs and clipping", ":material/landscape:",
         (
             "The loss of a one-unit RNN over (w, b) as a map and a 3D surface with its cliff; gradient "
-            "descent from any start without clipping, clipped by norm and elementwise, side by side."
+            "descent from any start without clipping, clipped by norm and elementwise, side by side; the loss "
+            "averaged over random starts; the map behind the cliff, its fixed points and their basins."
         ),
         "Loss cliffs and gradient clipping (Pascanu, Mikolov and Bengio, 2013)",
     ),
     (
         "pages/long_term_dependencies.py", "Long-term dependencies", ":material/memory:",
         (
-            "A tanh RNN, an IRNN and an LSTM (GRU optional) trained live side by side on the adding, copy "
-            "or parity task: loss curves against the trivial baseline, the gradient horizon ‖dL/dhₜ‖ over "
-            "time step and training step, and ‖dh_T/dhₜ‖ at initialization."
+            "A tanh RNN, an IRNN and an LSTM (GRU optional) side by side on the adding, copy or parity task: "
+            "recorded runs at once (and the lecture's long run, in which the IRNN leaves the baseline), Play to "
+            "train your own; loss curves against the trivial baseline, the gradient horizon ‖dL/dhₜ‖ over time "
+            "step and training step, and ‖dh_T/dhₜ‖ at initialization."
         ),
         "Long-term dependencies: identity initialization (IRNN) and the LSTM's memory cell",
     ),
@@ -63,24 +66,26 @@ PAGES = [
         "pages/lstm_gates.py", "LSTM gates", ":material/door_open:",
         (
             "An LSTM trained on the adding problem read step by step: i, f, o, g, c and h over time for one "
-            "sequence, the product of forget gates against a tanh RNN's ‖dh_T/dhₜ‖, and the lecture's "
-            "exercise (f = 1, i = 0, o = 0 pass the cell's gradient through unchanged) by autograd."
+            "sequence, the product of forget gates against a tanh RNN's ‖dh_T/dhₜ‖ before and after training, "
+            "and the lecture's exercise by autograd (f = 1 and o = 0 pass the cell's gradient through "
+            "unchanged; i = 0 keeps its value)."
         ),
         "LSTM (the memory cell and its gates)",
     ),
     (
-        "pages/sentiment.py", "Sentiment: an RNN reads tweets", ":material/sentiment_satisfied:",
+        "pages/sentiment.py", "Sentiment: an RNN reads a sentence", ":material/sentiment_satisfied:",
         (
-            "An LSTM / GRU / RNN trained on tweet-like sentences with negations and late cues, beside a "
-            "bag-of-words baseline; a typed tweet read word by word; a Sentiment140 file uploaded and trained on."
+            "An LSTM / GRU / RNN trained on generated sentences with negations, late cues and early cues, "
+            "beside a bag-of-words baseline; a typed sentence read word by word; a Sentiment140 file uploaded "
+            "and trained on."
         ),
         "RNN for prediction: sentiment classification (last state vs max / average pooling)",
     ),
     (
         "pages/char_language_model.py", "RNN for generation: a character language model", ":material/edit_note:",
         (
-            "A char-RNN (LSTM / GRU / RNN) trained live on Python's standard library source (or rnnviz's own, or "
-            "your text): loss in bits per character against the unigram entropy, samples kept at checkpoints, "
+            "A char-RNN (LSTM / GRU / RNN) on Python's standard library source, shipped trained and trained "
+            "further live (or on rnnviz's own source, or your text): loss in bits per character against the unigram entropy, samples kept at checkpoints, "
             "teacher forcing beside free-running sampling on the same prompt, top-5 next characters on hover, text "
             "coloured by a hidden unit (found by correlation with strings, indentation, brackets), download and "
             "upload of the model."
@@ -91,7 +96,7 @@ PAGES = [
         "pages/sequence_to_sequence.py", "Sequence to sequence", ":material/translate:",
         (
             "An encoder RNN reads a date, a string or a tiny program into one fixed-size state; a decoder with "
-            "other weights writes the answer until <eos>. Trained live; a typed input decoded step by step "
+            "other weights writes the answer until <eos>. Shipped trained; a typed input decoded step by step "
             "(greedy or beam) with its top candidates, the encoder's states, the attention's alignment, a PCA "
             "map of the memory, and accuracy against input length: plain, reversed, with attention."
         ),
