@@ -96,7 +96,11 @@ except ValueError as error:
     st.stop()
 st.caption(charlm.describe_data(data))
 
-config = charlm.CharLMConfig(kind=kind, layers=layers, hidden_size=hidden, window=window, lr=lr, steps=steps, seed=seed)
+try:
+    config = charlm.CharLMConfig(kind=kind, layers=layers, hidden_size=hidden, window=window, lr=lr, steps=steps, seed=seed)
+except ValueError as error:  # a step too large for a live tick (charlm.MAX_STEP_WORK)
+    st.error(f"These settings cannot train here: {error}.")
+    st.stop()
 settings = (corpus, config, upload and upload.file_id)
 try:
     trainer = MODEL.get(settings, "char_lm", (charlm.DEFAULT_CORPUS, D, None), lambda: charlm.trainer(data, config))

@@ -46,6 +46,11 @@ BUILTIN = ("python stdlib", "rnnviz source")  # the corpora that come with the l
 # heart (1.40 bits on them, 1.95 on held-out files after 4,000 steps); more text generalizes further.
 STDLIB_CHARS = 4_000_000
 PROBE_CHARS = 2000  # held-out characters over which hidden units are correlated with features of code
+# One training step may do at most this much work (CharLMConfig.step_work): at most about 0.65 s on one
+# core here, inside a live tick of 0.8 s. The default, an LSTM of 256 units on 32 windows of 128
+# characters, does 1.2 billion (0.10 s); 512 units 4.6 billion (0.37 s).
+MAX_STEP_WORK = 6_000_000_000
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # weight blocks per layer of each kind
 LIMITS = {"layers": (1, 3), "hidden_size": (8, 512), "embed_dim": (4, 128), "window": (8, 512),
           "batch_size": (1, 256)}  # fmt: skip
 
@@ -209,11 +214,26 @@ class CharLMConfig:
             raise ValueError(f"lr_floor must be in (0, 1] and dropout in [0, 1), got {self.lr_floor}, {self.dropout}")
         if self.steps < 0 or self.test_every < 1 or self.test_chars < 1:
             raise ValueError("steps must be at least 0, test_every and test_chars at least 1")
+        if self.step_work > MAX_STEP_WORK:
+            raise ValueError(
+                f"one training step of this model is {self.step_work / 1e9:.1f} billion multiply-adds, about "
+                f"{self.step_work / 1e10:.1f} s on one core; live training runs in ticks of 0.8 s, so the page trains "
+                f"models of up to {MAX_STEP_WORK / 1e9:g} billion a step (fewer layers or hidden units, or a shorter "
+                "window)"
+            )
+
+    @property
+    def step_work(self) -> int:
+        """Multiply-adds of one training step's recurrent layers, forward: windows x characters x the sum
+        over layers of gate blocks x H x (input + H). A step's time grows with it (about 0.065 to 0.11 s
+        per billion here, on one thread, backward included)."""
+        H, blocks = self.hidden_size, GATES[self.kind]
+        per_character = sum(blocks * H * ((self.embed_dim if layer == 0 else H) + H) for layer in range(self.layers))
+        return self.batch_size * self.window * per_character
 
 
 DEFAULT = CharLMConfig()  # the page's default model, on Python's standard library (DEFAULT_CORPUS, seed 0)
 DEFAULT_CORPUS = "python stdlib"
-GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # weight blocks per layer of each kind
 
 
 _BUILDING = threading.Lock()  # see CharLM.__init__
@@ -783,8 +803,9 @@ def colouring(reading: Reading, colour: str, unit: int, units: dict[str, list[tu
 
 # --- Saving and loading -----------------------------------------------------------------------------------------
 
+# The largest model CharLMConfig allows, by weights (a step's work bounds window x batch, not the size).
 LARGEST = CharLMConfig(kind="lstm", layers=LIMITS["layers"][1], hidden_size=LIMITS["hidden_size"][1],
-                       embed_dim=LIMITS["embed_dim"][1])  # the largest model CharLMConfig allows  # fmt: skip
+                       embed_dim=LIMITS["embed_dim"][1], window=LIMITS["window"][0], batch_size=1)
 RECORDS_BYTES = 4 * 2**20  # room for a file's loss curves (about 9 bytes a step: 400,000 steps)
 MAX_FILE_BYTES = 4 * parameter_count(LARGEST, MAX_VOCABULARY + 2) + RECORDS_BYTES  # float32 weights + records
 

@@ -66,7 +66,14 @@ def check_torch_file(
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:  # reads the directory only: nothing decompressed
             records = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        EOFError,
+        struct.error,
+        NotImplementedError,
+    ) as error:
         raise Refused(f"This is not a file saved by torch: its zip directory is damaged ({error}).") from None
     if len(records) > max_records:
         raise Refused(

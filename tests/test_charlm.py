@@ -402,3 +402,19 @@ def test_the_shipped_default_is_registered_with_its_corpus_and_vocabulary():
     assert {k: v for k, v in settings.items() if k not in ("corpus", "vocabulary")} == dataclasses.asdict(charlm.DEFAULT)
     loop = default.build()
     assert loop.data is data and loop.config == charlm.DEFAULT and loop.step_count == 0
+
+
+def test_a_training_step_too_large_for_a_live_tick_is_refused_with_a_message():
+    assert charlm.DEFAULT.step_work == 32 * 128 * 4 * 256 * (32 + 256)  # batch x window x gates x H x (E + H)
+    assert dataclasses.replace(charlm.DEFAULT, hidden_size=512).step_work < charlm.MAX_STEP_WORK  # allowed
+    with pytest.raises(ValueError, match=r"87\.0 billion multiply-adds"):
+        charlm.CharLMConfig(layers=3, hidden_size=512, window=512)  # a link's worst case: 8.7 s a step
+    assert charlm.LARGEST.step_work <= charlm.MAX_STEP_WORK  # the largest model by weights still loads
+
+
+def test_the_page_refuses_a_link_to_a_step_too_large_with_a_message():
+    from apptest_helpers import run_app
+
+    at = run_app("pages/char_language_model.py", query={"clm_layers": "3", "clm_hidden": "512", "clm_window": "512"})
+    assert not at.exception
+    assert any("cannot train here" in error.value and "billion multiply-adds" in error.value for error in at.error)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rnnviz import corpora, uploads
@@ -194,6 +194,7 @@ def test_csv_lines_and_rows_beyond_what_a_sentiment140_file_holds_are_refused_wi
     cut=st.integers(0, len(GOOD)),
     flips=st.lists(st.tuples(st.integers(0, len(GOOD) - 1), st.integers(0, 255)), max_size=8),
 )
+@example(cut=820, flips=[(1412, 64)])  # a zip version byte: zipfile raised NotImplementedError
 def test_a_damaged_torch_file_loads_or_is_refused_never_anything_else(cut, flips):
     data = bytearray(GOOD)
     for at, value in flips:
