@@ -211,16 +211,7 @@ def two_units(activation: str, T: int) -> None:
     W_hh = tuple(float(widget(weight, column)) for weight, column in zip(W2, columns))
     view, figure = two_unit_ellipses(W_hh, activation, T)
     st.plotly_chart(figure, width="stretch", key="ev2_ellipse")
-    s1, s2 = view.sigma[-1]
-    st.markdown(
-        f"After T = {T} steps: σ₁ = {s1:.3g} (the gradient's norm, for the worst direction), σ₂ = {s2:.3g}, "
-        f"σ₂/σ₁ = {view.flatness[-1]:.3g}. Every direction at h₀ arrives at h_T along nearly the same line, "
-        f"({view.axes[-1][0, 0]:.3f}, {view.axes[-1][1, 0]:.3f}), whatever it was: the one that grows most "
-        f"started as ({view.sources[-1][0]:.3f}, {view.sources[-1][1]:.3f})."
-        if view.flatness[-1] < 0.01 else
-        f"After T = {T} steps: σ₁ = {s1:.3g}, σ₂ = {s2:.3g}, σ₂/σ₁ = {view.flatness[-1]:.3g}: the ellipse has not "
-        "collapsed onto a line yet."
-    )  # fmt: skip
+    st.markdown(view.summary())
     offer(dict(t=view.steps, sigma_1=view.sigma[:, 0], sigma_2=view.sigma[:, 1], flatness=view.flatness), f"""
     from rnnviz import ellipses
 

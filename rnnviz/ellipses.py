@@ -48,6 +48,17 @@ class ProductEllipses:
         scale = np.where(self.sigma[:, :1] > 0, self.sigma[:, :1], 1.0)  # (n, 1)
         return self.ellipses / scale[:, :, None]
 
+    def summary(self) -> str:
+        """What the last step shows, in a sentence: the two singular values and, once the ellipse is
+        nearly a line (σ₂/σ₁ < 0.01), the line every direction arrives along."""
+        (s1, s2), T, ratio = self.sigma[-1], self.steps[-1], self.flatness[-1]
+        said = f"After T = {T} steps: σ₁ = {s1:.3g} (the gradient's norm, for the worst direction), σ₂ = {s2:.3g}, σ₂/σ₁ = {ratio:.3g}"
+        if not ratio < 0.01:
+            return said + ": the ellipse has not collapsed onto a line yet."
+        (u1, u2), (v1, v2) = self.axes[-1][:, 0], self.sources[-1]
+        return (f"{said}. Every direction at h_{self.steps[0]} arrives at h_T along nearly the same line, ({u1:.3f}, {u2:.3f}), "
+                f"whatever it was: the one that grows most started as ({v1:.3f}, {v2:.3f}).")  # fmt: skip
+
     @property
     def flatness(self) -> np.ndarray:
         """σ₂/σ₁ per step: 1 for a circle, 0 for a line (nan where σ₁ is 0)."""

@@ -101,3 +101,10 @@ def test_the_figure_is_valid_plotly_and_its_slider_holds_every_steps_ellipse():
         np.testing.assert_allclose(
             np.frombuffer(base64.b64decode(x["bdata"]), np.float32), shape[:, 0], atol=1e-6
         )
+
+
+def test_the_summary_says_the_singular_values_and_the_line_only_once_it_is_one():
+    long = ellipses.product_ellipses(W, "tanh", T=40)
+    assert f"σ₂/σ₁ = {long.flatness[-1]:.3g}" in long.summary() and "nearly the same line" in long.summary()
+    short = ellipses.product_ellipses(W, "tanh", T=1)
+    assert short.flatness[-1] > 0.01 and "has not collapsed onto a line yet" in short.summary()
