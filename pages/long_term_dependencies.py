@@ -136,7 +136,10 @@ def live_view(loops: list[training.Trainer], names: list[str] | None, recording:
     st.caption("Loss of each model on its training batch (faint) and on a fixed test set (bold), on a log "
                "axis: a model that has learned nothing stays on the dashed baseline.")  # fmt: skip
     horizon_col, init_col = st.columns([3, 1], gap="medium")
-    horizon_col.plotly_chart(figures.gradient_horizon(histories), width="stretch", key="ltd_horizon")
+    if any(len(history.horizon_steps) for history in histories):
+        horizon_col.plotly_chart(figures.gradient_horizon(histories), width="stretch", key="ltd_horizon")
+    else:  # no recording at these settings, and no step yet
+        horizon_col.info("The gradient horizon is drawn once the models have taken their first step (Play or Step).")
     horizon_col.caption("The gradient horizon: how strongly the loss depends on the hidden state of each time "
                         "step t, as training goes on (down); where it is dark, the gradient does not reach.")  # fmt: skip
     init_col.plotly_chart(figures.jacobian_at_init(histories), width="stretch", key="ltd_jacobian")

@@ -179,3 +179,9 @@ def test_bad_links_fall_back_to_the_defaults_with_a_warning(query):
     at = run_app(PAGE, query=query)
     assert not at.exception and "malformed or out of range" in at.warning[0].value
     assert progress_text(at) == "step 1500 of 1500"  # the defaults' recorded runs
+
+
+def test_settings_without_a_recording_draw_no_empty_horizon_before_the_first_step(no_training):
+    at = run_app(PAGE, query={"ltd_T": "200"})
+    assert not at.exception and "ltd_horizon" not in chart_keys(at)
+    assert any("drawn once the models have taken their first step" in info.value for info in at.info)
