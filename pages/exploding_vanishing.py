@@ -239,6 +239,7 @@ act_col, steps_col = st.columns([1, 2])
 two_units(widget(ACTIVATION2, act_col), int(widget(STEPS2, steps_col)))
 st.caption(
     "Left: the ellipse at the step picked below it, divided by its σ₁ so that its shape stays in view however "
-    "large or small the gradient is (dotted: the circle at h₀). Right: log10 σ₁ and σ₂ at every step; the dots "
+    "large or small the gradient is (dotted: the circle at h₀). Right: log10 σ₁ and σ₂ at every step (a value of "
+    "exactly 0, as when relu units are switched off, is left out); the dots "
     "follow the slider. Hover for the values. Inputs are drawn with seed 0."
 )

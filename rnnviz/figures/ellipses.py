@@ -29,7 +29,10 @@ def product_ellipses(view: ProductEllipses, start_at: int | None = None) -> obje
     log10 σ₁ and σ₂ against t. A slider picks t (`start_at`, default the last step)."""
     n = len(view.steps)
     shapes = view.shapes  # (n, P, 2)
-    log_sigma = np.log10(np.maximum(view.sigma, 1e-300))  # (n, 2)
+    with np.errstate(
+        divide="ignore"
+    ):  # a singular value of exactly 0 (dead relu units) is left out, not drawn at a floor
+        log_sigma = np.where(view.sigma > 0, np.log10(view.sigma), np.nan)  # (n, 2)
     traces = [
         dict(type="scatter", x=view.circle[:, 0], y=view.circle[:, 1], mode="lines", hoverinfo="skip",
              line=dict(color=CIRCLE_COLOUR, dash="dot"), name=f"directions at h_{view.steps[0]}", showlegend=False),
@@ -55,7 +58,7 @@ def product_ellipses(view: ProductEllipses, start_at: int | None = None) -> obje
     for i in shown:
         text = _hover(view, i)
         data = {"x": [typed_array(shapes[i, :, 0].astype(np.float32)), [int(view.steps[i])] * 2],
-                "y": [typed_array(shapes[i, :, 1].astype(np.float32)), log_sigma[i].tolist()],
+                "y": [typed_array(shapes[i, :, 1].astype(np.float32)), typed_array(log_sigma[i])],
                 "hovertext": [text, [text, text]]}  # fmt: skip
         steps.append(
             dict(method="restyle", args=[data, [len(traces) - 2, len(traces) - 1]], label=str(view.steps[i]))
