@@ -7,7 +7,7 @@ script makes them all, reproducibly (the same code, seeds and torch give the sam
     python -m rnnviz.defaults char_lm      # one of them
 
 For each default it writes rnnviz/weights/NAME.pt, a `training.Loop.snapshot()` (weights, optimizer
-state, counters, records: tensors and plain data, loaded with `torch.load(weights_only=True)`), and
+state unless the default leaves it out, counters, records: tensors and plain data, loaded with `torch.load(weights_only=True)`), and
 NAME.json beside it: the settings, the metrics measured at the end, the training time, the torch and
 Python versions. `load(NAME)` rebuilds the loop from the code's own default settings and restores
 the snapshot into it; if the code's settings or the model's shape no longer match the file, it says
@@ -49,6 +49,7 @@ class Default:
     check: Callable[[training.Loop], tuple[str, float]]
     tolerance: float  # how far check's value may be from the measured one (absolute)
     threads: int = 1  # torch threads while training: the lab trains on one
+    with_optimizer: bool = True  # the optimizer's state in the file too (Adam's: twice the weights' size)
 
     @property
     def path(self) -> Path:
@@ -121,7 +122,7 @@ def make(name: str) -> dict:
     loop.step(loop.steps)
     seconds = time.perf_counter() - start
     WEIGHTS.mkdir(exist_ok=True)
-    torch.save(loop.snapshot(), default.path)
+    torch.save(loop.snapshot(default.with_optimizer), default.path)
     sidecar = {
         "name": name, "settings": _plain_json(default.settings()), "metrics": default.measure(loop),
         "steps": loop.step_count, "status": loop.status(), "training_seconds": round(seconds, 1),

@@ -327,6 +327,28 @@ def test_the_seed_alone_fixes_the_weights_whatever_other_threads_draw():
         assert all(torch.equal(a, b) for a, b in zip(weights, expected))
 
 
+def test_a_snapshot_without_the_optimizer_restores_the_weights_and_trains_on_with_a_fresh_one():
+    original = _regression_loop()
+    original.step(15)
+    saved = io.BytesIO()
+    torch.save(original.snapshot(with_optimizer=False), saved)
+    snapshot = torch.load(io.BytesIO(saved.getvalue()), weights_only=True)
+    assert snapshot["optimizer"] is None
+    restored = _regression_loop().restore(snapshot)
+    assert restored.step_count == 15 and restored.losses == original.losses
+    assert all(torch.equal(a, b) for a, b in zip(_weights(restored.model), _weights(original.model)))
+    # the same next step whether the optimizer was built before the restore or after it
+    built_before = _regression_loop()
+    built_before.optimizer
+    fresh = built_before.restore(snapshot)
+    fresh.step(1)
+    restored.step(1)
+    assert restored.losses[-1] == fresh.losses[-1]
+    assert all(torch.equal(a, b) for a, b in zip(_weights(restored.model), _weights(fresh.model)))
+    # ...which differs from the original's, whose Adam remembers 15 steps
+    original.step(1)
+    assert not all(torch.equal(a, b) for a, b in zip(_weights(restored.model), _weights(original.model)))
+
 def test_a_clone_and_a_restored_snapshot_train_on_exactly_as_the_original():
     original = _regression_loop()
     original.step(15)
