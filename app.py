@@ -1,6 +1,7 @@
 """rnnviz: an interactive lab for the gradient dynamics of recurrent networks.
 
-Entry point: page config, navigation over pages/, and the home page, a map of the lab."""
+Entry point: page config, navigation over pages/, and the home page, a map of the lab; for
+`streamlit run app.py`, also the server's App, which loads the shipped models at start-up."""
 
 import streamlit as st
 
@@ -122,9 +123,17 @@ def home() -> None:
             st.markdown(f"{shows}  \n*Lecture:* {idea}")
 
 
-st.set_page_config(page_title="rnnviz", page_icon=":material/cycle:", layout="wide")
-navigation = st.navigation(
-    [st.Page(home, title="Home", icon=":material/home:", default=True)]
-    + [st.Page(path, title=title, icon=icon) for path, title, icon, _, _ in PAGES]
-)
-navigation.run()
+if __name__ == "__main__":  # a session's run of this script
+    st.set_page_config(page_title="rnnviz", page_icon=":material/cycle:", layout="wide")
+    navigation = st.navigation(
+        [st.Page(home, title="Home", icon=":material/home:", default=True)]
+        + [st.Page(path, title=title, icon=icon) for path, title, icon, _, _ in PAGES]
+    )
+    navigation.run()
+else:
+    # `streamlit run app.py` finds this App, imports this file once and serves it (Streamlit's ASGI mode;
+    # sessions still run it as __main__): before the first visitor, it imports what the pages use and
+    # loads every shipped model, so that the first visitors of a fresh server wait for neither.
+    from ui.models import loaded_at_start
+
+    app = st.App("app.py", lifespan=loaded_at_start)

@@ -6,13 +6,24 @@ Step) or asks for other settings gets a model of its own, in st.session_state: a
 default, or one built fresh. So a visitor sees a trained model at once, and what one session does
 never shows in another's.
 
+What the server does before its first visitor (`loaded_at_start`, the lifespan of the App in app.py):
+import every module the pages use (torch with them: 1.6 s on its own) and load every default, so
+that the first visitors of a fresh server wait for none of it.
+
 What a page derives from a model (a reading, a sample, a decoding) is keyed by `reading_key(...)`:
 the model's identity and its step, so that a cached reading is never one of an older model."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import importlib
 import itertools
-from collections.abc import Callable
+import logging
+import pkgutil
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import streamlit as st
@@ -31,6 +42,42 @@ training.set_threads(1)
 def shared(name: str) -> training.Loop:
     """The default `name`, as shipped: the same object for every session, never trained further."""
     return defaults.load(name)
+
+
+def load_everything() -> list[str]:
+    """Import every module of rnnviz and ui (and so torch, numpy, plotly) and load every shipped default
+    into `shared`; the names of those loaded (a file out of date is left to its page, which says so).
+    This runs outside any session: Streamlit's warning that there is none to draw in (once per cached
+    call) is silenced meanwhile."""
+    import rnnviz
+
+    for package in (rnnviz, sys.modules["ui"]):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
+    no_session = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = no_session.level
+    no_session.setLevel(logging.ERROR)
+    loaded = []
+    try:
+        for name in defaults.names():
+            try:
+                shared(name)
+                loaded.append(name)
+            except defaults.OutOfDate as error:  # its page says so to its visitors; the others serve on
+                print(f"rnnviz: {name} not loaded: {error}", file=sys.stderr, flush=True)
+    finally:
+        no_session.setLevel(level)
+    return loaded
+
+
+@contextlib.asynccontextmanager
+async def loaded_at_start(_app) -> AsyncIterator[None]:
+    """The server's lifespan (app.py): it starts answering, /_stcore/health included, only once
+    `load_everything` is done (in a worker thread: the event loop stays free)."""
+    start = time.perf_counter()
+    names = await asyncio.to_thread(load_everything)
+    print(f"rnnviz: {len(names)} shipped models loaded in {time.perf_counter() - start:.1f} s", flush=True)
+    yield
 
 
 class SessionModel:
