@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from benchmarks.run import time_reruns
-from rnnviz import dynamics
+from rnnviz import activations, dynamics
 
 PAGE = "pages/exploding_vanishing.py"
 CONTRACT_TARGET_S = 1.5
@@ -53,7 +53,7 @@ def time_rnnviz(args: tuple, activation: str) -> tuple[float, float, np.ndarray]
 def time_torch(args: tuple, activation: str, vectorize: bool) -> tuple[float, np.ndarray]:
     """The same norms with torch: autograd's Jacobian of each step, the running product, its 2-norm."""
     W_hh, W_xh, b, xs, h0 = (torch.tensor(a, dtype=torch.float64) for a in args)
-    phi = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "linear": lambda z: z}[activation]
+    phi = activations.torch_twin(activation)
     start = time.perf_counter()
     h, P, norms = h0, torch.eye(len(h0), dtype=torch.float64), []
     for x_t in xs:

@@ -17,25 +17,13 @@ Backward (the lecture's adjoints; a bar is dL/d of that quantity):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-# phi and phi' written in terms of the pre-activation a (phi' of relu at 0 is 0, as in torch).
-PHI: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "tanh": np.tanh,
-    "sigmoid": lambda a: 1.0 / (1.0 + np.exp(-a)),
-    "linear": lambda a: a,
-    "relu": lambda a: np.maximum(a, 0.0),
-}
-PHI_PRIME: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "tanh": lambda a: 1.0 - np.tanh(a) ** 2,
-    "sigmoid": lambda a: PHI["sigmoid"](a) * (1.0 - PHI["sigmoid"](a)),
-    "linear": lambda a: np.ones_like(a),
-    "relu": lambda a: (a > 0).astype(np.float64),
-}
-ACTIVATIONS = tuple(PHI)
+from rnnviz import activations
+
+ACTIVATIONS = ("tanh", "sigmoid", "linear", "relu")  # rnnviz.activations' four, in the page's order
 MAX_T = 100  # the page's limit: the unrolled graph of 100 steps is already dense
 
 
@@ -83,8 +71,7 @@ class BPTTResult:
 
 
 def _check(x: np.ndarray, targets: np.ndarray, activation: str) -> None:
-    if activation not in PHI:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+    activations.check(activation)
     if x.ndim != 1 or len(x) == 0:
         raise ValueError("x must be a non-empty sequence of numbers")
     if targets.shape != x.shape:
@@ -98,7 +85,7 @@ def univariate(
     x = np.asarray(x, dtype=np.float64)
     targets = np.asarray(targets, dtype=np.float64)
     _check(x, targets, activation)
-    phi, phi_prime = PHI[activation], PHI_PRIME[activation]
+    phi, phi_prime = activations.scalar(activation), lambda a: activations.phi_prime(a, activation)
     T = len(x)
     z, h, r, y = (np.zeros(T) for _ in range(4))
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is a result (inf), not a crash
@@ -131,7 +118,7 @@ def autograd_difference(result: BPTTResult, u: float, v: float, w: float, activa
     (float64, the same numbers)."""
     import torch  # here, so that importing rnnviz.bptt stays light
 
-    act = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda a: a, "relu": torch.relu}[activation]
+    act = activations.torch_twin(activation)
     params = {k: torch.tensor(val, dtype=torch.float64, requires_grad=True) for k, val in zip("uvw", (u, v, w))}
     x = torch.tensor(result.x)
     targets = torch.tensor(result.targets)

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-ACTIVATIONS = ("linear", "tanh", "sigmoid", "relu")
-# gamma = sup |phi'(z)|, the factor of Pascanu, Mikolov and Bengio's bound
-GAMMA = {"linear": 1.0, "tanh": 1.0, "sigmoid": 0.25, "relu": 1.0}
+from rnnviz import activations
+from rnnviz.activations import GAMMA, phi_prime
+
+ACTIVATIONS = activations.NAMES
 MATRIX_KINDS = ("gaussian", "orthogonal", "identity")
 MAX_H = 256
 MAX_T = 1000
@@ -41,56 +42,6 @@ UNDERFLOW_LOG10 = -300.0  # float64's smallest normal is 2.2e-308; we say 1e-300
 EDGE_RATE = 0.01  # |mean log ratio per step| below this: "near the edge" (a factor within 1% a step)
 LN10 = math.log(10.0)
 RESOLVED = 1e-12  # singular values of a product formed in float64 below this times the largest are noise
-
-
-# --- activations ---------------------------------------------------------------------------------
-
-
-def _check_activation(activation: str) -> None:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}; got {activation!r}")
-
-
-def phi(z: np.ndarray, activation: str) -> np.ndarray:
-    """The activation phi(z) of the lecture's recurrence h_t = phi(z_t)."""
-    _check_activation(activation)
-    z = np.asarray(z, dtype=np.float64)
-    if activation == "tanh":
-        return np.tanh(z)
-    if activation == "sigmoid":
-        with np.errstate(over="ignore"):
-            return 1.0 / (1.0 + np.exp(-z))
-    if activation == "relu":
-        return np.maximum(z, 0.0)
-    return z.copy()
-
-
-def phi_prime(z: np.ndarray, activation: str) -> np.ndarray:
-    """phi'(z_t), the factor each step contributes to dh_T/dh_1 besides w; relu'(0) = 0 as in torch."""
-    # written to keep relative precision when saturated: tanh'(20) = 1.7e-17, not 1 - 1.0**2 = 0
-    _check_activation(activation)
-    z = np.asarray(z, dtype=np.float64)
-    with np.errstate(over="ignore", under="ignore"):
-        if activation == "tanh":
-            return 1.0 / np.cosh(z) ** 2  # cosh overflows to inf beyond |z| ~ 710: 1/inf = 0
-        if activation == "sigmoid":
-            e = np.exp(-np.abs(z))
-            return e / (1.0 + e) ** 2
-    if activation == "relu":
-        return (z > 0).astype(np.float64)
-    return np.ones_like(z)
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-_SCALAR_PHI: dict[str, Callable[[float], float]] = {
-    "linear": lambda z: z, "tanh": math.tanh, "sigmoid": _sigmoid, "relu": lambda z: max(z, 0.0),
-}
 
 
 # --- formatting numbers that float64 cannot hold ---------------------------------------------------
@@ -288,7 +239,7 @@ def univariate_nonlinear(
 ) -> UnivariateNonlinear:  # fmt: skip
     """The lecture's dh_T/dh_1 = w^(T-1) phi'(z_2)...phi'(z_T) along h_t = phi(w h_{t-1} + u x_t + b)."""
     _check_univariate(w, T)
-    _check_activation(activation)
+    activations.check(activation)
     for name, value in (("u", u), ("b", b)):
         if not (math.isfinite(value) and abs(value) <= 1e6):
             raise ValueError(f"{name} must be a finite number of size at most 1e6; got {value}")
@@ -296,7 +247,7 @@ def univariate_nonlinear(
         raise ValueError(f"inputs must be 'random' or 'zero'; got {inputs!r}")
     x = np.random.default_rng(seed).standard_normal(T) if inputs == "random" else np.zeros(T)
     z, h = np.zeros(T), np.zeros(T)
-    unit = _SCALAR_PHI[activation]
+    unit = activations.scalar(activation)
     h_prev = 0.0
     with np.errstate(over="ignore"):  # a relu state may pass 1e308: inf is the result
         for t in range(T):
@@ -326,7 +277,7 @@ def _as_matrix(name: str, value, shape: tuple[int | None, ...]) -> np.ndarray:
 
 
 def _check_rnn(W_hh, W_xh, b, xs, h0, activation):
-    _check_activation(activation)
+    activations.check(activation)
     W_hh = _as_matrix("W_hh", W_hh, (None, None))
     H = W_hh.shape[0]
     if W_hh.shape != (H, H) or H == 0:
@@ -350,11 +301,10 @@ def _dphi_along(W_hh: np.ndarray, W_xh: np.ndarray, b: np.ndarray, xs: np.ndarra
     h = h0.copy()  # (H,)
     if activation in ("tanh", "sigmoid"):  # the state stays in [-1, 1]: no overflow
         z = np.empty((T, H))
-        unit = np.tanh if activation == "tanh" else (lambda v: 1.0 / (1.0 + np.exp(-v)))
-        with np.errstate(over="ignore"):  # exp(-v) = inf for v < -709: sigmoid 0, right
-            for t in range(T):
-                z[t] = W_hh @ h + drive[t]  # (H,) z_{t+1}, from h = h_t
-                h = unit(z[t])
+        unit = np.tanh if activation == "tanh" else activations.sigmoid
+        for t in range(T):
+            z[t] = W_hh @ h + drive[t]  # (H,) z_{t+1}, from h = h_t
+            h = unit(z[t])
         return phi_prime(z, activation)
     dphi = np.empty((T, H))
     # relu: h = s * u with the scale s >= 1 kept apart, so that a state beyond float64 keeps its
@@ -633,7 +583,7 @@ class Settings:
     seed: int = 0
 
     def __post_init__(self):
-        _check_activation(self.activation)
+        activations.check(self.activation)
         if not (isinstance(self.T, (int, np.integer)) and 1 <= self.T <= MAX_T):
             raise ValueError(f"T must be a whole number from 1 to {MAX_T}; got {self.T}")
         if not (math.isfinite(self.input_scale) and 0 <= self.input_scale <= MAX_INPUT_SCALE):

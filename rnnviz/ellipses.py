@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from rnnviz import dynamics
+from rnnviz import activations, dynamics
 
 MAX_T = 200  # products of 2 x 2 matrices with entries up to 3 stay inside float64 (3^200 ~ 1e95)
 CIRCLE_POINTS = 73  # the unit circle, closed (the first point again at the end)
@@ -92,7 +92,7 @@ def product_ellipses(
     J = dynamics.jacobians(W_hh, np.eye(2), np.asarray(b, dtype=float), xs, h0, activation)  # (T, 2, 2)
     states = [h0]
     for t in range(T):  # the trajectory, for the picture of where h_k is
-        states.append(dynamics.phi(W_hh @ states[-1] + xs[t] + b, activation))
+        states.append(activations.phi(W_hh @ states[-1] + xs[t] + b, activation))
     products = [np.eye(2)]
     for t in range(k, T):
         products.append(J[t] @ products[-1])  # P_{t+1} = J_t P_t

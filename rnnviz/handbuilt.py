@@ -18,13 +18,13 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 import torch
 
-from rnnviz import training
+from rnnviz import activations, training
 from rnnviz.parsing import parse_numbers
 
 ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "linear": lambda z: z,
     "threshold": lambda z: (z > 0).astype(np.float64),  # the lecture's h(x) = 1 if x > 0 else 0
-    "logistic": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "logistic": activations.sigmoid,
 }
 
 MAX_SEQUENCE_LENGTH = 200  # typed sequences; longer ones are no more instructive, only slower

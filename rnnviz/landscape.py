@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz import maps
+from rnnviz import activations, maps
 
 X0 = 0.5  # the initial state
 TARGET = 0.7  # what sigmoid(x_T) should be
@@ -33,10 +33,6 @@ CLIPPINGS = ("none", "norm", "elementwise")
 MAX_T = 200
 MAX_STARTS = 16  # the most starts x_0 a loss is averaged over: a map costs N times one start's
 START_SPREAD = 1.0  # random starts x_0 ~ N(X0, START_SPREAD^2)
-
-
-def _sigmoid(a: np.ndarray, tanh=np.tanh) -> np.ndarray:
-    return 0.5 * (1.0 + tanh(0.5 * a))  # the same function, with no overflow for large |a|
 
 
 def loss_and_gradient(w: np.ndarray, b: np.ndarray, T: int = 50, x0: np.ndarray | float = X0
@@ -49,7 +45,7 @@ def loss_and_gradient(w: np.ndarray, b: np.ndarray, T: int = 50, x0: np.ndarray 
         w, b, x, dx_dw, dx_db = float(w), float(b), float(x0), 0.0, 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             for _ in range(T):
-                s = _sigmoid(x, math.tanh)
+                s = activations.sigmoid(x)
                 ds = s * (1.0 - s)  # sigmoid'(x_{t-1})
                 dx_dw, dx_db = s + w * ds * dx_dw, 1.0 + w * ds * dx_db  # d x_t / d w and d b
                 x = w * s + b
@@ -58,7 +54,7 @@ def loss_and_gradient(w: np.ndarray, b: np.ndarray, T: int = 50, x0: np.ndarray 
         w, b, x = (np.array(a) for a in np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (w, b, x0))))
         x, dx_dw, dx_db = _iterate_arrays(w, b, x, T)
     with np.errstate(over="ignore", invalid="ignore"):
-        s = _sigmoid(x, math.tanh if isinstance(x, float) else np.tanh)
+        s = activations.sigmoid(x)
         dE_dx = 2.0 * (s - TARGET) * s * (1.0 - s)  # dE / d x_T
         return (s - TARGET) ** 2, dE_dx * dx_dw, dE_dx * dx_db
 
@@ -73,7 +69,7 @@ def _iterate_arrays(w: np.ndarray, b: np.ndarray, x: np.ndarray, T: int) -> tupl
             np.multiply(x, 0.5, out=s)
             np.tanh(s, out=s)
             s += 1.0
-            s *= 0.5  # sigmoid(x_{t-1}), as _sigmoid
+            s *= 0.5  # sigmoid(x_{t-1}), as activations.sigmoid
             np.subtract(1.0, s, out=factor)
             factor *= s
             factor *= w  # w sigmoid'(x_{t-1})
@@ -377,8 +373,9 @@ def cliff_map(w: float, b: float, T: int = 50, x0: float = X0, grid_points: int 
         near = np.min(np.abs(settled[:, None] - np.array(cycle.points)[None, :]), axis=1) < 1e-6
         basin[near] = i
     x_star = np.linspace(min(unit.domain[0], -12.0), max(unit.domain[1], 12.0), 2001)  # (n,) candidates x*
-    sigma = _sigmoid(x_star)
-    cliff = x0 - w * _sigmoid(x0) if w * _sigmoid(x0) * (1 - _sigmoid(x0)) > 1 else None
+    sigma = activations.sigmoid(x_star)
+    s0 = activations.sigmoid(x0)
+    cliff = x0 - w * s0 if w * s0 * (1 - s0) > 1 else None
     return CliffMap(
         unit=unit, x0=float(x0), T=T, grid=grid, image=unit.f(grid), cobweb=maps.cobweb(unit.f, x0, T),
         fixed_points=maps.fixed_points(unit), attractors=attractors, basin=basin[:-1], x0_basin=int(basin[-1]),

@@ -20,6 +20,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from rnnviz import activations
+
 ArrayFn = Callable[[np.ndarray], np.ndarray]
 
 R_RANGE = (0.0, 4.0)  # the logistic map sends [0, 1] into itself exactly for these r
@@ -149,11 +151,11 @@ class SigmoidUnit:
 
     def f(self, x: np.ndarray) -> np.ndarray:
         """f(x) = w sigmoid(x) + b."""
-        return self.w * 0.5 * (1.0 + np.tanh(0.5 * x)) + self.b
+        return self.w * activations.sigmoid(x) + self.b
 
     def f_prime(self, x: np.ndarray) -> np.ndarray:
         """f'(x) = w sigmoid(x) (1 - sigmoid(x))."""
-        s = 0.5 * (1.0 + np.tanh(0.5 * x))
+        s = activations.sigmoid(x)
         return self.w * s * (1.0 - s)
 
     @property

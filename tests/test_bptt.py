@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import bptt
+from rnnviz import activations, bptt
 
-TORCH_PHI = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": lambda a: a, "relu": torch.relu}
 
 
 def torch_twin(x, targets, u, v, w, activation):
     """The same RNN written once more in torch; autograd gives every gradient."""
-    phi = TORCH_PHI[activation]
+    phi = activations.torch_twin(activation)
     p = {k: torch.tensor(val, dtype=torch.float64, requires_grad=True) for k, val in zip("uvw", (u, v, w))}
     h = torch.zeros((), dtype=torch.float64)
     zs, hs = [], []

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import dynamics
+from rnnviz import activations, dynamics
 from rnnviz.dynamics import Settings
 from rnnviz.figures import dynamics as figures
 
-TORCH_PHI = {"linear": lambda z: z, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}
 
 
 def random_rnn(rng, H, D, T, weight_scale=1.5):
@@ -22,7 +21,7 @@ def random_rnn(rng, H, D, T, weight_scale=1.5):
 def torch_jacobians(W_hh, W_xh, b, xs, h0, activation):
     """J_t = dh_{t+1}/dh_t by torch autograd (float64), one step at a time along the trajectory."""
     W_hh, W_xh, b, xs, h = (torch.tensor(a, dtype=torch.float64) for a in (W_hh, W_xh, b, xs, h0))
-    phi = TORCH_PHI[activation]
+    phi = activations.torch_twin(activation)
     out = []
     for x_t in xs:
         def step(h, x_t=x_t):
@@ -77,7 +76,7 @@ def test_jacobian_indexing_is_the_lectures_dh_t_plus_1_dh_t_equals_diag_phi_prim
     T, H = 6, 4
     W_hh, W_xh, b, xs, h0 = random_rnn(rng, H, 3, T)
     J = dynamics.jacobians(W_hh, W_xh, b, xs, h0, activation)
-    phi = TORCH_PHI[activation]
+    phi = activations.torch_twin(activation)
     W_hh_t, W_xh_t, b_t, xs_t = (torch.tensor(a, dtype=torch.float64) for a in (W_hh, W_xh, b, xs))
 
     def unroll(h_k, k, t):
@@ -305,7 +304,7 @@ def test_multivariate_overflow_and_underflow_are_reported_at_the_right_step():
 def test_univariate_nonlinear_matches_torch_autograd(activation):
     w, u, b, T = 1.3, 0.8, 0.2, 25
     result = dynamics.univariate_nonlinear(w, T, activation, u=u, b=b, inputs="random", seed=4)
-    phi = TORCH_PHI[activation]
+    phi = activations.torch_twin(activation)
     x = torch.tensor(result.x)
     h1 = phi(torch.tensor(u * result.x[0] + b, dtype=torch.float64)).detach().requires_grad_()
     h = h1

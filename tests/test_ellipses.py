@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import ellipses
+from rnnviz import activations, ellipses
 
 W = [[1.2, -0.6], [0.6, 0.9]]  # a rotation-and-stretch: complex eigenvalues of modulus about 1.2
 
@@ -13,9 +13,7 @@ W = [[1.2, -0.6], [0.6, 0.9]]  # a rotation-and-stretch: complex eigenvalues of 
 def unrolled_jacobian(W_hh, activation, xs, h0, b, k, t):
     """∂h_t/∂h_k by autograd (float64) through h_{s+1} = φ(W h_s + x_{s+1} + b)."""
     W_hh, xs, b = (torch.tensor(np.asarray(a, dtype=float)) for a in (W_hh, xs, b))
-    phi = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "linear": lambda z: z}[
-        activation
-    ]
+    phi = activations.torch_twin(activation)
     h = torch.tensor(np.asarray(h0, dtype=float))
     for s in range(k):
         h = phi(W_hh @ h + xs[s] + b)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import landscape
+from rnnviz import activations, landscape
 
 
 def torch_loss(w, b, T):
@@ -187,7 +187,7 @@ def test_the_cliff_map_fixed_points_lie_on_the_closed_form_branch_and_attract_as
     for cycle in view.fixed_points:
         (x,) = cycle.points
         assert abs(view.unit.f(np.array(x)) - x) < 1e-12
-        assert abs((x - 5.2 * landscape._sigmoid(np.array(x))) - (-2.7)) < 1e-12  # b = x* - w sigmoid(x*)
+        assert abs((x - 5.2 * activations.sigmoid(np.array(x))) - (-2.7)) < 1e-12  # b = x* - w sigmoid(x*)
     low, repeller, high = (c.points[0] for c in view.fixed_points)
     # every grid point left of the repelling fixed point goes to the low attractor, right of it to the high one
     goes_to = np.array([view.attractors[i].points[0] for i in view.basin])
