@@ -5,6 +5,7 @@ import streamlit as st
 
 from rnnviz import maps
 from rnnviz.figures import maps as figures
+from rnnviz.magnitudes import format_log10
 from ui.controls import Choice, Number, warn_about_bad_link, widget
 from ui.share import offer
 from ui.shell import run_inside_app
@@ -106,8 +107,8 @@ def derivatives(view: maps.MapView) -> None:
             "one factor f′ per step, so in the long run it grows or shrinks geometrically, like e^(λt)."
         )
     gain_col, rate_col, lyapunov_col = st.columns(3)
-    gain_col.metric(f"|d{v}ₖ/d{v}₀| at k = {k}", maps.magnitude_text(view.log10_gain[-1]))
-    rate_col.metric("growth per step over these k steps", maps.magnitude_text(view.log10_gain[-1] / k),
+    gain_col.metric(f"|d{v}ₖ/d{v}₀| at k = {k}", format_log10(view.log10_gain[-1], 3))
+    rate_col.metric("growth per step over these k steps", format_log10(view.log10_gain[-1] / k, 3),
                     help="The k-th root of the gradient: how much one step multiplies it, on average.")  # fmt: skip
     lyapunov_col.metric("Lyapunov exponent λ along this orbit",
                         "−∞" if view.lyapunov == float("-inf") else f"{view.lyapunov:.4f}",

@@ -26,7 +26,7 @@ ArrayFn = Callable[[np.ndarray], np.ndarray]
 
 R_RANGE = (0.0, 4.0)  # the logistic map sends [0, 1] into itself exactly for these r
 MAX_K = 100  # the page's largest k
-FLOOR_LOG10 = -300.0  # a derivative below 1e-300 is reported as "below 1e-300" (0 included)
+FLOOR_LOG10 = -300.0  # a gradient below 1e-300 is said to have vanished (0 included)
 CEILING_LOG10 = 300.0  # and one above 1e300 as exploded
 PANELS = (1, 2, 3, 6)  # the lecture's f, f∘f, f∘3, f∘6
 NEUTRAL_TOLERANCE = 1e-12  # |multiplier| within this of 1 is neutral: neither attracts nor repels
@@ -471,19 +471,6 @@ def explore(m: Map, k: int, x0: float, grid_points: int = 2001) -> MapView:
         log10_derivative=grid_gains[k], orbit=path, log10_gain=gain, fixed_points=fixed_points(m),
         cycles=attracting_cycles(m), lyapunov=float(lyapunov(m.f, m.f_prime, x0, 500, 2000)),
     )  # fmt: skip
-
-
-def magnitude_text(log10: float) -> str:
-    """A size given by its log10 as text: '3.2e-05', '0', 'below 1e-300', 'above 1e300'."""
-    if np.isnan(log10):
-        return "undefined (NaN)"
-    if log10 == -np.inf:
-        return "0"
-    if log10 < FLOOR_LOG10:
-        return "below 1e-300"
-    if log10 > CEILING_LOG10:
-        return "above 1e300"
-    return f"{10.0**log10:.3g}"
 
 
 def cycle_table(view: MapView) -> dict[str, list]:

@@ -396,14 +396,6 @@ def test_extremes_give_numbers_not_nan(activation):
     assert result.summary() and len(figures.norms(result).data) == 2
 
 
-def test_format_log10_beyond_float64():
-    assert dynamics.format_log10(math.log10(117.39085)) == "117.4"
-    assert dynamics.format_log10(476 + math.log10(4.4069)) == "4.407e+476"
-    assert dynamics.format_log10(-1000.5) == "3.162e-1001"
-    assert dynamics.format_log10(math.log10(9.99996)) == "10"
-    assert dynamics.format_log10(-math.inf) == "0"
-
-
 # --- figures -------------------------------------------------------------------------------------
 
 

@@ -51,7 +51,7 @@ def test_defaults_show_the_lecture_map_and_its_4_cycle():
     table = show(at, "Fixed points and cycles").dataframe[0].value
     assert table["kind"].tolist() == ["fixed point", "fixed point", "4-cycle"]
     assert table["stability"].tolist() == ["repelling", "repelling", "attracting"]
-    assert [m.value for m in show(at, "Derivatives").metric] == ["3.51e-05", "0.774", "-0.8725"]
+    assert [m.value for m in show(at, "Derivatives").metric] == ["3.51e-5", "0.774", "-0.8725"]
 
 
 def test_moving_r_moves_every_figure_but_not_the_cached_diagram():

@@ -9,6 +9,7 @@ import torch
 
 from rnnviz import maps
 from rnnviz.figures import maps as figures
+from rnnviz.magnitudes import format_log10
 
 FOUR_CYCLE = (0.38282, 0.82694, 0.50088, 0.87500)  # the attractor of 3.5 x (1 - x), in orbit order
 
@@ -102,16 +103,17 @@ def test_a_zero_factor_makes_the_gradient_exactly_zero_from_that_step():
     _, gains = maps.log10_gains(the_map.f, the_map.f_prime, 0.5, 5)  # f'(1/2) = 0
     assert gains[0] == 0.0 and np.all(gains[1:] == -np.inf)
     assert maps.first_step_beyond(gains) == ("vanished", 1)
-    assert maps.magnitude_text(gains[-1]) == "0"
+    assert format_log10(gains[-1], 3) == "0"
     assert maps.first_step_beyond(np.array([0.0, 150.0, 301.0])) == ("exploded", 2)
     assert maps.first_step_beyond(np.array([0.0, -299.0])) is None
 
 
-def test_magnitude_text():
-    assert maps.magnitude_text(-4.5) == "3.16e-05"
-    assert maps.magnitude_text(-301.0) == "below 1e-300"
-    assert maps.magnitude_text(400.0) == "above 1e300"
-    assert maps.magnitude_text(float("nan")) == "undefined (NaN)"
+def test_gains_beyond_float64_are_written_as_the_exploding_page_writes_them():
+    # a gain is a sum of log10|f'|: 1e-450 is a result, written as such (rnnviz.magnitudes)
+    assert format_log10(-4.5, 3) == "3.16e-5"
+    assert format_log10(-450.5, 3) == "3.16e-451"
+    assert format_log10(400.0, 3) == "1.00e+400"
+    assert format_log10(float("nan"), 3) == "undefined"
 
 
 # --- fixed points and cycles -----------------------------------------------------------------------

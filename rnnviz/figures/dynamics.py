@@ -20,9 +20,9 @@ from rnnviz.dynamics import (
     Dynamics,
     UnivariateLinear,
     UnivariateNonlinear,
-    format_log10,
 )
 from rnnviz.figures import colorscale, figure
+from rnnviz.magnitudes import format_log10
 
 LINEAR_COLOUR = "gray"
 NONLINEAR_COLOUR = "royalblue"
