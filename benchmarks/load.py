@@ -34,9 +34,10 @@ from pathlib import Path
 from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
-from browsing import APP_IDLE, EXCEPTION, READ_PLOT
-from serve import CHROMIUM, CHROMIUM_ARGS, cpu_seconds, rss_bytes, serve_app_process
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # every script here: the checkout first
+
+from harness.browsing import APP_IDLE, EXCEPTION, READ_PLOT
+from harness.serve import CHROMIUM, CHROMIUM_ARGS, cpu_seconds, rss_bytes, serve_app_process
 
 MEMORY_LIMIT = 3 * 2**30
 UPDATE_TIMEOUT_MS = 120_000  # a chart that has not updated after this counts as an error

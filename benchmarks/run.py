@@ -23,7 +23,8 @@ sys.path.insert(0, str(REPO_ROOT))  # the pages import ui/ and rnnviz/ from the 
 
 from streamlit.testing.v1 import AppTest  # after sys.path is set up
 
-from tests.e2e.serve import CHROMIUM, CHROMIUM_ARGS, serve_app
+from benchmarks.serve_load import ANALYSIS, MODELS, TEXTS
+from harness.serve import CHROMIUM, CHROMIUM_ARGS, serve_app
 
 # Quiet: outside a script thread Streamlit warns "missing ScriptRunContext", meaningless here. A
 # filter, not a level: Streamlit resets its loggers' levels when AppTest loads its config.
@@ -32,6 +33,7 @@ logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").add
 )
 
 PAGE_FILES = ["app.py"] + sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "pages").glob("*.py"))
+MOST_MOVED = {f"pages/{page}.py": key for page, key in {**ANALYSIS, **MODELS}.items()}  # path -> widget key
 RERUN_TARGETS_MS = {
     "pages/hand_built_rnns.py": 100.0,
     "pages/backprop_through_time.py": 150.0,
@@ -40,15 +42,6 @@ RERUN_TARGETS_MS = {
     "pages/lstm_gates.py": 150.0,
     "pages/exploding_vanishing.py": 150.0,
 }
-# Pages whose first number widget is not what a user moves most (there it changes the model, which
-# then waits for a click): the widget timed instead, (kind, key).
-RERUN_WIDGETS = {
-    "pages/lstm_gates.py": ("slider", "gates_example"),
-    "pages/char_language_model.py": ("slider", "clm_temperature"),
-    "pages/sequence_to_sequence.py": ("number_input", "s2s_beam"),
-    "pages/sentiment.py": ("text_input", "sent_tweet"),
-}
-TWEETS = ["what a great film", "not good at all", "awful, but the ending was wonderful", "never disappointed"]
 
 
 def _loss_surface() -> None:
@@ -186,30 +179,29 @@ def changing_values(current: float, low: float, high: float, step: float, count:
     return [candidates[i % len(candidates)] for i in range(count)]
 
 
-def first_number_widget(at: AppTest):
-    """The first number_input or slider of the page, in the order the page draws them, or None."""
-    for node in at._tree:  # the element tree iterates depth first: the order of the page
-        if getattr(node, "type", None) in ("number_input", "slider") and not isinstance(node.value, tuple):
-            return node
-    return None
+def widget_by_key(at: AppTest, key: str):
+    """The widget with this key, whatever its kind."""
+    for kind in ("slider", "number_input", "text_input", "select_slider", "selectbox", "radio"):
+        try:
+            return getattr(at, kind)(key=key)
+        except KeyError:
+            continue
+    raise KeyError(f"no widget with key {key!r}")
 
 
-def time_reruns(
-    path: str, reruns: int, chosen: tuple[str, str] | None = None, query: dict[str, str] | None = None
-) -> tuple[float, str]:
+def time_reruns(path: str, reruns: int, key: str | None = None, query: dict[str, str] | None = None) -> tuple[float, str]:
     """Median ms of `reruns` reruns of the page (opened with `query`) after each change of the widget
-    `chosen` (kind, key), or of its first number widget; a page without one is rerun unchanged. The first
-    run (imports, cold caches) is not timed."""
+    `key` (None: rerun unchanged). The first run (imports, cold caches) is not timed."""
     at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=120)
     at.query_params.update(query or {})
     at.run()
     if at.exception:
         raise RuntimeError(f"{path} raised on its first run: {at.exception[0].message}")
-    widget = getattr(at, chosen[0])(key=chosen[1]) if chosen else first_number_widget(at)
+    widget = widget_by_key(at, key) if key else None
     if widget is None:
-        values, changed = [None] * reruns, "no number widget: unchanged rerun"
+        values, changed = [None] * reruns, "unchanged rerun"
     elif widget.type == "text_input":
-        values, changed = [TWEETS[i % len(TWEETS)] for i in range(reruns)], f"text_input `{widget.key}`"
+        values, changed = [TEXTS[key][i % len(TEXTS[key])] for i in range(reruns)], f"text_input `{widget.key}`"
     else:
         values = changing_values(widget.value, widget.min, widget.max, widget.step, reruns)
         changed = f"{widget.type} `{widget.key}`"
@@ -286,7 +278,7 @@ def main() -> None:
 
     rows = []  # (what, measured, value, target, verdict)
     for path in PAGE_FILES:
-        median_ms, changed = time_reruns(path, args.reruns, RERUN_WIDGETS.get(path))
+        median_ms, changed = time_reruns(path, args.reruns, MOST_MOVED.get(path))  # the home page: unchanged
         target = RERUN_TARGETS_MS.get(path)
         rows.append(
             (f"rerun `{path}` (median of {args.reruns}; {changed})", f"{median_ms:.1f} ms",

@@ -3,11 +3,15 @@ of sentence) of the LSTM and the tanh RNN with each readout, a GRU, a character 
 bag-of-words baseline, each trained by `sentiment.trainer` at the page's settings (the shipped models
 are the first seven; `python -m rnnviz.defaults` trains those).
 
-Run: PYTHONPATH=. python benchmarks/sentiment.py
+Run: python benchmarks/sentiment.py
 """
 
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # every script here: the checkout first
 
 from rnnviz import corpora, sentiment, training
 

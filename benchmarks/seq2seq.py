@@ -17,7 +17,7 @@ their fixed-size memory costs.
 6. The page (AppTest): the first run (loads the shipped model) and the median rerun after a typed input
    or a beam width changes.
 
-Run: PYTHONPATH=. python benchmarks/seq2seq.py [--skip-dates] [--seconds 180] [--budgets 800,2000,4000] [--skip-page]
+Run: python benchmarks/seq2seq.py [--skip-dates] [--seconds 180] [--budgets 800,2000,4000] [--skip-page]
 """
 
 import argparse
@@ -28,9 +28,10 @@ import sys
 import time
 from pathlib import Path
 
-from rnnviz import defaults, seq2seq, training
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # every script here: the checkout first
+
+from rnnviz import defaults, seq2seq, training
 
 
 def train_until(config: seq2seq.Seq2SeqConfig, seconds: float, target: float = 0.95
@@ -129,12 +130,11 @@ def beams(n: int = 500, width: int = 5) -> None:
 
 
 def page() -> None:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from apptest_helpers import run_app
+    from streamlit.testing.v1 import AppTest
 
     print("\n## The page (AppTest)")
     start = time.perf_counter()
-    at = run_app("pages/sequence_to_sequence.py", timeout=600)
+    at = AppTest.from_file(str(ROOT / "pages/sequence_to_sequence.py"), default_timeout=600).run()
     print(f"first run, loading the shipped date model: {time.perf_counter() - start:.2f} s")
     inputs = ["26 Nov 2026", "November 26, 2026", "26/11/2026", "Thursday, 26 November 2026", "3.4.1999"]
     for what, moves in [("typing an input", [("text_input", "s2s_input_dates", inputs[i % 5] + " " * (i // 5))
@@ -180,7 +180,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=180.0, help="dates: training budget per model")
     parser.add_argument("--budgets", default="", help="dates: budgets to train, e.g. 800,2000,3000,4000")
     parser.add_argument("--skip-page", action="store_true")
-    parser.add_argument("--skip-dates", action="store_true", help="skip the time to 95% (6 minutes)")
+    parser.add_argument("--skip-dates", action="store_true", help="skip the time to 95%% (6 minutes)")
     args = parser.parse_args()
     training.set_threads(1)
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores)")

@@ -55,8 +55,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
-from serve import cpu_seconds, rss_bytes, serve_app_process  # noqa: E402
+sys.path.insert(0, str(REPO_ROOT))  # every script here: the checkout first, then its packages
+
+from harness.serve import cpu_seconds, rss_bytes, serve_app_process
 
 ANSWER_TIMEOUT_S = 30.0  # a run not finished after this: the session counts as dropped
 WARM_UP_TIMEOUT_S = 300.0  # a page's first open (generous: a model page's first readings, a busy machine)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from serve import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, serve_app
+from harness.serve import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, serve_app
 
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 SERVER_START_TIMEOUT_S = 60

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browsing import EXCEPTION, full_page_screenshot, plot_data, wait_until_idle
+from harness.browsing import EXCEPTION, full_page_screenshot, plot_data, wait_until_idle
 from conftest import VIEWPORT, streamlit_server
 from playwright.sync_api import Page, expect
-from serve import REPO_ROOT
+from harness.serve import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 

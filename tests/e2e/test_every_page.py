@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable
 
 import pytest
-from browsing import EXCEPTION, plot_data, wait_until_idle
+from harness.browsing import EXCEPTION, plot_data, wait_until_idle
 from playwright.sync_api import Page, expect
-from serve import REPO_ROOT
+from harness.serve import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 

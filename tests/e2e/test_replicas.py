@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from browsing import EXCEPTION, plot_data, wait_until_idle
+from harness.browsing import EXCEPTION, plot_data, wait_until_idle
 from conftest import VIEWPORT
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from serve import REPO_ROOT, free_port
+from harness.serve import REPO_ROOT, free_port
 
 pytestmark = pytest.mark.e2e
 

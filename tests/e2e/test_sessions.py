@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable
 
 import pytest
-from browsing import EXCEPTION, plot_data, wait_until_idle
+from harness.browsing import EXCEPTION, plot_data, wait_until_idle
 from conftest import VIEWPORT
 from playwright.sync_api import Browser, Page, expect
-from serve import cpu_seconds, serve_app_process
+from harness.serve import cpu_seconds, serve_app_process
 
 pytestmark = pytest.mark.e2e
 

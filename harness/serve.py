@@ -1,4 +1,4 @@
-"""Serve the real app and find the browser: shared by the browser tests and benchmarks/run.py."""
+"""Serve the real app as the README says and find the browser: for the browser tests and the benchmarks."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
 # Quiet, sandbox-free headless Chromium: no GPU, no QUIC, no background calls home (no network here).
 CHROMIUM_ARGS = [
