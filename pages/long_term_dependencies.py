@@ -35,11 +35,10 @@ LECTURE = long_term.LECTURE["irnn"]  # the preset: every other setting at its de
 PRESET = {c.key: c.default for c in CONTROLS if c is not STEP_SIZE} | {T.key: LECTURE.T, STEPS.key: LECTURE.steps}
 
 
-def session_models(configs: dict, run: int) -> list[training.Trainer]:
-    """The models of these settings: run 0 is their recording (the shared defaults, ui.models.shared)
+def session_models(configs: dict, names: list[str] | None, run: int) -> list[training.Trainer]:
+    """The models of these settings: run 0 is their recording (the shared defaults `names`, ui.models.shared)
     if every model has one; any other run, and any settings without one for every model, this
     session's own models, from step 0 (ui.models.SessionModel)."""
-    names = long_term.recorded(configs)
     recording = names is not None and run == 0
     return [MODELS[kind].get((config, run, recording), name, (config, 0, True),
                              lambda c=config: training.Trainer(c, device="cpu"))
@@ -84,29 +83,28 @@ hidden, budget, seed = int(widget(HIDDEN, columns[2])), int(widget(STEPS, column
 with st.expander("Optimizer, learning rates and clipping, per model"):
     kinds = list(long_term.SHOWN) + (["gru"] if widget(GRU) else [])
     optimizer = widget(OPTIMIZER)
-    model_columns = st.columns(len(kinds))
-    for kind, column in zip(kinds, model_columns):
+    lr, clip = {}, {}
+    for kind, column in zip(kinds, st.columns(len(kinds))):
         column.markdown(f"**{models.KIND_NAMES[kind]}**")
-    lr = {kind: widget(LR[kind], column) for kind, column in zip(kinds, model_columns)}
-    clip = {kind: widget(CLIP[kind], column) for kind, column in zip(kinds, model_columns)}
+        lr[kind], clip[kind] = widget(LR[kind], column), widget(CLIP[kind], column)
 configs = long_term.configs(kinds, task, T_value, hidden, lr, clip, budget, seed, optimizer)
-names = long_term.recorded(configs)
-if st.session_state.get("ltd_configs") != configs:  # new settings: their recording, if they have one
+names, refused = long_term.recorded(configs), long_term.refusal(configs)  # refused: a round > a tick
+if st.session_state.get("ltd_configs") != configs or refused:  # new settings: their recording, if any
     st.session_state["ltd_configs"], st.session_state["ltd_run"] = configs, 0
-    PLAYER.pause()
-asked = st.session_state.pop("ltd_asked_steps", 0)
+    PLAYER.pause()  # refused settings never train: Play and Step are off, and a forged click asks for 0 steps
+asked = st.session_state.pop("ltd_asked_steps", 0) * (refused is None)
 if (asked or PLAYER.playing()) and st.session_state["ltd_run"] == 0:
     st.session_state["ltd_run"] = 1  # Play and Step train a fresh copy from step 0, never the shared recording
-loops = session_models(configs, st.session_state["ltd_run"])
+loops = session_models(configs, names, st.session_state["ltd_run"])
 recording = names is not None and st.session_state["ltd_run"] == 0
 if asked:
     with st.session_state.setdefault("ltd_lock", threading.Lock()):  # one training of this session at a time
         training.train_together(loops, math.inf, max_steps=asked)
 
 play_col, step_col, size_col, restart_col, lecture_col = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
-PLAYER.button(play_col)
-step_size = int(widget(STEP_SIZE, size_col))
-step_col.button("Step", key="ltd_step", on_click=ask_steps, args=(step_size,), icon=":material/skip_next:", width="stretch")
+PLAYER.button(play_col, disabled=bool(refused))
+step_col.button("Step", key="ltd_step", on_click=ask_steps, args=(int(widget(STEP_SIZE, size_col)),),
+                icon=":material/skip_next:", width="stretch", disabled=bool(refused))  # fmt: skip
 restart_col.button("Restart", key="ltd_restart", on_click=restart, icon=":material/replay:",
                    width="stretch", help="New models of these settings, from step 0.")  # fmt: skip
 lecture_col.button(f"Lecture: {LECTURE.steps:,} steps, the IRNN leaves the baseline", key="ltd_lecture",
@@ -114,17 +112,16 @@ lecture_col.button(f"Lecture: {LECTURE.steps:,} steps, the IRNN leaves the basel
 
 
 @st.fragment(run_every=TICK_S if PLAYER.playing() else None)
-def live_view(loops: list[training.Trainer], names: list[str] | None, recording: bool) -> None:
+def live_view(loops: list[training.Trainer], names: list[str] | None, recording: bool, refused: str | None):
     # Draw first, then train: the charts are fresh for the whole tick instead of greyed out while
     # the models train; what the training did is drawn at the start of the next tick.
     histories, rows = recorded_readings(tuple(names)) if recording else long_term.readings(loops)
     step, baseline = max(len(h.losses) for h in histories), models.baseline(task, T_value)
     st.progress(min(step / budget, 1.0) if budget else 1.0, text=f"step {step} of {budget}")
     if recording:
-        recorded = "; ".join(long_term.outcome(h, baseline) for h in histories)
-        st.info(f"The recorded run of these settings, trained ahead of time: {recorded}. How far back the gradient "
-                f"reaches, ‖dL/dh₁‖ / ‖dL/dh_L‖ at step 0 → at the end: {long_term.reach_text(histories)}. "
-                "Play trains a fresh copy here, from step 0.")  # fmt: skip
+        st.info(long_term.recording_text(histories, baseline))
+    elif refused:  # too large for a live tick: said instead of "Press Play"
+        st.warning(refused)
     elif step == 0 and not PLAYER.playing():
         st.info("Press Play: the models train side by side on the same batches.")
     for history in histories:
@@ -146,22 +143,8 @@ def live_view(loops: list[training.Trainer], names: list[str] | None, recording:
     init_col.caption("‖dh_L/dhₜ‖ at initialisation on one sequence: the lecture's product of Jacobians "
                      "(for the LSTM through hₜ, with cₜ held fixed).")  # fmt: skip
     st.dataframe(rows, hide_index=True)
-    offer(training.test_loss_table(histories), f"""
-from rnnviz import defaults, long_term, training
-
-# the recorded runs of these settings, shipped with the lab (`python -m rnnviz.defaults NAME` trains one again)
-trainers = [defaults.load(name) for name in {names!r}]
-table = training.test_loss_table(long_term.histories(trainers))
-""" if recording else f"""
-from rnnviz import long_term, training
-
-training.set_threads(1)  # the lab trains on one thread; the numbers match it
-configs = long_term.configs({kinds!r}, {task!r}, {T_value}, {hidden}, lr={lr!r}, clip={clip!r},
-                            steps={budget}, seed={seed}, optimizer={optimizer!r})
-trainers = [training.Trainer(config, device="cpu") for config in configs.values()]
-training.train_together(trainers, float("inf"), max_steps={step})  # the page's step {step}
-table = training.test_loss_table(long_term.histories(trainers))
-""", name="long_term")  # fmt: skip
+    snippet = long_term.reproduce(configs, names if recording else None, step)
+    offer(training.test_loss_table(histories), snippet, name="long_term")
 
     if PLAYER.playing() and not recording:
         with st.session_state.setdefault("ltd_lock", threading.Lock()):
@@ -171,17 +154,5 @@ table = training.test_loss_table(long_term.histories(trainers))
             st.rerun(scope="app")  # draws the end; the Play button comes back and the timer stops
 
 
-live_view(loops, names, recording)
-page, lr_text = long_term.PAGE["irnn"], {kind: f"{training.DEFAULT_LR[kind]:g}" for kind in long_term.SHOWN}
-st.markdown(
-    "**What the default run shows, and why.** At torch's initialisation the tanh RNN's ‖dh_L/dhₜ‖ falls "
-    "geometrically with L − t (right), so the loss at the end hardly depends on the marked numbers far back: "
-    "nothing to follow, and it stays on the baseline. The IRNN starts at W_hh = I, its Jacobian product near 1: "
-    f"the gradient reaches back from the start, and yet at T = {page.T} it too stays on the baseline for all "
-    f"{page.steps:,} steps. A ReLU network that adds its state to itself at every step blows up at a large "
-    f"learning rate (at the LSTM's {lr_text['lstm']} its loss explodes at step 2), so it is trained at "
-    f"{lr_text['irnn']}, and at that rate it needs thousands of steps. In the lecture's recorded run, the same "
-    f"settings for {LECTURE.steps:,} steps (the button above), "
-    f"{long_term.lecture_text()}. The LSTM's ‖dh_L/dhₜ‖ at initialisation vanishes too (through hₜ, with its "
-    "cell held fixed), yet it learns within the budget: its gradient horizon (left) reaches back once it has trained."
-)  # fmt: skip
+live_view(loops, names, recording, refused)
+st.markdown(long_term.default_run_text())

@@ -66,7 +66,10 @@ lstm = MODEL.get(settings, gates.default_name(bias), (d.T, d.model.hidden_size, 
 rnn = RNN.get(settings[:4], "lstm_gates_rnn", (d.T, d.model.hidden_size, d.steps, d.seed),
               lambda: gates.rnn_trainer(length, hidden, steps, seed))  # fmt: skip
 if not (lstm.done and rnn.done):
-    # Other settings than the defaults' train in this session, on a click (about 8 s for 600 steps).
+    # Other settings than the defaults' train here on a click, within gates.MAX_TRAINING_WORK (not hours).
+    if refused := gates.refusal(length, hidden, steps):
+        st.warning(refused)
+        st.stop()
     if not st.button("Train this LSTM and its tanh RNN", type="primary"):
         st.info(f"This LSTM is not trained yet: {steps} Adam steps on sequences of length {length} (and the "
                 "tanh RNN it is compared with).")  # fmt: skip

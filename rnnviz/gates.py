@@ -89,6 +89,36 @@ def default_name(forget_bias: float | None) -> str:
     return {None: "lstm_gates", 1.0: "lstm_gates_bias1"}[forget_bias]
 
 
+# The page trains other settings than the defaults' on a click, the LSTM and its tanh RNN to the whole
+# budget in one go (not in live ticks): the work of a click (training_work) is bounded, so that a link
+# cannot ask for hours of a core (T = 200, 128 units, 3,000 steps: 3,435 billion). The time of a
+# multiply-add is not fixed: a network whose gradient vanishes fills its backward pass with subnormal
+# floats, several times slower. benchmarks/bounds_long_term_gates.py measures a click at the defaults
+# (22 billion, 7 to 8 s of one core) and at the bound (up to about 3 minutes at T = 200 and 128 units).
+# Each time step also costs a fixed amount that does not grow with H (torch's dispatch of the LSTM's and
+# the RNN's step, forward and backward): counted as STEP_OVERHEAD multiply-adds of the same time.
+STEP_OVERHEAD = 400_000
+MAX_TRAINING_WORK = 120_000_000_000
+
+
+def training_work(length: int, hidden: int, steps: int) -> int:
+    """The work of training the page's LSTM and its tanh RNN for `steps` steps, in multiply-adds of their
+    recurrent layers, forward: steps x T x (batch x (4 + 1) blocks x H x (D + H) + STEP_OVERHEAD)."""
+    D = models.input_size("adding")
+    return steps * length * (DEFAULT.batch_size * 5 * hidden * (D + hidden) + STEP_OVERHEAD)
+
+
+def refusal(length: int, hidden: int, steps: int) -> str | None:
+    """Why the page will not train these settings (more than MAX_TRAINING_WORK), or None."""
+    work = training_work(length, hidden, steps)
+    if work <= MAX_TRAINING_WORK:
+        return None
+    return (f"These settings cannot train here: training the LSTM and its tanh RNN would cost "
+            f"{work / 1e9:,.0f} billion multiply-adds, and the page trains up to "
+            f"{MAX_TRAINING_WORK / 1e9:,.0f} billion on a click (a few minutes of one core at most). Fewer "
+            "steps, fewer hidden units or a shorter T brings it within.")  # fmt: skip
+
+
 def measure(loop: training.Trainer) -> dict:
     """The test MSE on the trainer's 1000 held-out sequences (1/6 for always answering 1)."""
     return {"test_mse": round(loop.evaluate(), 6)}
@@ -125,7 +155,6 @@ class GateView:
     target: float
     prediction: float
     gates: dict[str, np.ndarray]  # i, f, o, g, c, h, each (T, H)
-
 
     def table(self) -> dict[str, np.ndarray]:
         """Long format, one row per (t, unit): t, unit, and i, f, o, g, c, h (for a CSV)."""

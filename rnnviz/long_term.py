@@ -75,6 +75,42 @@ def recorded(configs: dict[str, TrainConfig]) -> list[str] | None:
     return None if None in names else names
 
 
+# --- what one round of live training may cost -----------------------------------------------------------
+
+BLOCKS = {"rnn": 1, "irnn": 1, "lstm": 4, "gru": 3}  # weight blocks of each kind's recurrence (its gates)
+# One round of live training (every model one step) may do at most this much work (step_work), so that a
+# round fits inside a live tick of 1 s (of which 0.8 s trains). The time of a multiply-add is not fixed:
+# a network whose gradient vanishes fills its backward pass with subnormal floats, several times slower
+# (parity at T = 200, 128 units, all four models: a round of 1.1 s of one core, 0.24 s with subnormals
+# flushed to zero). At this bound a round takes 0.05 to 0.47 s, one that scores the test set (every 50
+# steps) up to about 1 s; only the first, which also records step 0, takes longer, up to 1.5 s
+# (benchmarks/bounds_long_term_gates.py). The defaults do 162 million (243 million with the GRU); the
+# largest settings a link can ask for, 2,249 million.
+MAX_STEP_WORK = 350_000_000
+
+
+def step_work(configs: dict[str, TrainConfig]) -> int:
+    """Multiply-adds of one round of training in the recurrent layers, forward: the sum over the models
+    of batch x L x blocks x H x (D + H) (as charlm.CharLMConfig.step_work)."""
+    work = 0
+    for config in configs.values():
+        task, H = config.model.task, config.model.hidden_size
+        L, D = models.sequence_length(task, config.T), models.input_size(task)
+        work += config.batch_size * L * BLOCKS[config.model.kind] * H * (D + H)
+    return work
+
+
+def refusal(configs: dict[str, TrainConfig]) -> str | None:
+    """Why these settings cannot train live on the page (a round larger than MAX_STEP_WORK), or None."""
+    work = step_work(configs)
+    if work <= MAX_STEP_WORK:
+        return None
+    return (f"These settings cannot train here: one round of training (every model one step) is "
+            f"{work / 1e6:,.0f} million multiply-adds, and live training runs in ticks of 0.8 s on one "
+            f"core, so the page trains up to {MAX_STEP_WORK / 1e6:,.0f} million a round. Fewer hidden "
+            "units, a shorter T or leaving out the GRU brings it within.")  # fmt: skip
+
+
 # --- the shipped runs (rnnviz.defaults) ---------------------------------------------------------------
 
 
@@ -213,7 +249,6 @@ def outcome(history: History, baseline: float) -> str:
     return f"{history.name} is below {LEFT * baseline:.3g} from step {below:,} ({end})"
 
 
-
 def reach(history: History) -> tuple[float, float] | None:
     """How far back the gradient reaches, at the first and the last recording of the gradient
     horizon: ||dL/dh_1|| / ||dL/dh_L|| on the probe batch (1: the first step's state counts as much as
@@ -253,6 +288,62 @@ def lecture_text() -> str:
         return "never" if steps[kind] is None else f"from step {steps[kind]:,}"
 
     return f"the IRNN is below {level:.2g} {when('irnn')}, the tanh RNN {when('rnn')}, the LSTM {when('lstm')}"
+
+
+def recording_text(histories: Sequence[History], baseline: float) -> str:
+    """What a recorded run shows, in words (the page's note above its charts): each model's outcome
+    and how far back its gradient reaches, at step 0 and at the end."""
+    outcomes = "; ".join(outcome(history, baseline) for history in histories)
+    return (f"The recorded run of these settings, trained ahead of time: {outcomes}. How far back the "
+            f"gradient reaches, ‖dL/dh₁‖ / ‖dL/dh_L‖ at step 0 → at the end: {reach_text(histories)}. "
+            "Play trains a fresh copy here, from step 0.")  # fmt: skip
+
+
+def default_run_text() -> str:
+    """What the default run shows, and why (markdown, the page's closing paragraph): the IRNN's
+    Jacobian is near 1 at initialisation, and yet at the defaults it learns nothing, because its
+    learning rate must be small; the lecture's longer run, and the LSTM."""
+    lr, page = {kind: f"{training.DEFAULT_LR[kind]:g}" for kind in SHOWN}, PAGE["irnn"]
+    return (
+        "**What the default run shows, and why.** At torch's initialisation the tanh RNN's ‖dh_L/dhₜ‖ "
+        "falls geometrically with L − t (right), so the loss at the end hardly depends on the marked "
+        "numbers far back: nothing to follow, and it stays on the baseline. The IRNN starts at W_hh = I, "
+        "its Jacobian product near 1: the gradient reaches back from the start, and yet at "
+        f"T = {page.T} it too stays on the baseline for all {page.steps:,} steps. A ReLU network that adds "
+        "its state to itself at every step blows up at a large learning rate (at the LSTM's "
+        f"{lr['lstm']} its loss explodes at step 2), so it is trained at {lr['irnn']}, and at that rate it "
+        "needs thousands of steps. In the lecture's recorded run, the same settings for "
+        f"{LECTURE['irnn'].steps:,} steps (the button above), {lecture_text()}. The LSTM's ‖dh_L/dhₜ‖ at "
+        "initialisation vanishes too (through hₜ, with its cell held fixed), yet it learns within the "
+        "budget: its gradient horizon (left) reaches back once it has trained."
+    )
+
+
+def reproduce(configs: dict[str, TrainConfig], names: Sequence[str] | None, step: int) -> str:
+    """The notebook code that makes the page's table of test losses: from the shipped runs `names` (a
+    recording), else by training `configs` (one per model, as `configs()` makes them) to `step`."""
+    if names is not None:
+        return f"""
+from rnnviz import defaults, long_term, training
+
+# the recorded runs of these settings, shipped with the lab (`python -m rnnviz.defaults NAME` trains one again)
+trainers = [defaults.load(name) for name in {list(names)!r}]
+table = training.test_loss_table(long_term.histories(trainers))
+"""
+    c = next(iter(configs.values()))
+    lr = {kind: config.lr for kind, config in configs.items()}
+    clip = {kind: config.clip for kind, config in configs.items()}
+    return f"""
+from rnnviz import long_term, training
+
+training.set_threads(1)  # the lab trains on one thread; the numbers match it
+configs = long_term.configs({list(configs)!r}, {c.model.task!r}, {c.T}, {c.model.hidden_size}, lr={lr!r},
+                            clip={clip!r}, steps={c.steps}, seed={c.seed}, optimizer={c.optimizer!r})
+trainers = [training.Trainer(config, device="cpu") for config in configs.values()]
+training.train_together(trainers, float("inf"), max_steps={step})  # the page's step {step}
+table = training.test_loss_table(long_term.histories(trainers))
+"""
+
 
 if __name__ == "__main__":
     training.set_threads(1)

@@ -91,6 +91,17 @@ def make_batch(task: str, n: int, T: int, seed: int, device: str = "cpu") -> tup
     return x, torch.from_numpy(np.ascontiguousarray(y)).to(device)
 
 
+def marked_steps(task: str, x: torch.Tensor) -> list[int]:
+    """The steps t (1-based) whose input the answer to one sequence x (L, 1, D) depends on in
+    particular: the adding problem's two marked steps, the copy task's symbols (steps 1 .. COPY_LENGTH);
+    none for parity, whose answer depends on every step alike."""
+    if task == "adding":
+        return [int(t) + 1 for t in torch.nonzero(x[:, 0, 1]).flatten()]
+    if task == "copy":
+        return list(range(1, COPY_LENGTH + 1))
+    return []
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     kind: str = "lstm"  # rnn (tanh, torch's init) | irnn (relu, W_hh = I) | lstm | gru

@@ -224,3 +224,27 @@ def test_a_session_reading_the_page_leaves_the_other_shared_defaults_unchanged()
     assert not at.exception
     for name, expected in shipped.items():
         assert snapshot_bytes(ui_models.shared(name)) == expected
+
+
+def test_a_click_trains_a_bounded_work_and_the_defaults_are_within():
+    # steps x T x (batch x (4 + 1) blocks x H x (D + H) + the fixed cost of a time step)
+    assert gates.training_work(50, 32, 600) == 600 * 50 * (64 * 5 * 32 * 34 + gates.STEP_OVERHEAD)
+    for settings in ((50, 32, 600), (50, 32, 3000), (200, 32, 600), (50, 64, 600), (10, 4, 50)):
+        assert gates.refusal(*settings) is None, settings
+    message = gates.refusal(200, 128, 3000)  # the largest settings a link can ask for
+    assert message.startswith("These settings cannot train here: training the LSTM and its tanh RNN would cost "
+                              "3,435 billion multiply-adds") and "up to 120 billion on a click" in message  # fmt: skip
+
+
+def test_the_largest_link_is_refused_with_a_message_and_no_button():
+    at = run_app(PAGE, query={"gates_T": "200", "gates_hidden": "128", "gates_steps": "3000", "gates_seed": "9999"})
+    assert not at.exception and not chart_keys(at) and not at.button
+    assert len(at.warning) == 1 and at.warning[0].value.startswith("These settings cannot train here")
+
+
+@pytest.mark.parametrize("query", [{"gates_T": "210"}, {"gates_hidden": "132"}, {"gates_steps": "3050"},
+                                   {"gates_example": "100"}, {"gates_t": "200"}])  # fmt: skip
+def test_links_beyond_the_widgets_limits_fall_back_to_the_defaults_with_a_warning(query):
+    at = run_app(PAGE, query=query, timeout=180)
+    assert not at.exception and "malformed or out of range" in at.warning[0].value
+    assert chart_keys(at) == ["gates_heatmaps", "gates_memory", "gates_exercise"]  # the shipped default

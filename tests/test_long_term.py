@@ -130,3 +130,29 @@ def test_the_shipped_runs_metrics_are_their_records():
         loop, metrics = defaults.load(name), defaults.describe(name)["metrics"]
         assert metrics["test_loss"] == pytest.approx(loop.test_losses[-1], abs=1e-6)
         assert metrics["first_step_below"] == long_term.first_below(loop.test_steps, loop.test_losses, 0.05)
+
+
+def test_one_round_of_live_training_is_bounded_and_every_recorded_setting_is_within():
+    # batch x L x H x (D + H), times the weight blocks: 1 (tanh RNN) + 1 (IRNN) + 4 (LSTM)
+    assert long_term.step_work(long_term.PAGE) == 64 * 100 * 64 * (2 + 64) * 6 == 162_201_600
+    for configs in (long_term.PAGE, long_term.LECTURE, long_term.settings(100, 1500, models.KINDS),
+                    long_term.settings(200, 1500)):  # fmt: skip
+        assert long_term.refusal(configs) is None
+    largest = long_term.configs(models.KINDS, "copy", 200, 128, training.DEFAULT_LR, long_term.CLIP, 10000, 9999)
+    assert long_term.step_work(largest) == 64 * 221 * 128 * (10 + 128) * (1 + 1 + 4 + 3)  # the largest link's
+    message = long_term.refusal(largest)
+    assert message.startswith("These settings cannot train here: one round of training (every model one step) is "
+                              "2,249 million multiply-adds") and "up to 350 million a round" in message  # fmt: skip
+
+
+def test_the_pages_sentences_are_the_runs_own():
+    shipped = long_term.histories([defaults.load(name) for name in long_term.recorded(long_term.PAGE)])
+    text = long_term.recording_text(shipped, 1 / 6)
+    assert text.startswith("The recorded run of these settings, trained ahead of time: tanh RNN stays above 0.05")
+    assert long_term.reach_text(shipped) in text and text.endswith("Play trains a fresh copy here, from step 0.")
+    closing = long_term.default_run_text()
+    assert "at T = 100 it too stays on the baseline for all 1,500 steps" in closing
+    assert f"for 6,000 steps (the button above), {long_term.lecture_text()}." in closing
+    live = long_term.reproduce(long_term.PAGE, None, 7)
+    assert "max_steps=7)  # the page's step 7" in live and "lr={'rnn': 0.001, 'irnn': 0.001, 'lstm': 0.01}" in live
+    assert "defaults.load(name) for name in ['long_term_rnn'" in long_term.reproduce(long_term.PAGE, ["long_term_rnn"], 0)

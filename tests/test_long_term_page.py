@@ -174,7 +174,9 @@ def test_the_snippet_of_a_live_run_reproduces_the_table():
                                   check_dtype=False, rtol=1e-12, atol=0)  # fmt: skip
 
 
-@pytest.mark.parametrize("query", [{"ltd_T": "5"}, {"ltd_task": "lstm"}, {"ltd_lr_lstm": "-1"}, {"ltd_hidden": "abc"}])
+@pytest.mark.parametrize("query", [{"ltd_T": "5"}, {"ltd_task": "lstm"}, {"ltd_lr_lstm": "-1"}, {"ltd_hidden": "abc"},
+                                   {"ltd_T": "201"}, {"ltd_hidden": "132"}, {"ltd_steps": "10010"},
+                                   {"ltd_step_size": "501"}])  # fmt: skip
 def test_bad_links_fall_back_to_the_defaults_with_a_warning(query):
     at = run_app(PAGE, query=query)
     assert not at.exception and "malformed or out of range" in at.warning[0].value
@@ -185,3 +187,29 @@ def test_settings_without_a_recording_draw_no_empty_horizon_before_the_first_ste
     at = run_app(PAGE, query={"ltd_T": "200"})
     assert not at.exception and "ltd_horizon" not in chart_keys(at)
     assert any("drawn once the models have taken their first step" in info.value for info in at.info)
+
+
+LARGEST = {"ltd_task": "copy", "ltd_T": "200", "ltd_hidden": "128", "ltd_gru": "true", "ltd_steps": "10000",
+           "ltd_step_size": "500", "ltd_seed": "9999"}  # every limit of the page's widgets at once
+
+
+def test_the_largest_link_opens_but_cannot_train_a_round_longer_than_a_tick(no_training):
+    at = run_app(PAGE, query=LARGEST, timeout=120)
+    assert not at.exception and "malformed or out of range" not in " ".join(w.value for w in at.warning)
+    assert at.warning[0].value.startswith("These settings cannot train here: one round of training")
+    assert at.button(key="ltd_play").disabled and at.button(key="ltd_step").disabled
+    assert progress_text(at) == "step 0 of 10000" and chart_keys(at) == ["ltd_loss", "ltd_jacobian"]
+    at.session_state["ltd_asked_steps"] = 500  # what a click on Step would ask for, were it not disabled
+    at.run()
+    assert progress_text(at) == "step 0 of 10000" and "ltd_asked_steps" not in at.session_state
+
+
+def test_a_move_beyond_the_bound_says_why_instead_of_press_play():
+    at = run_app(PAGE, query=SHORT)
+    at.button(key="ltd_step").click().run()
+    assert progress_text(at) == "step 5 of 1500" and not at.button(key="ltd_step").disabled
+    at.number_input(key="ltd_hidden").set_value(128).run()  # at T = 12: 76 million a round, within
+    assert not at.button(key="ltd_play").disabled and at.info[0].value.startswith("Press Play")
+    at.slider(key="ltd_T").set_value(200).run()  # 1,278 million
+    assert at.button(key="ltd_play").disabled and not any(i.value.startswith("Press Play") for i in at.info)
+    assert "1,278 million multiply-adds" in at.warning[0].value and not at.exception

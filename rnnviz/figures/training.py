@@ -69,14 +69,16 @@ def loss_curves(histories: list[History], baseline: float, baseline_label: str, 
     ))  # fmt: skip
 
 
-def gradient_horizon(histories: list[History]) -> go.Figure:
-    """One heatmap per model of log10 ||dL/dh_t||: time step t across, training step down, one colour
-    scale for all; a dark left edge is a gradient that does not reach back."""
-    logs = [_log10(h.horizons) for h in histories]
+def _heatmaps(histories: list[History], steps: list[np.ndarray], x: list[np.ndarray], values: list[np.ndarray],
+              what: str, x_title: str, uirevision: str, x_hover: str, lines: list[list[int]] | None = None,
+              ) -> go.Figure:  # fmt: skip
+    """One heatmap per model of log10 values[i] (training steps steps[i] down, x[i] across), one colour
+    scale for all, dotted vertical lines at lines[i]; NaN where a value is 0."""
+    logs = [_log10(v) for v in values]
     finite = np.concatenate([v[np.isfinite(v)] for v in logs]) if logs else np.empty(0)
     zmin, zmax = (float(finite.min()), float(finite.max())) if finite.size else (-10.0, 0.0)
     domains = _columns(max(len(histories), 1), 0.02)
-    layout = {}
+    layout, shapes = {}, []
     for col, domain in enumerate(domains, start=1):
         n = "" if col == 1 else str(col)
         # one training-step axis, on the left: the others follow it (matches), without tick labels
@@ -90,23 +92,79 @@ def gradient_horizon(histories: list[History]) -> go.Figure:
         for h, domain in zip(histories, domains)
     ]  # fmt: skip
     traces = []
-    for col, (history, z) in enumerate(zip(histories, logs), start=1):
-        if not len(history.horizon_steps):
+    for col, (history, y, xs, z, v) in enumerate(zip(histories, steps, x, logs, values), start=1):
+        if not len(y):
             continue
         n = "" if col == 1 else str(col)
         traces.append(dict(
-            type="heatmap", x=np.arange(1, z.shape[1] + 1), y=history.horizon_steps, z=z, customdata=history.horizons,
-            zmin=zmin, zmax=zmax, colorscale=VIRIDIS, showscale=col == 1,
-            colorbar=dict(title=dict(text="log10 ‖dL/dhₜ‖")), name=history.name, xaxis=f"x{n}", yaxis=f"y{n}",
-            hovertemplate="t %{x}, training step %{y}<br>‖dL/dhₜ‖ %{customdata:.3g}"
-                          "<extra>" + history.name + "</extra>",
+            type="heatmap", x=xs, y=y, z=z, customdata=v, zmin=zmin, zmax=zmax, colorscale=VIRIDIS,
+            showscale=col == 1, colorbar=dict(title=dict(text=f"log10 {what}")), name=history.name,
+            xaxis=f"x{n}", yaxis=f"y{n}",
+            hovertemplate=f"{x_hover} %{{x}}, training step %{{y}}<br>{what} %{{customdata:.3g}}<extra>{history.name}</extra>",
         ))  # fmt: skip
-        layout[f"xaxis{n}"]["title"] = dict(text="time step t")
+        layout[f"xaxis{n}"]["title"] = dict(text=x_title)
+        shapes += [dict(type="line", xref=f"x{n}", x0=k, x1=k, yref=f"y{n} domain", y0=0, y1=1,
+                        line=dict(color="white", dash="dot", width=1)) for k in (lines[col - 1] if lines else [])]  # fmt: skip
     if not traces:
         annotations.append(dict(text="recorded once training starts (Play or Step)", showarrow=False, xref="paper",
                                 yref="paper", x=0.5, y=0.5))  # fmt: skip
+    if shapes:
+        layout["shapes"] = shapes
     return figure(traces, dict(
-        **layout, annotations=annotations, height=420, margin=dict(l=10, r=10, t=30, b=40), uirevision="horizon",
+        **layout, annotations=annotations, height=420, margin=dict(l=10, r=10, t=30, b=40), uirevision=uirevision,
+    ))  # fmt: skip
+
+
+def gradient_horizon(histories: list[History]) -> go.Figure:
+    """One heatmap per model of log10 ||dL/dh_t||: time step t across, training step down, one colour
+    scale for all; a dark left edge is a gradient that does not reach back."""
+    return _heatmaps(
+        histories, [h.horizon_steps for h in histories], [np.arange(1, h.horizons.shape[1] + 1) for h in histories],
+        [h.horizons for h in histories], "‖dL/dhₜ‖", "time step t", "horizon", "t",
+    )  # fmt: skip
+
+
+def ledger_shares(ledger: np.ndarray) -> np.ndarray:
+    """Each step's part of ||dL/dW_hh|| as a share of all the parts: ledger (r, L) by training step and
+    time step t, to (r, L) by training step and lag k = L - t (lag 0 first: the step next to the loss)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = ledger / ledger.sum(axis=1, keepdims=True)  # (r, L)
+    return shares[:, ::-1]
+
+
+def gradient_ledger(histories: list[History], marked: list[int]) -> go.Figure:
+    """One heatmap per model of each lag's share of ||dL/dW_hh|| over training (lag k = L - t across,
+    training step down), the lags of the marked steps' terms dotted: the term at t = m + 1 is where W_hh
+    first multiplies a state that holds the input of step m."""
+    L = histories[0].horizons.shape[1] if histories else 0
+    lags = [L - (m + 1) for m in marked if m + 1 <= L]
+    shown = [h for h in histories if h.ledgers is not None]
+    return _heatmaps(
+        shown, [h.horizon_steps for h in shown], [np.arange(L) for _ in shown], [ledger_shares(h.ledgers) for h in shown],
+        "share of ‖dL/dW_hh‖", "lag k = L − t (steps back from the loss)", "ledger", "lag", [lags] * len(shown),
+    )  # fmt: skip
+
+
+def marked_shares(histories: list[History], marked: list[int], what: str) -> go.Figure:
+    """Over training, the share of ||dL/dW_hh|| of the term at each marked step m (t = m + 1), one colour
+    per model, on a log axis: how much of the update of W_hh can carry what was marked."""
+    traces = []
+    for history in histories:
+        if history.ledgers is None or not len(history.horizon_steps):
+            continue
+        L = history.ledgers.shape[1]
+        for i, m in enumerate(marked[:2]):
+            share = ledger_shares(history.ledgers)[:, L - (m + 1)] if m + 1 <= L else np.full(len(history.horizon_steps), np.nan)
+            traces.append(dict(
+                type="scatter", x=history.horizon_steps, y=np.where(share > 0, share, np.nan), mode="lines",
+                name=f"{history.name}, {what} {i + 1} (step {m})", legendgroup=history.kind,
+                line=dict(color=COLOURS[history.kind], width=2, dash="solid" if i == 0 else "dash"),
+                hovertemplate="training step %{x}<br>share %{y:.3g}<extra>" + history.name + "</extra>",
+            ))  # fmt: skip
+    return figure(traces, dict(
+        xaxis=dict(title=dict(text="training step")),
+        yaxis=dict(title=dict(text=f"share of ‖dL/dW_hh‖ at the {what}s' lags"), type="log", exponentformat="power"),
+        height=420, margin=dict(l=10, r=10, t=30, b=40), legend=dict(orientation="h", y=-0.2), uirevision="marked",
     ))  # fmt: skip
 
 
