@@ -142,6 +142,20 @@ def live_view(loops: list[training.Trainer], names: list[str] | None, recording:
     init_col.plotly_chart(figures.jacobian_at_init(histories), width="stretch", key="ltd_jacobian")
     init_col.caption("‖dh_L/dhₜ‖ at initialisation on one sequence: the lecture's product of Jacobians "
                      "(for the LSTM through hₜ, with cₜ held fixed).")  # fmt: skip
+    st.subheader("The gradient ledger: where the update of W_hh comes from")
+    marked, recorded = long_term.probe_marked_steps(next(iter(configs.values()))), any(len(h.ledgers) for h in histories)
+    ledger_col, marked_col = st.columns([3, 2], gap="medium")
+    if recorded:
+        ledger_col.plotly_chart(figures.gradient_ledger(histories, marked), width="stretch", key="ltd_ledger")
+        if task in long_term.MARKED:
+            marked_col.plotly_chart(figures.marked_shares(histories, marked, long_term.MARKED[task]), width="stretch",
+                                    key="ltd_marked")  # fmt: skip
+    else:
+        ledger_col.info("The ledger is drawn once the models have taken their first step (Play or Step).")
+    ledger_col.caption("dL/dW_hh is a sum of one term per time step t (W_hh is used at every step): each term's "
+                       "share of the whole, by its lag k = L − t from the loss, on one probe sequence, as "
+                       "training goes on (down); dotted, the lags of its marked inputs.")  # fmt: skip
+    marked_col.caption(long_term.ledger_text(histories, marked, task))
     st.dataframe(rows, hide_index=True)
     snippet = long_term.reproduce(configs, names if recording else None, step)
     offer(training.test_loss_table(histories), snippet, name="long_term")

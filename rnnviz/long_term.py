@@ -203,14 +203,14 @@ def history(config: TrainConfig, records: training.Records) -> History:
     """A run's records (`trainer.records()`: one copy, taken under its lock) as arrays, with the
     Jacobian at initialisation of its settings."""
     L = models.sequence_length(config.model.task, config.T)
-    horizons = records.extra["horizons"]
+    horizons, ledgers = records.extra["horizons"], records.extra["ledgers"]
     return History(
         name=models.KIND_NAMES[config.model.kind], kind=config.model.kind,
         steps=np.arange(1, len(records.losses) + 1), losses=np.array(records.losses),
         test_steps=np.array(records.test_steps, dtype=int), test_losses=np.array(records.test_values),
         horizon_steps=np.array(records.extra["horizon_steps"], dtype=int),
         horizons=np.stack(horizons) if horizons else np.empty((0, L)), jacobian=initial_jacobian(config),
-        diverged=records.diverged, status=records.status,
+        diverged=records.diverged, status=records.status, ledgers=np.stack(ledgers) if ledgers else np.empty((0, L)),
     )  # fmt: skip
 
 
@@ -288,6 +288,31 @@ def lecture_text() -> str:
         return "never" if steps[kind] is None else f"from step {steps[kind]:,}"
 
     return f"the IRNN is below {level:.2g} {when('irnn')}, the tanh RNN {when('rnn')}, the LSTM {when('lstm')}"
+
+
+# --- the gradient ledger: dL/dW_hh by lag ---------------------------------------------------------------
+
+MARKED = {"adding": "marker", "copy": "symbol"}  # what models.marked_steps finds in each task
+
+
+@functools.lru_cache(maxsize=64)
+def probe_marked_steps(config: TrainConfig) -> tuple[int, ...]:
+    """The marked steps of the first probe sequence, whose gradient ledger the trainers record."""
+    x, _ = training.fixed_batch(config.model.task, config.probe_size, config.T, config.seed, training.PROBE, "cpu")
+    return tuple(models.marked_steps(config.model.task, x[:, :1]))  # x (L, B, D)
+
+
+def ledger_text(histories: Sequence[History], marked: Sequence[int], task: str) -> str:
+    """What the ledger shows at the last recording, in words: the share of ||dL/dW_hh|| of the term
+    where W_hh first multiplies a state that holds the first marked input (t = m + 1), model by model."""
+    recorded = [h for h in histories if h.ledgers is not None and len(h.ledgers)]
+    if not marked or task not in MARKED or not recorded:
+        return "Parity depends on every step alike: no step is marked." if task == "parity" else ""
+    m, L = marked[0], recorded[0].ledgers.shape[1]
+    shares = ", ".join(f"{h.name} {h.ledgers[-1][m] / h.ledgers[-1].sum():.2g}" for h in recorded)  # index m: t = m + 1
+    return (f"On the probe sequence the first {MARKED[task]} is at step {m}. The term of ‖dL/dW_hh‖ where W_hh "
+            f"first multiplies a state that holds it (t = {m + 1}, lag {L - m - 1}) is this share of the "
+            f"whole at the last recording: {shares}.")
 
 
 def recording_text(histories: Sequence[History], baseline: float) -> str:

@@ -194,6 +194,7 @@ class History:
     jacobian: np.ndarray | None  # (L,) ||dh_L/dh_t|| at initialisation
     diverged: Divergence | None
     status: str
+    ledgers: np.ndarray | None = None  # (r, L) ||the part of dL/dW_hh from step t||, first probe sequence
 
 
 @dataclass(frozen=True)
@@ -435,7 +436,7 @@ class Trainer(Loop):
 
     Built cheaply (no training, no recording) so that a page can make one on every settings change."""
 
-    RECORDED = (*Loop.RECORDED, "horizon_steps", "horizons")
+    RECORDED = (*Loop.RECORDED, "horizon_steps", "horizons", "ledgers")
 
     def __init__(self, config: TrainConfig, device: str | None = None):
         self.config = config
@@ -446,6 +447,7 @@ class Trainer(Loop):
                          test_every=config.test_every, explode_above=config.explode_above)  # fmt: skip
         self.horizon_steps: list[int] = []
         self.horizons: list[np.ndarray] = []  # each (L,): ||dL/dh_t|| on the probe batch
+        self.ledgers: list[np.ndarray] = []  # each (L,): the parts of dL/dW_hh by step, first probe sequence
         self._jacobian: np.ndarray | None = None
 
     # --- the fixed batches ---------------------------------------------------------------------------
@@ -486,8 +488,11 @@ class Trainer(Loop):
     def _record(self) -> None:
         c = self.config
         if self.step_count % c.record_every == 0:
+            x, y = self._fixed(c.probe_size, PROBE)  # x (L, B, D)
             self.horizon_steps.append(self.step_count)
-            self.horizons.append(gradient_horizon(self.model, *self._fixed(c.probe_size, PROBE)))
+            self.horizons.append(gradient_horizon(self.model, x, y))
+            # on one sequence, whose marked steps are known; y is (B,) or, for copy, (L, B)
+            self.ledgers.append(gradient_ledger(self.model, x[:, :1], y[..., :1]))
         super()._record()
 
     # --- reading the results ---------------------------------------------------------------------------
@@ -496,11 +501,12 @@ class Trainer(Loop):
         """A snapshot of the records as numpy arrays, for figures and notebooks."""
         L = models.sequence_length(self.config.model.task, self.config.T)
         horizons = np.stack(self.horizons) if self.horizons else np.empty((0, L))
+        ledgers = np.stack(self.ledgers) if self.ledgers else np.empty((0, L))
         return History(
             name=self.name, kind=self.config.model.kind,
             steps=np.arange(1, len(self.losses) + 1), losses=np.array(self.losses),
             test_steps=np.array(self.test_steps, dtype=int), test_losses=np.array(self.test_losses),
-            horizon_steps=np.array(self.horizon_steps, dtype=int), horizons=horizons,
+            horizon_steps=np.array(self.horizon_steps, dtype=int), horizons=horizons, ledgers=ledgers,
             jacobian=self.initial_jacobian() if with_jacobian else None,
             diverged=self.diverged, status=self.status(),
         )  # fmt: skip

@@ -6,8 +6,10 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from apptest_helpers import decode
 
 from rnnviz import defaults, long_term, models, training
+from rnnviz.figures import training as figures
 from rnnviz.models import ModelConfig
 from rnnviz.training import TrainConfig, Trainer
 
@@ -102,7 +104,7 @@ def test_readings_from_records_are_the_trainers_own_history_and_summary():
     trainer.step(12)
     [history], [row] = long_term.readings([trainer])
     own = trainer.history()
-    for field in ("steps", "losses", "test_steps", "test_losses", "horizon_steps", "horizons", "jacobian"):
+    for field in ("steps", "losses", "test_steps", "test_losses", "horizon_steps", "horizons", "jacobian", "ledgers"):
         np.testing.assert_array_equal(getattr(history, field), getattr(own, field))
     assert (history.name, history.kind, history.status, history.diverged) == (own.name, own.kind, own.status, None)
     assert row == trainer.summary() | {"seconds": row["seconds"]}
@@ -156,3 +158,34 @@ def test_the_pages_sentences_are_the_runs_own():
     live = long_term.reproduce(long_term.PAGE, None, 7)
     assert "max_steps=7)  # the page's step 7" in live and "lr={'rnn': 0.001, 'irnn': 0.001, 'lstm': 0.01}" in live
     assert "defaults.load(name) for name in ['long_term_rnn'" in long_term.reproduce(long_term.PAGE, ["long_term_rnn"], 0)
+
+
+# --- the gradient ledger ---------------------------------------------------------------------------------
+
+
+def test_the_marked_steps_are_those_of_the_first_probe_sequence():
+    config = small("rnn", seed=3)
+    x, _ = training.fixed_batch("adding", config.probe_size, config.T, 3, training.PROBE, "cpu")  # (L, B, 2)
+    expected = (torch.nonzero(x[:, 0, 1]).flatten() + 1).tolist()
+    assert list(long_term.probe_marked_steps(config)) == expected and len(expected) == 2
+    assert expected[0] <= config.T // 2 < expected[1]  # one marker in each half
+    copy = dataclasses.replace(config, model=ModelConfig("rnn", "copy", 8))
+    assert long_term.probe_marked_steps(copy) == tuple(range(1, models.COPY_LENGTH + 1))
+    assert long_term.probe_marked_steps(dataclasses.replace(config, model=ModelConfig("rnn", "parity", 8))) == ()
+
+
+def test_the_ledger_figure_shows_each_lags_share_and_dots_the_marked_lags():
+    trainer = Trainer(small("rnn", steps=10))
+    trainer.step(10)
+    history = long_term.histories([trainer])[0]
+    marked = list(long_term.probe_marked_steps(trainer.config))
+    heatmap = figures.gradient_ledger([history], marked).to_dict()
+    shares = 10 ** np.array(decode(heatmap["data"][0]["z"]), dtype=float)  # (3 recordings, L lags), log10 drawn
+    np.testing.assert_allclose(np.nansum(shares, axis=1), 1.0)
+    np.testing.assert_allclose(shares[:, ::-1][:, 1:], history.ledgers[:, 1:] / history.ledgers.sum(axis=1, keepdims=True))
+    assert [shape["x0"] for shape in heatmap["layout"]["shapes"]] == [10 - m - 1 for m in marked]  # L = T = 10
+    lines = figures.marked_shares([history], marked, "marker").to_dict()["data"]
+    np.testing.assert_allclose(decode(lines[0]["y"]), history.ledgers[:, marked[0]] / history.ledgers.sum(axis=1))
+    text = long_term.ledger_text([history], marked, "adding")
+    assert f"the first marker is at step {marked[0]}" in text and f"lag {10 - marked[0] - 1}" in text
+    assert f"tanh RNN {history.ledgers[-1][marked[0]] / history.ledgers[-1].sum():.2g}" in text

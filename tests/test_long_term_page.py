@@ -30,7 +30,7 @@ def progress_text(at):
 def test_the_defaults_open_on_the_recorded_runs_without_training(no_training):
     at = run_app(PAGE)
     assert not at.exception and not at.error
-    assert chart_keys(at) == ["ltd_loss", "ltd_horizon", "ltd_jacobian"]
+    assert chart_keys(at) == ["ltd_loss", "ltd_horizon", "ltd_jacobian", "ltd_ledger", "ltd_marked"]
     assert progress_text(at) == "step 1500 of 1500" and at.session_state["ltd_run"] == 0
     for kind, name in zip(("rnn", "irnn", "lstm"), ("tanh RNN", "IRNN", "LSTM")):
         shipped = defaults.load(f"long_term_{kind}")
@@ -199,6 +199,7 @@ def test_the_largest_link_opens_but_cannot_train_a_round_longer_than_a_tick(no_t
     assert at.warning[0].value.startswith("These settings cannot train here: one round of training")
     assert at.button(key="ltd_play").disabled and at.button(key="ltd_step").disabled
     assert progress_text(at) == "step 0 of 10000" and chart_keys(at) == ["ltd_loss", "ltd_jacobian"]
+    assert "The ledger is drawn once the models have taken their first step" in [i.value for i in at.info][-1]
     at.session_state["ltd_asked_steps"] = 500  # what a click on Step would ask for, were it not disabled
     at.run()
     assert progress_text(at) == "step 0 of 10000" and "ltd_asked_steps" not in at.session_state

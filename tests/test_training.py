@@ -402,3 +402,15 @@ def test_the_gradient_ledger_splits_dL_dW_hh_into_the_terms_of_each_step(kind):
     np.testing.assert_allclose(ledger, [float(t.norm()) for t in terms], rtol=1e-12)
     assert ledger[0] == 0.0  # step 1 multiplies h_0 = 0: nothing to learn from it
     assert ledger.shape == (models.sequence_length("adding", 12),)
+
+
+def test_a_trainer_records_the_ledger_of_its_first_probe_sequence_beside_each_horizon():
+    trainer = Trainer(small("rnn", steps=10))
+    x, y = training.fixed_batch("adding", 4, 10, 0, training.PROBE, "cpu")  # the probe batch of seed 0
+    at_start = training.gradient_ledger(SequenceModel(trainer.config.model, seed=0), x[:, :1], y[:1])  # y (B,)
+    trainer.step(10)
+    history = trainer.history(with_jacobian=False)
+    assert list(history.horizon_steps) == [0, 5, 10] and history.ledgers.shape == (3, 10)
+    np.testing.assert_array_equal(history.ledgers[0], at_start)  # recorded before the first step
+    assert not np.array_equal(history.ledgers[-1], at_start)
+    assert trainer.records().extra["ledgers"][-1].tolist() == history.ledgers[-1].tolist()
