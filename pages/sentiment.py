@@ -22,6 +22,7 @@ TOKENS = Choice("sent_tokens", "the RNN reads", sentiment.UNITS, "words",
 TWEET = Text("sent_tweet", "type a sentence", "the acting was great, but the ending was awful", max_chars=300)
 CONTROLS = [KIND, READOUT, INPUTS, HIDDEN, EPOCHS, SEED, TOKENS, TWEET]
 UPLOAD_ROWS = 20000  # tweets of an uploaded file used (a random sample of them when it has more)
+WORK_S = 0.8  # training on a click takes turns with other sessions' (training.LIVE_LANE) in slices this long
 MODEL = SessionModel("sent_model")
 
 
@@ -62,13 +63,17 @@ hidden, epochs, seed = int(widget(HIDDEN, columns[0])), int(widget(EPOCHS, colum
 config = sentiment.SentimentConfig(kind=kind, readout=readout, inputs=inputs, hidden_size=hidden, epochs=epochs,
                                    seed=seed, tokens=widget(TOKENS, columns[3]))  # fmt: skip
 default = sentiment.shipped_name(config)
-loop = MODEL.get(config, default, config if default else None, lambda: sentiment.trainer(config))
+try:
+    loop = MODEL.get(config, default, config if default else None, lambda: sentiment.trainer(config))
+except ValueError as error:  # a step too large for a slice of training (sentiment.MAX_STEP_WORK)
+    st.error(f"These settings cannot train here: {error}.")
+    st.stop()
 if not loop.done:  # other settings than a shipped model's train in this session, on a click
     st.info(f"This {config.name} is not trained yet: {epochs} epochs of Adam over 8000 sentences, {loop.steps} steps.")
 if not loop.done and st.button(f"Train this {config.name}", type="primary"):
     bar, loop = st.progress(0.0, text=f"Training the {config.name}..."), MODEL.own()
     while not loop.done:
-        loop.step(25)
+        loop.train_for(WORK_S)
         bar.progress(loop.step_count / loop.steps, text=f"Training: step {loop.step_count} of {loop.steps}")
     bar.empty()
 
@@ -152,7 +157,7 @@ def upload() -> None:
         scores = st.columns(2)
         for column, mine in zip(scores, sentiment.upload_trainers(tweets)):
             while not mine.done:
-                mine.step(10)
+                mine.train_for(WORK_S)
                 bar.progress(mine.step_count / mine.steps, text=f"Training the {mine.config.name}: {mine.status()}")
             column.metric(f"{'LSTM' if mine.config.kind == 'lstm' else 'bag of words'}, test accuracy",
                           percent(sentiment.evaluation(mine).accuracy))  # fmt: skip

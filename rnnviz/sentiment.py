@@ -13,7 +13,9 @@ returns its prediction after every word (the readout applied to the prefix) and 
 The page opens on models trained ahead of time (SHIPPED, rnnviz.defaults): the LSTM and a tanh RNN with
 each readout, and the bag of words. On the generated corpus (rnnviz.corpora) they differ where the
 lecture says: the tanh RNN's last state forgets an early cue that its pooled readouts and the LSTM
-keep; the bag of words gets negations backwards (tests/test_sentiment.py).
+keep; the bag of words gets negations backwards (tests/test_sentiment.py). A model trained on the
+page is bounded: one step, its test score included, may do at most MAX_STEP_WORK multiply-adds
+(step_work); SentimentTrainer refuses larger ones.
 """
 
 from __future__ import annotations
@@ -41,6 +43,18 @@ INPUTS = ("embedding", "one-hot")
 UNITS = ("words", "characters")  # what one step of the RNN reads
 MAX_ONE_HOT = 5000  # vocabulary size above which one-hot inputs are refused
 TEST_CHUNK = 512  # held-out texts scored at once
+# What one step of each kind of recurrent layer costs, in H x (input + H) multiply-adds: its weight
+# blocks (tanh RNN 1, GRU 3, LSTM 4), but torch's GRU costs about as much as 5 on one core here
+# (benchmarks/bounds_seq2seq_sentiment.py, counted with 3: its costliest sentiment step took 1.5
+# times an LSTM's of the same count).
+BLOCKS = {"rnn": 1, "gru": 5, "lstm": 4}
+# One training step, the costliest included (one that also scores the model on the held-out texts:
+# step_work), may do at most this many multiply-adds: at most about 0.8 s on one core here, so that
+# training on a click takes turns with the live training of other sessions in slices of about a tick
+# (training.LIVE_LANE; benchmarks/bounds_seq2seq_sentiment.py). The shipped LSTM's settings do 1.3
+# billion (0.1 s); the widgets' largest, an LSTM of 128 units reading characters, 21 billion (1.2 s): the
+# page refuses it with a message.
+MAX_STEP_WORK = 10_000_000_000
 _TOKEN = re.compile(r"[a-z0-9']+|[!?#@]")
 
 
@@ -221,14 +235,20 @@ class Data:
     rows: tuple[tuple[int, ...], ...]  # the token ids of each training text
     labels: torch.Tensor  # (N,) float 0 / 1 of the training texts
     test_chunks: tuple[tuple[torch.Tensor, torch.Tensor], ...]  # (ids (n, L), lengths (n,)), TEST_CHUNK texts each
+    test_order: np.ndarray  # (N,) the held-out texts in the order of the chunks: shortest first
 
 
 def prepare(train: Corpus, test: Corpus, unit: str = "words", limit: int = 50, vocab: Vocabulary | None = None) -> Data:
     """Tokenize and encode a split once (the vocabulary from the training texts unless given)."""
     vocab = vocab or build_vocabulary(train.texts, unit=unit)
     rows = tuple(tuple(vocab.ids(vocab.tokenize(t)[:limit]) or [1]) for t in train.texts)
-    chunks = tuple(encode(test.texts[s : s + TEST_CHUNK], vocab, limit) for s in range(0, len(test), TEST_CHUNK))
-    return Data(train, test, vocab, limit, rows, torch.as_tensor(train.labels, dtype=torch.float32), chunks)
+    # The held-out texts are chunked shortest first, so that each chunk is padded to about its own
+    # length: reading characters, the longest sentence has 277 and the mean 69 (a third of the work).
+    tested = [vocab.ids(vocab.tokenize(t)[:limit]) or [1] for t in test.texts]
+    order = np.argsort([len(ids) for ids in tested], kind="stable")
+    chunks = tuple(pad([tested[i] for i in order[s : s + TEST_CHUNK]]) for s in range(0, len(order), TEST_CHUNK))
+    labels = torch.as_tensor(train.labels, dtype=torch.float32)
+    return Data(train, test, vocab, limit, rows, labels, chunks, order)
 
 
 _DATA_LOCK = threading.Lock()  # sessions loading two defaults at once prepare the corpus once
@@ -259,7 +279,17 @@ class SentimentTrainer(training.Loop):
     RECORDED = (*training.Loop.RECORDED, "train_accuracy")
     SHARED = ("data",)
 
-    def __init__(self, config: SentimentConfig, data: Data):
+    def __init__(self, config: SentimentConfig, data: Data, bounded: bool = True):
+        """The classifier of config on data, untrained; ValueError with a plain message when one of its
+        steps would not fit in a live tick (step_work above MAX_STEP_WORK), unless not `bounded` (a
+        benchmark)."""
+        if bounded and step_work(config, data) > MAX_STEP_WORK:
+            raise ValueError(
+                f"one training step of this {config.name}, with its test score, is {step_work(config, data) / 1e9:.0f} "
+                f"billion multiply-adds; training takes turns with the other sessions' in ticks of 0.8 s, so the page "
+                f"trains models of up to {MAX_STEP_WORK / 1e9:g} billion a step (about 0.8 s on one core). Fewer hidden "
+                "units, a tanh RNN, or words instead of characters would fit"
+            )
         unit = "words" if config.kind == "bow" else config.tokens
         if data.vocab.unit != unit or data.limit != config.token_limit:
             raise ValueError(f"this {config.name} reads {config.token_limit} {unit}; the data was prepared "
@@ -295,7 +325,9 @@ class SentimentTrainer(training.Loop):
 
     def probabilities(self) -> np.ndarray:
         """P(positive) of every held-out text (N,)."""
-        return _predict_encoded(self.model, self.data.test_chunks)
+        p = np.empty(len(self.data.test_order))
+        p[self.data.test_order] = _predict_encoded(self.model, self.data.test_chunks)
+        return p
 
     def evaluate(self) -> float:
         """The accuracy on the held-out texts (nan for none)."""
@@ -305,6 +337,21 @@ class SentimentTrainer(training.Loop):
 
     def held_out_text(self) -> str:
         return f"test accuracy {100 * self.test_losses[-1]:.1f}%"
+
+
+def step_work(config: SentimentConfig, data: Data) -> int:
+    """Multiply-adds of the costliest training step on data, forward passes counted: one that also
+    scores the model on the held-out texts (every test_every steps). Its batch forward and backward
+    (about three forwards of batch_size texts as long as the longest), then every held-out chunk,
+    each as long as its longest text, through the RNN (gate blocks x H x (input + H) a token, input:
+    the embedding, or one-hot the vocabulary) and the MLP."""
+    if config.kind == "bow":
+        return (3 * config.batch_size + len(data.test)) * data.limit
+    H, width = config.hidden_size, config.embed_dim if config.inputs == "embedding" else len(data.vocab)
+    token = BLOCKS[config.kind] * H * (width + H)
+    longest = max((len(r) for r in data.rows), default=1)
+    tested = sum(ids.shape[0] * ids.shape[1] for ids, _ in data.test_chunks)
+    return (3 * config.batch_size * longest + tested) * token + (3 * config.batch_size + len(data.test)) * H * config.mlp_size
 
 
 def trainer(config: SentimentConfig, data: Data | None = None) -> SentimentTrainer:

@@ -13,14 +13,16 @@ Everything is batch-first and character-level: ids (B, S) for sources, (B, T) fo
 uses teacher forcing and `rnnviz.training.Loop` (Seq2SeqLoop); decoding is greedy or a beam search
 (its finished outputs ranked by total log-probability, or per character: `length_alpha`).
 The page's default models (DEFAULTS: the date model and the three reverse models of the length
-comparison) are shipped trained, made by `python -m rnnviz.defaults`.
+comparison) are shipped trained, made by `python -m rnnviz.defaults`. A model the page trains live is
+bounded: one step, its held-out score included, may do at most MAX_STEP_WORK multiply-adds
+(Seq2SeqConfig.step_work), about one tick of live training; Seq2SeqLoop refuses larger ones.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -45,6 +47,34 @@ LENGTH_ALPHA = 1.0  # the page's length normalization: finished outputs ranked b
 LENGTH_RANGE = {"reverse": (2, 30), "sort": (2, 30), "execute": (1, 4), "dates": (0, 0)}
 MAX_INPUT = {"dates": 40, "execute": 90}  # typed inputs; reverse / sort: the held-out longer lengths
 SMALLEST_COUNT = 10  # accuracy by length: lengths with fewer held-out inputs than this are not shown
+# What one step of each kind of recurrent layer costs, in H x (input + H) multiply-adds: its weight
+# blocks (tanh RNN 1, GRU 3, LSTM 4), but torch's GRU costs about as much as 5 on one core here
+# (benchmarks/bounds_seq2seq_sentiment.py, counted with 3: its costliest sentiment step took 1.5
+# times an LSTM's of the same count).
+BLOCKS = {"rnn": 1, "gru": 5, "lstm": 4}
+# Live training runs in ticks of 0.8 s, so one step, the costliest included (one that also scores the
+# model on the held-out pairs: Seq2SeqConfig.step_work), may do at most this many multiply-adds: at most
+# about 0.8 s on one core here (benchmarks/bounds_seq2seq_sentiment.py). The shipped date model's
+# settings do 5 billion (0.2 s); an LSTM of 256 units reversing strings of 30 letters with additive
+# attention, the widgets' largest, 73 billion (4 s): the page refuses it with a message.
+MAX_STEP_WORK = 8_000_000_000
+# What the page says about each setting, beside its control (its help), and a typed input per task.
+HELP = {
+    "task": "dates: '26 Nov 2026' -> '2026-11-26', written 12 ways, a fifth in lower case, every 10th day of the "
+            "calendar kept out of training; reverse a string; sort digits; execute a small program.",
+    "length": f"Training strings have 1 to this many characters; the held-out longer ones up to {LONGER} more.",
+    "digits": "Programs use numbers of 1 to this many digits; the held-out longer ones one digit more.",
+    "attention": "none: the decoder sees the input only through the encoder's final state (the lecture). "
+                 "dot / general / additive: Luong attention over every encoder state.",
+    "reverse": "Sutskever et al. (2014): it brings the input's first words close to the output's first.",
+    "steps": "The learning rate falls on a cosine to a tenth over the budget.",
+    "seed": "Fixes the initialisation, every batch and the test sets.",
+    "beam": "1: greedy decoding.",
+    "normalize": "Beam search: rank the finished outputs by log-probability per character (<eos> included) "
+                 "instead of in total, which favours short outputs.",
+}  # fmt: skip
+EXAMPLES = {"dates": "Thursday, 26 November 2026", "reverse": "recurrent", "sort": "31415926",
+            "execute": "a=12;for x in range(3):a+=7;print(a-5)"}  # fmt: skip
 # The budget of the page's default models: with the learning rate falling on a cosine over it, the
 # date model gets all of 2,000 held-out days right (rnnviz/weights/seq2seq_dates.json; the target is 99%).
 DEFAULT_BUDGET = 4000
@@ -97,6 +127,19 @@ class Seq2SeqConfig:
             if not ok:
                 raise ValueError(message)
 
+    @property
+    def step_work(self) -> int:
+        """Multiply-adds of the costliest training step, forward passes counted: one that also scores the
+        model (every score_every steps). Its batch forward and backward (about three forwards of
+        batch_size pairs), the held-out loss (test_size pairs, forward) and greedy decoding of every
+        scored pair to one character past its target (decode_to_score, in chunks as long as their longest
+        pair). A step's time grows with it (0.04 to 0.12 s per billion on one core here)."""
+        source, target, longest_source, longest_target = _longest(self)
+        vocab, scored = len(vocabulary(self.task)), self.test_size * (1 if self.task == "dates" else 2)
+        trained = sequence_work(self, vocab, source, target + 1)
+        return (3 * self.batch_size + self.test_size) * trained + scored * sequence_work(
+            self, vocab, longest_source, longest_target + 1)
+
     def variants(self) -> list[Seq2SeqConfig]:
         """The same model plain, reading backwards, and with attention (general, unless another score
         is chosen): the comparison of accuracy against input length."""
@@ -112,6 +155,33 @@ class Seq2SeqConfig:
             [f"{self.attention} attention"] if self.attention != "none" else []
         )
         return ", ".join(parts) or "plain"
+
+
+def sequence_work(config: Seq2SeqConfig, vocab_size: int, source: int, steps: int) -> int:
+    """Multiply-adds of the model's forward pass over one pair: the encoder over `source` characters, the
+    attention's keys once (general, additive), the decoder over `steps` output steps (its RNN, the
+    attention over the source, the readout). Additive attention's element-wise work over (S, H) at every
+    output step (a sum, tanh, v) costs about 50 multiply-adds of a matrix product per element here
+    (benchmarks/bounds_seq2seq_sentiment.py)."""
+    H, E = config.hidden_size, config.embed_dim
+    rnn = BLOCKS[config.kind] * H * (E + H)  # one character through the RNN (as it costs)
+    attention = {"none": 0, "dot": 2 * source * H, "general": 2 * source * H,
+                 "additive": H * H + 50 * source * H}[config.attention]  # fmt: skip
+    keys = source * H * H if config.attention in ("general", "additive") else 0
+    combine = 2 * H * H if config.attention != "none" else 0  # W_c [c_t; h_t]
+    return source * rnn + keys + steps * (rnn + attention + combine + H * vocab_size)
+
+
+def _longest(config: Seq2SeqConfig) -> tuple[int, int, int, int]:
+    """The longest source and target, in characters, of the pairs a run of config trains and is scored
+    on, and of its longer held-out inputs (dates has none: the same again). For dates and execute, the
+    longest of 5,000 pairs (tests/test_seq2seq.py checks them on other samples)."""
+    L = config.length
+    if config.task == "dates":
+        return 29, 10, 29, 10
+    if config.task in ("reverse", "sort"):
+        return L, L, L + LONGER, L + LONGER
+    return 39 + 4 * L, L + 2, 43 + 4 * L, L + 3  # programs of numbers with up to L digits (L + 1: longer)
 
 
 def training_pairs(config: Seq2SeqConfig, n: int, seed: int) -> list[tuple[str, str]]:
@@ -265,24 +335,35 @@ class Decoder(nn.Module):
             self.W_c = nn.Linear(2 * H, H)
         self.readout = nn.Linear(H, vocab_size)
 
-    def scores(self, h: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
-        """Attention scores (B, T, S) of decoder states h (B, T, H) against encoder states (B, S, H)."""
-        if self.attention == "dot":
-            return h @ memory.transpose(1, 2)
+    def keys(self, memory: torch.Tensor) -> torch.Tensor:
+        """What the scores compare the decoder's states with (B, S, H): the encoder states s_j (dot), W s_j
+        (general), W_2 s_j (additive). They do not change while one input is decoded: greedy decoding
+        computes them once, not at every output step (an LSTM of 256 units on 35 characters: 60% of its
+        time saved with general attention, a third with additive; measured on one thread)."""
         if self.attention == "general":
-            return h @ self.W_a(memory).transpose(1, 2)
-        mixed = torch.tanh(self.W_1(h)[:, :, None] + self.W_2(memory)[:, None])  # (B, T, S, H)
-        return self.v(mixed).squeeze(-1)
+            return self.W_a(memory)
+        if self.attention == "additive":
+            return self.W_2(memory)
+        return memory
 
-    def forward(self, target_in: torch.Tensor, state: State, memory: torch.Tensor, mask: torch.Tensor
-                ) -> tuple[torch.Tensor, State, torch.Tensor | None]:  # fmt: skip
-        """Logits (B, T, V), the state after the last step, and the alignment (B, T, S) or None.
-        Attention is computed after the RNN step (Luong), so T steps at once (teacher forcing) give
-        exactly what T single steps give."""
+    def scores(self, h: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+        """Attention scores (B, T, S) of decoder states h (B, T, H) against the keys (B, S, H) of the
+        encoder states."""
+        if self.attention == "additive":
+            mixed = torch.tanh(self.W_1(h)[:, :, None] + keys[:, None])  # (B, T, S, H)
+            return self.v(mixed).squeeze(-1)
+        return h @ keys.transpose(1, 2)
+
+    def forward(self, target_in: torch.Tensor, state: State, memory: torch.Tensor, mask: torch.Tensor,
+                keys: torch.Tensor | None = None) -> tuple[torch.Tensor, State, torch.Tensor | None]:  # fmt: skip
+        """Logits (B, T, V), the state after the last step, and the alignment (B, T, S) or None (`keys`:
+        self.keys(memory), when the caller has them). Attention is computed after the RNN step (Luong),
+        so T steps at once (teacher forcing) give exactly what T single steps give."""
         h, state = self.rnn(self.embedding(target_in), state)  # (B, T, H)
         if self.attention == "none":
             return self.readout(h), state, None
-        scores = self.scores(h, memory).masked_fill(~mask[:, None, :], float("-inf"))  # (B, T, S)
+        keys = self.keys(memory) if keys is None else keys
+        scores = self.scores(h, keys).masked_fill(~mask[:, None, :], float("-inf"))  # (B, T, S)
         alignment = torch.softmax(scores, dim=-1)
         context = alignment @ memory  # (B, T, H)
         attended = torch.tanh(self.W_c(torch.cat([context, h], dim=-1)))  # (B, T, H)
@@ -335,21 +416,29 @@ def _select(state: State, index: torch.Tensor) -> State:
 
 
 @torch.no_grad()
-def greedy(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, max_steps: int) -> list[list[int]]:
+def greedy(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, max_steps: int,
+           enough: Sequence[int] | None = None) -> list[list[int]]:  # fmt: skip
     """The most probable next character at every step, fed back, until <eos> (included in each row)
-    or max_steps characters; one list of ids per input."""
+    or max_steps characters; one list of ids per input. With `enough` (one count per input), an input
+    also stops once it has written that many characters (special tokens not counted)."""
     model.eval()
     memory, state, mask = model.encode(source, lengths)
+    keys = model.decoder.keys(memory) if model.decoder.attention != "none" else None  # (B, S, H)
     B = source.shape[0]
     token = torch.full((B, 1), SOS, dtype=torch.long)
     rows: list[list[int]] = [[] for _ in range(B)]
     finished = torch.zeros(B, dtype=torch.bool)
+    written, limit = torch.zeros(B, dtype=torch.long), None if enough is None else torch.tensor(list(enough))
     for _ in range(max_steps):
-        logits, state, _ = model.decoder(token, state, memory, mask)  # (B, 1, V)
+        logits, state, _ = model.decoder(token, state, memory, mask, keys)  # (B, 1, V)
         token = logits.argmax(-1)  # (B, 1)
-        for i in (~finished).nonzero().flatten().tolist():
+        active = ~finished
+        for i in active.nonzero().flatten().tolist():
             rows[i].append(int(token[i, 0]))
         finished |= token[:, 0] == EOS
+        if limit is not None:
+            written += active & (token[:, 0] >= len(SPECIALS))
+            finished |= written >= limit
         if finished.all():
             break
     return rows
@@ -417,8 +506,9 @@ def length_score(hypothesis: Hypothesis, alpha: float) -> float:
 
 
 def translate(model: Seq2Seq, vocab: Vocabulary, sources: Sequence[str], reverse_source: bool = False,
-              beam_width: int = 1) -> list[str]:  # fmt: skip
-    """The decoded output of each source (greedy in batches; beam search one by one)."""
+              beam_width: int = 1, enough: Sequence[int] | None = None) -> list[str]:  # fmt: skip
+    """The decoded output of each source (greedy in batches; beam search one by one). `enough`: greedy
+    decoding of each source may stop after that many characters (see `decode_to_score`)."""
     if not sources:
         return []
     if beam_width == 1:
@@ -427,7 +517,8 @@ def translate(model: Seq2Seq, vocab: Vocabulary, sources: Sequence[str], reverse
             chunk = sources[start : start + 512]
             batch = make_batch(vocab, [(s, "") for s in chunk], reverse_source)
             steps = max_output_length(int(batch.lengths.max()))
-            out += [vocab.text(ids) for ids in greedy(model, batch.source, batch.lengths, steps)]
+            limits = None if enough is None else enough[start : start + 512]
+            out += [vocab.text(ids) for ids in greedy(model, batch.source, batch.lengths, steps, limits)]
         return out
     results = []
     for s in sources:
@@ -455,9 +546,19 @@ def _score(pairs: Sequence[tuple[str, str]], outputs: Sequence[str]) -> Score:
     return Score(float(exact), float(chars))
 
 
+def decode_to_score(model: Seq2Seq, vocab: Vocabulary, pairs: Sequence[tuple[str, str]],
+                    reverse_source: bool = False) -> list[str]:  # fmt: skip
+    """Greedy outputs of the pairs' sources, each cut once it has one character more than its target:
+    from there on it can neither equal the target nor match more of its characters, so every score
+    (_score, by_length) is what the whole decoding gives. A model that has not learnt to stop would
+    otherwise write max_output_length characters: a program's output is a few digits, its source up to
+    90 characters."""
+    return translate(model, vocab, [s for s, _ in pairs], reverse_source, enough=[len(t) + 1 for _, t in pairs])
+
+
 def score(model: Seq2Seq, vocab: Vocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False) -> Score:
     """Exact match and per-character accuracy of greedy decoding on the pairs."""
-    return _score(pairs, translate(model, vocab, [s for s, _ in pairs], reverse_source))
+    return _score(pairs, decode_to_score(model, vocab, pairs, reverse_source))
 
 
 # --- accuracy against input length -------------------------------------------------------------------
@@ -508,8 +609,7 @@ def accuracy_by_length(model: Seq2Seq, config: Seq2SeqConfig, n: int = 600, seed
     """Exact match and per-character accuracy by source length on held-out inputs (length_pairs),
     decoded greedily."""
     pairs = length_pairs(config, n, seed)
-    return by_length(config, pairs, translate(model, vocabulary(config.task), [s for s, _ in pairs],
-                                              config.reverse_source))  # fmt: skip
+    return by_length(config, pairs, decode_to_score(model, vocabulary(config.task), pairs, config.reverse_source))
 
 
 # --- training ---------------------------------------------------------------------------------------
@@ -522,15 +622,23 @@ class Seq2SeqLoop(Loop):
     character, exact match on inputs longer than any in training, and both by input length."""
 
     RECORDED = (*Loop.RECORDED, "test_exact", "test_chars", "longer_exact", "length_exact", "length_chars")
-    SHARED = ("vocab", "test_pairs", "longer_pairs", "_test_batch")  # read, never written
+    SHARED = ("vocab", "test_pairs", "longer_pairs", "_test_batches")  # read, never written
 
-    def __init__(self, config: Seq2SeqConfig):
+    def __init__(self, config: Seq2SeqConfig, bounded: bool = True):
+        """A run of config, untrained; ValueError with a plain message when one of its steps would not fit
+        in a live tick (config.step_work above MAX_STEP_WORK), unless not `bounded` (a benchmark)."""
+        if bounded and config.step_work > MAX_STEP_WORK:
+            raise ValueError(too_large_text(config))
         self.config, self.vocab = config, vocabulary(config.task)
         self.test_pairs = held_out_pairs(config, config.test_size, training.stream_seed(config.seed, TEST, 0))
         longer_seed = training.stream_seed(config.seed, TEST, 1)
         self.longer_pairs = (None if config.task == "dates" else
                              held_out_pairs(config, config.test_size, longer_seed, longer=True))  # fmt: skip
-        self._test_batch = make_batch(self.vocab, self.test_pairs, config.reverse_source)
+        # The held-out loss is taken in batches of the training's size: all 500 pairs at once through
+        # additive attention would hold (500, T, S, H) floats, about 1 GB at 256 units and 30 characters.
+        self._test_batches = tuple(make_batch(self.vocab, self.test_pairs[i : i + config.batch_size],
+                                              config.reverse_source)
+                                   for i in range(0, len(self.test_pairs), config.batch_size))  # fmt: skip
         super().__init__(Seq2Seq(config, len(self.vocab)), self._step_loss, seed=config.seed, steps=config.steps,
                          lr=config.lr, clip=config.clip, evaluate=self._test_loss, test_every=config.score_every)  # fmt: skip
         self.test_exact: list[float] = []  # at test_steps: exact match on the held-out pairs
@@ -553,8 +661,13 @@ class Seq2SeqLoop(Loop):
 
     @torch.no_grad()
     def _test_loss(self) -> float:
+        """Cross-entropy per target character over all the held-out pairs (a mean over characters)."""
         self.model.eval()
-        return float(self.model.loss(self._test_batch))
+        total, characters = 0.0, 0
+        for batch in self._test_batches:
+            n = int((batch.target_out != PAD).sum())
+            total, characters = total + n * float(self.model.loss(batch)), characters + n
+        return total / characters
 
     def learning_rate(self, k: int) -> float:
         """The learning rate of step k + 1: a cosine from lr down to lr_floor * lr over the budget
@@ -570,7 +683,7 @@ class Seq2SeqLoop(Loop):
         super()._record()
         if len(self.test_steps) > before:  # one greedy decoding of every held-out pair gives every number
             pairs = self.scored_pairs
-            outputs = translate(self.model, self.vocab, [s for s, _ in pairs], self.config.reverse_source)
+            outputs = decode_to_score(self.model, self.vocab, pairs, self.config.reverse_source)
             n = len(self.test_pairs)
             test, longer = _score(pairs[:n], outputs[:n]), _score(pairs[n:], outputs[n:])
             self.test_exact.append(test.exact)
@@ -584,6 +697,15 @@ class Seq2SeqLoop(Loop):
         """The latest held-out number in words."""
         return f"held-out exact match {100 * self.test_exact[-1]:.1f}%"
 
+    def step_in_turns(self, n: int, seconds: float = 0.8) -> int:
+        """Train n more steps (fewer if the budget runs out) in slices of about `seconds` that take turns
+        on training.LIVE_LANE with the live training of other sessions: a press of Step of 1,000 steps,
+        or the variants' catch-up to step 10,000, holds the lane no longer than a tick at a time."""
+        start, target = self.step_count, self.step_count + n
+        while self.step_count < target and not self.done:
+            self.train_for(seconds, keep_going=lambda: self.step_count < target)
+        return self.step_count - start
+
     def by_length(self) -> tuple[int, LengthAccuracy] | None:
         """Accuracy against input length at the latest held-out score, and that score's step (None
         before the first): the test pairs and the longer ones, grouped by length."""
@@ -593,6 +715,14 @@ class Seq2SeqLoop(Loop):
             return self.test_steps[-1], LengthAccuracy(self.score_lengths, np.array(self.length_exact[-1]),
                                                        np.array(self.length_chars[-1]), self.score_counts,
                                                        longest_training_input(self.config))  # fmt: skip
+
+
+def too_large_text(config: Seq2SeqConfig) -> str:
+    """Why a model this large does not train on the page, and what would."""
+    return (f"one training step of this model, with its held-out score, is {config.step_work / 1e9:.0f} billion "
+            f"multiply-adds; live training runs in ticks of 0.8 s, so the page trains models of up to "
+            f"{MAX_STEP_WORK / 1e9:g} billion a step (about 0.8 s on one core). Fewer hidden units, shorter "
+            "strings (fewer digits), a tanh RNN, or a cheaper attention (none, dot) would fit")
 
 
 def train(config: Seq2SeqConfig, steps: int | None = None) -> Seq2SeqLoop:
@@ -870,3 +1000,91 @@ def length_comparison_text(metrics: dict[str, dict] | None = None) -> str:
     later = "; ".join(f"{label} " + " / ".join(f"{100 * at[label][str(k)]:.0f}%" for k in beyond) for label in at)
     return (f"exact match at length {longest}, the longest in training, is {inside}; at lengths "
             f"{' / '.join(map(str, beyond))}, never seen: {later} (200 held-out strings per length)")
+
+
+# --- what the page shows beside a model: the length comparison's models, its sentences -------------
+
+
+class Variants:
+    """The models a session compares against input length (Seq2SeqConfig.variants): for each variant
+    of the page's settings other than the settings themselves, the shipped model at those settings if
+    there is one, else the session's own, trained on request to the step of the model it is compared
+    with. A session keeps one of these; the shipped models are only read."""
+
+    def __init__(self) -> None:
+        self.own: dict[Seq2SeqConfig, Seq2SeqLoop] = {}  # the session's variant models, by settings
+
+    def models(self, config: Seq2SeqConfig, load: Callable[[str], Seq2SeqLoop]
+               ) -> list[tuple[Seq2SeqConfig, str, Seq2SeqLoop | None]]:  # fmt: skip
+        """(settings, whose, model) of each other variant: "shipped" (loaded by `load(name)`) or "yours"
+        (None until trained). The session's models of another family of settings are dropped."""
+        for old in [c for c in self.own if c not in config.variants()]:
+            del self.own[old]
+        named = [(c, default_name(c)) for c in config.variants() if c != config]
+        return [(c, "shipped" if name else "yours", load(name) if name else self.own.get(c)) for c, name in named]
+
+    def behind(self, config: Seq2SeqConfig, step: int) -> list[Seq2SeqConfig]:
+        """The variants the session trains itself that stand before `step` (untrained ones included; not
+        those too large to train here, see Seq2SeqLoop)."""
+        return [c for c in config.variants() if c != config and default_name(c) is None
+                and c.step_work <= MAX_STEP_WORK and (self.own[c].step_count if c in self.own else 0) < step]  # fmt: skip
+
+    def catch_up(self, configs: Sequence[Seq2SeqConfig], step: int) -> None:
+        """Train the session's models of these variants (built if need be) to `step`."""
+        for c in configs:
+            loop = self.own.setdefault(c, Seq2SeqLoop(c))
+            loop.step_in_turns(step - loop.step_count)
+
+    def curves(self, config: Seq2SeqConfig, loop: Seq2SeqLoop, load: Callable[[str], Seq2SeqLoop]
+               ) -> list[tuple[str, LengthAccuracy]]:  # fmt: skip
+        """Accuracy against input length of `loop` (the page's model, at `config`) and of every variant
+        scored yet, each named by its variant, whose it is and the step of its latest score."""
+        models = [(config, "this model", loop), *self.models(config, load)]
+        return [(f"{c.variant} ({whose}, step {measured[0]})", measured[1]) for c, whose, other in models
+                if other is not None and (measured := other.by_length()) is not None]  # fmt: skip
+
+
+def progress(records: training.Records) -> tuple[float, str]:
+    """A progress bar of a run: the share of the budget spent, and "step k of n: training" (or finished,
+    not started, stopped)."""
+    share = min(records.steps / records.budget, 1.0) if records.budget else 1.0
+    return share, f"step {records.steps} of {records.budget}: {records.status.split(':', 1)[0]}"
+
+
+SCORES = {"held-out exact match": "test_exact", "held-out per character": "test_chars",
+          "longer inputs, exact match": "longer_exact"}  # fmt: skip
+
+
+def latest_scores(records: training.Records) -> dict[str, str]:
+    """The latest held-out scores of a run by label, as percentages ("—" before the first score, and for
+    the longer inputs of a task that has none)."""
+    latest = {label: (records.extra[name][-1:] or [math.nan])[0] for label, name in SCORES.items()}
+    return {label: "—" if math.isnan(value) else f"{100 * value:.1f}%" for label, value in latest.items()}
+
+
+def catch_up_text(behind: Sequence[Seq2SeqConfig], step: int) -> str:
+    """The label of the button that trains the session's variants (Variants.behind) to `step`."""
+    names = " and ".join(c.variant for c in behind)
+    return f"Train the {names} variant{'s' * (len(behind) > 1)} to step {step} too, for the comparison"
+
+
+def shipped_text(loop: Seq2SeqLoop) -> str:
+    """What the shipped model at the page's settings is: its training, measured when it was made."""
+    return (f"The shipped model, trained ahead of time for {loop.step_count} steps of {loop.config.batch_size} "
+            f"pairs ({loop.seconds:.0f} s on one core) and read by every visitor. Restart, then Play, to train a "
+            "copy of your own live; change any setting to train another.")  # fmt: skip
+
+
+def length_warning(config: Seq2SeqConfig, reading: Reading) -> str | None:
+    """A warning when the typed input is longer than any training input (where the task fixes that)."""
+    longest = longest_training_input(config)
+    if longest is None or len(reading.source) <= longest:
+        return None
+    return f"This input has {len(reading.source)} characters; no training input had more than {longest}."
+
+
+def memory_caption(memory: MemoryMap, config: Seq2SeqConfig, step: int) -> str:
+    """The memory map's caption: what it shows and what its axes line up with on this model (axes_text)."""
+    return (f"The encoder's final state, the memory the decoder starts from, for {len(memory.sources)} held-out "
+            "inputs, projected on its two principal axes (PCA); hover a point to see its input. Measured on this "
+            f"model ({config.variant}, seed {config.seed}, step {step}): {axes_text(memory)}.")  # fmt: skip

@@ -179,3 +179,34 @@ def test_the_accuracy_chart_has_a_bar_per_model_and_a_group_per_kind():
     bars = fig.to_dict()["data"]
     assert [b["name"] for b in bars] == ["a", "b"] and list(bars[0]["x"]) == ["all", "plain"]
     assert list(bars[0]["y"]) == [0.5, 0.25] and list(bars[1]["y"]) == [1.0, 0.75]
+
+
+# --- bounds of training on a click (issue 19) ------------------------------------------------------------------
+
+
+def test_held_out_texts_are_scored_shortest_first_and_given_back_in_their_order(data):
+    lengths = [ids.shape[1] for ids, _ in data.test_chunks]
+    assert lengths == sorted(lengths) and sum(ids.shape[0] for ids, _ in data.test_chunks) == len(data.test)
+    loop = sentiment.trainer(small(), data)
+    loop.step(20)
+    expected = sentiment.predict(loop.model, loop.vocab, data.test.texts, data.limit)  # in the texts' order
+    np.testing.assert_allclose(loop.probabilities(), expected, atol=1e-6)
+
+
+def test_a_step_too_large_for_a_slice_of_training_is_refused_with_a_plain_message():
+    largest = sentiment.SentimentConfig(hidden_size=128, epochs=10, tokens="characters")  # the widgets' largest
+    characters = sentiment.data_for(largest)
+    assert sentiment.step_work(largest, characters) > sentiment.MAX_STEP_WORK
+    with pytest.raises(ValueError, match=r"billion multiply-adds; training takes turns"):
+        sentiment.trainer(largest)
+    assert sentiment.SentimentTrainer(largest, characters, bounded=False).steps == 1250  # a benchmark measures it
+    for allowed in [*sentiment.SHIPPED.values(), sentiment.SentimentConfig(tokens="characters"),
+                    sentiment.SentimentConfig(kind="rnn", hidden_size=128, tokens="characters"),
+                    sentiment.SentimentConfig(hidden_size=128, inputs="one-hot")]:  # fmt: skip
+        assert sentiment.step_work(allowed, sentiment.data_for(allowed)) <= sentiment.MAX_STEP_WORK, allowed
+    # the work: three forwards of a batch as long as the longest text, each held-out chunk as long as its own
+    config, words = small(kind="rnn"), sentiment.data_for(sentiment.DEFAULT)
+    tested = sum(ids.numel() for ids, _ in words.test_chunks)
+    longest = max(len(r) for r in words.rows)
+    expected = (3 * 64 * longest + tested) * 16 * (8 + 16) + (3 * 64 + 2000) * 16 * 8
+    assert sentiment.step_work(config, words) == expected

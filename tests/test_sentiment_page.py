@@ -2,7 +2,7 @@
 
 from apptest_helpers import chart_keys, chart_traces, run_app
 
-from rnnviz import defaults
+from rnnviz import defaults, sentiment
 
 PAGE = "pages/sentiment.py"
 
@@ -104,3 +104,17 @@ def test_reading_characters_is_a_choice_that_trains_on_a_click():
     at = run_app(PAGE, query={"sent_tokens": "characters"})
     assert not at.exception
     assert "not trained yet" in at.info[0].value and "characters" in at.info[0].value
+
+
+def test_a_link_beyond_the_widgets_limits_falls_back_to_the_defaults_and_says_so():
+    at = run_app(PAGE, query={"sent_hidden": "136", "sent_epochs": "11", "sent_seed": "10000"}, timeout=120)
+    assert not at.exception, at.exception
+    assert all(key in at.warning[0].value for key in ("`sent_hidden=136`", "`sent_epochs=11`", "`sent_seed=10000`"))
+    assert at.session_state["sent_model"]["settings"] == sentiment.DEFAULT and not at.info  # the shipped LSTM
+
+
+def test_a_link_to_a_step_too_large_gets_a_message_and_trains_nothing():
+    at = run_app(PAGE, query={"sent_tokens": "characters", "sent_hidden": "128", "sent_epochs": "10"}, timeout=120)
+    assert not at.exception, at.exception
+    assert "cannot train here" in at.error[0].value and "billion multiply-adds" in at.error[0].value
+    assert chart_keys(at) == [] and not any(b.label.startswith("Train this") for b in at.button)

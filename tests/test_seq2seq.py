@@ -354,3 +354,115 @@ def test_the_shipped_defaults_are_the_pages_settings():
     assert all(c.variants() == reverse and seq2seq.default_name(c) for c in reverse)  # the comparison's models
     assert seq2seq.default_name(dataclasses.replace(seq2seq.DEFAULT, seed=1)) is None
     assert [d.name for d in seq2seq.DEFAULTS] == list(seq2seq.SHIPPED)
+
+
+# --- bounds of live training (issue 19) and what the page says ------------------------------------------------
+
+
+@pytest.mark.parametrize("task, length, attention", [("execute", 2, "additive"), ("dates", 0, "general"),
+                                                     ("reverse", 6, "none")])  # fmt: skip
+def test_decoding_to_score_cuts_outputs_but_gives_every_score_of_the_whole_decoding(task, length, attention):
+    # Untrained models rarely write <eos>: the whole decoding runs to max_output_length, the cut stops
+    # one character past each target.
+    config = seq2seq.Seq2SeqConfig(task=task, length=length, hidden_size=32, attention=attention, test_size=300)
+    loop = seq2seq.Seq2SeqLoop(config)
+    pairs = loop.scored_pairs
+    whole = seq2seq.translate(loop.model, loop.vocab, [s for s, _ in pairs], config.reverse_source)
+    cut = seq2seq.decode_to_score(loop.model, loop.vocab, pairs, config.reverse_source)
+    assert all(len(c) <= len(t) + 1 and w.startswith(c) for c, w, (_, t) in zip(cut, whole, pairs))
+    assert sum(map(len, cut)) < sum(map(len, whole))  # it did cut
+    assert seq2seq._score(pairs, cut) == seq2seq._score(pairs, whole)
+    for a, b in zip(dataclasses.astuple(seq2seq.by_length(config, pairs, cut)),
+                    dataclasses.astuple(seq2seq.by_length(config, pairs, whole))):  # fmt: skip
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_held_out_loss_in_batches_is_the_loss_of_all_pairs_at_once():
+    loop = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, attention="additive", test_size=150))
+    assert [b.source.shape[0] for b in loop._test_batches] == [64, 64, 22]
+    with torch.no_grad():
+        whole = float(loop.model.loss(seq2seq.make_batch(loop.vocab, loop.test_pairs)))
+    assert loop._test_loss() == pytest.approx(whole, rel=1e-6)
+
+
+def test_the_longest_pairs_bound_every_task_and_length():
+    for task, lengths in seq2seq.LENGTH_RANGE.items():
+        for length in sorted({lengths[0], lengths[1]}):
+            config = seq2seq.Seq2SeqConfig(task=task, length=length)
+            source, target, longer_source, longer_target = seq2seq._longest(config)
+            for seed in (5, 6):
+                pairs = seq2seq.held_out_pairs(config, 3000, seed) + seq2seq.training_pairs(config, 3000, seed)
+                assert max(len(s) for s, _ in pairs) <= source and max(len(t) for _, t in pairs) <= target
+                longer = pairs if task == "dates" else seq2seq.held_out_pairs(config, 3000, seed, longer=True)
+                assert max(len(s) for s, _ in longer) <= longer_source, (task, length)
+                assert max(len(t) for _, t in longer) <= longer_target, (task, length)
+
+
+def test_a_step_too_large_for_a_live_tick_is_refused_with_a_plain_message():
+    largest = seq2seq.Seq2SeqConfig(task="reverse", length=30, kind="lstm", hidden_size=256, attention="additive")
+    assert largest.step_work > 5 * seq2seq.MAX_STEP_WORK  # what a link could ask for before the bound
+    with pytest.raises(ValueError, match=r"billion multiply-adds; live training runs in ticks of 0\.8 s"):
+        seq2seq.Seq2SeqLoop(largest)
+    assert seq2seq.Seq2SeqLoop(largest, bounded=False).config == largest  # a benchmark measures it
+    # every shipped model trains here, and the page's defaults on every task
+    assert all(c.step_work <= seq2seq.MAX_STEP_WORK for c in seq2seq.SHIPPED.values())
+    for task, (_, longest) in seq2seq.LENGTH_RANGE.items():
+        assert seq2seq.Seq2SeqConfig(task=task, length=longest, hidden_size=64).step_work <= seq2seq.MAX_STEP_WORK
+    # the work: 3 forwards of the batch and one of the test pairs, then the scored pairs decoded
+    config = seq2seq.Seq2SeqConfig(task="reverse", length=4, kind="rnn", hidden_size=8, embed_dim=2, test_size=10)
+    per_pair = lambda S, T: S * 8 * 10 + T * (8 * 10 + 8 * 29)  # noqa: E731 -- encoder, decoder and readout
+    assert config.step_work == (3 * 64 + 10) * per_pair(4, 5) + 20 * per_pair(9, 10)
+    additive = dataclasses.replace(config, attention="additive")  # keys once; W_1 h, 50 per (S, H) element, W_c
+    per_pair = lambda S, T: S * 80 + S * 64 + T * (80 + 64 + 50 * S * 8 + 2 * 64 + 8 * 29)  # noqa: E731
+    assert additive.step_work == (3 * 64 + 10) * per_pair(4, 5) + 20 * per_pair(9, 10)
+
+
+def test_the_variants_of_the_length_comparison_are_the_shipped_ones_or_your_own():
+    config = dataclasses.replace(SMALL, steps=10)
+    variants = seq2seq.Variants()
+    loaded = []
+    models = variants.models(config, lambda name: loaded.append(name))
+    assert [(c.variant, whose, m) for c, whose, m in models] == [("reversed", "yours", None),
+                                                                  ("general attention", "yours", None)]  # fmt: skip
+    assert variants.behind(config, 3) == config.variants()[1:] and variants.behind(config, 0) == []
+    variants.catch_up(variants.behind(config, 3), 3)
+    assert [m.step_count for _, _, m in variants.models(config, lambda name: None)] == [3, 3]
+    assert variants.behind(config, 3) == [] and loaded == []
+    loop = seq2seq.train(config, 3)
+    names = [name for name, _ in variants.curves(config, loop, lambda name: None)]
+    assert names == ["plain (this model, step 0)", "reversed (yours, step 0)", "general attention (yours, step 0)"]
+    assert seq2seq.catch_up_text(config.variants()[1:], 3) == (
+        "Train the reversed and general attention variants to step 3 too, for the comparison")
+    shipped = seq2seq.REVERSE_DEFAULT
+    whose = [w for _, w, _ in variants.models(shipped, lambda name: f"loaded {name}")]
+    assert whose == ["shipped", "shipped"] and variants.own == {}  # another family: yours are dropped
+
+
+def test_the_pages_sentences_read_the_records():
+    loop = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, steps=10, test_every=5))
+    assert seq2seq.progress(loop.records()) == (0.0, "step 0 of 10: not started")
+    assert seq2seq.latest_scores(loop.records()) == dict.fromkeys(seq2seq.SCORES, "—")
+    loop.step(5)
+    records = loop.records()
+    assert seq2seq.progress(records) == (0.5, "step 5 of 10: training")
+    assert seq2seq.latest_scores(records)["held-out exact match"] == f"{100 * loop.test_exact[-1]:.1f}%"
+    assert seq2seq.length_warning(SMALL, seq2seq.read(loop.model, SMALL, "abcdef")) == (
+        "This input has 6 characters; no training input had more than 5.")
+    assert seq2seq.length_warning(SMALL, seq2seq.read(loop.model, SMALL, "abcde")) is None
+    assert seq2seq.shipped_text(loop).startswith("The shipped model, trained ahead of time for 5 steps of 64 pairs")
+
+
+def test_steps_in_turns_take_the_live_lane_a_slice_at_a_time():
+    loop = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, steps=30))
+    held = []
+    original = training.LIVE_LANE
+    assert loop.step_in_turns(12, seconds=0.05) == 12 and loop.step_count == 12
+    assert loop.step_in_turns(100) == 18 and loop.done  # the budget ends it
+    other = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, steps=30))
+    with original:  # another session holds the lane: no step is taken until it is released
+        thread = threading.Thread(target=lambda: held.append(other.step_in_turns(5, seconds=0.05)))
+        thread.start()
+        thread.join(0.3)
+        assert other.step_count == 0 and thread.is_alive()
+    thread.join(30)
+    assert held == [5] and other.step_count == 5

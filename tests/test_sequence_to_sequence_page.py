@@ -176,3 +176,24 @@ def test_a_bad_link_warns_and_falls_back():
     at = run_app(PAGE, query={"s2s_task": "translate", "s2s_hidden": "999"})
     assert not at.exception and "malformed or out of range" in at.warning[0].value
     assert "s2s_decoding" in chart_keys(at)
+
+
+def test_a_link_beyond_the_widgets_limits_falls_back_to_the_defaults_and_says_so(no_training):
+    query = {"s2s_hidden": "272", "s2s_length": "31", "s2s_steps": "10050", "s2s_step_size": "1001", "s2s_beam": "6",
+             "s2s_task": "reverse"}  # fmt: skip
+    at = run_app(PAGE, query=query)
+    assert not at.exception, at.exception
+    warning = at.warning[0].value
+    assert all(f"`{key}={value}`" in warning for key, value in query.items() if key != "s2s_task")
+    config = at.session_state["s2s_model"]["settings"]
+    assert (config.task, config.hidden_size, config.length, config.steps) == ("reverse", 128, 10, 4000)
+    assert at.number_input(key="s2s_step_size").value == 50 and at.number_input(key="s2s_beam").value == 1
+
+
+def test_a_link_to_a_step_too_large_for_a_live_tick_gets_a_message_and_no_model(no_training):
+    query = {"s2s_task": "reverse", "s2s_length": "30", "s2s_kind": "lstm", "s2s_hidden": "256",
+             "s2s_attention": "additive"}  # fmt: skip
+    at = run_app(PAGE, query=query)
+    assert not at.exception, at.exception
+    assert "cannot train here" in at.error[0].value and "billion multiply-adds" in at.error[0].value
+    assert chart_keys(at) == [] and "s2s_model" not in at.session_state

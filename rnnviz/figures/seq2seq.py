@@ -13,20 +13,50 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures import BLUES, GREYS, RED_BLUE, VIRIDIS, figure
-from rnnviz.seq2seq import CATEGORICAL, LengthAccuracy, MemoryMap, Reading
+from rnnviz.seq2seq import CATEGORICAL, LengthAccuracy, MemoryMap, Reading, length_comparison_text
 from rnnviz.tasks import MONTHS
+from rnnviz.training import Records
 
 COLORS = ("royalblue", "darkorange", "seagreen", "crimson", "purple", "saddlebrown")
 _MARGIN = dict(l=10, r=10, t=40, b=40)
+# What each figure shows, in words: the page prints it beneath the figure.
+CAPTIONS = {
+    "curves": "Left: cross-entropy per output character on each training batch (grey, teacher forcing) and on "
+              "held-out pairs (black). Right: what greedy decoding gets right on the held-out pairs: whole outputs "
+              "(exact match), characters at their place, whole outputs for inputs longer than any in training.",
+    "decoding": "At each output step, the decoder's five most probable next characters given what it has written so "
+                "far. Greedy decoding writes the top one. Beam search keeps the most probable prefixes and returns "
+                "the best finished one: an output of high probability, not always the most probable there is. Its "
+                "score, a sum of log-probabilities, falls with every character written, so unless it is taken per "
+                "character it favours short outputs.",
+    "alignment": "Attention: while writing each output character (rows), how much the decoder reads each encoder "
+                 "state (columns); each row sums to 1.",
+}  # fmt: skip
 
 
+def by_length_caption() -> str:
+    """The caption of accuracy_by_length on the page: what it shows, and what the shipped reverse models
+    measured (seq2seq.length_comparison_text)."""
+    return ("Exact match against the input's length, on the held-out inputs of the last score; past the dashed "
+            "line the models never saw inputs that long. Without attention every input must fit in the same "
+            "fixed-size state. Attention removes that limit within the training lengths, but it does not carry "
+            "over to longer inputs: on the shipped reverse models (choose reverse, they are its defaults), "
+            f"{length_comparison_text()}.")  # fmt: skip
 
 
-def training_curves(steps: Sequence[int], losses: Sequence[float], test_steps: Sequence[int],
-                    test_losses: Sequence[float], exact: Sequence[float], chars: Sequence[float],
-                    longer: Sequence[float] | None = None) -> go.Figure:  # fmt: skip
+def encoder_caption(reverse_source: bool) -> str:
+    """The caption of encoder_states on the page."""
+    read = ", the input reversed" if reverse_source else ""
+    return f"The encoder's hidden state after each character it reads{read}. The last column is all the plain decoder gets."
+
+
+def training_curves(records: Records) -> go.Figure:
     """Cross-entropy per character (training batches, held-out set) and held-out exact match and
-    per-character accuracy, against training steps."""
+    per-character accuracy (and exact match on longer inputs, where the task has them), against
+    training steps."""
+    steps, test_steps, test_losses = range(1, records.steps + 1), records.test_steps, records.test_values
+    losses, longer = records.losses, records.extra["longer_exact"]
+    exact, chars = records.extra["test_exact"], records.extra["test_chars"]
     traces = [
         dict(type="scatter", x=list(steps), y=list(losses), mode="lines", line=dict(color="lightgray", width=1),
              name="loss, training batch", hovertemplate="step %{x}: %{y:.4f}<extra>training batch</extra>",
@@ -35,7 +65,7 @@ def training_curves(steps: Sequence[int], losses: Sequence[float], test_steps: S
              name="loss, held-out", hovertemplate="step %{x}: %{y:.4f}<extra>held-out</extra>", xaxis="x", yaxis="y"),
     ]  # fmt: skip
     curves = [("exact match", exact, "royalblue"), ("per character", chars, "darkorange")]
-    if longer is not None and np.isfinite(np.asarray(longer, dtype=float)).any():
+    if np.isfinite(np.asarray(longer, dtype=float)).any():
         curves.append(("exact match, longer inputs", longer, "crimson"))
     for name, values, color in curves:
         traces.append(dict(
@@ -170,3 +200,20 @@ def memory_map(memory: MemoryMap, colour_by: str) -> go.Figure:
         yaxis=dict(title=dict(text=f"second principal axis ({100 * memory.explained[1]:.0f}%)")),
         height=460, margin=_MARGIN,
     ))  # fmt: skip
+
+
+def training_views(records: Records, curves: Sequence[tuple[str, LengthAccuracy]]) -> list[tuple[str, go.Figure, str]]:
+    """The live view's figures, each with its name and caption: the training curves of a run, and the
+    accuracy against input length of it and its variants (`curves`, as accuracy_by_length takes them)."""
+    return [("curves", training_curves(records), CAPTIONS["curves"]),
+            ("by_length", accuracy_by_length(curves), by_length_caption())]  # fmt: skip
+
+
+def reading_views(reading: Reading, reverse_source: bool) -> list[tuple[str, go.Figure, str]]:
+    """A typed input's figures, each with its name and caption: the decoding steps, the encoder's states
+    and, for a model with attention, the alignment."""
+    views = [("decoding", decoding_steps(reading), CAPTIONS["decoding"]),
+             ("encoder", encoder_states(reading), encoder_caption(reverse_source))]  # fmt: skip
+    if reading.alignment is not None:
+        views.append(("alignment", alignment(reading), CAPTIONS["alignment"]))
+    return views
