@@ -1,22 +1,26 @@
-"""Character-level language model: corpus load time, training throughput of rnnviz (torch, batched
-windows) against the classic minimal char-RNN in numpy (Karpathy's min-char-rnn: one sequence of 25
-characters at a time, Adagrad) of the same hidden size on the same text, and the held-out loss
-against the unigram entropy after 3 minutes of training with the page's defaults.
+"""Character-level language model: the corpus's load time and memory (what a first visit to the page
+pays), the shipped default's sampling time (what a move of the temperature slider costs), training
+throughput of rnnviz (torch, batched windows) against the classic minimal char-RNN in numpy
+(Karpathy's min-char-rnn: one sequence of 25 characters at a time, Adagrad) of the same hidden size on
+the same text, and the held-out loss against the unigram entropy after 3 minutes of training with the
+page's defaults.
 
 Run: PYTHONPATH=. python benchmarks/charlm.py [--seconds 20] [--budget 180] [--quick]
-(--quick skips the 3-minute run). The machine's load (uptime) is printed first and last: the
-numbers are only comparable on an idle machine.
+(--quick skips the 3-minute run). Times are CPU seconds of this process on one torch thread (the
+server's setting) unless said otherwise; the machine's load (uptime) is printed first and last: the
+wall-clock numbers are only comparable on an idle machine.
 """
 
 import argparse
 import os
 import statistics
 import subprocess
+import sys
 import time
 
 import numpy as np
 
-from rnnviz import charlm, corpora, training
+from rnnviz import charlm, training
 
 
 def uptime() -> str:
@@ -112,11 +116,72 @@ def plain_steps(n: int) -> float:
 
     def step_loss(k: int) -> torch.Tensor:
         starts = torch.randint(0, len(ids) - config.window, (config.batch_size,), generator=generator)
-        windows = ids[starts[:, None] + torch.arange(config.window + 1)]  # (B, window + 1)
+        windows = ids[starts[:, None] + torch.arange(config.window + 1)].long()  # (B, window + 1); the ids are bytes
         logits, _, _ = model(windows[:, :-1], dropout=generator)  # (B, window, V)
         return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1))
 
     return time_plain_steps(model, config.lr, config.clip, step_loss, n)
+
+
+LOAD = """
+import time, tracemalloc, sys
+from rnnviz import charlm
+if sys.argv[1] == "memory":
+    tracemalloc.start()  # slows Python's allocations: the time is measured in another process
+start, cpu = time.perf_counter(), time.process_time()
+data = charlm.builtin_data(charlm.DEFAULT_CORPUS, 0)
+print(time.perf_counter() - start, time.process_time() - cpu, *tracemalloc.get_traced_memory(), data.chars,
+      len(data.test_documents), len(data.test_ids) - 1, len(data.vocab), data.entropy)
+"""
+
+
+def corpus_load(repeats: int = 5) -> None:
+    """The default corpus read, split and encoded, each time in a fresh process (as on a first visit):
+    the median time, and the memory it holds and its peak on the way (tracemalloc)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": root}
+
+    def run(what: str) -> list[float]:
+        out = subprocess.run([sys.executable, "-c", LOAD, what], env=env, capture_output=True, text=True, check=True)
+        return [float(x) for x in out.stdout.split()]
+
+    times = [run("time") for _ in range(repeats)]
+    wall, cpu = statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
+    _, _, held, peak, chars, files, held_out, vocab, entropy = run("memory")
+    print(f"default corpus: {chars:,.0f} characters, {files:.0f} held-out files ({held_out:,.0f} characters), vocabulary "
+          f"{vocab:.0f}, unigram entropy {entropy:.3f} bits")  # fmt: skip
+    print(f"  charlm.builtin_data in a fresh process: median of {repeats} {cpu * 1000:.0f} ms CPU ({wall * 1000:.0f} ms "
+          f"wall); holds {held / 2**20:.1f} MiB, peak {peak / 2**20:.1f} MiB on the way")  # fmt: skip
+
+
+def sampling_times(repeats: int = 9) -> None:
+    """The shipped default (rnnviz.defaults.load) sampling 300 characters, and what a move of the
+    temperature slider computes: the free-running continuation of the held-out snippet (200
+    characters) and the sample of 300, both read as drawn, side by side as the page draws them and one
+    after the other; median CPU ms."""
+    from rnnviz import defaults
+
+    training.set_threads(1)  # the server's setting (ui.models)
+    loop = defaults.load("char_lm")
+    model, data = loop.model, loop.data
+    forced = charlm.teacher_forced(model, data.vocab, *charlm.held_out_snippet(data, 0, 60, 200))
+    cases = {
+        "sample 300 characters": lambda t: charlm.sample(model, data.vocab, "def ", 300, t, 0, 0, True),
+        "temperature move (the page's call): free-running 200 and sample 300, side by side, both read": lambda t: (
+            charlm.samples_and_readings(model, data.vocab, [charlm.free_draw(forced, t, seed=0),
+                                                            charlm.Draw("def ", 300, t, 0, 0, True)])),
+        "the same one after the other": lambda t: (
+            charlm.free_running(model, data.vocab, forced, t, seed=0),
+            charlm.sample_and_read(model, data.vocab, "def ", 300, t, 0, 0, True)),
+    }  # fmt: skip
+    print(f"shipped default ({model.config.hidden_size} units), one torch thread:")
+    for name, compute in cases.items():
+        times = []
+        for i in range(repeats):
+            cpu = time.process_time()
+            compute(0.5 + 0.1 * i)  # another temperature each time, as the slider moves
+            times.append(time.process_time() - cpu)
+        print(f"  {name}: median {statistics.median(times) * 1000:.0f} ms CPU (min {min(times) * 1000:.0f})")
 
 
 def main() -> None:
@@ -128,13 +193,9 @@ def main() -> None:
     args = parser.parse_args()
     training.set_threads(1)
     print("load before:", uptime())
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        data = charlm.prepare(corpora.stdlib_corpus(charlm.STDLIB_CHARS))
-        times.append(time.perf_counter() - start)
-    print(f"default corpus: {data.chars:,} characters, vocabulary {len(data.vocab)}, unigram entropy "
-          f"{data.entropy:.3f} bits; load + split + encode: median {statistics.median(times) * 1000:.0f} ms")  # fmt: skip
+    corpus_load()
+    sampling_times()
+    data = _default_data()
 
     default = charlm.CharLMConfig()
     H = default.hidden_size

@@ -14,7 +14,7 @@ from ui.shell import run_inside_app
 TICK_S, WORK_S = 1.0, 0.8  # the live view reruns every TICK_S and trains for about WORK_S of it
 D = charlm.DEFAULT
 CORPUS = Choice("clm_corpus", "corpus", (*charlm.BUILTIN, "upload"), charlm.DEFAULT_CORPUS,
-                help="Python's standard library source (its top-level modules), this lab's own source, or your UTF-8 text file.")  # fmt: skip
+                help="Python's standard library source (its modules and packages, no tests), this lab's own source, or your UTF-8 text file.")  # fmt: skip
 KIND, LAYERS = Choice("clm_kind", "network", charlm.KINDS, D.kind), Number("clm_layers", "layers", D.layers, 1, 3, 1)
 HIDDEN = Number("clm_hidden", "hidden units", D.hidden_size, 16, 512, 16)
 WINDOW = Number("clm_window", "window (characters)", D.window, 16, 512, 16,
@@ -127,9 +127,10 @@ def live_view(trainer: charlm.CharTrainer) -> None:
         st.warning(f"Training stopped at {records.diverged}.")
     st.plotly_chart(figures.loss_curves(records.losses, records.test_steps, records.test_values, data.entropy),
                     width="stretch", key="clm_loss")  # fmt: skip
-    st.caption("Cross-entropy in bits per character on the training windows (grey) and on held-out documents "
-               "(blue). The dashed line is the unigram entropy: the best a model that ignores context can do; "
-               "every bit below it is context the RNN has learned to use.")  # fmt: skip
+    st.caption("Cross-entropy in bits per character on the training windows (grey) and on a fixed sample of "
+               f"{trainer.sample_chars:,} characters of held-out documents (blue). The dashed line is the unigram "
+               "entropy: the best a model that ignores context can do; every bit below it is context the RNN has "
+               "learned to use.")  # fmt: skip
     for column, (label, value) in zip(st.columns(4), charlm.summary(records, data.entropy, trainer.chars_per_step).items()):
         column.metric(label, value)
     st.markdown(f"**Samples at checkpoints** (start of a document, temperature {charlm.CHECKPOINT_TEMPERATURE}, "
@@ -179,13 +180,20 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
     model, vocab = (saved.model, saved.vocab) if saved else (trainer.model, data.vocab)
     st.subheader("Training time versus test time")
     index, temperature = int(widget(SNIPPET)), float(widget(TEMPERATURE))
+    left, right = st.columns(2)  # drawn below, once the sample's controls are read
+    st.subheader("Sample")
+    columns = st.columns([3, 1, 1, 1, 1])
+    prompt, top_k, length = widget(PROMPT, columns[0]), int(widget(TOP_K, columns[1])), int(widget(LENGTH, columns[2]))
+    sample_seed, stop = int(widget(SAMPLE_SEED, columns[3])), widget(STOP, columns[4])
+    asked = charlm.Draw(prompt, length, temperature, top_k, sample_seed, stop)
     with trainer.lock:
         key = (file_id, *MODEL.reading_key())
         forced = read((key, "forced", index),
                       lambda: charlm.teacher_forced(model, vocab, *charlm.held_out_snippet(data, index, 60, 200)))
-        free = read((key, "free", index, temperature),
-                    lambda: charlm.free_running(model, vocab, forced, temperature, seed=index))  # fmt: skip
-    left, right = st.columns(2)
+        # the test-time continuation and the sample, both at this temperature, drawn side by side (the model's
+        # weights read once a character for both) and read as they are drawn
+        (_, free), (drawn, drawn_reading) = read((key, "drawn", index, asked), lambda: charlm.samples_and_readings(
+            model, vocab, [charlm.free_draw(forced, temperature, seed=index), asked]))  # fmt: skip
     left.plotly_chart(figures.coloured_text(forced.reading, None, 40, "training time: the true text, teacher forced"),
                       width="content", key="clm_forced")  # fmt: skip
     left.caption(f"Each step reads the true previous character (the first {forced.n_prompt} cells are the prompt). "
@@ -195,14 +203,6 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
                        width="content", key="clm_free")  # fmt: skip
     right.caption("The same prompt; after it, each step reads the character the model itself drew (at the temperature "
                   "above), never the true text: its own mistakes become its input, which teacher forcing never showed it.")  # fmt: skip
-
-    st.subheader("Sample")
-    columns = st.columns([3, 1, 1, 1, 1])
-    prompt, top_k, length = widget(PROMPT, columns[0]), int(widget(TOP_K, columns[1])), int(widget(LENGTH, columns[2]))
-    sample_seed, stop = int(widget(SAMPLE_SEED, columns[3])), widget(STOP, columns[4])
-    with trainer.lock:
-        drawn = read((key, "sample", prompt, length, temperature, top_k, sample_seed, stop),
-                     lambda: charlm.sample(model, vocab, prompt, length, temperature, top_k, sample_seed, stop))
     if vocab.unknown(prompt):
         st.warning(f"Not in the vocabulary, read as <unk>: {' '.join(vocab.unknown(prompt))}")
     st.code(prompt + drawn.text, language=None, wrap_lines=True)
@@ -213,8 +213,7 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
     text_choice, colour, unit = widget(TEXT, columns[0]), widget(COLOUR, columns[1]), int(widget(UNIT, columns[2]))
     with trainer.lock:
         units = read((key, "units", index), lambda: charlm.feature_units(model, vocab, charlm.probe_text(data, index)))
-        shown = forced.reading if text_choice == "held-out snippet" else read(
-            (key, "read", prompt, length, temperature, top_k, sample_seed, stop), lambda: charlm.read_sample(model, vocab, drawn))  # fmt: skip
+    shown = forced.reading if text_choice == "held-out snippet" else drawn_reading
     if colour == "unit number" and unit >= model.config.hidden_size:
         st.warning(f"This model has {model.config.hidden_size} hidden units (0 to {model.config.hidden_size - 1}); "
                    f"showing unit {model.config.hidden_size - 1}.")  # fmt: skip

@@ -20,7 +20,6 @@ import functools
 import io
 import math
 import threading
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 
@@ -41,14 +40,14 @@ CHECKPOINT_TEMPERATURE = 0.8
 TOP = 5  # next-character candidates kept by `read`
 FORMAT = "rnnviz-charlm"  # the tag of a saved model file
 BUILTIN = ("python stdlib", "rnnviz source")  # the corpora that come with the lab (besides an upload)
-# Every top-level module of the standard library up to corpora.STDLIB_MAX_FILE_CHARS (about 2.5 million
-# characters on Python 3.11): on the first 1.5 million the default LSTM learns the training files by
-# heart (1.40 bits on them, 1.95 on held-out files after 4,000 steps); more text generalizes further.
-STDLIB_CHARS = 4_000_000
+# The standard library's modules and packages, no tests (corpora.stdlib_corpus): 8.5 million characters on
+# Python 3.11.7, 3.3 times the top-level modules alone, on which the default LSTM of 256 units learned the
+# training files better than it generalized (1.79 bits on them, 1.963 on held-out files after 4,000 steps).
+STDLIB_CHARS = corpora.STDLIB_MAX_CHARS
 PROBE_CHARS = 2000  # held-out characters over which hidden units are correlated with features of code
 # One training step may do at most this much work (CharLMConfig.step_work): at most about 0.65 s on one
-# core here, inside a live tick of 0.8 s. The default, an LSTM of 256 units on 32 windows of 128
-# characters, does 1.2 billion (0.10 s); 512 units 4.6 billion (0.37 s).
+# core here, inside a live tick of 0.8 s. The default, an LSTM of 512 units on 32 windows of 128
+# characters, does 4.6 billion (0.37 s); 256 units 1.2 billion (0.10 s).
 MAX_STEP_WORK = 6_000_000_000
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # weight blocks per layer of each kind
 LIMITS = {"layers": (1, 3), "hidden_size": (8, 512), "embed_dim": (4, 128), "window": (8, 512),
@@ -67,6 +66,15 @@ def is_checkpoint(step: int) -> bool:
 
 # --- Vocabulary and data ------------------------------------------------------------------------------
 
+ID_DTYPE = np.uint8  # the id streams: at most MAX_VOCABULARY + 2 = 152 ids, a byte a character (not int64's 8:
+# 40 sessions share one process)
+CHUNK = 2**20  # code points counted or looked up at a time: numpy's int64 copies of them stay at 8 MB
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The Unicode code points (T,) of text, as uint32 (lone surrogates included, as Python holds them)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
 
 @dataclass(frozen=True)
 class CharVocabulary:
@@ -80,23 +88,24 @@ class CharVocabulary:
         if len(set(self.tokens)) != len(self.tokens):
             raise ValueError("a character vocabulary holds each character once")
         codes = np.array([ord(t) for t in self.tokens[2:]], dtype=np.int64)
-        order = np.argsort(codes)
-        object.__setattr__(self, "_codes", codes[order])  # sorted code points, for searchsorted
-        object.__setattr__(self, "_ids", order + 2)
+        # code point -> id, up to the largest kept; every code point past it is 1 (<unk>): one lookup a character
+        table = np.ones(int(codes.max(initial=0)) + 2, dtype=ID_DTYPE)
+        table[codes] = np.arange(2, len(self.tokens), dtype=ID_DTYPE)
+        object.__setattr__(self, "_table", table)
 
     def __len__(self) -> int:
         return len(self.tokens)
 
     def encode(self, text: str) -> np.ndarray:
-        """The ids (T,) of the characters of text; characters not kept are 1 (<unk>)."""
-        if not text:
-            return np.zeros(0, dtype=np.int64)
-        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)  # (T,)
-        codes, ids = self._codes, self._ids  # type: ignore[attr-defined]
-        where = np.clip(np.searchsorted(codes, points), 0, max(len(codes) - 1, 0))
-        if len(codes) == 0:
-            return np.ones(len(points), dtype=np.int64)
-        return np.where(codes[where] == points, ids[where], 1).astype(np.int64)
+        """The ids (T,) of the characters of text, int64; characters not kept are 1 (<unk>)."""
+        return self.encode_points(_code_points(text)).astype(np.int64)
+
+    def encode_points(self, points: np.ndarray) -> np.ndarray:
+        """The ids (T,) of code points (T,), as ID_DTYPE."""
+        ids = np.empty(len(points), dtype=ID_DTYPE)
+        for i in range(0, len(points), CHUNK):  # np.take makes int64 indices: 8 bytes a point, a chunk at a time
+            np.take(self._table, points[i : i + CHUNK], mode="clip", out=ids[i : i + CHUNK])  # type: ignore[attr-defined]
+        return ids  # (a code point past the table's end takes its last entry: <unk>)
 
     def unknown(self, text: str) -> list[str]:
         """The distinct characters of text that the vocabulary reads as <unk>, sorted."""
@@ -108,37 +117,62 @@ class CharVocabulary:
         return "".join(marks.get(int(i), self.tokens[int(i)]) for i in ids)
 
 
+def _joined_points(documents: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The code points (N,) of <eos> d1 <eos> d2 ... <eos> (each <eos> a 0 for now), and where the <eos>
+    are: one encoding of the whole text, not one per document (8.5 million characters in 25 ms)."""
+    points = _code_points("\0".join(["", *documents, ""]))  # (N,)
+    ends = np.cumsum([0, *(len(d) + 1 for d in documents)])  # (D + 1,): the positions of the separators
+    return points, ends
+
+
+def _counts(points: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """How often each code point occurs in the documents (the <eos> separators left out)."""
+    counts = np.zeros(int(points.max(initial=0)) + 1, dtype=np.int64)  # (largest code point + 1,)
+    for i in range(0, len(points), CHUNK):  # bincount makes int64 copies: 8 bytes a point, a chunk at a time
+        part = np.bincount(points[i : i + CHUNK])
+        counts[: len(part)] += part
+    counts[0] -= len(ends)  # the separators, not characters of the text
+    return counts
+
+
+def _vocabulary(counts: np.ndarray, max_size: int, min_count: int) -> CharVocabulary:
+    seen = np.flatnonzero(counts >= min_count)
+    kept = sorted(seen.tolist(), key=lambda code: (-counts[code], code))[:max_size]  # the most frequent; ties by code point
+    return CharVocabulary((EOS, UNK, *(chr(code) for code in sorted(kept))))
+
+
 def build_vocabulary(documents: Sequence[str], max_size: int = MAX_VOCABULARY, min_count: int = MIN_COUNT) -> CharVocabulary:
     """<eos>, <unk>, then the characters seen at least min_count times (the max_size most frequent), in
     code point order: the ids do not depend on how often each character occurs, so a standard library
     of another Python version (the same characters, other counts) gives the same vocabulary."""
     if max_size < 1:
         raise ValueError(f"max_size must be at least 1, got {max_size}")
-    counts: Counter[str] = Counter()
-    for document in documents:
-        counts.update(document)
-    kept = sorted((c for c in counts.items() if c[1] >= min_count), key=lambda c: (-c[1], c[0]))[:max_size]
-    return CharVocabulary((EOS, UNK, *sorted(ch for ch, _ in kept)))
+    return _vocabulary(_counts(*_joined_points(documents)), max_size, min_count)
+
+
+def _stream(points: np.ndarray, ends: np.ndarray, vocab: CharVocabulary) -> np.ndarray:
+    ids = vocab.encode_points(points)  # (N,)
+    ids[ends] = 0  # <eos>
+    return ids
 
 
 def stream(documents: Sequence[str], vocab: CharVocabulary) -> np.ndarray:
     """One id stream (N,) of the documents, each preceded by <eos> and the last followed by it:
     <eos> d1 <eos> d2 ... <eos>, so that <eos> both ends a document and starts the next."""
-    parts = [np.zeros(1, dtype=np.int64)]
-    for document in documents:
-        parts += [vocab.encode(document), np.zeros(1, dtype=np.int64)]
-    return np.concatenate(parts)
+    return _stream(*_joined_points(documents), vocab)
+
+
+def _entropy(counts: np.ndarray) -> float:
+    if counts.sum() == 0:
+        raise ValueError("need at least one character")
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum())
 
 
 def unigram_entropy(ids: np.ndarray, vocab_size: int) -> float:
     """-sum_c p(c) log2 p(c) over the frequencies p of the ids: the bits per character of the best
     model that ignores context, the baseline of a language model."""
-    ids = np.asarray(ids)
-    if ids.size == 0:
-        raise ValueError("need at least one character")
-    p = np.bincount(ids, minlength=vocab_size) / ids.size  # (V,)
-    p = p[p > 0]
-    return float(-(p * np.log2(p)).sum())
+    return _entropy(np.bincount(np.asarray(ids), minlength=vocab_size))  # (V,)
 
 
 @dataclass(frozen=True)
@@ -147,8 +181,8 @@ class CharData:
 
     name: str
     vocab: CharVocabulary
-    train_ids: np.ndarray  # (N,) int64
-    test_ids: np.ndarray  # (M,) int64
+    train_ids: np.ndarray  # (N,) ID_DTYPE
+    test_ids: np.ndarray  # (M,) ID_DTYPE
     test_documents: tuple[str, ...]
     entropy: float  # unigram entropy of the whole corpus (both splits), bits per character
     seed: int
@@ -162,10 +196,20 @@ def prepare(corpus: CharCorpus, seed: int = 0, test_fraction: float = 0.1) -> Ch
     """Split the corpus by document (same seed, same split), build the vocabulary on the training
     documents, encode both splits."""
     train_set, test_set = split_documents(corpus, test_fraction, seed)
-    vocab = build_vocabulary(train_set.documents)
-    train_ids, test_ids = stream(train_set.documents, vocab), stream(test_set.documents, vocab)
-    entropy = unigram_entropy(np.concatenate([train_ids, test_ids[1:]]), len(vocab))
-    return CharData(corpus.name, vocab, train_ids, test_ids, test_set.documents, entropy, seed)
+    train_points, test_points = _joined_points(train_set.documents), _joined_points(test_set.documents)
+    train_counts = _counts(*train_points)
+    vocab = _vocabulary(train_counts, MAX_VOCABULARY, MIN_COUNT)
+    train_ids, test_ids = _stream(*train_points, vocab), _stream(*test_points, vocab)
+    # the unigram entropy of both streams (the <eos> between files counted once), from the counts of code
+    # points: counting 8.5 million ids again would cost 100 ms
+    test_counts = _counts(*test_points)
+    both = np.zeros(max(len(train_counts), len(test_counts)), dtype=np.int64)
+    both[: len(train_counts)] += train_counts
+    both[: len(test_counts)] += test_counts
+    codes = np.flatnonzero(both)
+    ids = np.bincount(vocab.encode_points(codes), weights=both[codes], minlength=len(vocab))  # (V,)
+    ids[0] += len(train_points[1]) + len(test_points[1]) - 1  # the <eos>: test_ids[0] is the end of the last training file
+    return CharData(corpus.name, vocab, train_ids, test_ids, test_set.documents, _entropy(ids), seed)
 
 
 @functools.lru_cache(maxsize=4)
@@ -179,20 +223,20 @@ def builtin_data(corpus: str, seed: int = 0) -> CharData:
 
 # --- The model ------------------------------------------------------------------------------------------
 
-DEFAULT_STEPS = 4000  # the shipped default's budget (its held-out bits per character: README)
+DEFAULT_STEPS = 3000  # the shipped default's budget: 39 minutes on a core shared with other jobs (bits per character: README)
 
 
 @dataclass(frozen=True)
 class CharLMConfig:
     kind: str = "lstm"  # lstm | gru | rnn (tanh)
     layers: int = 1
-    hidden_size: int = 256
+    hidden_size: int = 512  # 256 learned its training files better than it generalized (README)
     embed_dim: int = 32
     window: int = 128  # characters per training window: backprop through time is truncated here
     batch_size: int = 32  # windows per step
     lr: float = 3e-3  # Adam
     lr_floor: float = 0.1  # the learning rate falls on a cosine to this fraction of lr at the end of the budget
-    dropout: float = 0.3  # of the last layer's h_t before the softmax layer, in training only (against learning by heart)
+    dropout: float = 0.1  # of the last layer's h_t before the softmax layer, in training only (against learning by heart)
     clip: float = 1.0  # largest gradient norm; 0: no clipping
     steps: int = DEFAULT_STEPS  # the budget
     seed: int = 0  # fixes the initialisation, every batch and the held-out windows
@@ -265,7 +309,7 @@ class CharLM(nn.Module):
         states h_t (B, T, H), and the recurrent state to carry on from. With a `dropout` generator (in
         training), each h_t's units are dropped with probability config.dropout before the softmax layer,
         the mask drawn from that generator (never torch's global one, as nn.Dropout would)."""
-        h, state = self.rnn(self.embedding(ids), state)  # h: (B, T, H)
+        h, state = self.rnn(self.embedding(ids.long()), state)  # h: (B, T, H); ids may come as bytes (ID_DTYPE)
         p = self.config.dropout
         if dropout is None or p == 0:
             return self.head(h), h, state
@@ -291,7 +335,7 @@ def _windows(ids: torch.Tensor, n: int, length: int, generator: torch.Generator)
     if len(ids) < length + 1:
         raise ValueError(f"the text has {len(ids)} characters; a window needs {length + 1}")
     starts = torch.randint(0, len(ids) - length + 1, (n,), generator=generator)  # (n,)
-    return ids[starts[:, None] + torch.arange(length)]  # (n, length)
+    return ids[starts[:, None] + torch.arange(length)].long()  # (n, length)
 
 
 class CharTrainer(training.Loop):
@@ -347,6 +391,11 @@ class CharTrainer(training.Loop):
             self.samples.append(s.text)
 
     @property
+    def sample_chars(self) -> int:
+        """Characters scored by `evaluate`: the fixed sample of held-out windows."""
+        return int(self._test[:, 1:].numel())
+
+    @property
     def chars_per_step(self) -> int:
         """Characters scored in one training step (batch size x window)."""
         return self.config.batch_size * self.window
@@ -387,8 +436,8 @@ def summary(records: training.Records, entropy: float, chars_per_step: int) -> d
 def describe_data(data: CharData) -> str:
     """The corpus in one sentence: its size, vocabulary, held-out part and unigram entropy."""
     return (f"{data.name}: {data.chars:,} characters, a vocabulary of {len(data.vocab)} (with <eos> and <unk>), "
-            f"{len(data.test_ids):,} characters held out (whole documents). Unigram entropy: **{data.entropy:.3f} bits** "
-            "per character.")  # fmt: skip
+            f"{len(data.test_ids):,} characters held out ({len(data.test_documents):,} whole documents). Unigram entropy: "
+            f"**{data.entropy:.3f} bits** per character.")  # fmt: skip
 
 
 def describe_training(config: CharLMConfig) -> str:
@@ -459,7 +508,7 @@ def measure(loop: CharTrainer) -> dict:
             "held_out_bits": round(held_out_bits(loop.model, loop.data.test_ids, loop.window), 4),
             "held_out_chars": len(loop.data.test_ids) - 1,
             "sample_bits": round(float(bits(loop.evaluate())), 4),
-            "sample_chars": int(loop._test[:, 1:].numel()),
+            "sample_chars": loop.sample_chars,
             "unigram_entropy": round(loop.data.entropy, 4),
         }  # fmt: skip
 
@@ -472,7 +521,8 @@ def check(loop: CharTrainer) -> tuple[str, float]:
 
 # The tolerance: on the Python that made the file the check gives the same number (to float rounding);
 # another Python's standard library holds slightly different files, so another held-out sample.
-DEFAULTS = [Default("char_lm", default_trainer, default_settings, measure, check, tolerance=0.05)]
+# Weights only (no Adam moments, a third of the file): a copy trained on from it starts Adam afresh.
+DEFAULTS = [Default("char_lm", default_trainer, default_settings, measure, check, tolerance=0.05, with_optimizer=False)]
 
 
 # --- Test time: sampling and reading ---------------------------------------------------------------------
@@ -490,49 +540,143 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class _OneStep:
-    """The model one character at a time, for sampling: the cell's equations in numpy on copies of the
-    trained weights (float32), with layer 0's input term W_ih e(x) + b_ih looked up per character.
-    One step of torch's nn.LSTMCell costs about 170 microseconds at 256 units, the whole nn.LSTM on a
-    sequence of one more; these matrix-vector products about 30."""
+    """The model one character at a time, for sampling B sequences side by side: the cell's equations on
+    the trained weights, with layer 0's input term W_ih e(x) + b_ih looked up per character. The
+    matrix products go through torch (on its threads: one on the server), the gates through numpy: one
+    step of torch's nn.LSTMCell costs about 170 microseconds at 256 units, these products about 25 (200 at
+    512 units, for one sequence or two: the weights are read once). numpy's own product would run on
+    every core OpenBLAS finds at 512 units: 15 times the CPU time on a busy machine (3.4 ms a product,
+    measured here). It keeps, if asked (`keep`), the logits and the last layer's h_t after each
+    character read by the sequences in `recording`, so that a sample is read back without a second pass."""
 
-    def __init__(self, model: CharLM):
-        self.model, self.kind = model, model.config.kind
+    def __init__(self, model: CharLM, keep: bool = False):
+        self.model, self.kind, self.keep = model, model.config.kind, keep
         rnn = model.rnn
-        weights = [[getattr(rnn, f"{name}_l{k}").detach().numpy() for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        weights = [[getattr(rnn, f"{name}_l{k}").detach() for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
                    for k in range(model.config.layers)]  # fmt: skip
         W_ih0, _, b_ih0, _ = weights[0]
-        self.input_table = model.embedding.weight.detach().numpy() @ W_ih0.T + b_ih0  # (V, G*H): layer 0's input term
-        self.layers = weights
-        self.W_out, self.b_out = model.head.weight.detach().numpy(), model.head.bias.detach().numpy()  # (V, H), (V,)
+        self.input_table = (model.embedding.weight.detach() @ W_ih0.T + b_ih0).numpy()  # (V, G*H): layer 0's input term
+        self.layers = [(W_ih, W_hh, b_ih.numpy(), b_hh.numpy()) for W_ih, W_hh, b_ih, b_hh in weights]
+        self.W_out, self.b_out = model.head.weight.detach(), model.head.bias.detach().numpy()  # (V, H), (V,)
 
-    def read(self, ids: np.ndarray) -> np.ndarray:
-        """Logits (V,) after reading ids (T,) in one pass of the whole model; the state is kept per layer."""
-        logits, _, state = self.model(torch.as_tensor(ids, dtype=torch.long)[None])  # (1, T, V)
-        h, c = state if self.kind == "lstm" else (state, None)  # (L, 1, H) each
-        self.h = [h[k, 0].numpy().copy() for k in range(len(self.layers))]  # each (H,)
-        self.c = [c[k, 0].numpy().copy() for k in range(len(self.layers))] if c is not None else None
-        return logits[0, -1].numpy()
+    def read(self, prompts: list[np.ndarray]) -> np.ndarray:
+        """Logits (B, V) after reading each of the B prompts (each (T_b,), in one pass of the whole model);
+        the states are kept per layer, (B, H) each."""
+        hs, cs, last = [], [], []
+        self.logits: list[list[np.ndarray]] = [[] for _ in prompts]  # per sequence: (V,) after each character read
+        self.states: list[list[np.ndarray]] = [[] for _ in prompts]  # per sequence: the last layer's h_t (H,)
+        for b, ids in enumerate(prompts):
+            logits, h_all, state = self.model(torch.as_tensor(ids, dtype=torch.long)[None])  # (1, T, V), (1, T, H)
+            h, c = state if self.kind == "lstm" else (state, None)  # (L, 1, H) each
+            hs.append(h[:, 0].numpy())
+            cs.append(c[:, 0].numpy() if c is not None else None)
+            last.append(logits[0, -1].numpy())
+            if self.keep:
+                self.logits[b] += list(logits[0].numpy())
+                self.states[b] += list(h_all[0].numpy())
+        self.h = [np.stack([h[k] for h in hs]) for k in range(len(self.layers))]  # each (B, H)
+        self.c = [np.stack([c[k] for c in cs]) for k in range(len(self.layers))] if self.kind == "lstm" else None
+        self.recording = set(range(len(prompts)))
+        return np.stack(last)
 
-    def step(self, char: int) -> np.ndarray:
-        """Logits (V,) after reading one more character (torch's gate order: LSTM i f g o, GRU r z n)."""
+    def step(self, chars: np.ndarray) -> np.ndarray:
+        """Logits (B, V) after each sequence reads one more character, chars (B,) (torch's gate order:
+        LSTM i f g o, GRU r z n)."""
         x = None
         for k, (W_ih, W_hh, b_ih, b_hh) in enumerate(self.layers):
-            gi = self.input_table[char] if k == 0 else W_ih @ x + b_ih  # (G*H,)
-            gh = W_hh @ self.h[k] + b_hh  # (G*H,)
-            H = len(self.h[k])
+            gi = self.input_table[chars] if k == 0 else _times(x, W_ih) + b_ih  # (B, G*H)
+            gh = _times(self.h[k], W_hh) + b_hh  # (B, G*H)
+            H = self.h[k].shape[1]
             if self.kind == "lstm":
-                gates = gi + gh  # (4H,): i, f, g, o
-                if_, g, o = _sigmoid(gates[: 2 * H]), np.tanh(gates[2 * H : 3 * H]), _sigmoid(gates[3 * H :])
-                self.c[k] = if_[H:] * self.c[k] + if_[:H] * g
+                gates = gi + gh  # (B, 4H): i, f, g, o
+                if_, g, o = _sigmoid(gates[:, : 2 * H]), np.tanh(gates[:, 2 * H : 3 * H]), _sigmoid(gates[:, 3 * H :])
+                self.c[k] = if_[:, H:] * self.c[k] + if_[:, :H] * g
                 self.h[k] = o * np.tanh(self.c[k])
             elif self.kind == "gru":
-                rz = _sigmoid(gi[: 2 * H] + gh[: 2 * H])  # (2H,): r, z
-                n = np.tanh(gi[2 * H :] + rz[:H] * gh[2 * H :])
-                self.h[k] = (1 - rz[H:]) * n + rz[H:] * self.h[k]
+                rz = _sigmoid(gi[:, : 2 * H] + gh[:, : 2 * H])  # (B, 2H): r, z
+                n = np.tanh(gi[:, 2 * H :] + rz[:, :H] * gh[:, 2 * H :])
+                self.h[k] = (1 - rz[:, H:]) * n + rz[:, H:] * self.h[k]
             else:
                 self.h[k] = np.tanh(gi + gh)
             x = self.h[k]
-        return self.W_out @ x + self.b_out  # (V,)
+        logits = _times(x, self.W_out) + self.b_out  # (B, V)
+        if self.keep:
+            for b in self.recording:
+                self.logits[b].append(logits[b])
+                self.states[b].append(x[b])
+        return logits
+
+
+def _times(x: np.ndarray, W: torch.Tensor) -> np.ndarray:
+    """x @ W.T for rows x (B, n) and a torch matrix W (m, n): (B, m), as numpy; W is read once for all B rows."""
+    return (torch.from_numpy(x) @ W.T).numpy()
+
+
+def _draw(logits: np.ndarray, temperature: float, top_k: int, rng: np.random.Generator) -> int:
+    """One character from softmax(logits / temperature) over the top_k most likely (0: all); the most
+    likely below temperature 0.01."""
+    if temperature < 0.01:
+        return int(logits.argmax())
+    scaled = logits.astype(np.float64) / temperature  # (V,)
+    if 0 < top_k < len(scaled):
+        kth = np.partition(scaled, -top_k)[-top_k]
+        scaled = np.where(scaled < kth, -np.inf, scaled)
+    cumulative = np.cumsum(np.exp(scaled - scaled.max()))  # (V,): softmax's numerators, summed
+    # the first character whose cumulative probability passes a uniform draw (never one of probability 0)
+    return min(int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")), len(scaled) - 1)
+
+
+@dataclass(frozen=True)
+class Draw:
+    """What to sample (the arguments of `sample`)."""
+
+    prompt: str
+    length: int
+    temperature: float = 1.0
+    top_k: int = 0
+    seed: int = 0
+    stop_at_eos: bool = True
+
+    def __post_init__(self) -> None:
+        if self.length < 0 or self.top_k < 0:
+            raise ValueError(f"length and top_k must be at least 0, got {self.length}, {self.top_k}")
+        if not (math.isfinite(self.temperature) and self.temperature >= 0):
+            raise ValueError(f"temperature must be 0 or positive, got {self.temperature}")
+
+
+def _sample(model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw], keep: bool) -> list[tuple[Sample, Reading | None]]:
+    """Each draw sampled, side by side (one step of the model for all of them), each from its own
+    generator: the same characters as one at a time. With `keep`, each sample's Reading too."""
+    prompts = [np.concatenate([[0], vocab.encode(d.prompt)]).astype(np.int64) for d in draws]  # each (P_b,)
+    rngs = [np.random.default_rng(d.seed) for d in draws]  # their own generators: never torch's or numpy's global one
+    drawn: list[list[int]] = [[] for _ in draws]
+    model.eval()
+    with torch.no_grad():
+        steps = _OneStep(model, keep)
+        logits = steps.read(prompts)  # (B, V)
+        active = {b for b, d in enumerate(draws) if d.length > 0}
+        while active:
+            chars, finished = np.zeros(len(draws), dtype=np.int64), set()
+            for b in sorted(active):
+                d = draws[b]
+                chars[b] = _draw(logits[b], d.temperature, d.top_k, rngs[b])
+                drawn[b].append(int(chars[b]))
+                if (chars[b] == 0 and d.stop_at_eos) or len(drawn[b]) == d.length:
+                    finished.add(b)
+            if finished == active and not keep:
+                break  # nobody reads what comes after the last character
+            steps.recording = set(active)  # each reading ends with what the model makes of its last character
+            logits = steps.step(chars)
+            active -= finished
+    out = []
+    for b, (prompt_ids, ids) in enumerate(zip(prompts, drawn)):
+        sample = Sample(prompt_ids, np.asarray(ids, dtype=np.int64), vocab.decode(ids))
+        reading = None
+        if keep:
+            reading = _reading(vocab, np.concatenate([sample.prompt_ids, sample.ids]),
+                               torch.from_numpy(np.stack(steps.logits[b])), np.stack(steps.states[b]))  # fmt: skip
+        out.append((sample, reading))
+    return out
 
 
 def sample(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, temperature: float = 1.0,
@@ -540,34 +684,20 @@ def sample(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, tempe
     """Generate: read <eos> (the start of a document) and the prompt, then draw `length` characters one
     at a time from softmax(logits / temperature) over the top_k most likely (0: all), reading each
     one back in. Temperature below 0.01 takes the most likely character (greedy)."""
-    if length < 0 or top_k < 0:
-        raise ValueError(f"length and top_k must be at least 0, got {length}, {top_k}")
-    if not (math.isfinite(temperature) and temperature >= 0):
-        raise ValueError(f"temperature must be 0 or positive, got {temperature}")
-    prompt_ids = np.concatenate([[0], vocab.encode(prompt)]).astype(np.int64)  # (P,)
-    rng = np.random.default_rng(seed)  # its own generator: never torch's or numpy's global one
-    drawn: list[int] = []
-    model.eval()
-    with torch.no_grad():
-        steps = _OneStep(model)
-        logits = steps.read(prompt_ids)  # (V,)
-        for _ in range(length):
-            if temperature < 0.01:
-                choice = int(logits.argmax())
-            else:
-                scaled = logits.astype(np.float64) / temperature  # (V,)
-                if 0 < top_k < len(scaled):
-                    kth = np.partition(scaled, -top_k)[-top_k]
-                    scaled = np.where(scaled < kth, -np.inf, scaled)
-                cumulative = np.cumsum(np.exp(scaled - scaled.max()))  # (V,): softmax's numerators, summed
-                # the first character whose cumulative probability passes a uniform draw (never one of probability 0)
-                choice = min(int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right")), len(scaled) - 1)
-            drawn.append(choice)
-            if choice == 0 and stop_at_eos:
-                break
-            logits = steps.step(choice)
-    ids = np.asarray(drawn, dtype=np.int64)
-    return Sample(prompt_ids, ids, vocab.decode(ids))
+    return _sample(model, vocab, [Draw(prompt, length, temperature, top_k, seed, stop_at_eos)], keep=False)[0][0]
+
+
+def sample_and_read(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, temperature: float = 1.0,
+                    top_k: int = 0, seed: int = 0, stop_at_eos: bool = True) -> tuple[Sample, Reading]:  # fmt: skip
+    """`sample`, and the sample read back by the model that drew it (<eos>, the prompt, the characters
+    drawn: as `read_sample` gives it), from the same pass: what the model computed while drawing."""
+    return _sample(model, vocab, [Draw(prompt, length, temperature, top_k, seed, stop_at_eos)], keep=True)[0]
+
+
+def samples_and_readings(model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw]) -> list[tuple[Sample, Reading]]:
+    """sample_and_read for several draws at once, side by side: the model's weights are read once per
+    character for all of them (the page's two samples at a temperature cost about one)."""
+    return _sample(model, vocab, draws, keep=True)
 
 
 def describe_sample(drawn: Sample, temperature: float, top_k: int) -> str:
@@ -612,13 +742,19 @@ def read(model: CharLM, vocab: CharVocabulary, ids: np.ndarray, top: int = TOP) 
     model.eval()
     with torch.no_grad():
         logits, h, _ = model(torch.from_numpy(ids)[None])  # (1, T, V), (1, T, H)
-        p = torch.softmax(logits[0], -1)  # (T, V)
+    return _reading(vocab, ids, logits[0], h[0].numpy(), top)
+
+
+def _reading(vocab: CharVocabulary, ids: np.ndarray, logits: torch.Tensor, states: np.ndarray, top: int = TOP) -> Reading:
+    """A Reading of ids (T,) from the logits (T, V) after each of them and the states (T, H)."""
+    with torch.no_grad():
+        p = torch.softmax(logits, -1)  # (T, V)
         top_p, top_i = torch.topk(p, min(top, p.shape[-1]), dim=-1)  # (T, top)
         p_next = p[torch.arange(len(ids) - 1), torch.from_numpy(ids[1:])]  # (T - 1,)
     shown = [vocab.decode([i]) for i in range(len(vocab))]
     top_ids = top_i.numpy()
     return Reading(ids, tuple(shown[i] for i in ids), top_ids, tuple(tuple(shown[i] for i in row) for row in top_ids),
-                   top_p.numpy(), p_next.numpy(), h[0].numpy())  # fmt: skip
+                   top_p.numpy(), p_next.numpy(), states)  # fmt: skip
 
 
 def read_sample(model: CharLM, vocab: CharVocabulary, drawn: Sample) -> Reading:
@@ -687,11 +823,13 @@ def teacher_forced(model: CharLM, vocab: CharVocabulary, prompt: str, truth: str
 def free_running(model: CharLM, vocab: CharVocabulary, forced: TeacherForced, temperature: float = 0.8,
                  seed: int = 0) -> Reading:  # fmt: skip
     """The lecture's test-time behaviour on the same prompt: a continuation as long as the true one,
-    sampled from the model's own output and fed back in, then read."""
-    prompt_ids = forced.reading.ids[: forced.n_prompt]
-    own = sample(model, vocab, forced.prompt, len(forced.reading.ids) - forced.n_prompt, temperature, seed=seed,
-                 stop_at_eos=False)  # fmt: skip
-    return read(model, vocab, np.concatenate([prompt_ids, own.ids]))
+    sampled from the model's own output and fed back in, read as it was drawn (sample_and_read)."""
+    return samples_and_readings(model, vocab, [free_draw(forced, temperature, seed)])[0][1]
+
+
+def free_draw(forced: TeacherForced, temperature: float = 0.8, seed: int = 0) -> Draw:
+    """What free_running samples: the prompt, continued as long as the true continuation."""
+    return Draw(forced.prompt, len(forced.reading.ids) - forced.n_prompt, temperature, 0, seed, stop_at_eos=False)
 
 
 def train_versus_test(model: CharLM, vocab: CharVocabulary, prompt: str, truth: str, temperature: float = 0.8,

@@ -79,10 +79,37 @@ def test_rare_characters_are_unknown_and_text_round_trips():
     assert vocab.encode("").tolist() == []
 
 
-def test_the_default_data_is_large_and_loads_quickly():
-    data = charlm.prepare(corpora.stdlib_corpus())
-    assert data.chars > 1_000_000 and 60 <= len(data.vocab) <= charlm.MAX_VOCABULARY + 2
+def test_the_default_data_is_large_and_a_byte_a_character(data):
+    assert data.chars > 5_000_000 and 60 <= len(data.vocab) <= charlm.MAX_VOCABULARY + 2
     assert 3.5 < data.entropy < 6  # source code: about 4.5 bits per character
+    # 40 sessions share one process: the streams hold a byte a character, not the 8 of int64
+    assert data.train_ids.dtype == data.test_ids.dtype == np.uint8 and charlm.MAX_VOCABULARY + 2 <= 256
+    assert data.train_ids.nbytes + data.test_ids.nbytes == data.chars
+
+
+def test_prepare_counts_and_encodes_as_the_plain_definitions_do():
+    from collections import Counter
+
+    documents = ["aab\n", "€€€€€ x", "bbbbbb", "é", "aaaa a", "ccc😀😀😀😀😀"]  # non-ASCII, beyond the BMP, rare
+    corpus = corpora.CharCorpus("c", tuple(documents), tuple(f"{i}.txt" for i in range(len(documents))))
+    prepared = charlm.prepare(corpus, seed=1, test_fraction=0.3)
+    train, test = corpora.split_documents(corpus, 0.3, seed=1)
+    counts = Counter("".join(train.documents))
+    kept = sorted(ch for ch, n in counts.items() if n >= charlm.MIN_COUNT)
+    assert prepared.vocab.tokens == (charlm.EOS, charlm.UNK, *kept) == charlm.build_vocabulary(train.documents).tokens
+
+    def plain_stream(docs):  # <eos> d1 <eos> d2 ... <eos>, character by character
+        ids = [0]
+        for d in docs:
+            ids += [prepared.vocab.tokens.index(ch) if ch in kept else 1 for ch in d] + [0]
+        return ids
+
+    assert prepared.train_ids.tolist() == plain_stream(train.documents)
+    assert prepared.test_ids.tolist() == plain_stream(test.documents)
+    both = np.concatenate([prepared.train_ids, prepared.test_ids[1:]])  # the <eos> between the splits once
+    assert prepared.entropy == pytest.approx(charlm.unigram_entropy(both, len(prepared.vocab)), abs=1e-12)
+    first = kept[0]  # a kept character, one never seen ("z": inside the lookup table) and one past the table's end
+    assert prepared.vocab.encode(first + "z\U0010ffff").tolist() == [prepared.vocab.tokens.index(first), 1, 1]
 
 
 def test_a_short_run_lowers_the_loss(trained, data):
@@ -127,11 +154,41 @@ def test_sampling_steps_the_cell_equations_as_torch_runs_the_layers(kind, data):
     with torch.no_grad():
         whole, _, _ = model(torch.from_numpy(ids)[None])  # (1, 40, V)
         one = charlm._OneStep(model)
-        stepped = [one.read(ids[:10])] + [one.step(int(i)) for i in ids[10:]]  # logits after ids[:10], [:11], ...
+        stepped = [one.read([ids[:10]])[0]] + [one.step(np.array([i]))[0] for i in ids[10:]]  # after ids[:10], [:11], ...
     assert np.allclose(np.stack(stepped), whole[0, 9:].numpy(), atol=1e-5)
     before = (torch.random.get_rng_state(), np.random.get_state()[1].copy())
     charlm.sample(model, data.vocab, "def ", 30, temperature=1.0, seed=0)
     assert torch.equal(torch.random.get_rng_state(), before[0]) and (np.random.get_state()[1] == before[1]).all()
+
+
+@pytest.mark.parametrize("kind", charlm.KINDS)
+def test_a_sample_read_as_it_is_drawn_is_the_sample_read_back(kind, data):
+    model = training.initialise(charlm.CharLM(charlm.CharLMConfig(kind=kind, layers=2, hidden_size=24, embed_dim=8),
+                                              len(data.vocab)), seed=3)  # fmt: skip
+    for stop, seed in [(True, 0), (True, 1), (False, 2)]:
+        drawn, reading = charlm.sample_and_read(model, data.vocab, "def ", 60, 1.5, seed=seed, stop_at_eos=stop)
+        alone = charlm.sample(model, data.vocab, "def ", 60, 1.5, seed=seed, stop_at_eos=stop)
+        assert drawn.ids.tolist() == alone.ids.tolist() and drawn.text == alone.text  # the same draws
+        again = charlm.read_sample(model, data.vocab, drawn)  # a second pass, through torch's layers
+        assert reading.ids.tolist() == again.ids.tolist() and reading.top_ids.tolist() == again.top_ids.tolist()
+        assert np.allclose(reading.states, again.states, atol=1e-5) and np.allclose(reading.p_next, again.p_next, atol=1e-5)
+    assert any(charlm.sample(model, data.vocab, "", 300, 1.5, seed=s).ids[-1] == 0 for s in range(20))  # <eos> was met
+
+
+@pytest.mark.parametrize("kind", charlm.KINDS)
+def test_samples_drawn_side_by_side_are_those_drawn_one_at_a_time(kind, data):
+    model = training.initialise(charlm.CharLM(charlm.CharLMConfig(kind=kind, layers=2, hidden_size=24, embed_dim=8),
+                                              len(data.vocab)), seed=4)  # fmt: skip
+    draws = [charlm.Draw("def ", 60, 1.5, 0, 1, True), charlm.Draw("import os\n", 90, 0.7, 3, 2, False),
+             charlm.Draw("", 0), charlm.Draw("x", 40, 0.0, 0, 0, True)]  # fmt: skip
+    for draw, (drawn, reading) in zip(draws, charlm.samples_and_readings(model, data.vocab, draws), strict=True):
+        alone = charlm.sample(model, data.vocab, draw.prompt, draw.length, draw.temperature, draw.top_k, draw.seed,
+                              draw.stop_at_eos)  # fmt: skip
+        assert drawn.ids.tolist() == alone.ids.tolist() and len(drawn.ids) <= draw.length
+        again = charlm.read_sample(model, data.vocab, alone)
+        assert reading.ids.tolist() == again.ids.tolist() and np.allclose(reading.states, again.states, atol=1e-5)
+    with pytest.raises(ValueError, match="temperature"):
+        charlm.Draw("def ", 10, temperature=-1.0)
 
 
 def test_top_k_never_samples_outside_the_k(trained, data):
@@ -255,7 +312,7 @@ def test_the_sentences_that_describe_data_samples_and_a_run(trained, data):
     assert charlm.describe_sample(charlm.Sample(np.array([0]), np.array([5]), "a"), 1.0, 0).endswith("temperature 1.")
     assert charlm.describe_training(TINY) == ("Each step: 16 random windows of 32 characters, read from a zero state; Adam "
                                               "at 0.01 falling on a cosine to 0.1 of it over the 200 steps, the gradient's "
-                                              "norm clipped at 1, dropout 0.3 on h_t before the softmax layer.")  # fmt: skip
+                                              "norm clipped at 1, dropout 0.1 on h_t before the softmax layer.")  # fmt: skip
     code = charlm.reproduce(TINY, trained.records(), "cats.txt", upload_name="cats.txt")
     assert "charlm.prepare(corpora.load_text(open('cats.txt', 'rb').read(), 'cats.txt'), 0)" in code
     assert "trainer.step(80)" in code and f"charlm.{TINY!r}" in code
@@ -405,8 +462,10 @@ def test_the_shipped_default_is_registered_with_its_corpus_and_vocabulary():
 
 
 def test_a_training_step_too_large_for_a_live_tick_is_refused_with_a_message():
-    assert charlm.DEFAULT.step_work == 32 * 128 * 4 * 256 * (32 + 256)  # batch x window x gates x H x (E + H)
-    assert dataclasses.replace(charlm.DEFAULT, hidden_size=512).step_work < charlm.MAX_STEP_WORK  # allowed
+    assert charlm.DEFAULT.step_work == 32 * 128 * 4 * 512 * (32 + 512)  # batch x window x gates x H x (E + H)
+    assert charlm.DEFAULT.step_work < charlm.MAX_STEP_WORK  # the default trains live too
+    with pytest.raises(ValueError, match=r"13\.2 billion"):
+        dataclasses.replace(charlm.DEFAULT, layers=2)  # two layers of 512 do not
     with pytest.raises(ValueError, match=r"87\.0 billion multiply-adds"):
         charlm.CharLMConfig(layers=3, hidden_size=512, window=512)  # a link's worst case: 8.7 s a step
     assert charlm.LARGEST.step_work <= charlm.MAX_STEP_WORK  # the largest model by weights still loads

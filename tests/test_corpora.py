@@ -1,4 +1,4 @@
-"""The generated sentiment corpus and the Sentiment140 loader."""
+"""The generated sentiment corpus, the Sentiment140 loader and the standard library as a character corpus."""
 
 import numpy as np
 import pytest
@@ -121,3 +121,36 @@ def test_a_file_sorted_by_polarity_is_sampled_from_both_ends_when_cut():
 def test_the_balanced_cut_the_page_suggests_fits_the_upload_limit():
     # 20,000 tweets of Sentiment140 at its longest (about 170 bytes a row on average; 200 here) stay under 10 MB
     assert "head -n 10000" in corpora.SENTIMENT140_BALANCED and 20_000 * 200 < corpora.MAX_UPLOAD_BYTES
+
+
+# --- The standard library as a character corpus ---------------------------------------------------------
+
+
+def test_the_stdlib_corpus_reads_packages_but_no_tests_nothing_installed_and_no_generated_tables():
+    corpus = corpora.stdlib_corpus()
+    folders = {source.split("/")[0] for source in corpus.sources if "/" in source}
+    assert {"email", "json", "asyncio", "importlib", "xml"} <= folders  # packages, read recursively
+    parts = {part for source in corpus.sources for part in source.split("/")[:-1]}
+    assert not parts & corpora.STDLIB_SKIPPED_FOLDERS  # no test/, tests/, idle_test/, site-packages/
+    assert "encodings/cp1252.py" not in corpus.sources and "encodings/idna.py" in corpus.sources
+    assert all(0 < len(d) <= corpora.STDLIB_MAX_FILE_CHARS for d in corpus.documents)
+    assert len(set(corpus.sources)) == len(corpus) and all(s.endswith(".py") for s in corpus.sources)
+    # Python 3.11 (the version this lab is made on) holds about 8.5 million characters in 650 such files
+    assert 5_000_000 < corpus.chars <= corpora.STDLIB_MAX_CHARS and len(corpus) > 400
+
+
+def test_the_stdlib_corpus_is_cut_in_a_fixed_order_at_its_cap(tmp_path):
+    for name in ["a.py", "b.py", "pkg/c.py", "pkg/tests/test_c.py", "test/test_a.py", "site-packages/x/y.py",
+                 "pkg/idle_test/z.py", "enc/cp1.py"]:  # fmt: skip
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# {name}\n" + "x = 1\n" * 10)
+    (tmp_path / "enc/cp1.py").write_text('""" Python Character Mapping Codec cp1 generated from x\n"""\n')
+    (tmp_path / "notes.txt").write_text("not python")
+    corpus = corpora.stdlib_corpus(root=tmp_path)
+    assert sorted(corpus.sources) == ["a.py", "b.py", "pkg/c.py"]
+    assert corpora.stdlib_corpus(root=tmp_path).sources == corpus.sources  # the same order every time
+    two = corpora.stdlib_corpus(max_chars=len(corpus.documents[0]) + 1, root=tmp_path)  # stops at the file that passes the cap
+    assert two.sources == corpus.sources[:2]
+    with pytest.raises(ValueError, match="fewer than 2"):
+        corpora.stdlib_corpus(max_chars=1, root=tmp_path)
