@@ -27,7 +27,7 @@ SNIPPET = Number("clm_snippet", "held-out snippet", 0, 0, 9999, 1, help="Which p
 TEMPERATURE = Number("clm_temperature", "temperature", 0.8, 0.0, 2.0, 0.05, slider=True,
                      help="Below 0.01: always the most likely character (greedy).")  # fmt: skip
 PROMPT, TOP_K = Text("clm_prompt", "priming text", "def ", max_chars=500), Number("clm_top_k", "top-k (0: all)", 0, 0, 150, 1)
-LENGTH = Number("clm_length", "characters to sample", 300, 10, 1000, 10)
+LENGTH = Number("clm_length", "characters to sample", 200, 10, 1000, 10)
 STOP, SAMPLE_SEED = Toggle("clm_stop_eos", "stop at <eos>", True), Number("clm_sample_seed", "sample seed", 0, 0, 9999, 1)
 TEXT = Choice("clm_text", "text to read", ("held-out snippet", "the sample above"), "held-out snippet")
 COLOUR = Choice("clm_colour", "colour by", charlm.COLOURS, "inside a string",
@@ -189,7 +189,7 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
     with trainer.lock:
         key = (file_id, *MODEL.reading_key())
         forced = read((key, "forced", index),
-                      lambda: charlm.teacher_forced(model, vocab, *charlm.held_out_snippet(data, index, 60, 200)))
+                      lambda: charlm.teacher_forced(model, vocab, *charlm.held_out_snippet(data, index, 60, 120)))
         # the test-time continuation and the sample, both at this temperature, drawn side by side (the model's
         # weights read once a character for both) and read as they are drawn
         (_, free), (drawn, drawn_reading) = read((key, "drawn", index, asked), lambda: charlm.samples_and_readings(

@@ -48,7 +48,7 @@ def test_the_page_opens_on_the_shipped_model_without_training():
     assert any(f"{shipped['metrics']['sample_chars']:,} characters of held-out documents" in c.value for c in at.caption)
     # the sample shown is the shipped model's own, at the page's defaults (drawn beside the test-time panel's)
     shared = ui_models.shared("char_lm")
-    drawn = charlm.sample(shared.model, shared.data.vocab, "def ", 300, temperature=0.8, top_k=0, seed=0, stop_at_eos=True)
+    drawn = charlm.sample(shared.model, shared.data.vocab, "def ", 200, temperature=0.8, top_k=0, seed=0, stop_at_eos=True)
     assert at.code[-1].value == "def " + drawn.text
 
 
