@@ -5,7 +5,7 @@ throughput of rnnviz (torch, batched windows) against the classic minimal char-R
 the same text, and the held-out loss against the unigram entropy after 3 minutes of training with the
 page's defaults.
 
-Run: PYTHONPATH=. python benchmarks/charlm.py [--seconds 20] [--budget 180] [--quick]
+Run: python benchmarks/charlm.py [--seconds 20] [--budget 180] [--quick]
 (--quick skips the 3-minute run). Times are CPU seconds of this process on one torch thread (the
 server's setting) unless said otherwise; the machine's load (uptime) is printed first and last: the
 wall-clock numbers are only comparable on an idle machine.
@@ -17,6 +17,9 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # every script here: the checkout first
 
 import numpy as np
 

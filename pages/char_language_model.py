@@ -59,7 +59,7 @@ def read(key: tuple, _compute):
 
 def step_some(n: int) -> None:
     PLAYER.pause()
-    MODEL.own().step(n)
+    MODEL.own().step_in_turns(n)  # in slices that take turns with other sessions' live training
 
 
 def restart() -> None:

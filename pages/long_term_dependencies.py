@@ -1,7 +1,6 @@
 """Long-term dependencies: a tanh RNN, an IRNN and an LSTM (and a GRU) side by side: the recorded runs
 of the defaults and of the lecture's settings at once, a fresh copy trained live on Play."""
 
-import math
 import threading
 
 import streamlit as st
@@ -97,9 +96,9 @@ if (asked or PLAYER.playing()) and st.session_state["ltd_run"] == 0:
     st.session_state["ltd_run"] = 1  # Play and Step train a fresh copy from step 0, never the shared recording
 loops = session_models(configs, names, st.session_state["ltd_run"])
 recording = names is not None and st.session_state["ltd_run"] == 0
-if asked:
+while asked and not all(loop.done for loop in loops):  # in slices that take turns with other sessions' training
     with st.session_state.setdefault("ltd_lock", threading.Lock()):  # one training of this session at a time
-        training.train_together(loops, math.inf, max_steps=asked)
+        asked -= training.train_together(loops, WORK_S, max_steps=asked)
 
 play_col, step_col, size_col, restart_col, lecture_col = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
 PLAYER.button(play_col, disabled=bool(refused))

@@ -78,7 +78,7 @@ if not (lstm.done and rnn.done):
     for name, session_model, loop in (("LSTM", MODEL, lstm), ("tanh RNN", RNN, rnn)):
         loop = loop if loop.done else session_model.own()  # a shared default is done: never trained here
         while not loop.done:
-            loop.step(25)
+            loop.train_for(0.8)  # slices that take turns with other sessions' live training (training.LIVE_LANE)
             bar.progress(loop.step_count / steps, text=f"Training the {name}: step {loop.step_count} of {steps}")
     bar.empty()
     lstm, rnn = MODEL.get(settings, None, None, None), RNN.get(settings[:4], None, None, None)

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnviz import corpora, training, uploads
+from rnnviz import activations, corpora, training, uploads
 from rnnviz.corpora import CharCorpus, split_documents
 from rnnviz.defaults import Default
 
@@ -535,10 +535,6 @@ class Sample:
     text: str  # the characters drawn, <eos> written as ␄
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 class _OneStep:
     """The model one character at a time, for sampling B sequences side by side: the cell's equations on
     the trained weights, with layer 0's input term W_ih e(x) + b_ih looked up per character. The
@@ -589,11 +585,11 @@ class _OneStep:
             H = self.h[k].shape[1]
             if self.kind == "lstm":
                 gates = gi + gh  # (B, 4H): i, f, g, o
-                if_, g, o = _sigmoid(gates[:, : 2 * H]), np.tanh(gates[:, 2 * H : 3 * H]), _sigmoid(gates[:, 3 * H :])
+                if_, g, o = activations.sigmoid(gates[:, : 2 * H]), np.tanh(gates[:, 2 * H : 3 * H]), activations.sigmoid(gates[:, 3 * H :])
                 self.c[k] = if_[:, H:] * self.c[k] + if_[:, :H] * g
                 self.h[k] = o * np.tanh(self.c[k])
             elif self.kind == "gru":
-                rz = _sigmoid(gi[:, : 2 * H] + gh[:, : 2 * H])  # (B, 2H): r, z
+                rz = activations.sigmoid(gi[:, : 2 * H] + gh[:, : 2 * H])  # (B, 2H): r, z
                 n = np.tanh(gi[:, 2 * H :] + rz[:, :H] * gh[:, 2 * H :])
                 self.h[k] = (1 - rz[:, H:]) * n + rz[:, H:] * self.h[k]
             else:

@@ -697,15 +697,6 @@ class Seq2SeqLoop(Loop):
         """The latest held-out number in words."""
         return f"held-out exact match {100 * self.test_exact[-1]:.1f}%"
 
-    def step_in_turns(self, n: int, seconds: float = 0.8) -> int:
-        """Train n more steps (fewer if the budget runs out) in slices of about `seconds` that take turns
-        on training.LIVE_LANE with the live training of other sessions: a press of Step of 1,000 steps,
-        or the variants' catch-up to step 10,000, holds the lane no longer than a tick at a time."""
-        start, target = self.step_count, self.step_count + n
-        while self.step_count < target and not self.done:
-            self.train_for(seconds, keep_going=lambda: self.step_count < target)
-        return self.step_count - start
-
     def by_length(self) -> tuple[int, LengthAccuracy] | None:
         """Accuracy against input length at the latest held-out score, and that score's step (None
         before the first): the test pairs and the longer ones, grouped by length."""

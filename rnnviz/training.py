@@ -345,6 +345,15 @@ class Loop:
             LIVE_LANE.release()
         return taken
 
+    def step_in_turns(self, n: int, seconds: float = 0.8) -> int:
+        """Train n more steps (fewer if the budget runs out) in slices of about `seconds` that take turns
+        on LIVE_LANE with the live training of other sessions: a press of Step of 1,000 steps, or a
+        click that trains a whole budget, holds the lane no longer than a tick at a time."""
+        start, target = self.step_count, self.step_count + n
+        while self.step_count < target and not self.done:
+            self.train_for(seconds, keep_going=lambda: self.step_count < target)
+        return self.step_count - start
+
     # --- reading, saving, copying -------------------------------------------------------------------
 
     def status(self) -> str:
