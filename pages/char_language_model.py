@@ -57,26 +57,19 @@ def read(key: tuple, _compute):
     return _compute()
 
 
-def step_some(n: int) -> None:
+def pause_then(steps: int | None) -> None:
+    """Step (`steps` steps, in slices that take turns with other sessions' training) or Restart (None)."""
     PLAYER.pause()
-    MODEL.own().step_in_turns(n)  # in slices that take turns with other sessions' live training
-
-
-def restart() -> None:
-    PLAYER.pause()
-    MODEL.restart()
+    if steps is None:
+        MODEL.restart()
+    else:
+        MODEL.own().step_in_turns(steps)
 
 
 run_inside_app()
 training.set_threads(1)
 st.title("RNN for generation: a character-level language model")
-st.markdown(
-    "An RNN reads text one character at a time and predicts the next one: a softmax over the characters, "
-    "trained with cross-entropy. At **training time** it is taught with *teacher forcing*: every step sees the "
-    "true previous character. At **test time** it generates: it draws a character, feeds it back in as the next "
-    "input, and goes on until the end-of-sequence token `<eos>`. The text, unless you choose another: Python's "
-    "standard library, its own source code."
-)
+st.markdown(charlm.INTRO)
 warn_about_bad_link(CONTROLS)
 columns = st.columns([3, 2, 1, 1])
 corpus, kind = widget(CORPUS, columns[0]), widget(KIND, columns[1])
@@ -86,8 +79,7 @@ window, lr, steps, seed = (int(widget(WINDOW, columns[0])), float(widget(LR, col
                            int(widget(SEED, columns[3])))  # fmt: skip
 upload = st.file_uploader("a UTF-8 text file (up to 10 MB)", key="clm_text_upload") if corpus == "upload" else None
 if corpus == "upload" and upload is None:
-    st.info("Upload a UTF-8 text file: it is cut at blank lines into documents of at least 2,000 characters, "
-            "10% of them held out.")  # fmt: skip
+    st.info(charlm.UPLOAD_HINT)
     st.stop()
 try:
     data = uploaded_data(upload.file_id, seed, upload.getvalue(), upload.name) if upload else charlm.builtin_data(corpus, seed)
@@ -114,9 +106,10 @@ st.subheader("Training: teacher forcing on windows of text")
 st.caption(charlm.describe_training(config))
 play_col, step_col, size_col, restart_col = st.columns(4, vertical_alignment="bottom")
 PLAYER.button(play_col, disabled=trainer.done)
-step_col.button("Step", key="clm_step", on_click=step_some, args=(int(widget(STEP_SIZE, size_col)),),
+step_col.button("Step", key="clm_step", on_click=pause_then, args=(int(widget(STEP_SIZE, size_col)),),
                 icon=":material/skip_next:", width="stretch", disabled=trainer.done)  # fmt: skip
-restart_col.button("Restart", key="clm_restart", on_click=restart, icon=":material/replay:", width="stretch")
+restart_col.button("Restart", key="clm_restart", on_click=pause_then, args=(None,), icon=":material/replay:",
+                   width="stretch")  # fmt: skip
 
 
 @st.fragment(run_every=TICK_S if PLAYER.playing() else None)
@@ -127,14 +120,10 @@ def live_view(trainer: charlm.CharTrainer) -> None:
         st.warning(f"Training stopped at {records.diverged}.")
     st.plotly_chart(figures.loss_curves(records.losses, records.test_steps, records.test_values, data.entropy),
                     width="stretch", key="clm_loss")  # fmt: skip
-    st.caption("Cross-entropy in bits per character on the training windows (grey) and on a fixed sample of "
-               f"{trainer.sample_chars:,} characters of held-out documents (blue). The dashed line is the unigram "
-               "entropy: the best a model that ignores context can do; every bit below it is context the RNN has "
-               "learned to use.")  # fmt: skip
+    st.caption(charlm.loss_caption(trainer.sample_chars))
     for column, (label, value) in zip(st.columns(4), charlm.summary(records, data.entropy, trainer.chars_per_step).items()):
         column.metric(label, value)
-    st.markdown(f"**Samples at checkpoints** (start of a document, temperature {charlm.CHECKPOINT_TEMPERATURE}, "
-                f"up to {charlm.CHECKPOINT_CHARS} characters, seed {trainer.config.seed}); newest first:")  # fmt: skip
+    st.markdown(charlm.checkpoints_heading(trainer.config.seed))
     with st.container(height=420):
         for at_step, text in reversed(list(zip(records.extra["sample_steps"], records.extra["samples"]))):
             st.caption(f"step {at_step}")
@@ -148,19 +137,15 @@ def live_view(trainer: charlm.CharTrainer) -> None:
 
 
 live_view(trainer)
-if trainer.done and not trainer.diverged:
-    st.info("Trained to its budget. Restart to watch this model learn from scratch (samples at steps 100, 300, "
-            "500, ... show noise turning into code); a larger budget trains a new model from scratch.")  # fmt: skip
-elif trainer.step_count < 100 and not PLAYER.playing():
-    st.info("Press Play to train on: the samples at steps 100, 300, 500, ... show the text growing from noise into code.")
+if note := charlm.training_note(trainer.done, trainer.diverged is not None, trainer.step_count, PLAYER.playing()):
+    st.info(note)
 
 st.subheader("Save and load")
 save_col, load_col = st.columns(2)
 save_col.download_button("Download this model", data=lambda: charlm.to_bytes(trainer), on_click="ignore",
                          file_name=f"rnnviz-char-lm-step{trainer.step_count}.pt", mime="application/octet-stream",
                          key="clm_download", icon=":material/download:")  # fmt: skip
-save_col.caption("torch.save of the weights and a plain dict of settings, characters and loss curve "
-                 f"({charlm.parameter_count(config, len(data.vocab)) * 4 / 2**20:.1f} MB of weights; the page loads files up to 10 MB).")  # fmt: skip
+save_col.caption(charlm.save_caption(config, len(data.vocab)))
 model_upload = load_col.file_uploader("Load a model saved here", type=["pt"], key="clm_model_upload")
 saved, source = None, f"the model trained here (step {trainer.step_count})"
 if model_upload is not None:
@@ -196,13 +181,10 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
             model, vocab, [charlm.free_draw(forced, temperature, seed=index), asked]))  # fmt: skip
     left.plotly_chart(figures.coloured_text(forced.reading, None, 40, "training time: the true text, teacher forced"),
                       width="content", key="clm_forced")  # fmt: skip
-    left.caption(f"Each step reads the true previous character (the first {forced.n_prompt} cells are the prompt). "
-                 f"Colour: the probability the model gave each true character; its top guess was right "
-                 f"{100 * forced.agreement:.0f}% of the time ({forced.reading.bits:.2f} bits per character).")  # fmt: skip
+    left.caption(charlm.forced_caption(forced))
     right.plotly_chart(figures.coloured_text(free, None, 40, "test time: its own samples fed back in"),
                        width="content", key="clm_free")  # fmt: skip
-    right.caption("The same prompt; after it, each step reads the character the model itself drew (at the temperature "
-                  "above), never the true text: its own mistakes become its input, which teacher forcing never showed it.")  # fmt: skip
+    right.caption(charlm.FREE_CAPTION)
     if vocab.unknown(prompt):
         st.warning(f"Not in the vocabulary, read as <unk>: {' '.join(vocab.unknown(prompt))}")
     st.code(prompt + drawn.text, language=None, wrap_lines=True)
@@ -221,8 +203,7 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
     st.plotly_chart(figures.coloured_text(shown, chosen), width="content", key="clm_read")
     st.caption(explain + " Hover a character: the model's top 5 next characters after it, with their probabilities.")
     st.dataframe(charlm.feature_table(units), hide_index=True)
-    st.caption(f"The last layer's hidden units whose activation correlates most with simple features of code, over "
-               f"{charlm.PROBE_CHARS:,} held-out characters: inside a string literal, indentation depth, depth of brackets.")  # fmt: skip
+    st.caption(charlm.FEATURES_CAPTION)
 
 
 reading_view(trainer, saved, model_upload and model_upload.file_id)

@@ -449,6 +449,58 @@ def describe_training(config: CharLMConfig) -> str:
             + ".")  # fmt: skip
 
 
+# What the page says about a run, beside its charts (here, so that the page holds widgets and layout).
+INTRO = (
+    "An RNN reads text one character at a time and predicts the next one: a softmax over the characters, "
+    "trained with cross-entropy. At **training time** it is taught with *teacher forcing*: every step sees the "
+    "true previous character. At **test time** it generates: it draws a character, feeds it back in as the next "
+    "input, and goes on until the end-of-sequence token `<eos>`. The text, unless you choose another: Python's "
+    "standard library, its own source code."
+)
+UPLOAD_HINT = ("Upload a UTF-8 text file: it is cut at blank lines into documents of at least 2,000 characters, "
+               "10% of them held out.")  # fmt: skip
+FREE_CAPTION = ("The same prompt; after it, each step reads the character the model itself drew (at the temperature "
+                "above), never the true text: its own mistakes become its input, which teacher forcing never showed it.")  # fmt: skip
+FEATURES_CAPTION = (f"The last layer's hidden units whose activation correlates most with simple features of code, over "
+                    f"{PROBE_CHARS:,} held-out characters: inside a string literal, indentation depth, depth of brackets.")  # fmt: skip
+
+
+def loss_caption(sample_chars: int) -> str:
+    """What the loss chart shows."""
+    return ("Cross-entropy in bits per character on the training windows (grey) and on a fixed sample of "
+            f"{sample_chars:,} characters of held-out documents (blue). The dashed line is the unigram entropy: "
+            "the best a model that ignores context can do; every bit below it is context the RNN has learned to use.")
+
+
+def checkpoints_heading(seed: int) -> str:
+    """The heading of the samples kept while training."""
+    return (f"**Samples at checkpoints** (start of a document, temperature {CHECKPOINT_TEMPERATURE}, up to "
+            f"{CHECKPOINT_CHARS} characters, seed {seed}); newest first:")
+
+
+def training_note(done: bool, diverged: bool, step_count: int, playing: bool) -> str | None:
+    """What to do next with a run, or None."""
+    if done and not diverged:
+        return ("Trained to its budget. Restart to watch this model learn from scratch (samples at steps 100, 300, "
+                "500, ... show noise turning into code); a larger budget trains a new model from scratch.")
+    if step_count < 100 and not playing:
+        return "Press Play to train on: the samples at steps 100, 300, 500, ... show the text growing from noise into code."
+    return None
+
+
+def forced_caption(forced: TeacherForced) -> str:
+    """What the training-time panel shows, with its numbers."""
+    return (f"Each step reads the true previous character (the first {forced.n_prompt} cells are the prompt). "
+            f"Colour: the probability the model gave each true character; its top guess was right "
+            f"{100 * forced.agreement:.0f}% of the time ({forced.reading.bits:.2f} bits per character).")
+
+
+def save_caption(config: CharLMConfig, vocab_size: int) -> str:
+    """What a downloaded model file holds."""
+    return ("torch.save of the weights and a plain dict of settings, characters and loss curve "
+            f"({parameter_count(config, vocab_size) * 4 / 2**20:.1f} MB of weights; the page loads files up to 10 MB).")
+
+
 def reproduce(config: CharLMConfig, records: training.Records, corpus: str, upload_name: str | None = None) -> str:
     """The Python that trains this run again in a notebook and gives loss_table's table (a built-in
     corpus by its name in BUILTIN, or the uploaded file by its name)."""
