@@ -147,7 +147,8 @@ save_col.download_button("Download this model", data=lambda: charlm.to_bytes(tra
                          key="clm_download", icon=":material/download:")  # fmt: skip
 save_col.caption(charlm.save_caption(config, len(data.vocab)))
 model_upload = load_col.file_uploader("Load a model saved here", type=["pt"], key="clm_model_upload")
-saved, source = None, f"the model trained here (step {trainer.step_count})"
+shipped = MODEL.reading_key()[0] == 0  # the shared default, not this session's own
+saved, source = None, f"the {'shipped model, trained ahead of time' if shipped else 'model trained here'} (step {trainer.step_count})"
 if model_upload is not None:
     try:
         saved = uploaded_model(model_upload.file_id, model_upload.getvalue())

@@ -132,10 +132,11 @@ def live_view(loops: list[training.Trainer], names: list[str] | None, recording:
     st.caption("Loss of each model on its training batch (faint) and on a fixed test set (bold), on a log "
                "axis: a model that has learned nothing stays on the dashed baseline.")  # fmt: skip
     horizon_col, init_col = st.columns([3, 1], gap="medium")
+    untrained = "nothing trains at these settings (see above)" if refused else "drawn once the models have taken their first step (Play or Step)"
     if any(len(history.horizon_steps) for history in histories):
         horizon_col.plotly_chart(figures.gradient_horizon(histories), width="stretch", key="ltd_horizon")
     else:  # no recording at these settings, and no step yet
-        horizon_col.info("The gradient horizon is drawn once the models have taken their first step (Play or Step).")
+        horizon_col.info(f"The gradient horizon: {untrained}.")
     horizon_col.caption("The gradient horizon: how strongly the loss depends on the hidden state of each time "
                         "step t, as training goes on (down); where it is dark, the gradient does not reach.")  # fmt: skip
     init_col.plotly_chart(figures.jacobian_at_init(histories), width="stretch", key="ltd_jacobian")
@@ -143,14 +144,14 @@ def live_view(loops: list[training.Trainer], names: list[str] | None, recording:
                      "(for the LSTM through hₜ, with cₜ held fixed).")  # fmt: skip
     st.subheader("The gradient ledger: where the update of W_hh comes from")
     marked, recorded = long_term.probe_marked_steps(next(iter(configs.values()))), any(len(h.ledgers) for h in histories)
-    ledger_col, marked_col = st.columns([3, 2], gap="medium")
+    ledger_col, marked_col = st.columns([3, 2], gap="large")
     if recorded:
         ledger_col.plotly_chart(figures.gradient_ledger(histories, marked), width="stretch", key="ltd_ledger")
         if task in long_term.MARKED:
             marked_col.plotly_chart(figures.marked_shares(histories, marked, long_term.MARKED[task]), width="stretch",
                                     key="ltd_marked")  # fmt: skip
     else:
-        ledger_col.info("The ledger is drawn once the models have taken their first step (Play or Step).")
+        ledger_col.info(f"The ledger: {untrained}.")
     ledger_col.caption("dL/dW_hh is a sum of one term per time step t (W_hh is used at every step): each term's "
                        "share of the whole, by its lag k = L − t from the loss, on one probe sequence, as "
                        "training goes on (down); dotted, the lags of its marked inputs.")  # fmt: skip

@@ -40,6 +40,8 @@ def test_the_page_opens_on_the_shipped_model_without_training():
     assert values["held-out bits per character"] == f"{shipped['metrics']['sample_bits']:.3f}"
     assert at.button(key="clm_play").disabled and at.button(key="clm_step").disabled  # at its budget
     assert "Trained to its budget" in at.info[0].value
+    assert f"The sections below read and sample the shipped model, trained ahead of time (step {steps})." in [
+        c.value for c in at.caption]
     checkpoints = [c.value for c in at.caption if c.value.startswith("step ")]
     assert checkpoints[0] == f"step {steps}" and checkpoints[-3:] == ["step 300", "step 100", "step 0"]
     table = numbers(at)

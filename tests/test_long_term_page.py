@@ -199,7 +199,8 @@ def test_the_largest_link_opens_but_cannot_train_a_round_longer_than_a_tick(no_t
     assert at.warning[0].value.startswith("These settings cannot train here: one round of training")
     assert at.button(key="ltd_play").disabled and at.button(key="ltd_step").disabled
     assert progress_text(at) == "step 0 of 10000" and chart_keys(at) == ["ltd_loss", "ltd_jacobian"]
-    assert "The ledger is drawn once the models have taken their first step" in [i.value for i in at.info][-1]
+    assert [i.value for i in at.info][-2:] == ["The gradient horizon: nothing trains at these settings (see above).",
+                                               "The ledger: nothing trains at these settings (see above)."]
     at.session_state["ltd_asked_steps"] = 500  # what a click on Step would ask for, were it not disabled
     at.run()
     assert progress_text(at) == "step 0 of 10000" and "ltd_asked_steps" not in at.session_state

@@ -141,7 +141,7 @@ def gradient_ledger(histories: list[History], marked: list[int]) -> go.Figure:
     shown = [h for h in histories if h.ledgers is not None]
     return _heatmaps(
         shown, [h.horizon_steps for h in shown], [np.arange(L) for _ in shown], [ledger_shares(h.ledgers) for h in shown],
-        "share of ‖dL/dW_hh‖", "lag k = L − t (steps back from the loss)", "ledger", "lag", [lags] * len(shown),
+        "share of ‖dL/dW_hh‖", "lag k = L − t", "ledger", "lag", [lags] * len(shown),
     )  # fmt: skip
 
 
