@@ -214,3 +214,20 @@ def test_a_view_opened_from_its_tab_is_in_the_link(page: Page, new_page, app_url
     wait_until_idle(reopened)
     assert plot_data(reopened, chart_key) == shown
     expect(reopened.locator(EXCEPTION)).to_have_count(0)
+
+
+def test_the_gradient_ledger_follows_the_lecture_preset(page: Page, app_url: str) -> None:
+    # The ledger of the recorded default runs; the Lecture button loads the 6,000-step runs, and the
+    # ledger and the marked terms' shares are redrawn from their records.
+    page.goto(f"{app_url}/long_term_dependencies")
+    expect(page.locator(".st-key-ltd_ledger .js-plotly-plot")).to_be_visible()
+    wait_until_idle(page)
+    ledger, marked = plot_data(page, "ltd_ledger"), plot_data(page, "ltd_marked")
+    assert '"name":"tanh RNN"' in ledger and "LSTM, marker 1" in marked
+    page.get_by_role("button", name=re.compile("Lecture: 6,000 steps")).click()
+    expect(page).to_have_url(re.compile(r"ltd_steps=6000"))
+    assert plot_data(page, "ltd_ledger", unlike=ledger) != ledger
+    assert plot_data(page, "ltd_marked", unlike=marked) != marked
+    wait_until_idle(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    expect(page.get_by_text("On the probe sequence the first marker is at step")).to_be_visible()
