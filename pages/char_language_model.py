@@ -121,7 +121,7 @@ def live_view(trainer: charlm.CharTrainer) -> None:
     st.plotly_chart(figures.loss_curves(records.losses, records.test_steps, records.test_values, data.entropy),
                     width="stretch", key="clm_loss")  # fmt: skip
     st.caption(charlm.loss_caption(trainer.sample_chars))
-    for column, (label, value) in zip(st.columns(4), charlm.summary(records, data.entropy, trainer.chars_per_step).items()):
+    for column, (label, value) in zip(st.columns(4), charlm.headline_numbers(records, data.entropy, trainer.chars_per_step).items()):
         column.metric(label, value)
     st.markdown(charlm.checkpoints_heading(trainer.config.seed))
     with st.container(height=420):

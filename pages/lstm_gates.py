@@ -122,7 +122,7 @@ def reading(lstm, rnn, settings: tuple) -> None:
 
     st.subheader("The memory cell's gradient path, at initialisation and after training")
     st.plotly_chart(figures.memory_path(paths), width="stretch", key="gates_memory")
-    st.table(paths.summary())
+    st.table(paths.table())
     st.caption(
         f"How much of a gradient at step T reaches step t. For the LSTM it is the direct path along the cell with "
         f"the gates held fixed, dc_T/dc_t = ∏ f_s (s = t+1..T), per unit; the paths through h and through the gates "

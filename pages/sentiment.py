@@ -35,7 +35,7 @@ def scored(key: tuple, _loop: sentiment.SentimentTrainer) -> sentiment.Evaluatio
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def read(key: tuple, text: str, _loop: sentiment.SentimentTrainer) -> sentiment.Reading:
+def read(key: tuple, text: str, _loop: sentiment.SentimentTrainer) -> sentiment.SentenceReading:
     with _loop.lock:
         return sentiment.read_tweet(_loop, text)
 

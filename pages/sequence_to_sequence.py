@@ -41,7 +41,7 @@ PLAYER, MODEL = Player("s2s"), SessionModel("s2s_model")
 # model and step, and shared by every session that reads the same shipped model.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def decoding(key: tuple, config: seq2seq.Seq2SeqConfig, text: str, beam: int, alpha: float,
-             _loop: seq2seq.Seq2SeqLoop) -> seq2seq.Reading:  # fmt: skip
+             _loop: seq2seq.Seq2SeqLoop) -> seq2seq.Decoding:  # fmt: skip
     with _loop.lock:
         return seq2seq.read(_loop.model, config, text, beam, length_alpha=alpha)
 

@@ -420,7 +420,7 @@ def loss_table(records: training.Records) -> dict[str, list]:
     }
 
 
-def summary(records: training.Records, entropy: float, chars_per_step: int) -> dict[str, str]:
+def headline_numbers(records: training.Records, entropy: float, chars_per_step: int) -> dict[str, str]:
     """The page's numbers of a run: the latest held-out bits per character, how far below the unigram
     entropy, the characters trained on, and how fast."""
     held = bits(records.test_values[-1]) if records.test_values else float("nan")
@@ -692,9 +692,9 @@ class Draw:
             raise ValueError(f"temperature must be 0 or positive, got {self.temperature}")
 
 
-def _sample(model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw], keep: bool) -> list[tuple[Sample, Reading | None]]:
+def _sample(model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw], keep: bool) -> list[tuple[Sample, CharReading | None]]:
     """Each draw sampled, side by side (one step of the model for all of them), each from its own
-    generator: the same characters as one at a time. With `keep`, each sample's Reading too."""
+    generator: the same characters as one at a time. With `keep`, each sample's CharReading too."""
     prompts = [np.concatenate([[0], vocab.encode(d.prompt)]).astype(np.int64) for d in draws]  # each (P_b,)
     rngs = [np.random.default_rng(d.seed) for d in draws]  # their own generators: never torch's or numpy's global one
     drawn: list[list[int]] = [[] for _ in draws]
@@ -736,13 +736,13 @@ def sample(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, tempe
 
 
 def sample_and_read(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, temperature: float = 1.0,
-                    top_k: int = 0, seed: int = 0, stop_at_eos: bool = True) -> tuple[Sample, Reading]:  # fmt: skip
+                    top_k: int = 0, seed: int = 0, stop_at_eos: bool = True) -> tuple[Sample, CharReading]:  # fmt: skip
     """`sample`, and the sample read back by the model that drew it (<eos>, the prompt, the characters
     drawn: as `read_sample` gives it), from the same pass: what the model computed while drawing."""
     return _sample(model, vocab, [Draw(prompt, length, temperature, top_k, seed, stop_at_eos)], keep=True)[0]
 
 
-def samples_and_readings(model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw]) -> list[tuple[Sample, Reading]]:
+def samples_and_readings(model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw]) -> list[tuple[Sample, CharReading]]:
     """sample_and_read for several draws at once, side by side: the model's weights are read once per
     character for all of them (the page's two samples at a temperature cost about one)."""
     return _sample(model, vocab, draws, keep=True)
@@ -756,7 +756,7 @@ def describe_sample(drawn: Sample, temperature: float, top_k: int) -> str:
 
 
 @dataclass(frozen=True)
-class Reading:
+class CharReading:
     """The model reading a sequence of characters with teacher forcing: at each position, what it
     expects next."""
 
@@ -779,7 +779,7 @@ class Reading:
         return float(-np.log2(np.maximum(self.p_next, 1e-30)).mean()) if len(self.p_next) else float("nan")
 
 
-def read(model: CharLM, vocab: CharVocabulary, ids: np.ndarray, top: int = TOP) -> Reading:
+def read(model: CharLM, vocab: CharVocabulary, ids: np.ndarray, top: int = TOP) -> CharReading:
     """Run the model over ids (T,) (teacher forcing: each step sees the true previous character) and
     record the top next characters, the probability of the actual next one, and h_t."""
     ids = np.asarray(ids, dtype=np.int64)
@@ -793,19 +793,19 @@ def read(model: CharLM, vocab: CharVocabulary, ids: np.ndarray, top: int = TOP) 
     return _reading(vocab, ids, logits[0], h[0].numpy(), top)
 
 
-def _reading(vocab: CharVocabulary, ids: np.ndarray, logits: torch.Tensor, states: np.ndarray, top: int = TOP) -> Reading:
-    """A Reading of ids (T,) from the logits (T, V) after each of them and the states (T, H)."""
+def _reading(vocab: CharVocabulary, ids: np.ndarray, logits: torch.Tensor, states: np.ndarray, top: int = TOP) -> CharReading:
+    """A CharReading of ids (T,) from the logits (T, V) after each of them and the states (T, H)."""
     with torch.no_grad():
         p = torch.softmax(logits, -1)  # (T, V)
         top_p, top_i = torch.topk(p, min(top, p.shape[-1]), dim=-1)  # (T, top)
         p_next = p[torch.arange(len(ids) - 1), torch.from_numpy(ids[1:])]  # (T - 1,)
     shown = [vocab.decode([i]) for i in range(len(vocab))]
     top_ids = top_i.numpy()
-    return Reading(ids, tuple(shown[i] for i in ids), top_ids, tuple(tuple(shown[i] for i in row) for row in top_ids),
+    return CharReading(ids, tuple(shown[i] for i in ids), top_ids, tuple(tuple(shown[i] for i in row) for row in top_ids),
                    top_p.numpy(), p_next.numpy(), states)  # fmt: skip
 
 
-def read_sample(model: CharLM, vocab: CharVocabulary, drawn: Sample) -> Reading:
+def read_sample(model: CharLM, vocab: CharVocabulary, drawn: Sample) -> CharReading:
     """A sample read back by the model that drew it: <eos>, the prompt, the characters drawn."""
     return read(model, vocab, np.concatenate([drawn.prompt_ids, drawn.ids]))
 
@@ -816,7 +816,7 @@ class TeacherForced:
     character, as in training)."""
 
     prompt: str
-    reading: Reading  # <eos>, the prompt, the true continuation
+    reading: CharReading  # <eos>, the prompt, the true continuation
     n_prompt: int  # positions of the prompt (with the leading <eos>)
     agreement: float  # fraction of the true continuation where the most likely character was right
 
@@ -827,8 +827,8 @@ class TrainVersusTest:
     samples (as at test time)."""
 
     prompt: str
-    teacher_forced: Reading  # prompt + the true continuation
-    free_running: Reading  # prompt + the model's own continuation
+    teacher_forced: CharReading  # prompt + the true continuation
+    free_running: CharReading  # prompt + the model's own continuation
     n_prompt: int  # positions of the prompt (with the leading <eos>) in both readings
     agreement: float  # fraction of the true continuation where the most likely character was right
 
@@ -869,7 +869,7 @@ def teacher_forced(model: CharLM, vocab: CharVocabulary, prompt: str, truth: str
 
 
 def free_running(model: CharLM, vocab: CharVocabulary, forced: TeacherForced, temperature: float = 0.8,
-                 seed: int = 0) -> Reading:  # fmt: skip
+                 seed: int = 0) -> CharReading:  # fmt: skip
     """The lecture's test-time behaviour on the same prompt: a continuation as long as the true one,
     sampled from the model's own output and fed back in, read as it was drawn (sample_and_read)."""
     return samples_and_readings(model, vocab, [free_draw(forced, temperature, seed)])[0][1]
@@ -973,7 +973,7 @@ def probe_text(data: CharData, index: int) -> str:
 COLOURS = ("probability", *FEATURES, "unit number")  # what the read text can be coloured by
 
 
-def colouring(reading: Reading, colour: str, unit: int, units: dict[str, list[tuple[int, float]]]) -> tuple[int | None, str]:
+def colouring(reading: CharReading, colour: str, unit: int, units: dict[str, list[tuple[int, float]]]) -> tuple[int | None, str]:
     """What colours a read text (one of COLOURS): the hidden unit shown (None for the probability of each
     character; `unit` itself for "unit number", the model's last past its end; for a feature, the unit
     that feature_units found for it), and a sentence that says so."""

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-KINDS = ("plain", "negation", "late_cue", "early_cue")
+SENTENCE_KINDS = ("plain", "negation", "late_cue", "early_cue")
 ORDER_KINDS = ("negation", "late_cue")  # the kinds where word order decides the label: a bag of words cannot
 MEMORY_KINDS = ("early_cue",)  # the kinds where the last hidden state must carry the cue across many words
 MIX = (0.25, 0.25, 0.25, 0.25)  # the share of each kind
@@ -84,7 +84,7 @@ Cues = dict[tuple[bool, bool], tuple[tuple[str, str], ...]]  # (a feeling?, posi
 
 @dataclass(frozen=True)
 class Corpus:
-    """Sentences with labels (1 positive, 0 negative) and kinds (KINDS, or "tweet" for an upload)."""
+    """Sentences with labels (1 positive, 0 negative) and kinds (SENTENCE_KINDS, or "tweet" for an upload)."""
 
     texts: tuple[str, ...]
     labels: np.ndarray  # (N,) int64
@@ -177,14 +177,14 @@ def generate(n: int, seed: int = 0, mix: tuple[float, ...] = MIX, cues: Cues | N
     default); within each kind half are positive."""
     if n < 2:
         raise ValueError(f"n must be at least 2, got {n}")
-    if len(mix) != len(KINDS) or min(mix) < 0 or sum(mix) <= 0:
-        raise ValueError(f"mix must be {len(KINDS)} non-negative weights, for {', '.join(KINDS)}")
+    if len(mix) != len(SENTENCE_KINDS) or min(mix) < 0 or sum(mix) <= 0:
+        raise ValueError(f"mix must be {len(SENTENCE_KINDS)} non-negative weights, for {', '.join(SENTENCE_KINDS)}")
     cues = all_cues() if cues is None else cues
     rng = np.random.default_rng(seed)
     counts = np.floor(np.asarray(mix) / sum(mix) * n / 2).astype(int) * 2  # even counts: balanced labels
     counts[0] += n - counts.sum()  # the rest (even when n is) to plain
     texts, labels, kinds = [], [], []
-    for kind, count in zip(KINDS, counts, strict=True):
+    for kind, count in zip(SENTENCE_KINDS, counts, strict=True):
         for i in range(int(count)):
             positive = i % 2 == 0
             texts.append(_sentence(rng, positive, kind, cues))

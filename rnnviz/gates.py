@@ -44,7 +44,7 @@ KEEPS = 0.1
 STAGES = ("initial", "trained")
 
 
-class Trainer(training.Trainer):
+class ForgetBiasTrainer(training.Trainer):
     """training.Trainer for the page's LSTM, with the forget gate's bias set at initialisation (None:
     torch's own draw, kept as it is; else b_f = forget_bias, split as b_ih = forget_bias, b_hh = 0)."""
 
@@ -63,9 +63,9 @@ def set_forget_bias(model: models.SequenceModel, value: float) -> None:
     model.rnn.bias_hh_l0[H : 2 * H] = 0.0
 
 
-def trainer(length: int, hidden: int, steps: int, seed: int, forget_bias: float | None = None) -> Trainer:
+def trainer(length: int, hidden: int, steps: int, seed: int, forget_bias: float | None = None) -> ForgetBiasTrainer:
     """An LSTM on the adding problem, the page's settings, untrained."""
-    return Trainer(training.TrainConfig(
+    return ForgetBiasTrainer(training.TrainConfig(
         model=models.ModelConfig(kind="lstm", task="adding", hidden_size=hidden), T=length, steps=steps, seed=seed,
         test_every=steps, record_every=steps,
     ), forget_bias)  # fmt: skip
@@ -79,9 +79,9 @@ def rnn_trainer(length: int, hidden: int, steps: int, seed: int) -> training.Tra
     ))  # fmt: skip
 
 
-def default_trainer(forget_bias: float | None = None) -> Trainer:
+def default_trainer(forget_bias: float | None = None) -> ForgetBiasTrainer:
     """The default LSTM, untrained (rnnviz.defaults trains it and restores it from its file)."""
-    return Trainer(DEFAULT, forget_bias)
+    return ForgetBiasTrainer(DEFAULT, forget_bias)
 
 
 def default_name(forget_bias: float | None) -> str:
@@ -219,7 +219,7 @@ class MemoryPaths:
         """The units that keep their memory: prod_{s=2}^{T} f_s >= KEEPS (from c_1 to c_T)."""
         return int(np.sum(self.forget_log10[stage][0] >= np.log10(KEEPS)))
 
-    def summary(self) -> dict[str, list]:
+    def table(self) -> dict[str, list]:
         """One row per stage: the LSTM's mean f, how many units keep their memory, prod f from step T
         back to step 1 for the median and the best unit, and the tanh RNN's ||dh_T/dh_1|| (a table).
         The median is taken in log scale: with an even number of units, the geometric mean of the two

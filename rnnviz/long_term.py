@@ -10,7 +10,7 @@ from it ready-made and reads any run the same way:
   settings (JACOBIANS, shipped too; `python -m rnnviz.long_term` makes it again): moving T reads it
   instead of running three networks backwards;
 - the readings of a run, from each trainer's `records()` (a consistent copy taken under its lock):
-  histories for the figures, summary rows, and what the run shows in words."""
+  histories for the figures, table rows, and what the run shows in words."""
 
 from __future__ import annotations
 
@@ -214,7 +214,7 @@ def history(config: TrainConfig, records: training.Records) -> History:
     )  # fmt: skip
 
 
-def summary(config: TrainConfig, records: training.Records) -> dict:
+def row(config: TrainConfig, records: training.Records) -> dict:
     """A row for a table: the model, its settings and its latest numbers."""
     tests = records.test_values
     return {
@@ -226,10 +226,10 @@ def summary(config: TrainConfig, records: training.Records) -> dict:
 
 
 def readings(trainers: Sequence[Trainer]) -> tuple[list[History], list[dict]]:
-    """The histories (for the figures) and summary rows (for the table) of the trainers, each read once."""
+    """The histories (for the figures) and rows (for the table) of the trainers, each read once."""
     records = [trainer.records() for trainer in trainers]
     return ([history(t.config, r) for t, r in zip(trainers, records)],
-            [summary(t.config, r) for t, r in zip(trainers, records)])  # fmt: skip
+            [row(t.config, r) for t, r in zip(trainers, records)])  # fmt: skip
 
 
 def histories(trainers: Sequence[Trainer]) -> list[History]:

@@ -66,7 +66,7 @@ def tokenize(text: str, unit: str = "words") -> list[str]:
 
 
 @dataclass(frozen=True)
-class Vocabulary:
+class TokenVocabulary:
     """Token (word or character) -> index; 0 is padding, 1 the unknown token."""
 
     words: tuple[str, ...]
@@ -93,14 +93,14 @@ class Vocabulary:
 
 def build_vocabulary(
     texts: Sequence[str], max_size: int = 20000, min_count: int = 1, unit: str = "words"
-) -> Vocabulary:
+) -> TokenVocabulary:
     """The most frequent tokens of the texts (ties by first appearance), after <pad> and <unk>."""
     counts = Counter(t for text in texts for t in tokenize(text, unit))
     words = [w for w, c in counts.most_common(max_size) if c >= min_count]
-    return Vocabulary((PAD, UNK, *words), unit)
+    return TokenVocabulary((PAD, UNK, *words), unit)
 
 
-def encode(texts: Sequence[str], vocab: Vocabulary, max_len: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
+def encode(texts: Sequence[str], vocab: TokenVocabulary, max_len: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
     """Padded indices (N, L) and lengths (N,); texts are cut at max_len tokens, empty ones get <unk>."""
     return pad([vocab.ids(vocab.tokenize(t)[:max_len]) or [1] for t in texts])
 
@@ -230,7 +230,7 @@ class Data:
 
     train: Corpus
     test: Corpus
-    vocab: Vocabulary
+    vocab: TokenVocabulary
     limit: int  # tokens read of each text
     rows: tuple[tuple[int, ...], ...]  # the token ids of each training text
     labels: torch.Tensor  # (N,) float 0 / 1 of the training texts
@@ -238,7 +238,7 @@ class Data:
     test_order: np.ndarray  # (N,) the held-out texts in the order of the chunks: shortest first
 
 
-def prepare(train: Corpus, test: Corpus, unit: str = "words", limit: int = 50, vocab: Vocabulary | None = None) -> Data:
+def prepare(train: Corpus, test: Corpus, unit: str = "words", limit: int = 50, vocab: TokenVocabulary | None = None) -> Data:
     """Tokenize and encode a split once (the vocabulary from the training texts unless given)."""
     vocab = vocab or build_vocabulary(train.texts, unit=unit)
     rows = tuple(tuple(vocab.ids(vocab.tokenize(t)[:limit]) or [1]) for t in train.texts)
@@ -304,7 +304,7 @@ class SentimentTrainer(training.Loop):
         self._epoch_order: tuple[int, torch.Tensor] | None = None  # (epoch, its permutation of the rows)
 
     @property
-    def vocab(self) -> Vocabulary:
+    def vocab(self) -> TokenVocabulary:
         return self.data.vocab
 
     def batch(self, k: int) -> torch.Tensor:
@@ -366,7 +366,7 @@ def upload_trainers(tweets: Corpus, seed: int = 0) -> tuple[SentimentTrainer, Se
     return trainer(DEFAULT, data), trainer(BAG_OF_WORDS, data)
 
 
-def predict(model: nn.Module, vocab: Vocabulary, texts: Sequence[str], max_len: int = 50) -> np.ndarray:
+def predict(model: nn.Module, vocab: TokenVocabulary, texts: Sequence[str], max_len: int = 50) -> np.ndarray:
     """P(positive) for each text (N,)."""
     return _predict_encoded(model, [encode(texts[s : s + TEST_CHUNK], vocab, max_len)
                                     for s in range(0, len(texts), TEST_CHUNK)])  # fmt: skip
@@ -438,7 +438,7 @@ def shipped_scores() -> dict[str, dict[str, float]]:
 
 
 @dataclass(frozen=True)
-class Reading:
+class SentenceReading:
     """The model reading one text word by word."""
 
     tokens: tuple[str, ...]
@@ -453,7 +453,7 @@ class Reading:
                 "known": np.array(self.known, dtype=int), "P(positive)": self.probabilities}  # fmt: skip
 
 
-def read_tweet(loop: SentimentTrainer, text: str) -> Reading:
+def read_tweet(loop: SentimentTrainer, text: str) -> SentenceReading:
     """P(positive) after each word (the readout of the prefix: last state, running max or running
     mean) and the hidden states (T, H); unknown words are read as <unk>. ValueError for no words."""
     config, vocab = loop.config, loop.vocab
@@ -473,13 +473,13 @@ def read_tweet(loop: SentimentTrainer, text: str) -> Reading:
         else:
             pooled = torch.cumsum(h, dim=0) / torch.arange(1, len(tokens) + 1)[:, None]
         probabilities = torch.sigmoid(model.mlp(pooled).squeeze(-1))  # (T,)
-    return Reading(tuple(tokens), tuple(vocab.known(t) for t in tokens), probabilities.numpy(), h.numpy(),
+    return SentenceReading(tuple(tokens), tuple(vocab.known(t) for t in tokens), probabilities.numpy(), h.numpy(),
                    config.readout)  # fmt: skip
 
 
 def snippet(config: SentimentConfig, text: str, seconds: float) -> str:
     """Notebook code that gets the page's model (a shipped default, loaded; another, trained again: about
-    `seconds`) and reads `text` as the page does, ending with its `table` (Reading.table)."""
+    `seconds`) and reads `text` as the page does, ending with its `table` (SentenceReading.table)."""
     name = shipped_name(config)
     get = (f"loop = defaults.load({name!r})  # the shipped model the page shows" if name else
            f"loop = sentiment.trainer(sentiment.{config!r})  # on the generated corpus\n"

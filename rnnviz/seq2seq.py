@@ -224,7 +224,7 @@ def max_output_length(source_length: int) -> int:
 
 
 @dataclass(frozen=True)
-class Vocabulary:
+class SymbolVocabulary:
     """<pad>, <s>, <eos> and the task's characters; one vocabulary for sources and targets."""
 
     tokens: tuple[str, ...]
@@ -254,11 +254,11 @@ class Vocabulary:
         return "".join(out)
 
 
-def vocabulary(task: str) -> Vocabulary:
+def vocabulary(task: str) -> SymbolVocabulary:
     """The task's vocabulary (tasks.SEQ2SEQ_ALPHABETS)."""
     if task not in TASKS:
         raise ValueError(f"task must be one of {', '.join(TASKS)}, got {task!r}")
-    return Vocabulary(SPECIALS + tuple(tasks.SEQ2SEQ_ALPHABETS[task]))
+    return SymbolVocabulary(SPECIALS + tuple(tasks.SEQ2SEQ_ALPHABETS[task]))
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ def _pad(rows: list[list[int]]) -> torch.Tensor:
     return ids
 
 
-def make_batch(vocab: Vocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False) -> Batch:
+def make_batch(vocab: SymbolVocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False) -> Batch:
     """Padded id tensors of (source, target) pairs; sources reversed when the encoder reads backwards."""
     if not pairs or any(not s for s, _ in pairs):
         raise ValueError("a batch needs at least one pair, and every source at least one character")
@@ -505,7 +505,7 @@ def length_score(hypothesis: Hypothesis, alpha: float) -> float:
     return hypothesis.log_probability / max(len(hypothesis.ids), 1) ** alpha
 
 
-def translate(model: Seq2Seq, vocab: Vocabulary, sources: Sequence[str], reverse_source: bool = False,
+def translate(model: Seq2Seq, vocab: SymbolVocabulary, sources: Sequence[str], reverse_source: bool = False,
               beam_width: int = 1, enough: Sequence[int] | None = None) -> list[str]:  # fmt: skip
     """The decoded output of each source (greedy in batches; beam search one by one). `enough`: greedy
     decoding of each source may stop after that many characters (see `decode_to_score`)."""
@@ -546,7 +546,7 @@ def _score(pairs: Sequence[tuple[str, str]], outputs: Sequence[str]) -> Score:
     return Score(float(exact), float(chars))
 
 
-def decode_to_score(model: Seq2Seq, vocab: Vocabulary, pairs: Sequence[tuple[str, str]],
+def decode_to_score(model: Seq2Seq, vocab: SymbolVocabulary, pairs: Sequence[tuple[str, str]],
                     reverse_source: bool = False) -> list[str]:  # fmt: skip
     """Greedy outputs of the pairs' sources, each cut once it has one character more than its target:
     from there on it can neither equal the target nor match more of its characters, so every score
@@ -556,7 +556,7 @@ def decode_to_score(model: Seq2Seq, vocab: Vocabulary, pairs: Sequence[tuple[str
     return translate(model, vocab, [s for s, _ in pairs], reverse_source, enough=[len(t) + 1 for _, t in pairs])
 
 
-def score(model: Seq2Seq, vocab: Vocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False) -> Score:
+def score(model: Seq2Seq, vocab: SymbolVocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False) -> Score:
     """Exact match and per-character accuracy of greedy decoding on the pairs."""
     return _score(pairs, decode_to_score(model, vocab, pairs, reverse_source))
 
@@ -744,7 +744,7 @@ def check_input(config: Seq2SeqConfig, text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Reading:
+class Decoding:
     """The model translating one typed input, step by step."""
 
     source: str
@@ -764,7 +764,7 @@ class Reading:
 
 @torch.no_grad()
 def read(model: Seq2Seq, config: Seq2SeqConfig, text: str, beam_width: int = 1, top: int = 5,
-         length_alpha: float = 0.0) -> Reading:  # fmt: skip
+         length_alpha: float = 0.0) -> Decoding:  # fmt: skip
     """Decode one typed input (greedy, or beam search of the given width, its finished outputs ranked
     by log P / length^length_alpha), then run the decoder over the chosen output once more to read, at
     every step, the top candidates with their probabilities and the attention; the encoder's states
@@ -780,7 +780,7 @@ def read(model: Seq2Seq, config: Seq2SeqConfig, text: str, beam_width: int = 1, 
     k = min(top, p.shape[1])
     top_p, top_i = p.topk(k, dim=-1)  # (T, k)
     ids = list(best.ids)
-    return Reading(
+    return Decoding(
         source=source, read=tuple(source[::-1] if config.reverse_source else source),
         output=vocab.text(ids), finished=bool(ids) and ids[-1] == EOS,
         tokens=tuple(vocab.tokens[i] for i in ids),
@@ -792,7 +792,7 @@ def read(model: Seq2Seq, config: Seq2SeqConfig, text: str, beam_width: int = 1, 
     )  # fmt: skip
 
 
-def reading_text(reading: Reading) -> str:
+def reading_text(reading: Decoding) -> str:
     """One line (markdown): the input, the output, how it was decoded and its log-probability."""
     verdict = "" if reading.finished else f" (no `<eos>` within {len(reading.tokens)} characters: cut there)"
     search = "greedy decoding" if reading.beam_width == 1 else f"beam search of width {reading.beam_width}"
@@ -820,7 +820,7 @@ table = seq2seq.reading_table(reading)
 """
 
 
-def reading_table(reading: Reading) -> dict[str, list]:
+def reading_table(reading: Decoding) -> dict[str, list]:
     """The decoding of one input as columns: step, written token, its probability, and the top
     candidates with theirs."""
     table: dict[str, list] = {"step": list(range(1, len(reading.tokens) + 1)), "written": list(reading.tokens),
@@ -1066,7 +1066,7 @@ def shipped_text(loop: Seq2SeqLoop) -> str:
             "copy of your own live; change any setting to train another.")  # fmt: skip
 
 
-def length_warning(config: Seq2SeqConfig, reading: Reading) -> str | None:
+def length_warning(config: Seq2SeqConfig, reading: Decoding) -> str | None:
     """A warning when the typed input is longer than any training input (where the task fixes that)."""
     longest = longest_training_input(config)
     if longest is None or len(reading.source) <= longest:

@@ -520,7 +520,7 @@ class Trainer(Loop):
             diverged=self.diverged, status=self.status(),
         )  # fmt: skip
 
-    def summary(self) -> dict:
+    def row(self) -> dict:
         """A row for a table: the model, its settings and its latest numbers."""
         c = self.config
         return {
@@ -613,10 +613,10 @@ class Comparison:
         with self._lock:
             return [t.history() for t in self.trainers.values()]
 
-    def summaries(self) -> list[dict]:
-        """Each trainer's summary row, read under the lock."""
+    def rows(self) -> list[dict]:
+        """Each trainer's row for a table, read under the lock."""
         with self._lock:
-            return [t.summary() for t in self.trainers.values()]
+            return [t.row() for t in self.trainers.values()]
 
 
 def side_by_side(

@@ -329,7 +329,7 @@ def test_bad_settings_are_plain_errors(data):
 def test_unknown_characters_probabilities_and_the_feature_table():
     vocab = charlm.CharVocabulary((charlm.EOS, charlm.UNK, "a", "b"))
     assert vocab.unknown("abcab€c") == ["c", "€"]
-    reading = charlm.Reading(ids=np.array([0, 2, 3]), chars=("␄", "a", "b"), top_ids=np.zeros((3, 5), int),
+    reading = charlm.CharReading(ids=np.array([0, 2, 3]), chars=("␄", "a", "b"), top_ids=np.zeros((3, 5), int),
                              top_chars=(("a",) * 5,) * 3, top_probabilities=np.zeros((3, 5)),
                              p_next=np.array([0.5, 0.25]), states=np.zeros((3, 4)))  # fmt: skip
     assert np.isnan(reading.p_each[0]) and reading.p_each[1:].tolist() == [0.5, 0.25]
@@ -397,14 +397,14 @@ def test_held_out_bits_scores_every_character_once(trained, data):
 
 
 def test_the_page_numbers_of_a_run(trained, data):
-    numbers = charlm.summary(trained.records(), data.entropy, trained.chars_per_step)
+    numbers = charlm.headline_numbers(trained.records(), data.entropy, trained.chars_per_step)
     held = charlm.bits(trained.test_losses[-1])
     assert numbers == {
         "held-out bits per character": f"{held:.3f}", "below the unigram entropy": f"{100 * (1 - held / data.entropy):.0f}%",
         "characters trained on": f"{80 * 16 * 32:,}", "characters per second": f"{80 * 16 * 32 / trained.seconds:,.0f}",
     }  # fmt: skip
     untrained = charlm.trainer(data, TINY).records()
-    assert charlm.summary(untrained, data.entropy, 512)["characters per second"] == "—"
+    assert charlm.headline_numbers(untrained, data.entropy, 512)["characters per second"] == "—"
 
 
 def test_colouring_says_which_unit_colours_the_text(trained, data):

@@ -16,7 +16,7 @@ def test_labels_are_balanced_overall_and_within_each_kind():
     corpus = corpora.generate(1000, seed=0)
     assert corpus.labels.mean() == 0.5 and len(corpus) == 1000
     kinds = np.asarray(corpus.kinds)
-    for kind in corpora.KINDS:
+    for kind in corpora.SENTENCE_KINDS:
         assert (kinds == kind).sum() > 200 and corpus.labels[kinds == kind].mean() == 0.5
 
 

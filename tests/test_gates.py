@@ -110,7 +110,7 @@ def test_memory_paths_and_the_summary_match_a_direct_product(lstm):
     rnn0 = gates.rnn_trainer(30, 6, 10, seed=1).model
     rnn1 = models.SequenceModel(models.ModelConfig(kind="rnn", task="adding", hidden_size=6), seed=9)
     paths = gates.memory_paths({"initial": lstm, "trained": biased}, {"initial": rnn0, "trained": rnn1}, x)[0]
-    rows = paths.summary()
+    rows = paths.table()
     assert rows["stage"] == ["initial", "trained"]
     for row, (stage, model, rnn) in enumerate((("initial", lstm, rnn0), ("trained", biased, rnn1))):
         f = gates.gate_view(model, x, y).gates["f"]  # (T, H)
@@ -183,7 +183,7 @@ def test_page_shows_the_defaults_memory_paths_and_the_exercise():
     at = run_app(PAGE, timeout=180)
     assert not at.exception
     assert chart_keys(at) == ["gates_heatmaps", "gates_memory", "gates_exercise"]
-    expected = default_paths(None)[0].summary()
+    expected = default_paths(None)[0].table()
     assert shown_table(at) == expected
     assert "exactly equal" in at.success[0].value
     at.checkbox(key="gates_force_i").uncheck().run()  # i free: still exactly equal
@@ -196,7 +196,7 @@ def test_page_shows_the_defaults_memory_paths_and_the_exercise():
 def test_forget_bias_one_opens_its_shipped_default():
     at = run_app(PAGE, query={"gates_forget_bias": "1", "gates_example": "4"}, timeout=180)
     assert not at.exception and chart_keys(at) == ["gates_heatmaps", "gates_memory", "gates_exercise"]
-    expected = default_paths(1.0)[4].summary()
+    expected = default_paths(1.0)[4].table()
     assert shown_table(at) == expected
     assert "test MSE 0.0020" in at.caption[0].value  # lstm_gates_bias1.json: 0.001989
 

@@ -99,7 +99,7 @@ def test_the_shipped_jacobians_cover_the_pages_slider():
     assert (T.start, T.stop - 1) == (10, 200) and len(long_term._table()) == 3 * len(T)
 
 
-def test_readings_from_records_are_the_trainers_own_history_and_summary():
+def test_readings_from_records_are_the_trainers_own_history_and_row():
     trainer = Trainer(small("lstm"), device="cpu")
     trainer.step(12)
     [history], [row] = long_term.readings([trainer])
@@ -107,7 +107,7 @@ def test_readings_from_records_are_the_trainers_own_history_and_summary():
     for field in ("steps", "losses", "test_steps", "test_losses", "horizon_steps", "horizons", "jacobian", "ledgers"):
         np.testing.assert_array_equal(getattr(history, field), getattr(own, field))
     assert (history.name, history.kind, history.status, history.diverged) == (own.name, own.kind, own.status, None)
-    assert row == trainer.summary() | {"seconds": row["seconds"]}
+    assert row == trainer.row() | {"seconds": row["seconds"]}
     untrained = long_term.histories([Trainer(small("rnn"))])[0]
     assert untrained.horizons.shape == (0, 10) and len(untrained.losses) == 0 and untrained.jacobian.shape == (10,)
 

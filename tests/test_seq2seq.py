@@ -253,7 +253,7 @@ class ScriptedDecoder:
     `table` maps the last character ("<s>" at the start) to {next character or "<eos>": probability};
     a character without a row ends surely."""
 
-    def __init__(self, vocab: seq2seq.Vocabulary, table: dict[str, dict[str, float]]):
+    def __init__(self, vocab: seq2seq.SymbolVocabulary, table: dict[str, dict[str, float]]):
         def id_of(token: str) -> int:
             return {"<s>": seq2seq.SOS, "<eos>": seq2seq.EOS}.get(token) or vocab.ids(token)[0]
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.charlm import Reading, bits
+from rnnviz.charlm import CharReading, bits
 from rnnviz.figures import colorscale as named_colorscale
 from rnnviz.figures import figure
 
@@ -77,7 +77,7 @@ def _shown(ch: str) -> str:
     return SHOWN.get(ch, ch)
 
 
-def text_grid(reading: Reading, values: np.ndarray, value_name: str, colorscale: str = "Blues",
+def text_grid(reading: CharReading, values: np.ndarray, value_name: str, colorscale: str = "Blues",
               zmin: float | None = None, zmax: float | None = None, width: int = 80, title: str = "",
               cell: tuple[int, int] = (13, 20)) -> go.Figure:  # fmt: skip
     """The characters of a reading as a grid (rows at newlines, at most `width` columns), each cell
@@ -115,7 +115,7 @@ def text_grid(reading: Reading, values: np.ndarray, value_name: str, colorscale:
     ))  # fmt: skip
 
 
-def coloured_text(reading: Reading, unit: int | None, width: int = 80, title: str = "") -> go.Figure:
+def coloured_text(reading: CharReading, unit: int | None, width: int = 80, title: str = "") -> go.Figure:
     """A read text coloured by the probability the model gave each character (unit None: red a surprise,
     green expected) or by one hidden unit's h_t (blue positive, red negative)."""
     if unit is None:

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures import BLUES, RED_BLUE, figure
-from rnnviz.sentiment import Reading
+from rnnviz.sentiment import SentenceReading
 from rnnviz.training import Records
 
 
@@ -63,14 +63,14 @@ def confusion_matrix(confusion: np.ndarray, title: str = "") -> go.Figure:
     ))  # fmt: skip
 
 
-def _word_labels(reading: Reading) -> list[str]:
+def _word_labels(reading: SentenceReading) -> list[str]:
     return [
         f"{i + 1}. {t}" + ("" if known else " (unk)")
         for i, (t, known) in enumerate(zip(reading.tokens, reading.known))
     ]
 
 
-def reading_line(reading: Reading) -> go.Figure:
+def reading_line(reading: SentenceReading) -> go.Figure:
     """P(positive) after each word: the readout of the words so far, fed to the MLP."""
     colors = ["seagreen" if p > 0.5 else "crimson" for p in reading.probabilities]
     line = dict(
@@ -89,7 +89,7 @@ def reading_line(reading: Reading) -> go.Figure:
     ))  # fmt: skip
 
 
-def state_heatmap(reading: Reading) -> go.Figure:
+def state_heatmap(reading: SentenceReading) -> go.Figure:
     """The hidden state h_t (unit x word) as the network reads the words."""
     states = reading.states.T  # (H, T)
     bound = float(max(np.abs(states).max(), 1e-9))

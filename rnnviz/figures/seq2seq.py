@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures import BLUES, GREYS, RED_BLUE, VIRIDIS, figure
-from rnnviz.seq2seq import CATEGORICAL, LengthAccuracy, MemoryMap, Reading, length_comparison_text
+from rnnviz.seq2seq import CATEGORICAL, LengthAccuracy, MemoryMap, Decoding, length_comparison_text
 from rnnviz.tasks import MONTHS
 from rnnviz.training import Records
 
@@ -111,11 +111,11 @@ def accuracy_by_length(curves: Sequence[tuple[str, LengthAccuracy]]) -> go.Figur
     return figure(traces, layout)
 
 
-def _step_labels(reading: Reading) -> list[str]:
+def _step_labels(reading: Decoding) -> list[str]:
     return [f"{t + 1}. {token}" for t, token in enumerate(reading.tokens)]
 
 
-def decoding_steps(reading: Reading) -> go.Figure:
+def decoding_steps(reading: Decoding) -> go.Figure:
     """The decoder's top candidates at each output step (rank x step), coloured by probability; the
     written token is the one in the top row unless beam search chose another."""
     k = reading.probabilities.shape[1]
@@ -131,11 +131,11 @@ def decoding_steps(reading: Reading) -> go.Figure:
     ))  # fmt: skip
 
 
-def _read_labels(reading: Reading) -> list[str]:
+def _read_labels(reading: Decoding) -> list[str]:
     return [f"{j + 1}. {c if c != ' ' else '␣'}" for j, c in enumerate(reading.read)]
 
 
-def encoder_states(reading: Reading) -> go.Figure:
+def encoder_states(reading: Decoding) -> go.Figure:
     """The encoder's hidden state s_j (unit x character read): what it writes into its memory."""
     states = reading.encoder_states.T  # (H, S)
     bound = float(max(np.abs(states).max(), 1e-9))
@@ -150,7 +150,7 @@ def encoder_states(reading: Reading) -> go.Figure:
     ))  # fmt: skip
 
 
-def alignment(reading: Reading) -> go.Figure:
+def alignment(reading: Decoding) -> go.Figure:
     """The attention weights a_tj: at output step t (rows), how much the decoder reads encoder state j."""
     if reading.alignment is None:
         raise ValueError("this reading has no alignment: the model has no attention")
@@ -209,7 +209,7 @@ def training_views(records: Records, curves: Sequence[tuple[str, LengthAccuracy]
             ("by_length", accuracy_by_length(curves), by_length_caption())]  # fmt: skip
 
 
-def reading_views(reading: Reading, reverse_source: bool) -> list[tuple[str, go.Figure, str]]:
+def reading_views(reading: Decoding, reverse_source: bool) -> list[tuple[str, go.Figure, str]]:
     """A typed input's figures, each with its name and caption: the decoding steps, the encoder's states
     and, for a model with attention, the alignment."""
     views = [("decoding", decoding_steps(reading), CAPTIONS["decoding"]),
