@@ -20,6 +20,28 @@ def run_app(path: str, query: dict[str, str] | None = None, timeout: float = 60)
     return at.run()
 
 
+# Every kind of widget that a page binds to its URL.
+WIDGET_KINDS = ("number_input", "slider", "radio", "selectbox", "text_input", "checkbox")
+
+
+def widgets(at: AppTest) -> list:
+    """Every widget of these kinds on the page, kind by kind."""
+    return [w for kind in WIDGET_KINDS for w in at.get(kind)]
+
+
+def press(at: AppTest, label: str) -> AppTest:
+    """Click the button whose label starts with `label`, and rerun."""
+    return next(b for b in at.button if b.label.startswith(label)).click().run()
+
+
+def upload(at: AppTest, name: str, content: bytes, key: str | None = None, timeout: float = 120) -> AppTest:
+    """Give the file uploader (the one whose key ends with `key`, else the first) a file, and rerun."""
+    uploaders = at.get("file_uploader")
+    uploader = next(u for u in uploaders if u.proto.id.endswith(key)) if key else uploaders[0]
+    uploader.set_value((name, content, "application/octet-stream"))
+    return at.run(timeout=timeout)
+
+
 def open_numbers(at: AppTest) -> AppTest:
     """Open every "The numbers" expander of the page (ui.share draws them closed and fills them only
     once opened) and rerun."""

@@ -4,7 +4,7 @@ import io
 
 import pandas as pd
 import torch
-from apptest_helpers import chart_keys, run_app
+from apptest_helpers import chart_keys, run_app, upload
 
 from rnnviz import charlm, corpora, defaults, training
 from ui import models as ui_models
@@ -90,26 +90,20 @@ def test_the_snippet_gives_the_same_table_as_the_page():
     training.set_threads(1)
 
 
-def _upload(at, key: str, name: str, content: bytes):
-    uploader = next(u for u in at.get("file_uploader") if u.proto.id.endswith(key))
-    uploader.set_value((name, content, "application/octet-stream"))
-    return at.run(timeout=120)
-
-
 def test_a_bad_text_upload_shows_an_error_and_no_exception():
     at = run_app(PAGE, query={"clm_corpus": "upload"})
     assert not at.exception and "Upload a UTF-8 text file" in at.info[0].value
     for junk, why in [(b"", "empty"), (bytes(range(256)) * 20, "binary"), (b"caf\xe9 " * 1000, "not UTF-8"),
                       (b"x = 1\n" * 10, "at least 2,000")]:  # fmt: skip
-        _upload(at, "clm_text_upload", "notes.txt", junk)
+        upload(at, "notes.txt", junk, key="clm_text_upload")
         assert not at.exception, at.exception
         assert at.error[0].value.startswith("Could not read this file") and why in at.error[0].value
 
 
 def test_a_good_text_upload_trains_on_it():
     text = "\n\n".join(f"The cat number {i} sat on the mat and looked at the dog number {i}. " * 30 for i in range(12))
-    at = _upload(run_app(PAGE, query={"clm_corpus": "upload", "clm_hidden": "32", "clm_window": "32", **NUMBERS}),
-                 "clm_text_upload", "cats.txt", text.encode())  # fmt: skip
+    at = upload(run_app(PAGE, query={"clm_corpus": "upload", "clm_hidden": "32", "clm_window": "32", **NUMBERS}),
+                "cats.txt", text.encode(), key="clm_text_upload")  # fmt: skip
     assert not at.exception and not at.error
     assert any("cats.txt" in c.value and "held out" in c.value for c in at.caption)
     assert "corpora.load_text(" in snippet(at)
@@ -118,13 +112,13 @@ def test_a_good_text_upload_trains_on_it():
 def test_a_model_file_loads_and_a_bad_one_gets_a_message(tmp_path):
     at = run_app(PAGE, query=SMALL)
     for junk in [b"junk", _torch_bytes({"weights": torch.zeros(2)})]:
-        _upload(at, "clm_model_upload", "model.pt", junk)
+        upload(at, "model.pt", junk, key="clm_model_upload")
         assert not at.exception and at.error[0].value.startswith("Could not load this file")
     training.set_threads(1)
     data = charlm.prepare(corpora.rnnviz_corpus(), seed=0)
     trainer = charlm.CharTrainer(data, charlm.CharLMConfig(kind="gru", hidden_size=48, window=32, steps=3))
     trainer.step(3)
-    _upload(at, "clm_model_upload", "model.pt", charlm.to_bytes(trainer))
+    upload(at, "model.pt", charlm.to_bytes(trainer), key="clm_model_upload")
     assert not at.exception and not at.error
     assert "uploaded GRU (1 × 48" in at.success[0].value
     assert any("uploaded GRU" in c.value for c in at.caption)

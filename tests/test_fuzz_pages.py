@@ -1,7 +1,7 @@
 """Hypothesis sets every widget of every page to random values within its bounds: no exception."""
 
 import pytest
-from apptest_helpers import PAGE_FILES, run_app
+from apptest_helpers import PAGE_FILES, run_app, widgets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +35,7 @@ def value_for(widget, data):
 def test_random_widget_values_never_raise(path, data):
     at = run_app(path)
     for _ in range(2):  # twice: the first draw may reveal widgets (e.g. another network's weights)
-        for widget in _widgets(at):
+        for widget in widgets(at):
             value = value_for(widget, data)
             if value is not None:
                 widget.set_value(value)
@@ -43,6 +43,3 @@ def test_random_widget_values_never_raise(path, data):
         assert not at.exception, at.exception
 
 
-def _widgets(at):
-    kinds = ("number_input", "slider", "radio", "selectbox", "text_input", "checkbox")
-    return [w for kind in kinds for w in at.get(kind)]

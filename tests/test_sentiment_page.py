@@ -1,6 +1,6 @@
 """AppTest tests of the sentiment page: it opens on the shipped models, trains other settings on a click."""
 
-from apptest_helpers import chart_keys, chart_traces, run_app
+from apptest_helpers import chart_keys, chart_traces, run_app, upload
 
 from rnnviz import defaults, sentiment
 
@@ -65,23 +65,18 @@ def test_bad_link_warns():
     assert not at.exception and "malformed or out of range" in at.warning[0].value
 
 
-def _upload(at, content: bytes):
-    at.get("file_uploader")[0].set_value(("tweets.csv", content, "text/csv"))
-    return at.run(timeout=120)
-
-
 def test_the_page_says_how_to_cut_a_balanced_file_and_a_one_polarity_file_is_refused_saying_it_again():
     at = run_app(PAGE, timeout=120)
     assert any("head -n 10000" in m.value and "sorted by polarity" in m.value for m in at.markdown)
     rows = [f'"0","{i}","Mon Apr 06 22:19:45 PDT 2009","NO_QUERY","u{i}","sad day {i}"' for i in range(30)]
-    at = _upload(at, "\n".join(rows).encode())
+    at = upload(at, "tweets.csv", "\n".join(rows).encode())
     assert not at.exception and "negative (0) tweets only" in at.error[0].value and "tail -n" in at.error[0].value
 
 
 def test_a_bad_upload_shows_an_error_and_no_exception():
     at = run_app(PAGE, timeout=120)
     for junk in [b"", b"a,b\n1,2\n", bytes(range(256)) * 20]:
-        _upload(at, junk)
+        upload(at, "tweets.csv", junk)
         assert not at.exception, at.exception
         assert at.error and at.error[0].value.startswith("Could not read this file")
     assert "sent_reading" in chart_keys(at)  # the rest of the page still works
@@ -92,7 +87,7 @@ def test_a_good_upload_trains_on_click():
     for i in range(60):
         polarity, text = ("4", f"love this great day {i}") if i % 2 else ("0", f"hate this awful day {i}")
         rows.append(f'"{polarity}","{i}","Mon Apr 06 22:19:45 PDT 2009","NO_QUERY","user{i}","{text}"')
-    at = _upload(run_app(PAGE, timeout=120), "\n".join(rows).encode("latin-1"))
+    at = upload(run_app(PAGE, timeout=120), "tweets.csv", "\n".join(rows).encode("latin-1"))
     assert not at.exception and at.success[0].value == "Read 60 tweets (30 positive)."
     next(b for b in at.button if b.label == "Train on these tweets").click().run(timeout=120)
     assert not at.exception

@@ -3,7 +3,7 @@ numbers (the snippet is run here, as a user would paste it into a notebook)."""
 
 import pandas as pd
 import pytest
-from apptest_helpers import PAGE_FILES, open_numbers, run_app
+from apptest_helpers import PAGE_FILES, open_numbers, press, run_app
 
 from ui.share import csv_text, frame
 
@@ -34,11 +34,6 @@ def offered(at) -> list[tuple[pd.DataFrame, str]]:
         if snippets:
             pairs.append((expander.dataframe[0].value, snippets[0]))
     return pairs
-
-
-def press(at, label: str):
-    button = next(b for b in at.button if b.label.startswith(label))
-    return button.click().run()
 
 
 @pytest.mark.parametrize(("path", "query", "buttons"), CASES, ids=lambda v: v if isinstance(v, str) else None)

@@ -5,7 +5,7 @@ did not take, and never shows a traceback."""
 import functools
 
 import pytest
-from apptest_helpers import PAGE_FILES, run_app
+from apptest_helpers import PAGE_FILES, run_app, widgets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,14 +17,13 @@ GARBAGE = st.one_of(
     st.text(max_size=40),
     st.text(max_size=5000).filter(lambda s: len(s) > 2000),  # longer than any text box takes
 )  # fmt: skip
-WIDGETS = ("number_input", "slider", "radio", "selectbox", "text_input", "checkbox")
 
 
 @functools.cache
 def bound_keys(path: str) -> tuple[str, ...]:
     """The keys of the page's widgets at their defaults: every one of them is a URL parameter."""
     at = run_app(path, timeout=180)
-    return tuple(sorted({w.key for kind in WIDGETS for w in at.get(kind) if w.key}))
+    return tuple(sorted({w.key for w in widgets(at) if w.key}))
 
 
 def number_keys(path: str) -> set[str]:
