@@ -153,7 +153,7 @@ def live_view(loops: list[training.Trainer], names: list[str] | None, recording:
     else:
         ledger_col.info(f"The ledger: {untrained}.")
     ledger_col.caption("dL/dW_hh is a sum of one term per time step t (W_hh is used at every step): each term's "
-                       "share of the whole, by its lag k = L − t from the loss, on one probe sequence, as "
+                       "norm as a share of all the terms' norms, by its lag k = L − t from the loss, on one probe sequence, as "
                        "training goes on (down); dotted, the lags of its marked inputs.")  # fmt: skip
     marked_col.caption(long_term.ledger_text(histories, marked, task))
     st.dataframe(rows, hide_index=True)

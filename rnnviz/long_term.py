@@ -303,16 +303,16 @@ def probe_marked_steps(config: TrainConfig) -> tuple[int, ...]:
 
 
 def ledger_text(histories: Sequence[History], marked: Sequence[int], task: str) -> str:
-    """What the ledger shows at the last recording, in words: the share of ||dL/dW_hh|| of the term
+    """What the ledger shows at the last recording, in words: the share of the terms' norms of the term
     where W_hh first multiplies a state that holds the first marked input (t = m + 1), model by model."""
     recorded = [h for h in histories if h.ledgers is not None and len(h.ledgers)]
     if not marked or task not in MARKED or not recorded:
         return "Parity depends on every step alike: no step is marked." if task == "parity" else ""
     m, L = marked[0], recorded[0].ledgers.shape[1]
     shares = ", ".join(f"{h.name} {h.ledgers[-1][m] / h.ledgers[-1].sum():.2g}" for h in recorded)  # index m: t = m + 1
-    return (f"On the probe sequence the first {MARKED[task]} is at step {m}. The term of ‖dL/dW_hh‖ where W_hh "
-            f"first multiplies a state that holds it (t = {m + 1}, lag {L - m - 1}) is this share of the "
-            f"whole at the last recording: {shares}.")
+    return (f"On the probe sequence the first {MARKED[task]} is at step {m}. The term of dL/dW_hh where W_hh "
+            f"first multiplies a state that holds it (t = {m + 1}, lag {L - m - 1}) has this share of the terms' "
+            f"norms summed at the last recording: {shares}.")
 
 
 def recording_text(histories: Sequence[History], baseline: float) -> str:

@@ -613,11 +613,6 @@ class Comparison:
         with self._lock:
             return [t.history() for t in self.trainers.values()]
 
-    def rows(self) -> list[dict]:
-        """Each trainer's row for a table, read under the lock."""
-        with self._lock:
-            return [t.row() for t in self.trainers.values()]
-
 
 def side_by_side(
     kinds: Sequence[str], task: str, T: int, hidden_size: int, lr: dict[str, float], clip: dict[str, float],

@@ -189,3 +189,17 @@ def test_the_ledger_figure_shows_each_lags_share_and_dots_the_marked_lags():
     text = long_term.ledger_text([history], marked, "adding")
     assert f"the first marker is at step {marked[0]}" in text and f"lag {10 - marked[0] - 1}" in text
     assert f"tanh RNN {history.ledgers[-1][marked[0]] / history.ledgers[-1].sum():.2g}" in text
+
+
+def test_the_shipped_ledgers_show_what_the_readme_says():
+    # the first marker's term at the end: vanished for the tanh RNN, kept by the IRNN's identity from
+    # the start, and grown by the LSTM as it learned (README, the long-term page's row)
+    share = {}
+    for kind in ("rnn", "irnn", "lstm"):
+        trainer = defaults.load(f"long_term_{kind}")
+        m = long_term.probe_marked_steps(trainer.config)
+        ledgers = long_term.histories([trainer])[0].ledgers
+        share[kind] = ledgers[:, m[0]] / ledgers.sum(axis=1)  # (r,) over training; index m: t = m + 1
+        assert m == (27, 59)
+    assert share["rnn"][-1] < 1e-17 and 1e-3 < share["irnn"][0] < 1e-2 and 1e-3 < share["irnn"][-1] < 1e-2
+    assert share["lstm"][0] < 1e-14 and 5e-4 < share["lstm"][-1] < 2e-3

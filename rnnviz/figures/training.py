@@ -125,7 +125,8 @@ def gradient_horizon(histories: list[History]) -> go.Figure:
 
 
 def ledger_shares(ledger: np.ndarray) -> np.ndarray:
-    """Each step's part of ||dL/dW_hh|| as a share of all the parts: ledger (r, L) by training step and
+    """Each step's term of dL/dW_hh by its norm, as a share of the terms' norms summed (||term_t|| /
+    sum_s ||term_s||; the norm of their sum, ||dL/dW_hh||, is at most that sum): ledger (r, L) by training step and
     time step t, to (r, L) by training step and lag k = L - t (lag 0 first: the step next to the loss)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = ledger / ledger.sum(axis=1, keepdims=True)  # (r, L)
@@ -133,7 +134,7 @@ def ledger_shares(ledger: np.ndarray) -> np.ndarray:
 
 
 def gradient_ledger(histories: list[History], marked: list[int]) -> go.Figure:
-    """One heatmap per model of each lag's share of ||dL/dW_hh|| over training (lag k = L - t across,
+    """One heatmap per model of each lag's share of the terms' norms (ledger_shares) over training (lag k = L - t across,
     training step down), the lags of the marked steps' terms dotted: the term at t = m + 1 is where W_hh
     first multiplies a state that holds the input of step m."""
     L = histories[0].horizons.shape[1] if histories else 0
@@ -141,20 +142,20 @@ def gradient_ledger(histories: list[History], marked: list[int]) -> go.Figure:
     shown = [h for h in histories if h.ledgers is not None]
     return _heatmaps(
         shown, [h.horizon_steps for h in shown], [np.arange(L) for _ in shown], [ledger_shares(h.ledgers) for h in shown],
-        "share of ‖dL/dW_hh‖", "lag k = L − t", "ledger", "lag", [lags] * len(shown),
+        "‖termₜ‖ / Σ‖terms‖", "lag k = L − t", "ledger", "lag", [lags] * len(shown),
     )  # fmt: skip
 
 
 def marked_shares(histories: list[History], marked: list[int], what: str) -> go.Figure:
-    """Over training, the share of ||dL/dW_hh|| of the term at each marked step m (t = m + 1), one colour
+    """Over training, the share (ledger_shares) of the term at each marked step m (t = m + 1), one colour
     per model, on a log axis: how much of the update of W_hh can carry what was marked."""
     traces = []
     for history in histories:
         if history.ledgers is None or not len(history.horizon_steps):
             continue
-        L = history.ledgers.shape[1]
-        for i, m in enumerate(marked[:2]):
-            share = ledger_shares(history.ledgers)[:, L - (m + 1)] if m + 1 <= L else np.full(len(history.horizon_steps), np.nan)
+        shares = ledger_shares(history.ledgers)  # (r, L) by lag
+        for i, m in enumerate(m for m in marked[:2] if m + 1 <= shares.shape[1]):
+            share = shares[:, shares.shape[1] - (m + 1)]
             traces.append(dict(
                 type="scatter", x=history.horizon_steps, y=np.where(share > 0, share, np.nan), mode="lines",
                 name=f"{history.name}, {what} {i + 1} (step {m})", legendgroup=history.kind,
@@ -163,7 +164,7 @@ def marked_shares(histories: list[History], marked: list[int], what: str) -> go.
             ))  # fmt: skip
     return figure(traces, dict(
         xaxis=dict(title=dict(text="training step")),
-        yaxis=dict(title=dict(text=f"share of ‖dL/dW_hh‖ at the {what}s' lags"), type="log", exponentformat="power"),
+        yaxis=dict(title=dict(text=f"‖termₜ‖ / Σ‖terms‖ at the {what}s' lags"), type="log", exponentformat="power"),
         height=420, margin=dict(l=10, r=10, t=30, b=40), legend=dict(orientation="h", y=-0.2), uirevision="marked",
     ))  # fmt: skip
 
