@@ -11,8 +11,8 @@ PAGES = [
         "pages/hand_built_rnns.py", "Hand-built RNNs", ":material/cable:",
         (
             "The sum, compare and parity networks with every weight editable, unrolled step by "
-            "step; a checker over all 2^n bit strings, and the parity weights learned by backprop "
-            "through time."
+            "step; a checker over every bit string up to length n, and the parity weights learned by "
+            "backprop through time."
         ),
         "Hand-built RNNs (binary threshold units, the parity truth tables)",
     ),

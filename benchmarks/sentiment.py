@@ -17,7 +17,6 @@ from rnnviz import corpora, sentiment, training
 
 CONFIGS = [
     *sentiment.SHIPPED.values(),
-    replace(sentiment.DEFAULT, kind="gru"),
     replace(sentiment.DEFAULT, tokens="characters"),
 ]
 

@@ -70,7 +70,7 @@ with data_col:
             data_code = f"x, targets = {x.tolist()!r}, {targets.tolist()!r}"
         else:
             length_col, seed_col = st.columns(2)
-            length, seed = int(widget(T, length_col)), int(widget(SEED, seed_col))
+            length, seed = widget(T, length_col), widget(SEED, seed_col)
             x, targets = bptt.random_sequence(length, seed)
             data_code = f"x, targets = bptt.random_sequence({length}, {seed})"
     except ValueError as error:

@@ -1,13 +1,16 @@
 """RNN for generation: a character-level language model on real text (Python's standard library by
 default, shipped trained), trained live, sampled, read character by character, saved and loaded."""
 
+from dataclasses import replace
+
 import streamlit as st
 
-from rnnviz import charlm, corpora, defaults, training
+from rnnviz import charlm, connectivity, corpora, defaults, training
 from rnnviz.figures import charlm as figures
-from ui.controls import Choice, Number, Text, Toggle, warn_about_bad_link, widget
+from rnnviz.figures import connectivity as connectivity_figures
+from ui.controls import Choice, Number, Text, Toggle, warn_about_bad_link, widget, widgets
 from ui.live import Player
-from ui.models import SessionModel
+from ui.models import SessionModel, shipped_horizons
 from ui.share import offer
 from ui.shell import run_inside_app
 
@@ -15,26 +18,25 @@ TICK_S, WORK_S = 1.0, 0.8  # the live view reruns every TICK_S and trains for ab
 D = charlm.DEFAULT
 CORPUS = Choice("clm_corpus", "corpus", (*charlm.BUILTIN, "upload"), charlm.DEFAULT_CORPUS,
                 help="Python's standard library source (its modules and packages, no tests), this lab's own source, or your UTF-8 text file.")  # fmt: skip
-KIND, LAYERS = Choice("clm_kind", "network", charlm.KINDS, D.kind), Number("clm_layers", "layers", D.layers, 1, 3, 1)
-HIDDEN = Number("clm_hidden", "hidden units", D.hidden_size, 16, 512, 16)
-WINDOW = Number("clm_window", "window (characters)", D.window, 16, 512, 16,
-                help="Training reads windows of this many characters: backprop through time is truncated there.")  # fmt: skip
-LR = Number("clm_lr", "learning rate (Adam)", D.lr, 1e-5, 0.1, 1e-4, format="%.4g")
-STEPS = Number("clm_steps", "budget (training steps)", D.steps, 10, 20000, 10)
-SEED = Number("clm_seed", "seed", D.seed, 0, 9999, 1, help="Fixes the held-out split, the initialisation and every batch.")
+C = charlm.CharLMConfig  # its fields' settings give these controls their labels, ranges and help
+KIND, LAYERS, HIDDEN = Choice.of(C, "kind", "clm_kind"), Number.of(C, "layers", "clm_layers"), Number.of(C, "hidden_size", "clm_hidden")
+WINDOW, LR = Number.of(C, "window", "clm_window"), Number.of(C, "lr", "clm_lr", format="%.4g")
+STEPS, SEED = Number.of(C, "steps", "clm_steps"), Number.of(C, "seed", "clm_seed")
 STEP_SIZE = Number("clm_step_size", "steps per press of Step", 20, 1, 500, 1)
 SNIPPET = Number("clm_snippet", "held-out snippet", 0, 0, 9999, 1, help="Which piece of held-out text to read.")
 TEMPERATURE = Number("clm_temperature", "temperature", 0.8, 0.0, 2.0, 0.05, slider=True,
-                     help="Below 0.01: always the most likely character (greedy).")  # fmt: skip
+                     help="1: the model's own probabilities; lower sharpens them, higher flattens them; below 0.01: always the most likely character (greedy).")  # fmt: skip
 PROMPT, TOP_K = Text("clm_prompt", "priming text", "def ", max_chars=500), Number("clm_top_k", "top-k (0: all)", 0, 0, 150, 1)
 LENGTH = Number("clm_length", "characters to sample", 200, 10, 1000, 10)
 STOP, SAMPLE_SEED = Toggle("clm_stop_eos", "stop at <eos>", True), Number("clm_sample_seed", "sample seed", 0, 0, 9999, 1)
 TEXT = Choice("clm_text", "text to read", ("held-out snippet", "the sample above"), "held-out snippet")
 COLOUR = Choice("clm_colour", "colour by", charlm.COLOURS, "inside a string",
                 help="A feature picks the hidden unit most correlated with it on held-out text.")  # fmt: skip
-UNIT = Number("clm_unit", "hidden unit (for 'unit number')", 0, 0, 511, 1)
+UNIT = Number("clm_unit", "hidden unit (for 'unit number')", 0, 0, HIDDEN.max - 1, 1)
+# The position in the text read: up to <eos>, a prompt of 500 and 1,000 characters sampled (each text its own end)
+POSITION = Number("clm_position", "position t (the character after it is scored)", 150, 0, 1500, 1, slider=True)
 CONTROLS = [CORPUS, KIND, LAYERS, HIDDEN, WINDOW, LR, STEPS, SEED, STEP_SIZE, SNIPPET, PROMPT, TEMPERATURE, TOP_K,
-            LENGTH, STOP, SAMPLE_SEED, TEXT, COLOUR, UNIT]  # fmt: skip
+            LENGTH, STOP, SAMPLE_SEED, TEXT, COLOUR, UNIT, POSITION]  # fmt: skip
 MODEL, PLAYER = SessionModel("clm_model"), Player("clm")
 
 
@@ -72,11 +74,10 @@ st.title("RNN for generation: a character-level language model")
 st.markdown(charlm.INTRO)
 warn_about_bad_link(CONTROLS)
 columns = st.columns([3, 2, 1, 1])
-corpus, kind = widget(CORPUS, columns[0]), widget(KIND, columns[1])
-layers, hidden = int(widget(LAYERS, columns[2])), int(widget(HIDDEN, columns[3]))
-columns = st.columns(4)
-window, lr, steps, seed = (int(widget(WINDOW, columns[0])), float(widget(LR, columns[1])), int(widget(STEPS, columns[2])),
-                           int(widget(SEED, columns[3])))  # fmt: skip
+corpus = widget(CORPUS, columns[0])
+chosen = widgets({"kind": KIND, "layers": LAYERS, "hidden_size": HIDDEN}, columns[1:])
+chosen |= widgets({"window": WINDOW, "lr": LR, "steps": STEPS, "seed": SEED}, st.columns(4))
+seed = chosen["seed"]
 upload = st.file_uploader("a UTF-8 text file (up to 10 MB)", key="clm_text_upload") if corpus == "upload" else None
 if corpus == "upload" and upload is None:
     st.info(charlm.UPLOAD_HINT)
@@ -89,7 +90,7 @@ except ValueError as error:
 st.caption(charlm.describe_data(data))
 
 try:
-    config = charlm.CharLMConfig(kind=kind, layers=layers, hidden_size=hidden, window=window, lr=lr, steps=steps, seed=seed)
+    config = charlm.CharLMConfig(**chosen)
 except ValueError as error:  # a step too large for a live tick (charlm.MAX_STEP_WORK)
     st.error(f"These settings cannot train here: {error}.")
     st.stop()
@@ -106,7 +107,7 @@ st.subheader("Training: teacher forcing on windows of text")
 st.caption(charlm.describe_training(config))
 play_col, step_col, size_col, restart_col = st.columns(4, vertical_alignment="bottom")
 PLAYER.button(play_col, disabled=trainer.done)
-step_col.button("Step", key="clm_step", on_click=pause_then, args=(int(widget(STEP_SIZE, size_col)),),
+step_col.button("Step", key="clm_step", on_click=pause_then, args=(widget(STEP_SIZE, size_col),),
                 icon=":material/skip_next:", width="stretch", disabled=trainer.done)  # fmt: skip
 restart_col.button("Restart", key="clm_restart", on_click=pause_then, args=(None,), icon=":material/replay:",
                    width="stretch")  # fmt: skip
@@ -165,12 +166,12 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
     these controls reruns this alone; each reading is computed once per model and step (read)."""
     model, vocab = (saved.model, saved.vocab) if saved else (trainer.model, data.vocab)
     st.subheader("Training time versus test time")
-    index, temperature = int(widget(SNIPPET)), float(widget(TEMPERATURE))
+    index, temperature = widget(SNIPPET), widget(TEMPERATURE)
     left, right = st.columns(2)  # drawn below, once the sample's controls are read
     st.subheader("Sample")
     columns = st.columns([3, 1, 1, 1, 1])
-    prompt, top_k, length = widget(PROMPT, columns[0]), int(widget(TOP_K, columns[1])), int(widget(LENGTH, columns[2]))
-    sample_seed, stop = int(widget(SAMPLE_SEED, columns[3])), widget(STOP, columns[4])
+    prompt, top_k, length = widget(PROMPT, columns[0]), widget(TOP_K, columns[1]), widget(LENGTH, columns[2])
+    sample_seed, stop = widget(SAMPLE_SEED, columns[3]), widget(STOP, columns[4])
     asked = charlm.Draw(prompt, length, temperature, top_k, sample_seed, stop)
     with trainer.lock:
         key = (file_id, *MODEL.reading_key())
@@ -193,7 +194,7 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
 
     st.subheader("Read a text character by character")
     columns = st.columns([2, 3, 1])
-    text_choice, colour, unit = widget(TEXT, columns[0]), widget(COLOUR, columns[1]), int(widget(UNIT, columns[2]))
+    text_choice, colour, unit = widget(TEXT, columns[0]), widget(COLOUR, columns[1]), widget(UNIT, columns[2])
     with trainer.lock:
         units = read((key, "units", index), lambda: charlm.feature_units(model, vocab, charlm.probe_text(data, index)))
     shown = forced.reading if text_choice == "held-out snippet" else drawn_reading
@@ -205,6 +206,33 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
     st.caption(explain + " Hover a character: the model's top 5 next characters after it, with their probabilities.")
     st.dataframe(charlm.feature_table(units), hide_index=True)
     st.caption(charlm.FEATURES_CAPTION)
+    code = connectivity.char_model_code("char_lm" if shipped and saved is None else None, trainer.config, trainer.step_count,
+                                        corpus, upload and upload.name, saved and model_upload.name)
+    gradient_view(model, shown, key, code, not shipped and saved is None)
+
+
+@st.fragment
+def gradient_view(model: charlm.CharLM, shown: charlm.CharReading, key: tuple, code: str, own_line: bool) -> None:
+    """Connectivity at a position of the text read above (its slider reruns this alone), beside the gradient
+    horizons of the shipped LSTM, GRU and tanh RNN (and of this model, on this corpus), each computed once."""
+    st.subheader("How far back does a prediction reach? Its gradient to each earlier character")
+    last = len(shown.ids) - 2  # the last position with a next character to score
+    if st.session_state.get("clm_position", 0) > last:  # a shorter text than before: its last position
+        st.session_state["clm_position"] = last
+    t = widget(replace(POSITION, default=min(POSITION.default, last), max=last)) if last else 0
+    curves = dict(shipped_horizons("char"))
+    with trainer.lock:
+        norms = read((key, "gradients", shown.ids.tobytes(), t), lambda: connectivity.char_gradients(model, shown.ids, t))
+        if own_line:  # this session's model, on the page's corpus: its own line
+            curves["this model"] = read((key, "horizon"), lambda: connectivity.char_horizon(model, connectivity.held_out_windows(data)))
+    left, right = st.columns([3, 2])
+    left.plotly_chart(connectivity_figures.char_gradients(shown, norms, t), width="content", key="clm_gradients")
+    left.caption(connectivity.char_text_caption(model.config.window))
+    offer(connectivity.char_table(shown.chars, norms, t), connectivity.char_snippet(code, shown.ids, t), name="clm_gradients", where=left)
+    right.plotly_chart(connectivity_figures.horizon(curves), width="stretch", key="clm_horizon")
+    right.caption(connectivity.HORIZON_CAPTION + connectivity.char_horizon_sentence(curves))
+    offer(connectivity.horizon_table(curves), connectivity.char_horizon_snippet(code if own_line else None), name="clm_horizon",
+          where=right)
 
 
 reading_view(trainer, saved, model_upload and model_upload.file_id)

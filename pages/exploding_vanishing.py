@@ -5,7 +5,7 @@ import streamlit as st
 from rnnviz import dynamics, ellipses
 from rnnviz.figures import dynamics as figures
 from rnnviz.figures import ellipses as ellipse_figures
-from ui.controls import Choice, Number, set_values, warn_about_bad_link, widget
+from ui.controls import Choice, Number, set_values, warn_about_bad_link, widget, widgets
 from ui.share import offer
 from ui.shell import run_inside_app
 
@@ -17,15 +17,10 @@ UNI_INPUTS = Choice("ev_uni_inputs", "Inputs x_t", ("random", "zero"), "random",
 UNI_SEED = Number("ev_uni_seed", "Seed of the inputs", 0, 0, 9999, 1)
 U = Number("ev_u", "u (input weight)", 1.0, -3.0, 3.0, 0.1, slider=True)
 B = Number("ev_b", "b (bias)", 0.0, -3.0, 3.0, 0.1, slider=True)
-H = Number("ev_H", "H (hidden units)", 64, 1, dynamics.MAX_H, 1, slider=True)
-STEPS = Number("ev_steps", "T (time steps)", 200, 1, dynamics.MAX_T, 1, slider=True)
-RADIUS = Number("ev_radius", "Spectral radius of W_hh", 1.0, 0.0, 3.0, 0.05, slider=True)
-SCALE = Number("ev_scale", "Input scale", 0.1, 0.0, 3.0, 0.1, slider=True,
-               help="W_xh = scale × I and x_t ~ N(0, I): each unit gets an input of this standard deviation")
-KIND = Choice("ev_kind", "W_hh", dynamics.MATRIX_KINDS, "gaussian",
-              help="gaussian: random, rescaled to the spectral radius; orthogonal or identity: times the radius")
-ACTIVATION = Choice("ev_act", "Activation φ", dynamics.ACTIVATIONS, "tanh")
-SEED = Number("ev_seed", "Seed", 0, 0, 9999, 1)
+S = dynamics.Settings  # its fields' settings give these controls their labels, ranges and help
+H, STEPS = Number.of(S, "H", "ev_H", slider=True), Number.of(S, "T", "ev_steps", slider=True)
+RADIUS, SCALE = Number.of(S, "radius", "ev_radius", slider=True), Number.of(S, "input_scale", "ev_scale", slider=True)
+KIND, ACTIVATION, SEED = Choice.of(S, "kind", "ev_kind"), Choice.of(S, "activation", "ev_act"), Number.of(S, "seed", "ev_seed")
 W2 = [Number(f"ev2_w{i}{j}", f"W_hh[{i},{j}]", value, -3.0, 3.0, 0.05, slider=True)
       for (i, j), value in zip(((1, 1), (1, 2), (2, 1), (2, 2)), (1.2, -0.6, 0.6, 0.9))]  # fmt: skip
 ACTIVATION2 = Choice("ev2_act", "Activation φ (two units)", dynamics.ACTIVATIONS, "tanh")
@@ -102,7 +97,7 @@ with nonlinear_col:
     )
     phi_col, inputs_col, seed_col, u_col, b_col = st.columns(5)
     phi, inputs = widget(UNI_PHI, phi_col), widget(UNI_INPUTS, inputs_col)
-    uni_seed, u, b = int(widget(UNI_SEED, seed_col)), widget(U, u_col), widget(B, b_col)
+    uni_seed, u, b = widget(UNI_SEED, seed_col), widget(U, u_col), widget(B, b_col)
 st.info("  \n".join(case.note() for case in dynamics.LECTURE_CASES), icon=":material/school:")
 for case, column in zip(dynamics.LECTURE_CASES, st.columns(2)):
     column.button(
@@ -117,7 +112,7 @@ def one_unit(phi: str, inputs: str, uni_seed: int, u: float, b: float) -> None:
     """w and T, the controls everyone moves, and the two charts they change: a move reruns this alone
     (the other controls of the section are above it, and rerun the page)."""
     w_col, T_col = st.columns(2)
-    w, T = widget(WEIGHT, w_col), int(widget(LENGTH, T_col))
+    w, T = widget(WEIGHT, w_col), widget(LENGTH, T_col)
     linear_col, nonlinear_col = st.columns(2, gap="large")
     with linear_col:
         result, figure = linear(w, T)
@@ -155,14 +150,9 @@ def many_units() -> None:
         "The bound of Pascanu, Mikolov and Bengio (2013), from ‖diag(φ′)‖ ≤ γ and ‖W_hh‖ = σ_max(W_hh): "
         "γ σ_max < 1 is enough for gradients to vanish; γ σ_max > 1 is needed for them to explode."
     )
-    kind_col, act_col, seed_col = st.columns([2, 3, 1])
-    kind, activation = widget(KIND, kind_col), widget(ACTIVATION, act_col)
-    seed = int(widget(SEED, seed_col))
-    sliders = st.columns(4)
-    H_value, steps = int(widget(H, sliders[0])), int(widget(STEPS, sliders[1]))
-    radius, scale = widget(RADIUS, sliders[2]), widget(SCALE, sliders[3])
-    settings = dynamics.Settings(H=H_value, T=steps, kind=kind, radius=radius, activation=activation,
-                                 input_scale=scale, seed=seed)
+    chosen = widgets({"kind": KIND, "activation": ACTIVATION, "seed": SEED}, st.columns([2, 3, 1]))
+    chosen |= widgets({"H": H, "T": STEPS, "radius": RADIUS, "input_scale": SCALE}, st.columns(4))
+    settings = dynamics.Settings(**chosen)
     result, charts = analyse(settings)
     {"explodes": st.error, "vanishes": st.info}.get(result.verdict, st.success)(result.summary())
     show_notes(result.notes)
@@ -183,8 +173,9 @@ def many_units() -> None:
     with right:
         st.plotly_chart(charts["eigen"], width="stretch", key="ev_eigen")
         st.caption(
-            "The eigenvalues λ of W_hh and the unit circle. With linear units ‖W_hh^t‖ grows like "
-            "max|λ|^t in the long run; nonlinear units multiply in factors φ′ ≤ γ on top."
+            "The eigenvalues λ of W_hh and the unit circle. With linear units ∂h_t/∂h₀ = W_hh^t, whose norm grows "
+            "or shrinks like max|λ|^t in the long run (‖W_hh^t‖^(1/t) → max|λ|); nonlinear units multiply in "
+            "factors φ′ ≤ γ on top."
         )
     offer(result.table(), f"""
     from rnnviz import dynamics
@@ -208,7 +199,7 @@ def many_units() -> None:
 def two_units(activation: str, T: int) -> None:
     """The four weights, the controls everyone moves, and the ellipse they shape: a move reruns this alone."""
     columns = st.columns(4)
-    W_hh = tuple(float(widget(weight, column)) for weight, column in zip(W2, columns))
+    W_hh = tuple(widget(weight, column) for weight, column in zip(W2, columns))
     view, figure = two_unit_ellipses(W_hh, activation, T)
     st.plotly_chart(figure, width="stretch", key="ev2_ellipse")
     st.markdown(view.summary())
@@ -229,14 +220,15 @@ st.markdown(
     "With two units a picture holds everything. A small change δ of h₀ reaches step t as ∂h_t/∂h₀ δ: "
     "the circle of all directions δ becomes an ellipse whose half-axes are the singular values σ₁ ≥ σ₂ "
     "of the product, the numbers the section above plots for many units. The norm is σ₁; the ellipse also "
-    "shows σ₂/σ₁, which falls along a product: the ellipse collapses onto a line, and the gradient forgets "
+    "shows σ₂/σ₁, which falls along a product whenever the two directions grow at different rates (not under "
+    "a rotation with linear units, where it stays 1): the ellipse collapses onto a line, and the gradient forgets "
     "not only how large it was but which direction it came from. Move the weights; scrub t with the slider "
     "under the chart (in your browser, no waiting)."
 )
 st.latex(r"\mathbf h_t = \phi(W_{hh}\mathbf h_{t-1} + \mathbf x_t),\quad \mathbf x_t \sim N(0, 0.5^2 I),\quad "
          r"\mathbf h_0 = (0.1, -0.1)")  # fmt: skip
 act_col, steps_col = st.columns([1, 2])
-two_units(widget(ACTIVATION2, act_col), int(widget(STEPS2, steps_col)))
+two_units(widget(ACTIVATION2, act_col), widget(STEPS2, steps_col))
 st.caption(
     "Left: the ellipse at the step picked below it, divided by its σ₁ so that its shape stays in view however "
     "large or small the gradient is (dotted: the circle at h₀). Right: log10 σ₁ and σ₂ at every step (a value of "

@@ -125,7 +125,7 @@ def learn_parity() -> None:
     st.markdown(
         "We don't usually set weights by hand. This trains the same network with sigmoid units in "
         "place of thresholds (so it has gradients) from 32 random starts at once on random bit "
-        "strings of length 10, keeps the start with the lowest loss, puts its weights above "
+        "strings of length 10, keeps the start with the lowest loss at the last step, puts its weights above "
         "(a threshold unit fires exactly when its sigmoid exceeds ½) and runs the checker."
     )
     seed_col, steps_col = st.columns(2)
@@ -135,7 +135,7 @@ def learn_parity() -> None:
 
         progress = st.progress(0.0, text="Training...")
         learned = handbuilt.learn_parity(
-            seed=int(seed), steps=int(steps),
+            seed=seed, steps=steps,
             on_progress=lambda step, total, loss: progress.progress(
                 step / total, text=f"step {step} of {total}: best loss {loss:.4f} nats"),
         )  # fmt: skip
@@ -175,7 +175,7 @@ with unrolled_col:
         + (" Beneath: the XOR table, one step of the network from each (previous y, x): y should be their XOR; "
            "and the checker, which runs every sequence up to the length set here." if network == "parity" else "")
     )  # fmt: skip
-    check_length = int(widget(CHECK_LENGTH)) if network == "parity" else 0
+    check_length = widget(CHECK_LENGTH) if network == "parity" else 0
 network_and_checks(network, inputs, check_length)
 if network == "parity":
     learn_parity()

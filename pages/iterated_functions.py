@@ -50,8 +50,10 @@ st.markdown(
     "An RNN applies the same function at every step, $h_t = f(h_{t-1}, x_t)$; with no input that is an "
     r"iterated function, $f^{\circ k} = f \circ f \circ \cdots \circ f$. The lecture's example is "
     "$f(x) = 3.5\\,x(1-x)$: *the function values gravitate towards fixed points, and the derivatives "
-    "become either very large or very small*. The derivative of $f^{\\circ k}$ is exactly what backprop "
-    "through time multiplies together over k steps, so the same happens to gradients. Below, the "
+    "become either very large or very small*. At r = 3.5 the two fixed points of $f$ itself repel (multipliers "
+    "3.5 and −1.5): the values gravitate to a 4-cycle, whose points are the attracting fixed points of "
+    "$f^{\\circ 4}$ (and of $f^{\\circ 8}$, $f^{\\circ 12}$, …). The derivative of $f^{\\circ k}$ is exactly what "
+    "backprop through time multiplies together over k steps, so the same happens to gradients. Below, the "
     "logistic map and one tanh unit."
 )
 
@@ -206,9 +208,9 @@ warn_about_bad_link(CONTROLS + [VIEW])
 map_col, start_col, k_col = st.columns([2, 1, 1])
 kind = widget(MAP, map_col)
 x0 = widget(X0 if kind == LOGISTIC else H0, start_col)
-k = int(widget(K, k_col))
+k = widget(K, k_col)
 if kind == LOGISTIC:
     st.latex(r"f(x) = r\,x\,(1 - x), \qquad f'(x) = r\,(1 - 2x)")
 else:
     st.latex(r"h_{t+1} = f(h_t) = \tanh(w\,h_t + b), \qquad f'(h_t) = \frac{\partial h_{t+1}}{\partial h_t} = w\,(1 - h_{t+1}^2)")
-explorer(kind, float(x0), k)
+explorer(kind, x0, k)

@@ -7,26 +7,21 @@ import streamlit as st
 
 from rnnviz import long_term, models, training
 from rnnviz.figures import training as figures
-from ui.controls import Choice, Number, Toggle, set_values, warn_about_bad_link, widget
+from ui.controls import Choice, Number, Toggle, set_values, warn_about_bad_link, widget, widgets
 from ui.live import Player
 from ui.models import SessionModel, shared
 from ui.share import offer
 from ui.shell import run_inside_app
 
 TICK_S, WORK_S = 1.0, 0.8  # the live view reruns every TICK_S and trains for about WORK_S of it
-TASK = Choice("ltd_task", "Task", models.TASKS, "adding")
+TC, MC = training.TrainConfig, models.ModelConfig  # their fields' settings give these controls labels, ranges, help
+TASK, HIDDEN = Choice.of(MC, "task", "ltd_task"), Number.of(MC, "hidden_size", "ltd_hidden")
 T = Number("ltd_T", "Length T", 100, long_term.LENGTHS.start, long_term.LENGTHS.stop - 1, 1, slider=True)
-HIDDEN = Number("ltd_hidden", "Hidden units", 64, 4, 128, 4)
-STEPS = Number("ltd_steps", "Budget (training steps)", 1500, 10, 10000, 10)
-SEED = Number("ltd_seed", "Seed", 0, 0, 9999, 1, help="Fixes every model's initialisation, the batches, the test set.")
-OPTIMIZER = Choice("ltd_optimizer", "Optimizer", training.OPTIMIZERS, "adam")
+STEPS, SEED, OPTIMIZER = Number.of(TC, "steps", "ltd_steps"), Number.of(TC, "seed", "ltd_seed"), Choice.of(TC, "optimizer", "ltd_optimizer")
 GRU = Toggle("ltd_gru", "Also train a GRU", False)
 STEP_SIZE = Number("ltd_step_size", "Steps per press of Step", 25, 1, 500, 1)
-LR = {kind: Number(f"ltd_lr_{kind}", "learning rate", training.DEFAULT_LR[kind], 1e-6, 100.0, 1e-4, format="%.4g")
-      for kind in models.KINDS}  # fmt: skip
-CLIP = {kind: Number(f"ltd_clip_{kind}", "clip at norm", training.DEFAULT_CLIP, 0.0, 1e4, 0.1, format="%.4g",
-                     help="Gradients longer than this are scaled down to it; 0 switches clipping off.")
-        for kind in models.KINDS}  # fmt: skip
+LR = {kind: Number.of(TC, "lr", f"ltd_lr_{kind}", default=training.DEFAULT_LR[kind], format="%.4g") for kind in models.KINDS}
+CLIP = {kind: Number.of(TC, "clip", f"ltd_clip_{kind}", format="%.4g") for kind in models.KINDS}
 CONTROLS = [TASK, T, HIDDEN, STEPS, SEED, OPTIMIZER, GRU, STEP_SIZE, *LR.values(), *CLIP.values()]
 PLAYER = Player("ltd")
 MODELS = {kind: SessionModel(f"ltd_model_{kind}") for kind in models.KINDS}
@@ -76,9 +71,8 @@ st.markdown(
     "the lecture's settings open on runs recorded ahead of time; Play trains a fresh copy here, from step 0."
 )
 warn_about_bad_link(CONTROLS)
-columns = st.columns([2, 3, 1, 1, 1])
-task, T_value = widget(TASK, columns[0]), int(widget(T, columns[1]))
-hidden, budget, seed = int(widget(HIDDEN, columns[2])), int(widget(STEPS, columns[3])), int(widget(SEED, columns[4]))
+chosen = widgets({"task": TASK, "T": T, "hidden_size": HIDDEN, "steps": STEPS, "seed": SEED}, st.columns([2, 3, 1, 1, 1]))
+task, T_value, budget = chosen["task"], chosen["T"], chosen["steps"]
 with st.expander("Optimizer, learning rates and clipping, per model"):
     kinds = list(long_term.SHOWN) + (["gru"] if widget(GRU) else [])
     optimizer = widget(OPTIMIZER)
@@ -86,7 +80,7 @@ with st.expander("Optimizer, learning rates and clipping, per model"):
     for kind, column in zip(kinds, st.columns(len(kinds))):
         column.markdown(f"**{models.KIND_NAMES[kind]}**")
         lr[kind], clip[kind] = widget(LR[kind], column), widget(CLIP[kind], column)
-configs = long_term.configs(kinds, task, T_value, hidden, lr, clip, budget, seed, optimizer)
+configs = long_term.configs(kinds, **chosen, lr=lr, clip=clip, optimizer=optimizer)
 names, refused = long_term.recorded(configs), long_term.refusal(configs)  # refused: a round > a tick
 if st.session_state.get("ltd_configs") != configs or refused:  # new settings: their recording, if any
     st.session_state["ltd_configs"], st.session_state["ltd_run"] = configs, 0
@@ -102,7 +96,7 @@ while asked and not all(loop.done for loop in loops):  # in slices that take tur
 
 play_col, step_col, size_col, restart_col, lecture_col = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
 PLAYER.button(play_col, disabled=bool(refused))
-step_col.button("Step", key="ltd_step", on_click=ask_steps, args=(int(widget(STEP_SIZE, size_col)),),
+step_col.button("Step", key="ltd_step", on_click=ask_steps, args=(widget(STEP_SIZE, size_col),),
                 icon=":material/skip_next:", width="stretch", disabled=bool(refused))  # fmt: skip
 restart_col.button("Restart", key="ltd_restart", on_click=restart, icon=":material/replay:",
                    width="stretch", help="New models of these settings, from step 0.")  # fmt: skip

@@ -132,7 +132,8 @@ def map_behind(grid: landscape.Surface, descents: list[landscape.Path], settings
         f"where the red path ends after T = {settings['T']} steps. Filled dots attract, hollow ones repel; each "
         "shaded band is the basin of one attractor. Right: the fixed points at this w as b varies, in closed form "
         "(b = x* − w σ(x*)), solid where they attract, dashed where they repel. A cliff of E is where a basin "
-        "boundary crosses x₀ (the red dashes): the red cross. Click the right panel to move the start's b there, "
+        "boundary crosses x₀ (the red dashes), or for w < 0 the repelling fixed point, from whose two sides orbits "
+        "reach the 2-cycle in opposite phases: the red cross. Click the right panel to move the start's b there, "
         "or click the map of E in the first tab: both views follow the same start."
     )
 
@@ -171,9 +172,9 @@ def descent(grid: landscape.Surface, settings: dict) -> None:
 
 warn_about_bad_link(CONTROLS + [VIEW])
 columns = st.columns(5)
-steps_T = int(widget(T, columns[0]))
-lr, steps, eta = widget(LR, columns[1]), int(widget(STEPS, columns[2])), widget(ETA, columns[3])
-n_starts = int(widget(STARTS, columns[4]))
+steps_T = widget(T, columns[0])
+lr, steps, eta = widget(LR, columns[1]), widget(STEPS, columns[2]), widget(ETA, columns[3])
+n_starts = widget(STARTS, columns[4])
 if n_starts > 1:
     st.info(
         f"The lecture: *the gradient will explode on some inputs and vanish on others. In expectation, the cost may "

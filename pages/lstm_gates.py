@@ -3,17 +3,17 @@ cell's gradient path beside a tanh RNN's (initial and trained), and the lecture'
 
 import streamlit as st
 
-from rnnviz import gates, models
+from rnnviz import gates, long_term, models, training
 from rnnviz.figures import gates as figures
 from ui.controls import Choice, Number, Toggle, warn_about_bad_link, widget
 from ui.models import SessionModel
 from ui.share import offer
 from ui.shell import run_inside_app
 
-T = Number("gates_T", "sequence length T", 50, 10, 200, 10, slider=True)
-HIDDEN = Number("gates_hidden", "hidden units", 32, 4, 128, 4)
-STEPS = Number("gates_steps", "Adam steps", 600, 50, 3000, 50)
-SEED = Number("gates_seed", "seed", 0, 0, 9999, 1)
+TC, D = training.TrainConfig, gates.DEFAULT  # TrainConfig's settings give the labels, ranges and help
+T = Number("gates_T", "sequence length T", D.T, long_term.LENGTHS.start, long_term.LENGTHS.stop - 1, 10, slider=True)
+HIDDEN = Number.of(models.ModelConfig, "hidden_size", "gates_hidden", default=D.model.hidden_size)
+STEPS, SEED = Number.of(TC, "steps", "gates_steps", default=D.steps), Number.of(TC, "seed", "gates_seed")
 BIAS = Choice("gates_forget_bias", "forget-gate bias at initialisation", ("torch", "1"), "torch",
               help="torch draws b_f near 0 (f starts near 0.5); "
                    "1 is Gers et al. (2000) and Jozefowicz et al. (2015)")  # fmt: skip
@@ -47,23 +47,23 @@ st.title("LSTM gates")
 st.markdown(
     "Each LSTM unit is a memory block: a cell c that the gates write to (i), keep (f) and show (o). "
     "Below, an LSTM trained on the adding problem (two marked numbers in a long sequence; answer "
-    "their sum), read step by step with the lecture's equations."
+    "their sum), read step by step with the lecture's equations, plus a bias b that the lecture leaves out "
+    "(torch's LSTM has one; its forget-gate part b_f is a control below)."
 )
 st.latex(
     r"\begin{pmatrix} i_t \\ f_t \\ o_t \\ g_t \end{pmatrix} = \begin{pmatrix} \sigma \\ \sigma \\ \sigma \\ \tanh "
-    r"\end{pmatrix} W \begin{pmatrix} x_t \\ h_{t-1} \end{pmatrix},\qquad c_t = f_t \circ c_{t-1} + i_t \circ g_t,"
+    r"\end{pmatrix} \left( W \begin{pmatrix} x_t \\ h_{t-1} \end{pmatrix} + b \right),\qquad c_t = f_t \circ c_{t-1} + i_t \circ g_t,"
     r"\qquad h_t = o_t \circ \tanh(c_t)"
 )
 warn_about_bad_link(CONTROLS)
 columns = st.columns([1, 1, 1, 1, 2])
-length, hidden = int(widget(T, columns[0])), int(widget(HIDDEN, columns[1]))
-steps, seed = int(widget(STEPS, columns[2])), int(widget(SEED, columns[3]))
+length, hidden, steps, seed = (widget(control, column) for control, column in zip((T, HIDDEN, STEPS, SEED), columns))
 bias = BIASES[widget(BIAS, columns[4])]
 
-settings, d = (length, hidden, steps, seed, bias), gates.DEFAULT
-lstm = MODEL.get(settings, gates.default_name(bias), (d.T, d.model.hidden_size, d.steps, d.seed, bias),
+settings = (length, hidden, steps, seed, bias)
+lstm = MODEL.get(settings, gates.default_name(bias), (D.T, D.model.hidden_size, D.steps, D.seed, bias),
                  lambda: gates.trainer(*settings))  # fmt: skip
-rnn = RNN.get(settings[:4], "lstm_gates_rnn", (d.T, d.model.hidden_size, d.steps, d.seed),
+rnn = RNN.get(settings[:4], "lstm_gates_rnn", (D.T, D.model.hidden_size, D.steps, D.seed),
               lambda: gates.rnn_trainer(length, hidden, steps, seed))  # fmt: skip
 if not (lstm.done and rnn.done):
     # Other settings than the defaults' train here on a click, within gates.MAX_TRAINING_WORK (not hours).
@@ -98,7 +98,7 @@ def reading(lstm, rnn, settings: tuple) -> None:
     """One example read by the trained models (of these settings): a move of its controls reruns this alone."""
     length, hidden, steps, seed, bias = settings
     st.subheader("The gates along one sequence")
-    index = int(widget(EXAMPLE))
+    index = widget(EXAMPLE)
     with lstm.lock, rnn.lock:
         view, paths = read_example((MODEL.reading_key(), RNN.reading_key()), settings, index, lstm.model, rnn.model)
     target_col, prediction_col = st.columns(2)
@@ -115,7 +115,7 @@ def reading(lstm, rnn, settings: tuple) -> None:
 
     training.set_threads(1)  # the lab trains on one thread; the numbers match it
     trainer = gates.trainer({length}, {hidden}, {steps}, {seed}{forget})  # the adding problem, an LSTM
-    trainer.step({steps})  # about {max(1, round(steps / 120))} s
+    trainer.step({steps})  # seconds at the defaults, minutes at the largest settings
     view = gates.gate_view(trainer.model, *gates.example("adding", {length}, {seed}, {index}))
     table = view.table()  # one row per (t, unit): i, f, o, g, c, h
     """, name="lstm_gates")
@@ -129,10 +129,11 @@ def reading(lstm, rnn, settings: tuple) -> None:
         f"are left out. For the tanh RNN it is the whole Jacobian's norm ‖dh_T/dh_t‖; both networks have the "
         f"same size, seed, batches and steps. A unit keeps its memory when ∏ f from step 1 to T is at least "
         f"{gates.KEEPS:g} (dashed). At the defaults, with torch's initial biases f starts near 0.5 and the median "
-        f"unit's cell path vanishes faster than the RNN's gradient, before and after training; training makes a "
-        f"few units keep their memory while most still forget. A forget-gate bias of 1 (the control above; Gers et "
-        f"al. 2000, Jozefowicz et al. 2015) starts f near sigmoid(1) = 0.73: at the defaults the median unit then "
-        f"passes more than the RNN, before and after training."
+        f"unit's cell path vanishes faster than the RNN's gradient, before and after training; training makes "
+        f"one unit of 32 keep its memory (on every one of the 100 examples) while the rest still forget. A "
+        f"forget-gate bias of 1 (the control above; Gers et al. 2000, Jozefowicz et al. 2015) starts f near "
+        f"sigmoid(1) = 0.73: at the defaults the median unit then passes more than the RNN, before and after "
+        f"training."
     )
 
     st.subheader("The lecture's exercise, live")
@@ -148,7 +149,7 @@ def reading(lstm, rnn, settings: tuple) -> None:
         r"the gradient needs two. Force the gates below; autograd computes both on this example's loss."
     )
     t_col, f_col, i_col, o_col = st.columns([3, 1, 1, 1])
-    t = min(int(widget(STEP_T, t_col)), length - 1)
+    t = min(widget(STEP_T, t_col), length - 1)
     force_f, force_i, force_o = widget(FORCE_F, f_col), widget(FORCE_I, i_col), widget(FORCE_O, o_col)
     with lstm.lock:
         result = gates.exercise(lstm.model, *gates.example("adding", length, seed, index), t - 1, force_f, force_i,

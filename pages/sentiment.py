@@ -1,26 +1,26 @@
 """Sentiment: RNNs that read generated sentences and say positive or negative, with three readouts of
 their hidden states, beside a bag of words; a typed sentence read word by word; Sentiment140 uploads."""
 
+from dataclasses import replace
+
 import streamlit as st
 
-from rnnviz import corpora, sentiment
+from rnnviz import connectivity, corpora, sentiment
+from rnnviz.figures import connectivity as connectivity_figures
 from rnnviz.figures import sentiment as figures
-from ui.controls import Choice, Number, Text, warn_about_bad_link, widget
-from ui.models import SessionModel, shared
+from ui.controls import Choice, Number, Text, warn_about_bad_link, widget, widgets
+from ui.models import SessionModel, shared, shipped_horizons
 from ui.share import offer
 from ui.shell import run_inside_app
 
-KIND = Choice("sent_kind", "network", sentiment.KINDS, "lstm")
-READOUT = Choice("sent_readout", "readout of the hidden states", sentiment.READOUTS, "last",
-                 help="last: the final h_T; max / average: pooled over every h_t (padding masked)")  # fmt: skip
-INPUTS = Choice("sent_inputs", "tokens as", sentiment.INPUTS, "embedding")
-HIDDEN = Number("sent_hidden", "hidden units", 64, 8, 128, 8)
-EPOCHS = Number("sent_epochs", "epochs", 4, 1, 10, 1)
-SEED = Number("sent_seed", "seed", 0, 0, 9999, 1)
-TOKENS = Choice("sent_tokens", "the RNN reads", sentiment.UNITS, "words",
-                help="One step per word, or one step per character (longer sequences, no unknown words).")
+C = sentiment.SentimentConfig  # its fields' settings give these controls their labels, ranges and help
+KIND = Choice("sent_kind", "network", sentiment.KINDS, C.kind)
+READOUT, INPUTS = Choice.of(C, "readout", "sent_readout"), Choice.of(C, "inputs", "sent_inputs")
+HIDDEN, EPOCHS, SEED = Number.of(C, "hidden_size", "sent_hidden"), Number.of(C, "epochs", "sent_epochs"), Number.of(C, "seed", "sent_seed")
+TOKENS = Choice.of(C, "tokens", "sent_tokens")
 TWEET = Text("sent_tweet", "type a sentence", "the acting was great, but the ending was awful", max_chars=300)
-CONTROLS = [KIND, READOUT, INPUTS, HIDDEN, EPOCHS, SEED, TOKENS, TWEET]
+POSITION = Number("sent_position", "word t (0 is the first)", 8, 0, 299, 1, slider=True)  # up to 300 characters read
+CONTROLS = [KIND, READOUT, INPUTS, HIDDEN, EPOCHS, SEED, TOKENS, TWEET, POSITION]
 UPLOAD_ROWS = 20000  # tweets of an uploaded file used (a random sample of them when it has more)
 WORK_S = 0.8  # training on a click takes turns with other sessions' (training.LIVE_LANE) in slices this long
 MODEL = SessionModel("sent_model")
@@ -40,6 +40,12 @@ def read(key: tuple, text: str, _loop: sentiment.SentimentTrainer) -> sentiment.
         return sentiment.read_tweet(_loop, text)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def horizon(key: tuple, _loop: sentiment.SentimentTrainer) -> connectivity.Horizon:  # a session's own model's
+    with _loop.lock:
+        return connectivity.held_out_sentence_horizon(_loop)
+
+
 def percent(value: float) -> str:
     return "—" if value != value else f"{100 * value:.1f}%"  # nan: no sentence of that kind
 
@@ -47,8 +53,8 @@ def percent(value: float) -> str:
 run_inside_app()
 st.title("Sentiment: an RNN reads a sentence")
 st.markdown(
-    "Is a sentence positive or negative? Words go in one by one (embedding or one-hot), an RNN / LSTM / GRU "
-    "carries a hidden state, and a readout of the hidden states (the last one, or max- or average-pooling over "
+    "Is a sentence positive or negative? Words (or characters) go in one by one, as embeddings or one-hot "
+    "vectors; an RNN / LSTM / GRU carries a hidden state, and a readout of the hidden states (the last one, or max- or average-pooling over "
     "all of them) feeds a small MLP. The built-in corpus is **generated from templates**, not real tweets, so "
     "that what decides each label is known: *plain* sentences, *negations* (*not good*, *never disappointed*), "
     "*late cues* that flip the sentence (*…, but the ending was awful*) and *early cues* followed by 4 to 51 "
@@ -56,12 +62,9 @@ st.markdown(
     "held-out ones are built from subject–word pairs (*the movie … great*) that no training sentence contains."
 )
 warn_about_bad_link(CONTROLS)
-columns = st.columns(3)
-kind, readout, inputs = widget(KIND, columns[0]), widget(READOUT, columns[1]), widget(INPUTS, columns[2])
-columns = st.columns(4)
-hidden, epochs, seed = int(widget(HIDDEN, columns[0])), int(widget(EPOCHS, columns[1])), int(widget(SEED, columns[2]))
-config = sentiment.SentimentConfig(kind=kind, readout=readout, inputs=inputs, hidden_size=hidden, epochs=epochs,
-                                   seed=seed, tokens=widget(TOKENS, columns[3]))  # fmt: skip
+chosen = widgets({"kind": KIND, "readout": READOUT, "inputs": INPUTS}, st.columns(3))
+chosen |= widgets({"hidden_size": HIDDEN, "epochs": EPOCHS, "seed": SEED, "tokens": TOKENS}, st.columns(4))
+config = sentiment.SentimentConfig(**chosen)
 default = sentiment.shipped_name(config)
 try:
     loop = MODEL.get(config, default, config if default else None, lambda: sentiment.trainer(config))
@@ -69,7 +72,7 @@ except ValueError as error:  # a step too large for a slice of training (sentime
     st.error(f"These settings cannot train here: {error}.")
     st.stop()
 if not loop.done:  # other settings than a shipped model's train in this session, on a click
-    st.info(f"This {config.name} is not trained yet: {epochs} epochs of Adam over 8000 sentences, {loop.steps} steps.")
+    st.info(f"This {config.name} is not trained yet: {config.epochs} epochs of Adam over 8000 sentences, {loop.steps} steps.")
 if not loop.done and st.button(f"Train this {config.name}", type="primary"):
     bar, loop = st.progress(0.0, text=f"Training the {config.name}..."), MODEL.own()
     while not loop.done:
@@ -91,23 +94,48 @@ def typed(loop: sentiment.SentimentTrainer, config: sentiment.SentimentConfig) -
     unknown = [t for t, known in zip(reading.tokens, reading.known) if not known]
     final = float(reading.probabilities[-1])
     st.markdown(f"**{'positive' if final > 0.5 else 'negative'}** (P(positive) = {final:.3f}); readout: "
-                f"**{config.readout}**" + (f"; unknown words read as <unk>: {', '.join(unknown)}" if unknown else ""))  # fmt: skip
+                f"**{config.readout}**" + (f"; unknown {config.tokens} read as <unk>: {', '.join(unknown)}" if unknown else ""))  # fmt: skip
     st.plotly_chart(figures.reading_line(reading), width="stretch", key="sent_reading")
-    st.caption("After each word: the MLP applied to the readout of the words so far (the last state, or the "
-               "running max / mean of the states).")  # fmt: skip
+    st.caption(f"After each of the {config.tokens}: the MLP applied to the readout of the states so far (the last "
+               "state, or the running max / mean of the states).")  # fmt: skip
     st.plotly_chart(figures.state_heatmap(reading), width="stretch", key="sent_states")
     offer(reading.table(), sentiment.snippet(config, text, loop.seconds), name="sentiment")
+    gradient_view(loop, reading, text)
+
+
+@st.fragment
+def gradient_view(loop: sentiment.SentimentTrainer, reading: sentiment.SentenceReading, text: str) -> None:
+    """Gradients to each earlier word at a picked one (its slider reruns this alone), beside the horizons."""
+    st.subheader("How far back does the decision reach? Its gradient to each earlier word")
+    last = len(reading.tokens) - 1
+    if st.session_state.get("sent_position", 0) > last:  # a shorter sentence than before: its last word
+        st.session_state["sent_position"] = last
+    t = widget(replace(POSITION, default=min(POSITION.default, last), max=last)) if last else 0
+    name = sentiment.shipped_name(loop.config) if MODEL.reading_key()[0] == 0 else None  # None: this session's own
+    code, own_line = connectivity.sentiment_loop_code(loop.config, name), name not in connectivity.SENTIMENT_DEFAULTS.values()
+    curves = dict(shipped_horizons("sentiment"))
+    if own_line:
+        curves["this model"] = horizon(MODEL.reading_key(), loop)
+    with loop.lock:
+        norms, logit = connectivity.word_gradients(loop.model, loop.vocab.ids(reading.tokens), t)
+    st.plotly_chart(connectivity_figures.word_gradients(reading.tokens, norms, t, logit), width="stretch", key="sent_gradients")
+    st.caption(connectivity.SENTENCE_CAPTION)
+    offer(connectivity.word_table(reading.tokens, norms, t), connectivity.sentence_snippet(code, text, t), name="sent_gradients")
+    st.plotly_chart(connectivity_figures.horizon(curves, "words", "logit"), width="stretch", key="sent_horizon")
+    st.caption(connectivity.HORIZON_CAPTION + connectivity.sentence_horizon_sentence(curves))
+    offer(connectivity.horizon_table(curves), connectivity.sentence_horizon_snippet(code if own_line else None), name="sent_horizon")
 
 
 if loop.done:
     records, evaluation = loop.records(), scored(MODEL.reading_key(), loop)
     bow = scored(("shipped", "sentiment_bow"), shared("sentiment_bow"))
     st.subheader("Training")
-    st.caption(f"{config.name}: {records.status}, {records.seconds:.1f} s of training.")
+    ahead = " (ahead of time, on a machine shared with other jobs)" if default else ""  # a shipped model's run
+    st.caption(f"{config.name}: {records.status}, {records.seconds:.1f} s of training{ahead}.")
     st.plotly_chart(figures.training_curves(records), width="stretch", key="sent_curves")
-    shown = {f"{kind.upper()}, test accuracy": evaluation.accuracy, "bag of words, test accuracy": bow.accuracy,
-             f"{kind.upper()}, negation + late cue": evaluation.order_accuracy,
-             f"{kind.upper()}, early cue": evaluation.memory_accuracy}  # fmt: skip
+    shown = {f"{config.kind.upper()}, test accuracy": evaluation.accuracy, "bag of words, test accuracy": bow.accuracy,
+             f"{config.kind.upper()}, negation + late cue": evaluation.order_accuracy,
+             f"{config.kind.upper()}, early cue": evaluation.memory_accuracy}  # fmt: skip
     for column, (label, value) in zip(st.columns(4), shown.items()):
         column.metric(label, percent(value))
     left, right = st.columns(2)
@@ -125,11 +153,13 @@ if loop.done:
     st.dataframe({column: values if column == "model" else [percent(v) for v in values]
                   for column, values in table.items()}, hide_index=True)  # fmt: skip
     st.caption(
-        "Held-out accuracy on each kind of sentence (the shipped models, trained at the page's defaults). The bag "
-        "of words adds up one weight per word: *not good* holds the word *good*, so it gets negations backwards, "
-        "and *great, but awful* holds the same words as *awful, but great*, so late cues are a coin toss. A tanh "
-        "RNN's last state forgets an early cue over the neutral words that follow; pooling over every state "
-        "(max, average) keeps it, and so does the LSTM's last state, whose cell carries it."
+        "Held-out accuracy on each kind of sentence (the shipped models: the page's default settings, network "
+        "and readout aside; the bag of words has its own). The bag of words adds up one weight per "
+        "word: *not good* holds the word *good*, so it gets negations backwards, and *great, but awful* holds "
+        "the same words as *awful, but great*, so late cues are a coin toss. A tanh RNN's last state forgets "
+        "an early cue over the neutral words that follow (it is right on 76% of them when 4 to 9 words follow "
+        "the cue, 59% when 40 or more do); pooling over every state (max, average) keeps it, and so does the "
+        "LSTM's last state, whose cell carries it."
     )
     typed(loop, config)
 
@@ -138,7 +168,8 @@ if loop.done:
 def upload() -> None:
     """Training on uploaded tweets: its own controls."""
     st.subheader("Real tweets: a Sentiment140 file")
-    st.markdown("A CSV without header, columns polarity (0 negative, 4 positive), id, date, query, user, text; "
+    st.markdown("Sentiment140 (Go, Bhayani and Huang 2009) is data of the lecture's kind: tweets labelled by the "
+                "emoticon they held, the emoticon removed. A CSV without header, columns polarity (0 negative, 4 positive), id, date, query, user, text; "
                 f"latin-1 or UTF-8, at most 10 MB. {corpora.SENTIMENT140_BALANCED} Up to {UPLOAD_ROWS:,} of its "
                 "tweets (a random sample of a larger file) train the default LSTM and a bag of words, 20% held out.")  # fmt: skip
     file = st.file_uploader("Sentiment140 CSV", type=["csv"], key="sent_upload")

@@ -6,25 +6,21 @@ import streamlit as st
 
 from rnnviz import seq2seq, training
 from rnnviz.figures import seq2seq as figures
-from ui.controls import Choice, Number, Text, Toggle, warn_about_bad_link, widget
+from ui.controls import Choice, Number, Text, Toggle, warn_about_bad_link, widget, widgets
 from ui.live import Player
 from ui.models import SessionModel, shared
 from ui.share import offer
 from ui.shell import run_inside_app
 
 TICK_S, WORK_S = 1.0, 0.8  # the live view reruns every TICK_S and trains for about WORK_S of it
-D, H = seq2seq.DEFAULT, seq2seq.HELP  # the settings of the shipped date model; what each setting does
-TASK = Choice("s2s_task", "Task", seq2seq.TASKS, D.task, help=H["task"])
-LENGTH = Number("s2s_length", "Longest training string", seq2seq.REVERSE_DEFAULT.length, 2, 30, 1, slider=True,
-                help=H["length"])  # fmt: skip
-DIGITS = Number("s2s_digits", "Most digits of a number", 2, 1, 4, 1, help=H["digits"])
-KIND = Choice("s2s_kind", "Encoder and decoder", seq2seq.KINDS, D.kind)
-ATTENTION = Choice("s2s_attention", "Attention", seq2seq.ATTENTIONS, D.attention, help=H["attention"])
-REVERSE = Toggle("s2s_reverse", "Read the source backwards", D.reverse_source, help=H["reverse"])
-HIDDEN = Number("s2s_hidden", "Hidden units", D.hidden_size, 16, 256, 16)
-STEPS = Number("s2s_steps", "Budget (training steps)", D.steps, 50, 10000, 50, help=H["steps"])
-LR = Number("s2s_lr", "Learning rate (Adam)", D.lr, 1e-5, 0.1, 1e-4, format="%.4g")
-SEED = Number("s2s_seed", "Seed", D.seed, 0, 9999, 1, help=H["seed"])
+H = seq2seq.HELP  # what each control that is not a setting of the model does
+C = seq2seq.Seq2SeqConfig  # its fields' settings give these controls their labels, ranges and help
+TASK, KIND, ATTENTION = Choice.of(C, "task", "s2s_task"), Choice.of(C, "kind", "s2s_kind"), Choice.of(C, "attention", "s2s_attention")
+LENGTH = Number("s2s_length", "Longest training string", seq2seq.REVERSE_DEFAULT.length, *seq2seq.LENGTH_RANGE["reverse"], 1,
+                slider=True, help=H["length"])
+DIGITS = Number("s2s_digits", "Most digits of a number", 2, *seq2seq.LENGTH_RANGE["execute"], 1, help=H["digits"])
+REVERSE, HIDDEN = Toggle.of(C, "reverse_source", "s2s_reverse"), Number.of(C, "hidden_size", "s2s_hidden")
+STEPS, LR, SEED = Number.of(C, "steps", "s2s_steps"), Number.of(C, "lr", "s2s_lr", format="%.4g"), Number.of(C, "seed", "s2s_seed")
 STEP_SIZE = Number("s2s_step_size", "Steps per press of Step", 50, 1, 1000, 1)
 BEAM = Number("s2s_beam", "Beam width", 1, 1, seq2seq.MAX_BEAM, 1, help=H["beam"])
 NORMALIZE = Toggle("s2s_normalize", "Per character", False, help=H["normalize"])
@@ -67,24 +63,22 @@ st.title("Sequence to sequence: an encoder and a decoder")
 st.markdown(
     "Translation, as the lecture ends: the **encoder** reads the input one character at a time into its hidden "
     "state; the **decoder**, a different network with different weights, starts from that state on a start token "
-    "and writes the output one character at a time, each fed back in, until it writes `<eos>`. Here the "
+    "and writes the output one character at a time, each fed back in, until it writes `<eos>`. (In the lecture the "
+    "translation starts when the network reads an end token; here the encoder stops at the input's last "
+    "character and the decoder starts on its start token `<s>`.) Here the "
     "translations are small: dates written many ways into ISO form, strings reversed or sorted, tiny programs "
     "mapped to what they print (Zaremba and Sutskever's *learning to execute*). Everything the decoder knows about "
     "the input passes through one fixed-size vector, unless it may look back with **attention**."
 )
 warn_about_bad_link(CONTROLS)
 columns = st.columns([3, 2, 2])
-task, kind = widget(TASK, columns[0]), widget(KIND, columns[2])
-length = {"reverse": LENGTH, "sort": LENGTH, "execute": DIGITS}.get(task)
-length = 0 if length is None else int(widget(length, columns[1]))
-columns = st.columns([3, 2, 2])
-attention, reverse = widget(ATTENTION, columns[0]), widget(REVERSE, columns[1])
-hidden = int(widget(HIDDEN, columns[2]))
+chosen = widgets({"task": TASK, "kind": KIND}, [columns[0], columns[2]])
+length = {"reverse": LENGTH, "sort": LENGTH, "execute": DIGITS}.get(chosen["task"])
+chosen["length"] = 0 if length is None else widget(length, columns[1])
+chosen |= widgets({"attention": ATTENTION, "reverse_source": REVERSE, "hidden_size": HIDDEN}, st.columns([3, 2, 2]))
 with st.expander("Budget, learning rate and seed"):
-    columns = st.columns(3)
-    budget, lr, seed = int(widget(STEPS, columns[0])), float(widget(LR, columns[1])), int(widget(SEED, columns[2]))
-config = seq2seq.Seq2SeqConfig(task=task, length=length, kind=kind, hidden_size=hidden, attention=attention,
-                               reverse_source=reverse, steps=budget, lr=lr, seed=seed)  # fmt: skip
+    chosen |= widgets({"steps": STEPS, "lr": LR, "seed": SEED}, st.columns(3))
+config = seq2seq.Seq2SeqConfig(**chosen)
 if config.step_work > seq2seq.MAX_STEP_WORK:  # a step too large for a live tick (Seq2SeqLoop refuses it too)
     st.error(f"These settings cannot train here: {seq2seq.too_large_text(config)}.")
     st.stop()
@@ -102,7 +96,7 @@ if shipped:
     st.caption(seq2seq.shipped_text(trainer))
 play_col, step_col, size_col, restart_col = st.columns(4, vertical_alignment="bottom")
 PLAYER.button(play_col, disabled=trainer.done)
-step_col.button("Step", key="s2s_step", on_click=pause_then, args=(int(widget(STEP_SIZE, size_col)),),
+step_col.button("Step", key="s2s_step", on_click=pause_then, args=(widget(STEP_SIZE, size_col),),
                 icon=":material/skip_next:", width="stretch", disabled=trainer.done)  # fmt: skip
 restart_col.button("Restart", key="s2s_restart", on_click=pause_then, args=(None,), icon=":material/replay:",
                    width="stretch")  # fmt: skip
@@ -145,7 +139,7 @@ def typed_input(trainer: seq2seq.Seq2SeqLoop, config: seq2seq.Seq2SeqConfig, shi
     """A typed input decoded by the model: a move of these controls reruns this alone."""
     st.subheader("Type an input")
     text_col, beam_col, normalize_col = st.columns([4, 1, 1], vertical_alignment="bottom")
-    text, beam = widget(INPUT[config.task], text_col), int(widget(BEAM, beam_col))
+    text, beam = widget(INPUT[config.task], text_col), widget(BEAM, beam_col)
     alpha = seq2seq.LENGTH_ALPHA if widget(NORMALIZE, normalize_col) else 0.0
     try:
         reading = decoding(MODEL.reading_key(), config, text, beam, alpha, trainer)

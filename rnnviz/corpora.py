@@ -15,8 +15,9 @@ its label, so a bag of words that weighs words gets it backwards; a late cue hol
 negative word, so a bag of words can only guess. Labels: 1 positive, 0 negative.
 
 The held-out sentences are built from cues (a subject with a sentiment word: "the movie ... great")
-that no training sentence contains (`cue_split`): no held-out sentence, and no clause of one, is
-seen in training; every word is.
+that no training sentence contains (`cue_split`): no held-out sentence, and no clause of one that
+holds a sentiment word, is seen in training; the neutral phrases, openers and closers are shared, and
+every word is seen.
 
 `load_sentiment140` reads the CSV format of Sentiment140 (polarity, id, date, query, user, text;
 no header; polarity 0 negative, 4 positive, 2 neutral rows skipped) from the bytes of an upload.
@@ -417,8 +418,8 @@ def _documents_of(text: str, min_chars: int) -> list[str]:
 
 def load_text(data: bytes, name: str = "upload", max_bytes: int = MAX_UPLOAD_BYTES) -> CharCorpus:
     """A corpus from the bytes of an uploaded UTF-8 text file, cut at blank lines into documents of at
-    least 2,000 characters; ValueError with a plain message for an empty, too large, binary, non-UTF-8
-    or too short file."""
+    least 2,000 characters (the last at least 1,000: _documents_of); ValueError with a plain message for
+    an empty, too large, binary, non-UTF-8 or too short file."""
     if len(data) == 0:
         raise ValueError("The file is empty.")
     if len(data) > max_bytes:

@@ -29,16 +29,17 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from rnnviz import activations, spectral
+from rnnviz import activations, settings, spectral
 from rnnviz.magnitudes import format_log10, latex_number
+from rnnviz.settings import setting
 from rnnviz.activations import GAMMA, phi_prime
 
 ACTIVATIONS = activations.NAMES
 MATRIX_KINDS = ("gaussian", "orthogonal", "identity")
 MAX_H = 256
 MAX_T = 1000
-MAX_RADIUS = 10.0
-MAX_INPUT_SCALE = 10.0
+MAX_RADIUS = 3.0
+MAX_INPUT_SCALE = 3.0
 OVERFLOW_LOG10 = 308.0  # float64's largest is 1.8e308
 UNDERFLOW_LOG10 = -300.0  # float64's smallest normal is 2.2e-308; we say 1e-300
 EDGE_RATE = 0.01  # |mean log ratio per step| below this: "near the edge" (a factor within 1% a step)
@@ -351,21 +352,19 @@ def recurrent_matrix(kind: str, H: int, radius: float, seed: int = 0) -> np.ndar
 class Settings:
     """The multivariate experiment: a random RNN, its inputs, and how long to run it."""
 
-    H: int = 64
-    T: int = 200
-    kind: str = "gaussian"  # W_hh: gaussian (rescaled), orthogonal or identity, times radius
-    radius: float = 1.0  # spectral radius of W_hh
-    activation: str = "tanh"
-    input_scale: float = 0.1  # W_xh = input_scale * I and x_t ~ N(0, I): each unit's drive has this std
-    seed: int = 0
+    H: int = setting(64, "H (hidden units)", 1, MAX_H, 1)
+    T: int = setting(200, "T (time steps)", 1, MAX_T, 1)
+    kind: str = setting("gaussian", "W_hh", options=MATRIX_KINDS,
+                        help="gaussian: random, rescaled to the spectral radius; orthogonal or identity: times the radius")
+    radius: float = setting(1.0, "Spectral radius of W_hh", 0.0, MAX_RADIUS, 0.05)
+    activation: str = setting("tanh", "Activation φ", options=ACTIVATIONS)
+    # W_xh = input_scale * I and x_t ~ N(0, I): each unit's drive has this std
+    input_scale: float = setting(0.1, "Input scale", 0.0, MAX_INPUT_SCALE, 0.1,
+                                 help="W_xh = scale × I and x_t ~ N(0, I): each unit gets an input of this standard deviation")
+    seed: int = setting(0, "Seed", 0, 9999, 1)
 
     def __post_init__(self):
-        activations.check(self.activation)
-        if not (isinstance(self.T, (int, np.integer)) and 1 <= self.T <= MAX_T):
-            raise ValueError(f"T must be a whole number from 1 to {MAX_T}; got {self.T}")
-        if not (math.isfinite(self.input_scale) and 0 <= self.input_scale <= MAX_INPUT_SCALE):
-            raise ValueError(f"input_scale must be from 0 to {MAX_INPUT_SCALE:g}; got {self.input_scale}")
-        _check_matrix(self.kind, self.H, self.radius, self.seed)
+        settings.check(self)  # the page's controls: H, T, kind, radius, activation, input_scale, seed
 
     def rnn(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """W_hh (H, H), W_xh (H, H), b (H,), xs (T, H) (xs[t] = x_{t+1}), h0 (H,) of this experiment;
@@ -426,8 +425,8 @@ class Dynamics:
             change = "grows" if self.rate >= 0 else "shrinks"
             verdict = {"explodes": "this setting explodes", "vanishes": "this setting vanishes",
                        "near the edge": f"this setting sits near the edge (|rate| < {EDGE_RATE:g} per step)"}
-            first = (f"Measured growth rate: {self.rate:+.4f} per step (the mean of ln ‖∂h_t/∂h₀‖ / "
-                     f"‖∂h_(t−1)/∂h₀‖), a factor {factor:.4g} a step; over {s.T} step{'s' if s.T > 1 else ''} the norm "
+            first = (f"Measured growth rate: {self.rate:+.4f} per step (the mean over t of ln(‖∂h_t/∂h₀‖ / "
+                     f"‖∂h_(t−1)/∂h₀‖)), a factor {factor:.4g} a step; over {s.T} step{'s' if s.T > 1 else ''} the norm "
                      f"{change} to {final}: {verdict[self.verdict]}.")
         product = self.gamma * self.sigma_max
         if product < 1:

@@ -5,9 +5,10 @@ perturbation δ of h_k reaches step t as P_t δ, with P_t = ∂h_t/∂h_k = J_{t
 the step Jacobians J_t = ∂h_{t+1}/∂h_t = diag(φ′(z_{t+1})) W_hh (rnnviz.dynamics.jacobians). P_t
 maps the unit circle of directions at h_k to an ellipse: its semi-axes are the singular values
 σ₁ ≥ σ₂ of P_t, along its left singular vectors. The norm the page plots elsewhere is σ₁; the
-ellipse also shows σ₂/σ₁, which falls towards 0 along a product (Oseledets): the ellipse collapses
-onto a line, and whatever direction a perturbation had at h_k, it arrives along the same one. The
-gradient forgets not only how big it was but where it came from.
+ellipse also shows σ₂/σ₁, which falls towards 0 along a product whenever the two directions grow at
+different rates (Oseledets; not for a rotation or a multiple of the identity with linear units, where
+it stays 1): the ellipse collapses onto a line, and whatever direction a perturbation had at h_k, it
+arrives along the same one. The gradient forgets not only how big it was but where it came from.
 
     >>> view = product_ellipses([[1.2, -0.6], [0.6, 0.9]], "tanh", T=40)
     >>> view.sigma[-1], view.flatness[-1]   # σ₁, σ₂ of ∂h_40/∂h_0; σ₂/σ₁"""
@@ -21,7 +22,7 @@ from numpy.typing import ArrayLike
 
 from rnnviz import activations, dynamics
 
-MAX_T = 200  # products of 2 x 2 matrices with entries up to 3 stay inside float64 (3^200 ~ 1e95)
+MAX_T = 200  # 2 x 2 matrices with entries up to 3 have norm at most 6: products stay inside float64 (6^200 ~ 1e156)
 CIRCLE_POINTS = 73  # the unit circle, closed (the first point again at the end)
 
 
@@ -52,7 +53,8 @@ class ProductEllipses:
         """What the last step shows, in a sentence: the two singular values and, once the ellipse is
         nearly a line (σ₂/σ₁ < 0.01), the line every direction arrives along."""
         (s1, s2), T, ratio = self.sigma[-1], self.steps[-1], self.flatness[-1]
-        said = f"After T = {T} steps: σ₁ = {s1:.3g} (the gradient's norm, for the worst direction), σ₂ = {s2:.3g}, σ₂/σ₁ = {ratio:.3g}"
+        said = (f"After T = {T} steps: σ₁ = {s1:.3g} (the norm of ∂h_T/∂h_{self.steps[0]}: the gain of the direction "
+                f"that grows most), σ₂ = {s2:.3g}, σ₂/σ₁ = {ratio:.3g}")
         if s1 == 0:
             return f"After T = {T} steps: ∂h_T/∂h_{self.steps[0]} is 0: every direction is lost, not only its size."
         if not ratio < 0.01:

@@ -30,10 +30,11 @@ DEFAULT = training.TrainConfig(model=models.ModelConfig(kind="lstm", task="addin
                                seed=0, test_every=600, record_every=600)  # fmt: skip
 # Its control, the forget-gate bias of 1 at initialisation (Gers et al. 2000; Jozefowicz et al. 2015):
 # sigmoid(1) = 0.73, so each f starts nearer 1 than torch's sigmoid(about 0) = 0.5.
-# None: torch's own draw, b_f = b_ih + b_hh uniform on +-2/sqrt(H) (sigmoid of about 0: f near 0.5).
+# None: torch's own draw, b_f = b_ih + b_hh, each uniform on +-1/sqrt(H): their sum lies within
+# +-2/sqrt(H) (+-0.35 at 32 units) and is most often near 0 (sigmoid of about 0: f near 0.5).
 FORGET_BIASES = (None, 1.0)
-# The tanh RNN the memory path is compared with: the same task, size, batches and budget, at the
-# Adam learning rate that suits it on the adding problem (training.DEFAULT_LR, benchmarks/training.py).
+# The tanh RNN the memory path is compared with: the same task, size, batches and budget, at its Adam
+# learning rate on the long-term page (training.DEFAULT_LR, 1e-3).
 DEFAULT_RNN = training.TrainConfig(
     model=models.ModelConfig(kind="rnn", task="adding", hidden_size=32), T=50, steps=600, seed=0,
     lr=training.DEFAULT_LR["rnn"], test_every=600, record_every=600,
@@ -67,7 +68,7 @@ def trainer(length: int, hidden: int, steps: int, seed: int, forget_bias: float 
     """An LSTM on the adding problem, the page's settings, untrained."""
     return ForgetBiasTrainer(training.TrainConfig(
         model=models.ModelConfig(kind="lstm", task="adding", hidden_size=hidden), T=length, steps=steps, seed=seed,
-        test_every=steps, record_every=steps,
+        test_every=max(steps, 1), record_every=max(steps, 1),  # tested and recorded at the start and the end
     ), forget_bias)  # fmt: skip
 
 
@@ -75,7 +76,7 @@ def rnn_trainer(length: int, hidden: int, steps: int, seed: int) -> training.Tra
     """The tanh RNN the page compares with, at the page's settings, untrained."""
     return training.Trainer(training.TrainConfig(
         model=models.ModelConfig(kind="rnn", task="adding", hidden_size=hidden), T=length, steps=steps, seed=seed,
-        lr=DEFAULT_RNN.lr, test_every=steps, record_every=steps,
+        lr=DEFAULT_RNN.lr, test_every=max(steps, 1), record_every=max(steps, 1),
     ))  # fmt: skip
 
 

@@ -315,9 +315,12 @@ def steepness(cut: dict[str, np.ndarray]) -> Steepness:
 # E depends on (w, b) through x_T, the T-th iterate of f(x) = w sigmoid(x) + b from x_0. For w > 0, f
 # increases: every orbit climbs or falls monotonically to an attracting fixed point, and the basins
 # of two attractors meet at a repelling fixed point between them. A cliff is where that boundary
-# crosses x_0: on one side x_T goes to one attractor, on the other to the other. For a fixed w the
-# fixed points x* are where b = x* - w sigmoid(x*), a curve in closed form; x_0 itself is the
-# repelling fixed point at b = x_0 - w sigmoid(x_0), whenever w sigmoid'(x_0) > 1.
+# crosses x_0: on one side x_T goes to one attractor, on the other to the other. For w < 0, f
+# decreases and f∘f increases: beside a repelling fixed point, orbits go to an attracting 2-cycle,
+# from its two sides in opposite phases, so x_T jumps from one of the cycle's points to the other
+# (at w = -6: a jump of 0.20 in E). For a fixed w the fixed points x* are where
+# b = x* - w sigmoid(x*), a curve in closed form; x_0 itself is the repelling fixed point at
+# b = x_0 - w sigmoid(x_0), whenever |w| sigmoid'(x_0) > 1.
 
 
 @dataclass(frozen=True)
@@ -353,12 +356,13 @@ class CliffMap:
         if len(self.attractors) > 1 and repellers:
             parts.append(f"The basins meet at the repelling fixed point {', '.join(f'{r:.3g}' for r in repellers)}.")
         if self.cliff_b is None:
-            parts.append(f"At w = {u.w:g} no b puts a cliff through x₀: w σ′(x₀) ≤ 1, so x₀ can only be an "
-                         "attracting fixed point.")  # fmt: skip
+            parts.append(f"At w = {u.w:g} no b puts a cliff through x₀: |w| σ′(x₀) ≤ 1, so as a fixed point x₀ "
+                         "would not repel.")  # fmt: skip
         else:
             side = "below" if u.b < self.cliff_b else "above"
+            phases = "; w < 0: orbits either side of it reach the 2-cycle in opposite phases" if u.w < 0 else ""
             parts.append(f"At w = {u.w:g} the cliff is at b = {self.cliff_b:.4g}, where x₀ is the repelling fixed "
-                         f"point (b = x₀ − w σ(x₀)); b = {u.b:g} is {side} it.")  # fmt: skip
+                         f"point (b = x₀ − w σ(x₀){phases}); b = {u.b:g} is {side} it.")  # fmt: skip
         return " ".join(parts)
 
 
@@ -375,7 +379,7 @@ def cliff_map(w: float, b: float, T: int = 50, x0: float = X0, grid_points: int 
     x_star = np.linspace(min(unit.domain[0], -12.0), max(unit.domain[1], 12.0), 2001)  # (n,) candidates x*
     sigma = activations.sigmoid(x_star)
     s0 = activations.sigmoid(x0)
-    cliff = x0 - w * s0 if w * s0 * (1 - s0) > 1 else None
+    cliff = x0 - w * s0 if abs(w) * s0 * (1 - s0) > 1 else None  # |multiplier| > 1: x_0 repels
     return CliffMap(
         unit=unit, x0=float(x0), T=T, grid=grid, image=unit.f(grid), cobweb=maps.cobweb(unit.f, x0, T),
         fixed_points=maps.fixed_points(unit), attractors=attractors, basin=basin[:-1], x0_basin=int(basin[-1]),

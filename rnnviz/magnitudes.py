@@ -9,7 +9,7 @@ import math
 
 
 def format_log10(log10_value: float, digits: int = 4) -> str:
-    """10**log10_value as text with `digits` significant digits, also beyond float64 ('3.2e+476')."""
+    """10**log10_value as text with `digits` significant digits, also beyond float64 ('3.162e+476' for 476.5)."""
     if math.isnan(log10_value):
         return "undefined"
     if log10_value == -math.inf:

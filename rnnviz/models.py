@@ -20,7 +20,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from rnnviz import cells, tasks
+from rnnviz import cells, settings, tasks
+from rnnviz.settings import setting
 
 TASKS = ("adding", "copy", "parity")
 KINDS = ("rnn", "irnn", "lstm", "gru")
@@ -104,18 +105,13 @@ def marked_steps(task: str, x: torch.Tensor) -> list[int]:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    kind: str = "lstm"  # rnn (tanh, torch's init) | irnn (relu, W_hh = I) | lstm | gru
-    task: str = "adding"  # sets D, the readout and the loss
-    hidden_size: int = 64
+    kind: str = setting("lstm", "network", options=KINDS)  # rnn (tanh, torch's init) | irnn (relu, W_hh = I) | lstm | gru
+    task: str = setting("adding", "Task", options=TASKS)  # sets D, the readout and the loss
+    hidden_size: int = setting(64, "Hidden units", 1, 128, 4)
     irnn_input_std: float = 0.001  # Le et al. (2015): small random input weights, identity recurrence
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {', '.join(TASKS)}, got {self.task!r}")
-        if not 1 <= self.hidden_size <= 1024:
-            raise ValueError(f"hidden_size must be between 1 and 1024, got {self.hidden_size}")
+        settings.check(self)
 
 
 class SequenceModel(torch.nn.Module):

@@ -8,14 +8,15 @@ cues wrong half the time, which an RNN reads.
 shuffled padded batches, epoch after epoch, each epoch's order drawn from the loop's seed stream; it
 records the training accuracy of every batch and the test accuracy about 20 times. `evaluation`
 scores a trained model on each kind of held-out sentence; `read_tweet` runs it on one typed text and
-returns its prediction after every word (the readout applied to the prefix) and the hidden states.
+returns its prediction after every token (the readout applied to the prefix) and the hidden states.
 
 The page opens on models trained ahead of time (SHIPPED, rnnviz.defaults): the LSTM and a tanh RNN with
-each readout, and the bag of words. On the generated corpus (rnnviz.corpora) they differ where the
-lecture says: the tanh RNN's last state forgets an early cue that its pooled readouts and the LSTM
-keep; the bag of words gets negations backwards (tests/test_sentiment.py). A model trained on the
-page is bounded: one step, its test score included, may do at most MAX_STEP_WORK multiply-adds
-(step_work); SentimentTrainer refuses larger ones.
+each readout, a GRU with its last state, and the bag of words. On the generated corpus (rnnviz.corpora) they differ where the
+lecture's account of memory leads one to expect (the lecture itself only offers pooling as an
+alternative): the tanh RNN's last state forgets an early cue, the more so the farther it is, which its
+pooled readouts and the LSTM keep; the bag of words gets negations backwards
+(tests/test_sentiment.py). A model trained on the page is bounded: one step, its test score
+included, may do at most MAX_STEP_WORK multiply-adds (step_work); SentimentTrainer refuses larger ones.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnviz import corpora, training
+from rnnviz import corpora, settings, training
 from rnnviz.corpora import MEMORY_KINDS, ORDER_KINDS, Corpus
 from rnnviz.defaults import Default
+from rnnviz.settings import setting
 
 PAD, UNK = "<pad>", "<unk>"
 KINDS = ("rnn", "lstm", "gru")  # the recurrent networks; "bow" is the bag-of-words baseline
@@ -49,10 +51,10 @@ TEST_CHUNK = 512  # held-out texts scored at once
 # times an LSTM's of the same count).
 BLOCKS = {"rnn": 1, "gru": 5, "lstm": 4}
 # One training step, the costliest included (one that also scores the model on the held-out texts:
-# step_work), may do at most this many multiply-adds: at most about 0.8 s on one core here, so that
+# step_work), may do at most this many multiply-adds: at most 0.71 s of CPU on one core here, so that
 # training on a click takes turns with the live training of other sessions in slices of about a tick
 # (training.LIVE_LANE; benchmarks/bounds_seq2seq_sentiment.py). The shipped LSTM's settings do 1.3
-# billion (0.1 s); the widgets' largest, an LSTM of 128 units reading characters, 21 billion (1.2 s): the
+# billion (0.13 s); the widgets' largest, an LSTM of 128 units reading characters, 21 billion (1.3 s): the
 # page refuses it with a message.
 MAX_STEP_WORK = 10_000_000_000
 _TOKEN = re.compile(r"[a-z0-9']+|[!?#@]")
@@ -117,18 +119,20 @@ def pad(rows: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
 @dataclass(frozen=True)
 class SentimentConfig:
     kind: str = "lstm"  # rnn | lstm | gru | bow (the bag-of-words baseline: readout, inputs and sizes unused)
-    readout: str = "last"  # last | max | average
-    inputs: str = "embedding"  # embedding | one-hot
-    tokens: str = "words"  # words | characters: one RNN step per word, or per character
+    readout: str = setting("last", "readout of the hidden states", options=READOUTS,
+                           help="last: the final h_T; max / average: pooled over every h_t (padding masked)")
+    inputs: str = setting("embedding", "tokens as", options=INPUTS)
+    tokens: str = setting("words", "the RNN reads", options=UNITS,  # one RNN step per word, or per character
+                          help="One step per word, or one step per character (longer sequences, no unknown words).")
     embed_dim: int = 32
-    hidden_size: int = 64
+    hidden_size: int = setting(64, "hidden units", 1, 128, 8)
     mlp_size: int = 32
-    epochs: int = 4
+    epochs: int = setting(4, "epochs", 1, 10, 1)
     batch_size: int = 64
     lr: float = 5e-3
     clip: float = 1.0
-    seed: int = 0  # fixes the initialisation and the order of every epoch's batches
-    max_len: int = 60  # words (the longest generated sentence has 57); a text read by characters is cut at 5 times this
+    seed: int = setting(0, "seed", 0, 9999, 1, help="Fixes the initialisation and the order of every epoch's batches.")
+    max_len: int = 60  # words (the longest generated sentence: 57 in training, 58 held out); characters: 5 times this
 
     @property
     def token_limit(self) -> int:
@@ -143,15 +147,12 @@ class SentimentConfig:
         return f"{self.kind.upper()} ({self.readout} readout, {self.inputs} {self.tokens})"
 
     def __post_init__(self) -> None:
+        settings.check(self)  # readout, inputs, tokens, hidden_size, epochs, seed: the page's controls
         checks = [
             (self.kind in (*KINDS, "bow"), f"kind must be one of {', '.join(KINDS)} or bow, got {self.kind!r}"),
-            (self.readout in READOUTS, f"readout must be one of {', '.join(READOUTS)}, got {self.readout!r}"),
-            (self.inputs in INPUTS, f"inputs must be embedding or one-hot, got {self.inputs!r}"),
-            (self.tokens in UNITS, f"tokens must be words or characters, got {self.tokens!r}"),
             (self.kind != "bow" or self.tokens == "words", "the bag of words counts words"),
             (min(self.embed_dim, self.hidden_size, self.mlp_size, self.batch_size, self.max_len) >= 1,
              "sizes must be at least 1"),
-            (self.epochs >= 1, f"epochs must be at least 1, got {self.epochs}"),
             (math.isfinite(self.lr) and self.lr > 0, f"lr must be positive, got {self.lr}"),
             (math.isfinite(self.clip) and self.clip >= 0, f"clip must be 0 (off) or positive, got {self.clip}"),
         ]  # fmt: skip
@@ -256,7 +257,7 @@ _DATA_LOCK = threading.Lock()  # sessions loading two defaults at once prepare t
 
 def builtin_data(unit: str = "words", limit: int = 60) -> Data:
     """The built-in corpus (corpora.builtin: 8000 training, 2000 held-out sentences), prepared once per
-    process (about 1.5 s) and shared by every loop that reads it."""
+    process (about 0.3 s here) and shared by every loop that reads it."""
     with _DATA_LOCK:
         return _builtin_data(unit, limit)
 
@@ -287,7 +288,7 @@ class SentimentTrainer(training.Loop):
             raise ValueError(
                 f"one training step of this {config.name}, with its test score, is {step_work(config, data) / 1e9:.0f} "
                 f"billion multiply-adds; training takes turns with the other sessions' in ticks of 0.8 s, so the page "
-                f"trains models of up to {MAX_STEP_WORK / 1e9:g} billion a step (about 0.8 s on one core). Fewer hidden "
+                f"trains models of up to {MAX_STEP_WORK / 1e9:g} billion a step (at most about 0.7 s on one core). Fewer hidden "
                 "units, a tanh RNN, or words instead of characters would fit"
             )
         unit = "words" if config.kind == "bow" else config.tokens
@@ -439,7 +440,7 @@ def shipped_scores() -> dict[str, dict[str, float]]:
 
 @dataclass(frozen=True)
 class SentenceReading:
-    """The model reading one text word by word."""
+    """The model reading one text token by token (word by word, or character by character)."""
 
     tokens: tuple[str, ...]
     known: tuple[bool, ...]  # False: the word was read as <unk>
@@ -454,7 +455,7 @@ class SentenceReading:
 
 
 def read_tweet(loop: SentimentTrainer, text: str) -> SentenceReading:
-    """P(positive) after each word (the readout of the prefix: last state, running max or running
+    """P(positive) after each token (the readout of the prefix: last state, running max or running
     mean) and the hidden states (T, H); unknown words are read as <unk>. ValueError for no words."""
     config, vocab = loop.config, loop.vocab
     if config.kind == "bow":
@@ -500,7 +501,7 @@ DEFAULT = SentimentConfig()  # the page's default model: an LSTM reading words, 
 BAG_OF_WORDS = SentimentConfig(kind="bow", epochs=10, lr=0.05, batch_size=128, clip=0.0)  # the baseline
 # The models the page shows without a click, by default name: the LSTM and a tanh RNN with each readout
 # (the RNN's last state forgets an early cue, its pooled readouts and the LSTM's last state keep it),
-# and the bag of words.
+# a GRU's last state (the third kind beside them in the gradient horizon), and the bag of words.
 SHIPPED = {
     "sentiment": DEFAULT,
     "sentiment_max": replace(DEFAULT, readout="max"),
@@ -508,6 +509,7 @@ SHIPPED = {
     "sentiment_rnn": replace(DEFAULT, kind="rnn"),
     "sentiment_rnn_max": replace(DEFAULT, kind="rnn", readout="max"),
     "sentiment_rnn_average": replace(DEFAULT, kind="rnn", readout="average"),
+    "sentiment_gru": replace(DEFAULT, kind="gru"),  # the third kind, for the gradient horizon (rnnviz.connectivity)
     "sentiment_bow": BAG_OF_WORDS,
 }
 

@@ -30,7 +30,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnnviz import defaults, tasks, training
+from rnnviz import defaults, settings, tasks, training
+from rnnviz.settings import setting
 from rnnviz.training import TEST, TRAIN, Loop
 
 TASKS = tasks.SEQ2SEQ_TASKS
@@ -60,15 +61,8 @@ BLOCKS = {"rnn": 1, "gru": 5, "lstm": 4}
 MAX_STEP_WORK = 8_000_000_000
 # What the page says about each setting, beside its control (its help), and a typed input per task.
 HELP = {
-    "task": "dates: '26 Nov 2026' -> '2026-11-26', written 12 ways, a fifth in lower case, every 10th day of the "
-            "calendar kept out of training; reverse a string; sort digits; execute a small program.",
     "length": f"Training strings have 1 to this many characters; the held-out longer ones up to {LONGER} more.",
     "digits": "Programs use numbers of 1 to this many digits; the held-out longer ones one digit more.",
-    "attention": "none: the decoder sees the input only through the encoder's final state (the lecture). "
-                 "dot / general / additive: Luong attention over every encoder state.",
-    "reverse": "Sutskever et al. (2014): it brings the input's first words close to the output's first.",
-    "steps": "The learning rate falls on a cosine to a tenth over the budget.",
-    "seed": "Fixes the initialisation, every batch and the test sets.",
     "beam": "1: greedy decoding.",
     "normalize": "Beam search: rank the finished outputs by log-probability per character (<eos> included) "
                  "instead of in total, which favours short outputs.",
@@ -85,19 +79,27 @@ DEFAULT_BUDGET = 4000
 
 @dataclass(frozen=True)
 class Seq2SeqConfig:
-    task: str = "dates"  # dates | reverse | sort | execute
+    task: str = setting("dates", "Task", options=TASKS, help=(
+        "dates: '26 Nov 2026' -> '2026-11-26', written 12 ways, a fifth in lower case, every 10th day of the calendar "
+        "kept out of training; reverse a string; sort digits; execute a small program."))
     length: int = 0  # reverse / sort: longest training string; execute: most digits of a number; dates: unused
-    kind: str = "gru"  # rnn | gru | lstm, for both the encoder and the decoder
-    hidden_size: int = 128
+    kind: str = setting("gru", "Encoder and decoder", options=KINDS)  # the same kind for both
+    hidden_size: int = setting(128, "Hidden units", 8, 256, 8)
     embed_dim: int = 32
-    attention: str = "none"  # none (the lecture's model) | dot | general | additive (Luong 2015)
-    reverse_source: bool = False  # the encoder reads the source backwards (Sutskever et al. 2014)
-    steps: int = DEFAULT_BUDGET
+    attention: str = setting("none", "Attention", options=ATTENTIONS, help=(
+        "none: the decoder sees the input only through the encoder's final state (the lecture). "
+        "dot / general / additive: Luong attention over every encoder state."))
+    reverse_source: bool = setting(False, "Read the source backwards", help=(
+        "Sutskever et al. (2014): in translation, where the output follows the input's order, it brings the "
+        "input's first words close to the output's first. On the reverse task it does the opposite: the "
+        "character to write first is then read first, farthest from the decoder."))
+    steps: int = setting(DEFAULT_BUDGET, "Budget (training steps)", 0, 10_000, 50,
+                         help="The learning rate falls on a cosine to a tenth over the budget.")
     batch_size: int = 64
-    lr: float = 5e-3
+    lr: float = setting(5e-3, "Learning rate (Adam)", 1e-5, 0.1, 1e-4)
     lr_floor: float = 0.1  # the learning rate falls on a cosine to this fraction of lr at the end of the budget
     clip: float = 1.0
-    seed: int = 0
+    seed: int = setting(0, "Seed", 0, 9999, 1, help="Fixes the initialisation, every batch and the test sets.")
     test_size: int = 500  # held-out pairs scored every test_every steps
     test_every: int = 0  # 0: a multiple of 10 that gives about 16 scores over the budget
 
@@ -107,19 +109,14 @@ class Seq2SeqConfig:
         return self.test_every or max(10, self.steps // 160 * 10)
 
     def __post_init__(self) -> None:
-        low, high = LENGTH_RANGE.get(self.task, (0, 0))
+        settings.check(self)  # task, kind, attention, reverse_source, hidden_size, steps, lr, seed: the page's controls
+        low, high = LENGTH_RANGE[self.task]
         checks = [
-            (self.task in TASKS, f"task must be one of {', '.join(TASKS)}, got {self.task!r}"),
             (self.task == "dates" or low <= self.length <= high,
              f"length for {self.task} must be between {low} and {high}, got {self.length}"),
-            (self.kind in KINDS, f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}"),
-            (self.attention in ATTENTIONS,
-             f"attention must be one of {', '.join(ATTENTIONS)}, got {self.attention!r}"),
-            (1 <= self.hidden_size <= 1024 and 1 <= self.embed_dim <= 1024,
-             "hidden_size and embed_dim must be 1 to 1024"),
-            (self.steps >= 0 and self.batch_size >= 1 and self.test_size >= 1 and self.test_every >= 0,
-             "steps and test_every must be >= 0; batch_size and test_size >= 1"),
-            (math.isfinite(self.lr) and self.lr > 0, f"lr must be positive, got {self.lr}"),
+            (1 <= self.embed_dim <= 1024, "embed_dim must be 1 to 1024"),
+            (self.batch_size >= 1 and self.test_size >= 1 and self.test_every >= 0,
+             "test_every must be >= 0; batch_size and test_size >= 1"),
             (0 <= self.lr_floor <= 1, f"lr_floor must be between 0 and 1, got {self.lr_floor}"),
             (math.isfinite(self.clip) and self.clip >= 0, f"clip must be 0 (off) or positive, got {self.clip}"),
         ]  # fmt: skip
@@ -807,8 +804,10 @@ def snippet(config: Seq2SeqConfig, step: int, source: str, beam_width: int, leng
             shipped: str | None) -> str:  # fmt: skip
     """Notebook code that gets the page's model (the shipped default `shipped`, loaded; another, trained
     again to `step`) and reads `source` as the page does, ending with its `table` (reading_table)."""
+    dates = defaults.describe("seq2seq_dates")  # its sidecar: how long the shipped date model took to train
     get = (f"loop = defaults.load({shipped!r})  # the shipped model the page shows" if shipped else
-           f"loop = seq2seq.train(config, steps={step})  # trains it again: about {max(1, round(step / 30))} s")  # fmt: skip
+           f"loop = seq2seq.train(config, steps={step})  # trains it again (the shipped date model's "
+           f"{dates['steps']:,} steps took {dates['training_seconds']:.0f} s on one core of a busy machine)")  # fmt: skip
     return f"""
 from rnnviz import defaults, seq2seq, training
 
@@ -1062,7 +1061,7 @@ def catch_up_text(behind: Sequence[Seq2SeqConfig], step: int) -> str:
 def shipped_text(loop: Seq2SeqLoop) -> str:
     """What the shipped model at the page's settings is: its training, measured when it was made."""
     return (f"The shipped model, trained ahead of time for {loop.step_count} steps of {loop.config.batch_size} "
-            f"pairs ({loop.seconds:.0f} s on one core) and read by every visitor. Restart, then Play, to train a "
+            f"pairs ({loop.seconds:.0f} s on one core of a busy machine) and read by every visitor. Restart, then Play, to train a "
             "copy of your own live; change any setting to train another.")  # fmt: skip
 
 

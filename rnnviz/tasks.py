@@ -57,7 +57,8 @@ def copy_task(n: int, T: int, seed: int, n_symbols: int = 8, length: int = 10) -
 
 def copy_baseline(T: int, n_symbols: int = 8, length: int = 10) -> float:
     """Cross-entropy per step, in nats, of the memoryless answer: blanks until the delimiter, then a
-    uniform guess over the symbols (Arjovsky et al.: 10 log 8 / (T + 20))."""
+    uniform guess over the symbols: 10 log 8 / (T + 21) here, with T blanks (Arjovsky et al.'s
+    10 log 8 / (T + 20) counts the delimiter among their T)."""
     return length * float(np.log(n_symbols)) / (2 * length + T + 1)
 
 

@@ -24,11 +24,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from rnnviz import models
+from rnnviz import models, settings
 from rnnviz.models import ModelConfig, SequenceModel
+from rnnviz.settings import setting
 
 OPTIMIZERS = ("adam", "sgd")
-# Adam learning rates that suit each kind of network on the adding problem (benchmarks/training.py).
+# Adam learning rates of each kind of network on the adding problem (benchmarks/training.py): the LSTM and
+# the GRU learn at 1e-2; the IRNN learns at 1e-3 and explodes at 1e-2; the tanh RNN gets the IRNN's rate
+# (at which it stays on the baseline at T = 100; other rates were not measured).
 DEFAULT_LR = {"rnn": 1e-3, "irnn": 1e-3, "lstm": 1e-2, "gru": 1e-2}
 DEFAULT_CLIP = 1.0
 TRAIN, TEST, PROBE = 0, 1, 2  # the seed streams of a run's batches (stream_seed); initialise uses the seed
@@ -48,12 +51,14 @@ def set_threads(n: int = 1) -> None:
 class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     T: int = 100  # the task's length; the network runs models.sequence_length(task, T) steps
-    optimizer: str = "adam"  # adam | sgd (plain, no momentum)
-    lr: float = 1e-2
-    clip: float = DEFAULT_CLIP  # largest gradient norm (torch.nn.utils.clip_grad_norm_); 0: no clipping
+    optimizer: str = setting("adam", "Optimizer", options=OPTIMIZERS)  # adam | sgd (plain, no momentum)
+    lr: float = setting(1e-2, "learning rate", 1e-6, 100.0, 1e-4)
+    # the largest gradient norm (torch.nn.utils.clip_grad_norm_)
+    clip: float = setting(DEFAULT_CLIP, "clip at norm", 0.0, 1e4, 0.1,
+                          help="Gradients longer than this are scaled down to it; 0 switches clipping off.")
     batch_size: int = 64
-    steps: int = 1500  # the budget: the trainer stops here
-    seed: int = 0  # fixes the initialisation, every batch, the test set and the probe batch
+    steps: int = setting(1500, "Budget (training steps)", 1, 10_000, 10)  # the trainer stops here
+    seed: int = setting(0, "Seed", 0, 9999, 1, help="Fixes every model's initialisation, the batches, the test set.")
     test_size: int = 1000
     test_every: int = 50
     probe_size: int = 32  # sequences of the probe batch on which dL/dh_t is recorded
@@ -61,13 +66,10 @@ class TrainConfig:
     explode_above: float = 1e4  # a training loss above this counts as exploded
 
     def __post_init__(self) -> None:
+        settings.check(self)  # optimizer, lr, clip, steps, seed: the pages' controls
         checks = [
             (2 <= self.T <= models.MAX_T, f"T must be between 2 and {models.MAX_T}, got {self.T}"),
-            (self.optimizer in OPTIMIZERS, f"optimizer must be adam or sgd, got {self.optimizer!r}"),
-            (math.isfinite(self.lr) and self.lr > 0, f"lr must be a positive number, got {self.lr}"),
-            (math.isfinite(self.clip) and self.clip >= 0, f"clip must be 0 (off) or positive, got {self.clip}"),
             (min(self.batch_size, self.test_size, self.probe_size) >= 1, "batch, test, probe sizes must be >= 1"),
-            (self.steps >= 0, f"steps must be at least 0, got {self.steps}"),
             (self.test_every >= 1 and self.record_every >= 1, "test_every and record_every must be at least 1"),
         ]  # fmt: skip
         for ok, message in checks:
@@ -153,9 +155,10 @@ def gradient_horizon(model: SequenceModel, x: torch.Tensor, y: torch.Tensor) -> 
 def gradient_ledger(model: SequenceModel, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     """||dL/dW_hh|| split by step: for t = 1..L (array (L,)), the Frobenius norm of the part of the
     gradient that W_hh gets from its use at step t, where it multiplies h_{t-1}; the parts add up to
-    dL/dW_hh. At lag L - t from the loss, the part of step t is all that can carry what h_{t-1} knows
-    (an input before step t) into the update of W_hh. Float64, by autograd through the instrumented
-    cell with a copy of W_hh for each step (rnnviz.cells)."""
+    dL/dW_hh. The part of step t, at lag L - t from the loss, is dL/dz_t h_{t-1}^T for the tanh RNN: the
+    first part in which what an input before step t wrote into h_{t-1} meets the gradient from the loss
+    (later parts see it only as far as the forward pass carries it on). Float64, by autograd through the
+    instrumented cell with a copy of W_hh for each step (rnnviz.cells)."""
     cell = model.instrumented(torch.float64)
     weights: list[torch.Tensor] = []  # W_hh as used at step t, (H, H) or (gates H, H)
     h, _ = cell(x.to(torch.float64), weights=weights)  # (L, B, H)
@@ -581,37 +584,6 @@ def train_together(
 def _until(deadline: float, keep_going: Callable[[], bool] | None) -> Callable[[], bool]:
     """keep_going, and only until the clock passes the deadline."""
     return lambda: time.perf_counter() < deadline and (keep_going is None or keep_going())
-
-
-class Comparison:
-    """Trainers for the same task, length, data and seed, one per kind of network, trained in
-    lockstep. One lock guards every use: in a Streamlit session a new run can start while the last
-    run's code is still training, and two threads must never step the same model at once."""
-
-    def __init__(self, configs: dict[str, TrainConfig], device: str | None = None):
-        self.configs = dict(configs)
-        self.trainers = {kind: Trainer(config, device) for kind, config in configs.items()}
-        self._lock = threading.Lock()
-
-    def train(self, seconds: float = math.inf, max_steps: int | None = None,
-              keep_going: Callable[[], bool] | None = None) -> int:  # fmt: skip
-        """train_together on these trainers, under the lock; the rounds taken."""
-        with self._lock:
-            return train_together(list(self.trainers.values()), seconds, max_steps, keep_going)
-
-    @property
-    def step_count(self) -> int:
-        """The furthest step any of the trainers has reached (diverged ones stop early)."""
-        return max((t.step_count for t in self.trainers.values()), default=0)
-
-    @property
-    def done(self) -> bool:
-        return all(t.done for t in self.trainers.values())
-
-    def histories(self) -> list[History]:
-        """Each trainer's records, read under the lock."""
-        with self._lock:
-            return [t.history() for t in self.trainers.values()]
 
 
 def side_by_side(

@@ -7,7 +7,8 @@ A class shares one server: a file that makes it allocate gigabytes ends every st
 with a plain message, anything torch would not have written or that would cost more than the
 largest model a page can build: compressed entries, sizes that disagree or reach past the end of
 the file, names that are not torch's records, more records or more bytes than such a model has.
-After it, `torch.load` allocates at most about the file's own size.
+After it, `torch.load` allocates about the file's own size, plus the Python objects of its pickle
+(at most MAX_PICKLE_BYTES of it, about 20 MB of objects).
 
     >>> load_torch_file(data, max_bytes=40 * 2**20, max_records=64)  # the loaded plain data"""
 

@@ -69,7 +69,7 @@ def test_caches_are_bounded(path):
                 assert bounded or not has_arguments, f"{path.name}: {node.name} caches without max_entries"
 
 
-TRAINING_CALLS = ("Trainer(", "Comparison(", "sentiment.train(", "learn_parity(", "charlm.", "seq2seq.")
+TRAINING_CALLS = ("Trainer(", "train_together(", "sentiment.train(", "learn_parity(", "charlm.", "seq2seq.")
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.glob("pages/*.py")), ids=lambda p: p.name)

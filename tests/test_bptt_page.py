@@ -18,6 +18,7 @@ def test_defaults_show_the_graph_gradients_and_a_tight_autograd_check():
     assert any(h.startswith("z_1 = 0.5<br>z̄_1") for h in nodes["hovertext"])  # z_1 = u x_1 = 0.5 * 1
     assert len(chart_traces(at, "bptt_gradients")) == 6 + 1  # one segment per step, and the totals
     assert float(at.metric[1].value) < 1e-10
+    assert at.metric[1].value == "2.2e-16"  # the README's number: one rounding of 1, at the defaults
 
 
 def test_moving_w_changes_the_gradients_and_zero_w_cuts_the_path_back():

@@ -33,7 +33,7 @@ def test_the_page_opens_on_the_shipped_model_without_training():
     at = run_app(PAGE, query=NUMBERS, timeout=120)
     assert not at.exception, at.exception
     assert at.session_state["clm_model"]["owner"] == 0  # ui.models.shared("char_lm"): loaded, not trained here
-    assert chart_keys(at) == ["clm_loss", "clm_forced", "clm_free", "clm_read"]
+    assert chart_keys(at) == ["clm_loss", "clm_forced", "clm_free", "clm_read", "clm_gradients", "clm_horizon"]
     shipped, steps = defaults.describe("char_lm"), charlm.DEFAULT.steps
     values = metrics(at)
     assert values["characters trained on"] == f"{steps * 32 * 128:,}"

@@ -58,6 +58,13 @@ def test_the_split_is_by_document_and_fixed_by_the_seed():
     assert corpora.split_documents(corpus, 0.1, seed=4)[1] != test
 
 
+def test_the_loss_captions_numbers_the_unigram_entropy_of_the_corpus_and_of_its_held_out_part(data):
+    # the dashed line is the whole corpus's entropy; the held-out documents alone have their own (loss_caption)
+    held_out = charlm.unigram_entropy(data.test_ids[1:], len(data.vocab))  # the characters scored, each <eos> after a file
+    assert (round(held_out, 2), round(data.entropy, 2)) == (4.56, 4.54)
+    assert "4.56 bits on the standard library, against 4.54" in charlm.loss_caption(16384)
+
+
 def test_unigram_entropy_against_the_closed_form():
     vocab = charlm.build_vocabulary(["ab"], min_count=1)
     ids = charlm.stream(["ab", "ab"], vocab)  # <eos> a b <eos> a b <eos>: p = 3/7, 2/7, 2/7
@@ -299,6 +306,11 @@ def test_the_two_halves_of_train_versus_test(trained, data):
     assert free.ids[31:].tolist() == own.ids.tolist()
     right = forced.reading.top_ids[30:-1, 0] == forced.reading.ids[31:]  # its top guess before each true character
     assert forced.agreement == both.agreement == pytest.approx(right.mean())
+    # the caption's two numbers: the agreement on the continuation, the bits over every character after <eos>
+    said = charlm.forced_caption(forced)
+    assert f"right {100 * forced.agreement:.0f}% of the time" in said and f"{forced.reading.bits:.2f} bits" in said
+    assert len(forced.reading.p_next) == 30 + 50 and forced.reading.bits == pytest.approx(
+        -np.log2(forced.reading.p_next.astype(np.float64)).mean(), abs=1e-5)
     with pytest.raises(ValueError, match="empty"):
         charlm.teacher_forced(model, vocab, prompt, "")
 
@@ -306,6 +318,10 @@ def test_the_two_halves_of_train_versus_test(trained, data):
 def test_the_sentences_that_describe_data_samples_and_a_run(trained, data):
     said = charlm.describe_data(data)
     assert f"{data.chars:,} characters, a vocabulary of {len(data.vocab)}" in said and f"{data.entropy:.3f} bits" in said
+    # the counts are of the id streams: the documents' characters and an <eos> before, between and after them
+    train, test = corpora.split_documents(corpora.stdlib_corpus(charlm.STDLIB_CHARS), 0.1, 0)
+    assert data.chars == train.chars + test.chars + len(train) + len(test) + 2 and "include one <eos> between documents" in said
+    assert f"{len(data.test_ids):,} characters held out" in said and len(data.test_ids) == test.chars + len(test) + 1
     stopped = charlm.Sample(np.array([0]), np.array([5, 7, 0]), "ab␄")
     assert charlm.describe_sample(stopped, 0.8, 5) == ("The priming text, then 3 characters drawn one at a time at "
                                                       "temperature 0.8 from the top 5 (stopped at <eos>, ␄).")  # fmt: skip

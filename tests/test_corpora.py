@@ -119,7 +119,7 @@ def test_a_file_sorted_by_polarity_is_sampled_from_both_ends_when_cut():
 
 
 def test_the_balanced_cut_the_page_suggests_fits_the_upload_limit():
-    # 20,000 tweets of Sentiment140 at its longest (about 170 bytes a row on average; 200 here) stay under 10 MB
+    # 20,000 rows of Sentiment140 (238.8 MB for 1.6 million: about 150 bytes a row, 3 MB; 200 here) stay under 10 MB
     assert "head -n 10000" in corpora.SENTIMENT140_BALANCED and 20_000 * 200 < corpora.MAX_UPLOAD_BYTES
 
 

@@ -152,3 +152,25 @@ def test_two_units_print_the_products_singular_values_and_follow_the_weights():
     assert not at.exception and chart_traces(at, "ev2_ellipse") != before
     moved = ellipses.product_ellipses([[0.5, -0.6], [0.6, 0.9]], "tanh", 40)
     assert f"σ₁ = {moved.sigma[-1, 0]:.3g}" in next(m.value for m in at.markdown if m.value.startswith("After T"))
+
+
+def test_the_readmes_numbers_at_the_defaults_are_what_the_page_prints():
+    """README: tanh turns w^(T−1) = 106.7 into 2.1e-26; ‖∂h₂₀₀/∂h₀‖ = 3.2e-5 (−0.052 per step) under a
+    bound of 1.97^t; the two-unit ellipse's σ₂/σ₁ falls to 6.9e-8."""
+    at = run_app(PAGE)
+    texts = " ".join(m.value for m in at.markdown)
+    assert "∂h_T/∂h₁ = 2.091e-26 with tanh units, against w^(T−1) = 106.7" in texts
+    verdict = next(i.value for i in at.info if i.value.startswith("Measured growth rate"))  # st.info: it vanishes
+    assert verdict.startswith("Measured growth rate: -0.0518 per step") and "shrinks to 3.15e-5" in verdict
+    assert "γ·σ_max(W_hh) = 1 × 1.97 = 1.97" in verdict
+    assert "σ₂/σ₁ = 6.88e-08" in texts
+
+
+def test_the_ellipse_does_not_always_collapse_as_the_page_says():
+    """σ₂/σ₁ falls only when the two directions grow at different rates: a rotation keeps the circle."""
+    from rnnviz import ellipses
+
+    rotation = ellipses.product_ellipses([[0.0, -1.0], [1.0, 0.0]], "linear", 40)
+    np.testing.assert_allclose(rotation.flatness, 1.0, rtol=1e-12)
+    at = run_app(PAGE)
+    assert any("not under a rotation with linear units, where it stays 1" in m.value for m in at.markdown)

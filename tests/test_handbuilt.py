@@ -175,11 +175,12 @@ def test_stalled_parity_starts_sit_on_plateaus_not_shown_to_be_minima():
     # two plateaus, below guessing (ln 2 = 0.693): near 0.56 and near 0.62 nats
     assert all(0.55 < full[k] < 0.575 or 0.615 < full[k] < 0.625 for k in stalled)
     assert (full[stalled] < 0.6).sum() >= 5 and (full[stalled] > 0.6).sum() >= 5
-    smallest = []
-    for k in stalled[np.argsort(full[stalled])][[0, 1, -2, -1]]:  # two of each plateau
+    smallest, norms = [], []
+    for k in stalled[np.argsort(full[stalled])]:  # every stalled start, lower plateau first
         theta = thetas[k].clone().requires_grad_(True)
-        gradient = torch.autograd.grad(loss(theta), theta)[0]
-        assert 5e-4 < float(gradient.norm()) < 2e-2  # small, not zero
+        norms.append(float(torch.autograd.grad(loss(theta), theta)[0].norm()))
         smallest.append(float(torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss, thetas[k]))[0]))
-    assert max(abs(e) for e in smallest) < 1e-3  # nearly flat in some direction: a plateau
-    assert smallest[2] < 0 and smallest[3] < 0  # on the upper plateau a direction that goes down: not a minimum
+    assert 9e-4 < min(norms) and max(norms) < 1.1e-2  # small, not zero (README: 1e-3 to 1e-2)
+    assert -7e-4 < min(smallest) and max(smallest) < 1.3e-4  # nearly flat in some direction: a plateau
+    upper = [e for e, loss_k in zip(smallest, np.sort(full[stalled])) if loss_k > 0.6]
+    assert len(upper) >= 5 and max(upper) < 0  # on the upper plateau a direction that goes down: not a minimum

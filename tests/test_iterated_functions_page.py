@@ -160,3 +160,26 @@ def test_the_bifurcation_caption_says_lambda_touches_0_and_is_not_kept_there():
     at = run_app(PAGE, query={"maps_view": "Bifurcation diagram"})
     caption = next(c.value for c in at.caption if "bottom: λ" in c.value)
     assert "λ touches 0 at a bifurcation" in caption and "it is not kept there" in caption
+
+
+def test_the_intro_says_that_at_3_5_the_values_gravitate_to_a_4_cycle_not_to_a_fixed_point_of_f():
+    from rnnviz import maps
+
+    lecture = maps.LogisticMap(3.5)
+    assert [c.multiplier for c in maps.fixed_points(lecture)] == pytest.approx([3.5, -1.5])  # both repel
+    (cycle,) = maps.attracting_cycles(lecture)
+    assert cycle.period == 4 and abs(cycle.multiplier) < 1  # attracting fixed points of f∘4
+    for p in cycle.points:
+        assert maps.iterate(lecture.f, p, 4) == pytest.approx(p, abs=1e-12)
+        assert maps.iterate(lecture.f, p, 8) == pytest.approx(p, abs=1e-12)
+    intro = run_app(PAGE).markdown[0].value
+    assert "two fixed points of $f$ itself repel (multipliers 3.5 and −1.5)" in intro and "a 4-cycle" in intro
+
+
+def test_the_readmes_tanh_unit_numbers():
+    """README: at w = 2, b = 0, attractors ±0.9575 (multiplier 0.166), the repeller 0 with |d f∘40/dh| =
+    2⁴⁰ there, and |dh₄₀/dh₀| = 3.2e-28 from h₀ = 0.1."""
+    at = show(run_app(PAGE, query={"maps_map": "tanh unit"}), "Derivatives")
+    assert at.metric[0].value == "3.16e-28"
+    table = show(at, "Fixed points and cycles").dataframe[0].value
+    assert [round(m, 3) for m in table["multiplier"]] == [0.166, 2.0, 0.166]

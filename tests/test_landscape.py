@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import activations, landscape
+from rnnviz import activations, landscape, maps
 
 
 def torch_loss(w, b, T):
@@ -214,6 +214,33 @@ def test_below_the_fold_no_cliff_passes_through_x0():
     view = landscape.cliff_map(3.0, -1.0)  # w sigmoid'(x0) = 3 x 0.235 < 1
     assert view.cliff_b is None and "no b puts a cliff through x₀" in view.summary()
     assert len(view.attractors) == 1
+
+
+def test_for_negative_w_the_cliff_is_where_x0_repels_and_orbits_reach_the_2_cycle_in_opposite_phases():
+    """|w| sigmoid'(x0) > 1, not w sigmoid'(x0) > 1: at w = -6 (multiplier -1.41 at x0) there is a cliff."""
+    w = -6.0
+    cliff = landscape.cliff_map(w, 4.0).cliff_b
+    assert cliff == pytest.approx(landscape.X0 - w * activations.sigmoid(landscape.X0), abs=1e-12)  # 4.2348
+    below, above = (landscape.cliff_map(w, cliff + d) for d in (-0.01, 0.01))
+    assert below.attractors[below.x0_basin].period == above.attractors[above.x0_basin].period == 2
+    assert "opposite phases" in below.summary() and "no b puts a cliff" not in below.summary()
+    x_T = [maps.iterate(view.unit.f, landscape.X0, 50) for view in (below, above)]
+    assert x_T[0] < 0 < x_T[1] or x_T[1] < 0 < x_T[0]  # the two points of the cycle: one each side
+    b = np.linspace(4.1, 4.4, 3001)  # E along b at this w: its one wall is at the cliff
+    E = landscape.loss_and_gradient(np.full_like(b, w), b, 50)[0]
+    jumps = np.abs(np.diff(E))
+    assert jumps.max() > 0.2 and abs(b[np.argmax(jumps)] - cliff) < 1e-3
+    assert landscape.cliff_map(-3.0, 1.0).cliff_b is None  # |w| sigmoid'(x0) = 0.70 < 1
+
+
+def test_the_readmes_numbers_of_the_default_descents():
+    """README, loss cliffs: a step of 5.7 at step 17, final loss 0.090, by norm 0.004; averaged over 16
+    starts, the longest unclipped step 1.48 and the largest gradient norm 3.0 instead of 11.4."""
+    plain, by_norm, _ = landscape.descents((4.4, -2.6), 0.5, 60, 50, 0.5)
+    assert "final loss 0.08997" in plain.summary() and "its longest step, 5.68, came at step 17" in plain.summary()
+    assert "final loss 0.003982" in by_norm.summary() and f"{plain.grad_norm.max():.3g}" == "11.4"
+    averaged = landscape.descents((4.4, -2.6), 0.5, 60, 50, 0.5, landscape.random_starts(16))[0]
+    assert "its longest step, 1.48," in averaged.summary() and f"{averaged.grad_norm.max():.2g}" == "3"
 
 
 def test_the_cliff_map_figure_is_valid_plotly():

@@ -73,6 +73,21 @@ def test_at_the_lstms_learning_rate_the_irnn_explodes_at_step_2(T):
     assert trainer.step_count == 1 and trainer.diverged.step == 2 and "exploded" in trainer.diverged.what
 
 
+def test_one_adam_step_at_the_lstms_learning_rate_moves_irnn_weights_by_up_to_it():
+    """The page's why: at the defaults one step at 1e-2 moves weights of W_hh = I by up to 0.01 each (Adam's
+    first step is about the learning rate times the gradient's sign), to a norm of 1.21."""
+    config = dataclasses.replace(long_term.PAGE["irnn"], lr=training.DEFAULT_LR["lstm"])
+    trainer = Trainer(config, device="cpu")
+    trainer.step(1)
+    W_hh = trainer.model.rnn.weight_hh_l0.detach().double()  # (64, 64)
+    change = (W_hh - torch.eye(64, dtype=torch.float64)).abs()
+    assert change.max() == pytest.approx(0.01, rel=1e-5)  # no weight moves by more than the learning rate
+    assert round(float((change > 0.0099).double().mean()), 2) == 0.37  # by all of it; the others' gradients are tiny or 0
+    norm = float(torch.linalg.matrix_norm(W_hh, ord=2))
+    assert f"{norm:.3g}" == f"{long_term.IRNN_NORM_AFTER_ONE_STEP:.3g}"
+    assert f"‖W_hh‖ becomes {long_term.IRNN_NORM_AFTER_ONE_STEP}" in long_term.default_run_text()
+
+
 @pytest.mark.parametrize("kind", ["rnn", "irnn", "lstm"])
 def test_play_retraces_the_recorded_run_step_for_step(kind):
     shipped = defaults.load(f"long_term_{kind}")

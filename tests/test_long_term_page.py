@@ -48,7 +48,7 @@ def test_the_defaults_open_on_the_recorded_runs_without_training(no_training):
     assert info.startswith("The recorded run of these settings")
     assert f"LSTM is below 0.05 from step {lstm}" in info and "IRNN stays above 0.05" in info
     assert "tanh RNN 2e-21 → 3e-24, IRNN 0.7 → 0.2, LSTM 8e-21 → 0.02" in info  # how far back the gradient reaches
-    assert "(at the LSTM's 0.01 its loss explodes at step 2), so it is trained at 0.001" in at.markdown[-1].value
+    assert "the loss explodes at step 2. So it is trained at 0.001" in at.markdown[-1].value
     assert at.button(key="ltd_play").label == "Play"
     at.checkbox(key="ltd_gru").check().run()  # the GRU has no recording: a fresh run of all four, from step 0
     assert progress_text(at) == "step 0 of 1500" and at.info[0].value.startswith("Press Play")

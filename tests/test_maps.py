@@ -196,6 +196,7 @@ def test_tanh_unit_with_negative_weight_oscillates_on_a_2_cycle():
 
 def test_lyapunov_exponent_is_ln2_at_4_and_negative_in_periodic_windows():
     assert maps.lyapunov_exponent(4.0) == pytest.approx(math.log(2), abs=0.01)
+    assert f"{maps.lyapunov_exponent(4.0):.4f}" == "0.6930"  # the README's number (ln 2 = 0.6931)
     assert maps.lyapunov_exponent(3.5) == pytest.approx(math.log(0.0304999) / 4, abs=1e-3)  # log|multiplier|/p
     assert maps.lyapunov_exponent(3.83) < 0
     assert maps.lyapunov_exponent(3.9) > 0.1
@@ -324,6 +325,7 @@ def test_lyapunov_touches_0_at_a_bifurcation_and_is_not_kept_there(bifurcation):
     either side (it is not held at 0 over a range)."""
     at = maps.lyapunov_exponent(bifurcation, iterations=20000)
     assert -1e-3 < at <= 0
+    assert f"{at:.4f}" == "-0.0002"  # the README's number: over 20,000 steps (0 in the limit)
     for offset in (-0.05, 0.05):
         assert maps.lyapunov_exponent(bifurcation + offset, iterations=20000) < -0.05
     diagram = maps.tanh_bifurcation(0.0, 0.5, 1.5, n=11)  # the tanh unit's pitchfork at w = 1 (multiplier +1)

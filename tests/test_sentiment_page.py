@@ -16,7 +16,7 @@ def test_the_page_opens_on_the_shipped_lstm_beside_the_bag_of_words_without_trai
     assert not at.exception, at.exception
     assert not at.button or not any(b.label.startswith("Train this") for b in at.button)
     assert chart_keys(at) == ["sent_curves", "sent_confusion", "sent_bow_confusion", "sent_by_kind", "sent_reading",
-                              "sent_states"]  # fmt: skip
+                              "sent_states", "sent_gradients", "sent_horizon"]  # fmt: skip
     values = {m.label: m.value for m in at.metric}
     shipped, bow = defaults.describe("sentiment")["metrics"], defaults.describe("sentiment_bow")["metrics"]
     assert percent(values["LSTM, test accuracy"]) == round(100 * shipped["test_accuracy"], 1) == 100.0
@@ -27,7 +27,7 @@ def test_the_page_opens_on_the_shipped_lstm_beside_the_bag_of_words_without_trai
     assert table["model"].tolist() == ["LSTM (last readout, embedding words)", "LSTM (max readout, embedding words)",
                                        "LSTM (average readout, embedding words)", "RNN (last readout, embedding words)",
                                        "RNN (max readout, embedding words)", "RNN (average readout, embedding words)",
-                                       "bag of words"]  # fmt: skip
+                                       "GRU (last readout, embedding words)", "bag of words"]  # fmt: skip
     rows = table.set_index("model")
     assert percent(rows.loc["RNN (last readout, embedding words)", "early cue"]) < 75
     assert percent(rows.loc["bag of words", "negation"]) < 10

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import seq2seq, training
+from rnnviz import defaults, seq2seq, training
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = seq2seq.Seq2SeqConfig(task="reverse", length=5, hidden_size=32, embed_dim=16, steps=20, test_size=50)
@@ -344,6 +344,15 @@ def test_the_length_sentence_reads_the_measured_numbers():
         "99%; at lengths 11 / 12 / 13, never seen: plain 69% / 41% / 14%; source reversed 34% / 2% / 0%; general "
         "attention 0% / 0% / 0% (200 held-out strings per length)"
     )
+
+
+@pytest.mark.parametrize("name", ["plain", "reversed", "attention"])
+def test_the_charts_points_of_the_shipped_reverse_models_count_the_inputs_the_caption_says(name):
+    """The length chart's caption: about 50 inputs a length up to 10 and 100 beyond, hence a few points off."""
+    step, measured = defaults.load(f"seq2seq_reverse_{name}").by_length()
+    counts = dict(zip(measured.lengths.tolist(), measured.counts.tolist()))
+    assert step == 4000 and sorted(counts) == list(range(1, 16))
+    assert all(40 <= counts[k] <= 60 for k in range(1, 11)) and all(85 <= counts[k] <= 115 for k in range(11, 16))
 
 
 def test_the_shipped_defaults_are_the_pages_settings():

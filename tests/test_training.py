@@ -75,8 +75,10 @@ def test_the_seed_fixes_the_model_whatever_torchs_global_generator_did():
 def test_configs_refuse_what_they_cannot_train():
     with pytest.raises(ValueError, match="kind must be one of"):
         ModelConfig("transformer")
-    with pytest.raises(ValueError, match="lr must be a positive number"):
+    with pytest.raises(ValueError, match="lr must be a number from 1e-06 to 100, got nan"):
         TrainConfig(lr=float("nan"))
+    with pytest.raises(ValueError, match="hidden_size must be a whole number from 1 to 128, got 129"):
+        ModelConfig(hidden_size=129)
     with pytest.raises(ValueError, match="optimizer"):
         TrainConfig(optimizer="lbfgs")
 
@@ -175,31 +177,31 @@ def test_the_budget_stops_the_trainer():
     assert trainer.status().startswith("finished: step 12 of 12")
 
 
-def test_a_comparison_trains_in_lockstep_and_stops_when_told():
-    comparison = training.Comparison({kind: small(kind) for kind in ("rnn", "lstm")})
-    assert comparison.train(max_steps=6) == 6 and comparison.step_count == 6
-    assert [t.step_count for t in comparison.trainers.values()] == [6, 6]
-    assert comparison.train(seconds=0.0) == 0
+def test_trainers_trained_together_go_in_lockstep_and_stop_when_told():
+    trainers = [Trainer(small(kind)) for kind in ("rnn", "lstm")]
+    assert training.train_together(trainers, math.inf, max_steps=6) == 6
+    assert [t.step_count for t in trainers] == [6, 6]
+    assert training.train_together(trainers, seconds=0.0) == 0
     calls = []
-    assert comparison.train(keep_going=lambda: len(calls) < 3 and not calls.append(1)) == 3  # a Pause
-    assert comparison.step_count == 9 and [h.name for h in comparison.histories()] == ["tanh RNN", "LSTM"]
+    assert training.train_together(trainers, math.inf, keep_going=lambda: len(calls) < 3 and not calls.append(1)) == 3
+    assert [t.step_count for t in trainers] == [9, 9] and [t.history().name for t in trainers] == ["tanh RNN", "LSTM"]
 
 
-def test_two_threads_driving_one_comparison_take_turns():
-    # A Streamlit session can start a new run while the last one still trains: the lock serialises them.
-    comparison = training.Comparison({"lstm": small("lstm")})
-    threads = [threading.Thread(target=comparison.train, kwargs=dict(max_steps=8)) for _ in range(2)]
+def test_two_threads_training_one_model_take_turns():
+    # A Streamlit session can start a new run while the last one still trains: the model's lock serialises them.
+    lstm = Trainer(small("lstm"))
+    threads = [threading.Thread(target=training.train_together, args=([lstm], math.inf, 8)) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     alone = Trainer(small("lstm"))
     alone.step(16)
-    assert comparison.trainers["lstm"].losses == alone.losses
+    assert lstm.step_count == 16 and lstm.losses == alone.losses
 
 
 def test_a_huge_learning_rate_diverges_and_stops_with_a_message():
-    trainer = Trainer(small("rnn", optimizer="sgd", lr=1e6, clip=0.0))
+    trainer = Trainer(small("rnn", optimizer="sgd", lr=100.0, clip=0.0))
     taken = trainer.step(40)  # no exception
     assert trainer.diverged is not None and trainer.done and taken < 40
     assert trainer.diverged.step == taken + 1 == trainer.step_count + 1

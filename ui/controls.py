@@ -11,6 +11,8 @@ from typing import Any
 
 import streamlit as st
 
+from rnnviz import settings
+
 
 @dataclass(frozen=True)
 class Number:
@@ -25,6 +27,20 @@ class Number:
     slider: bool = False
     help: str | None = None
     format: str | None = None
+
+    @classmethod
+    def of(cls, config_class: type, name: str, key: str, *, default: float | None = None, slider: bool = False,
+           format: str | None = None) -> Number:  # fmt: skip
+        """The control of a config field: label, range, step and help from its rnnviz.settings.Setting;
+        the default is the config's unless the page opens elsewhere (a preset's value)."""
+        spec = settings.of(config_class, name)
+        value = spec.default if default is None else default
+        return cls(key, spec.label, value, spec.low, spec.high, spec.step, slider, spec.help, format)
+
+    @property
+    def whole(self) -> bool:
+        """Whether the widget holds whole numbers (an int default and step)."""
+        return isinstance(self.default, int) and isinstance(self.step, int)
 
     def problem(self, raw: str) -> str | None:
         """Why Streamlit will not take this URL value (it then uses the default), or None."""
@@ -47,6 +63,12 @@ class Choice:
     options: tuple[str, ...]
     default: str
     help: str | None = None
+
+    @classmethod
+    def of(cls, config_class: type, name: str, key: str, *, default: str | None = None) -> Choice:
+        """The control of a config field with options (rnnviz.settings.Setting)."""
+        spec = settings.of(config_class, name)
+        return cls(key, spec.label, spec.options, spec.default if default is None else default, spec.help)
 
     def problem(self, raw: str) -> str | None:
         """Why Streamlit will not take this URL value (it then uses the default), or None."""
@@ -79,6 +101,12 @@ class Toggle:
     default: bool
     help: str | None = None
 
+    @classmethod
+    def of(cls, config_class: type, name: str, key: str) -> Toggle:
+        """The control of a yes-or-no config field (rnnviz.settings.Setting)."""
+        spec = settings.of(config_class, name)
+        return cls(key, spec.label, spec.default, spec.help)
+
     def problem(self, raw: str) -> str | None:
         """Streamlit takes 'true' or 'false' in a link."""
         return None if raw.lower() in ("true", "false") else f"true or false; using {str(self.default).lower()}"
@@ -88,7 +116,8 @@ Control = Number | Choice | Text | Toggle
 
 
 def widget(control: Control, where: Any = st) -> Any:
-    """Draw the control (in `where`: st, a column, the sidebar) bound to the URL; return its value."""
+    """Draw the control (in `where`: st, a column, the sidebar) bound to the URL; return its value, typed:
+    an int from a whole-number control, a float from any other number, so pages never cast."""
     # The default stays the same on every run: Streamlit drops a URL parameter equal to it, so
     # a link holds only what differs from the defaults. Values that preset buttons put into
     # st.session_state win over it (config: disableWidgetStateDuplicationWarning).
@@ -101,16 +130,23 @@ def widget(control: Control, where: Any = st) -> Any:
 
         number = where.slider if control.slider else where.number_input
         extra = {} if control.format is None else {"format": control.format}
-        return number(
+        value = number(
             control.label, min_value=control.min, max_value=control.max, value=control.default,
             step=control.step, **extra, **common,
         )  # fmt: skip
+        return int(value) if control.whole else float(value)
     if isinstance(control, Toggle):
         return where.checkbox(control.label, value=control.default, **common)
     if isinstance(control, Choice):
         index = control.options.index(control.default)
         return where.radio(control.label, control.options, index=index, horizontal=True, **common)
     return where.text_input(control.label, value=control.default, max_chars=control.max_chars, **common)
+
+
+def widgets(controls: dict[str, Control], columns: list[Any]) -> dict[str, Any]:
+    """Draw a row of controls, one per column; return their values by name (a config's field names,
+    so that `Config(**widgets(...))` builds it)."""
+    return {name: widget(control, column) for (name, control), column in zip(controls.items(), columns)}
 
 
 def _drop_from_link(key: str) -> None:

@@ -51,7 +51,7 @@ def loss_curves(losses: Sequence[float], test_steps: Sequence[int], test_losses:
     ))  # fmt: skip
     lines = [_hline(entropy, "crimson", "dash", f"unigram entropy {entropy:.2f} bits", "bottom")]
     if target is not None:
-        lines.append(_hline(target, "seagreen", "dot", f"40% below it: {target:.2f}", "top"))
+        lines.append(_hline(target, "seagreen", "dot", f"target {target:.2f} bits", "top"))
     top = max([entropy * 1.15] + [float(v) for v in bits(np.asarray(test_losses[:1], dtype=float))])
     return figure(traces, dict(
         shapes=[line for line, _ in lines], annotations=[label for _, label in lines],

@@ -70,9 +70,10 @@ def gate_heatmaps(view: GateView) -> go.Figure:
 
 
 def memory_path(paths: MemoryPaths) -> go.Figure:
-    """Two panels, at initialisation and after training: prod f along the LSTM's cell (the unit that
-    keeps most, the median unit, the range over units) beside ||dh_T/dh_t|| of the tanh RNN, on one
-    log axis against t; the dotted line is KEEPS, the level of a unit that keeps its memory."""
+    """Two panels, at initialisation and after training: prod f along the LSTM's cell (at each t the
+    largest and the median over units, and their range: the largest need not be the same unit at every
+    t) beside ||dh_T/dh_t|| of the tanh RNN, on one log axis against t; the dashed line is KEEPS, the
+    level of a unit that keeps its memory."""
     traces, layout = [], {}
     for column, (stage, domain) in enumerate((("initial", [0.0, 0.48]), ("trained", [0.52, 1.0])), start=1):
         forget_log10, rnn_norms = paths.forget_log10[stage], paths.rnn_norms[stage]
@@ -87,11 +88,11 @@ def memory_path(paths: MemoryPaths) -> go.Figure:
                  fillcolor="rgba(65,105,225,0.2)", name="LSTM, range over units", hoverinfo="skip", legendgroup="range",
                  **named),
             dict(type="scatter", x=steps, y=most, mode="lines", line=dict(color="royalblue", width=3),
-                 name="LSTM: ∏ f = dc_T/dc_t along the cell, the unit that keeps most", legendgroup="best",
-                 hovertemplate=f"t %{{x}}: %{{y:.3g}}<extra>LSTM, best unit, {stage}</extra>", **named),
+                 name="LSTM: ∏ f = dc_T/dc_t along the cell, the largest over units", legendgroup="best",
+                 hovertemplate=f"t %{{x}}: %{{y:.3g}}<extra>LSTM, largest over units, {stage}</extra>", **named),
             dict(type="scatter", x=steps, y=10.0 ** np.median(forget_log10, axis=1), mode="lines",
-                 line=dict(color="royalblue", width=2, dash="dot"), name="LSTM: the median unit", legendgroup="median",
-                 hovertemplate=f"t %{{x}}: %{{y:.3g}}<extra>LSTM, median unit, {stage}</extra>", **named),
+                 line=dict(color="royalblue", width=2, dash="dot"), name="LSTM: the median over units", legendgroup="median",
+                 hovertemplate=f"t %{{x}}: %{{y:.3g}}<extra>LSTM, median over units, {stage}</extra>", **named),
             dict(type="scatter", x=steps, y=np.maximum(rnn_norms, 1e-300), mode="lines",
                  line=dict(color="crimson", width=3), name="tanh RNN: ‖dh_T/dh_t‖", legendgroup="rnn",
                  hovertemplate=f"t %{{x}}: %{{y:.3g}}<extra>tanh RNN, {stage}</extra>", **named),

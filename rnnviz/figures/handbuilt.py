@@ -1,4 +1,4 @@
-"""Figures of the hand-built RNNs page: the unrolled computation and the BPTT learning curve.
+"""Figures of the hand-built RNNs page: the network diagram, the unrolled computation and the BPTT learning curve.
 
 Each figure is built in one go from trace and layout dicts, not validated on the way (see
 rnnviz/figures/__init__.py): the page redraws them on every change of a weight."""

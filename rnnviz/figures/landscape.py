@@ -1,7 +1,7 @@
 """Figures of the loss-cliff page: the landscape from above and in 3D, descent paths, a slice.
 
 Each figure is built in one go from trace and layout dicts (the slice's two rows by axis domains),
-not validated on the way (see rnnviz/figures/__init__.py): the page redraws them on every slider move."""
+not validated on the way (see rnnviz/figures/__init__.py): the page redraws the open view's figures on every slider move."""
 
 from __future__ import annotations
 

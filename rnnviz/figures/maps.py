@@ -2,7 +2,7 @@
 the bifurcation diagram with the Lyapunov exponent beneath it.
 
 Each figure is built in one go from trace and layout dicts (subplots by axis domains), not validated
-on the way (see rnnviz/figures/__init__.py): the page redraws six figures on every slider move."""
+on the way (see rnnviz/figures/__init__.py): the page redraws the open view's figures on every slider move."""
 
 from __future__ import annotations
 

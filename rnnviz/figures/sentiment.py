@@ -1,4 +1,4 @@
-"""Figures of the sentiment page: training curves, the confusion matrix, a tweet read word by word.
+"""Figures of the sentiment page: training curves, the confusion matrix, a typed sentence read token by token.
 
 Each figure is built in one go from trace and layout dicts (subplots by axis domains), not validated
 on the way (see rnnviz/figures/__init__.py): the page redraws them on every rerun."""

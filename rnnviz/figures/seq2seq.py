@@ -41,13 +41,16 @@ def by_length_caption() -> str:
             "line the models never saw inputs that long. Without attention every input must fit in the same "
             "fixed-size state. Attention removes that limit within the training lengths, but it does not carry "
             "over to longer inputs: on the shipped reverse models (choose reverse, they are its defaults), "
-            f"{length_comparison_text()}.")  # fmt: skip
+            f"{length_comparison_text()}. On them the chart's points come from fewer inputs (the last score's: about "
+            "50 a length up to 10, 100 beyond; hover a point for its count), so they differ from these by a few "
+            "points.")  # fmt: skip
 
 
 def encoder_caption(reverse_source: bool) -> str:
     """The caption of encoder_states on the page."""
     read = ", the input reversed" if reverse_source else ""
-    return f"The encoder's hidden state after each character it reads{read}. The last column is all the plain decoder gets."
+    return (f"The encoder's hidden state after each character it reads{read}. The last column is all the plain decoder "
+            "gets (an LSTM encoder also hands on its memory cell c, not drawn).")
 
 
 def training_curves(records: Records) -> go.Figure:
