@@ -8,7 +8,9 @@ import streamlit as st
 # Every page of the lab: file, title, icon, what it shows, the lecture idea it belongs to.
 PAGES = [
     (
-        "pages/hand_built_rnns.py", "Hand-built RNNs", ":material/cable:",
+        "pages/hand_built_rnns.py",
+        "Hand-built RNNs",
+        ":material/cable:",
         (
             "The sum, compare and parity networks with every weight editable, unrolled step by "
             "step; a checker over every bit string up to length n, and the parity weights learned by "
@@ -17,7 +19,9 @@ PAGES = [
         "Hand-built RNNs (binary threshold units, the parity truth tables)",
     ),
     (
-        "pages/backprop_through_time.py", "Backprop through time", ":material/undo:",
+        "pages/backprop_through_time.py",
+        "Backprop through time",
+        ":material/undo:",
         (
             "The univariate RNN unrolled into its computation graph, every forward value and adjoint "
             "on hover, ū, v̄, w̄ as sums of per-step terms, and a cross-check against torch autograd."
@@ -25,7 +29,9 @@ PAGES = [
         "Backprop through time (the adjoints of the unrolled graph, weight sharing)",
     ),
     (
-        "pages/exploding_vanishing.py", "Exploding and vanishing gradients", ":material/swap_vert:",
+        "pages/exploding_vanishing.py",
+        "Exploding and vanishing gradients",
+        ":material/swap_vert:",
         (
             "The lecture's ∂h_T/∂h₁ = w^(T−1) on a log axis, with its 117.4 and 0.00515 one click away; "
             "the φ′(z_t) factors along a tanh, sigmoid or relu trajectory; for H units (up to 256, T up "
@@ -36,7 +42,9 @@ PAGES = [
         "Exploding and vanishing gradients (why products of Jacobians blow up or die out)",
     ),
     (
-        "pages/iterated_functions.py", "Iterated functions", ":material/cyclone:",
+        "pages/iterated_functions.py",
+        "Iterated functions",
+        ":material/cyclone:",
         (
             "The lecture's f(x) = 3.5x(1 − x) and one tanh unit h ← tanh(w h + b) iterated: f, f∘f, f∘3, "
             "f∘6 and f∘k up to k = 100, a cobweb, |d f∘k/dx| on a log axis exploding or vanishing, fixed "
@@ -45,7 +53,9 @@ PAGES = [
         "Iterated functions (fixed points; derivatives that become very large or very small)",
     ),
     (
-        "pages/loss_cliffs.py", "Loss cliffs and clipping", ":material/landscape:",
+        "pages/loss_cliffs.py",
+        "Loss cliffs and clipping",
+        ":material/landscape:",
         (
             "The loss of a one-unit RNN over (w, b) as a map and a 3D surface with its cliff; gradient "
             "descent from any start without clipping, clipped by norm and elementwise, side by side; the loss "
@@ -54,7 +64,9 @@ PAGES = [
         "Loss cliffs and gradient clipping (Pascanu, Mikolov and Bengio, 2013)",
     ),
     (
-        "pages/long_term_dependencies.py", "Long-term dependencies", ":material/memory:",
+        "pages/long_term_dependencies.py",
+        "Long-term dependencies",
+        ":material/memory:",
         (
             "A tanh RNN, an IRNN and an LSTM (GRU optional) side by side on the adding, copy or parity task: "
             "recorded runs at once (and the lecture's long run, in which the IRNN leaves the baseline), Play to "
@@ -64,7 +76,9 @@ PAGES = [
         "Long-term dependencies: identity initialization (IRNN) and the LSTM's memory cell",
     ),
     (
-        "pages/lstm_gates.py", "LSTM gates", ":material/door_open:",
+        "pages/lstm_gates.py",
+        "LSTM gates",
+        ":material/door_open:",
         (
             "An LSTM trained on the adding problem read step by step: i, f, o, g, c and h over time for one "
             "sequence, the product of forget gates against a tanh RNN's ‖dh_T/dhₜ‖ before and after training, "
@@ -74,7 +88,9 @@ PAGES = [
         "LSTM (the memory cell and its gates)",
     ),
     (
-        "pages/sentiment.py", "Sentiment: an RNN reads a sentence", ":material/sentiment_satisfied:",
+        "pages/sentiment.py",
+        "Sentiment: an RNN reads a sentence",
+        ":material/sentiment_satisfied:",
         (
             "An LSTM / GRU / RNN trained on generated sentences with negations, late cues and early cues, "
             "beside a bag-of-words baseline; a typed sentence read word by word; a Sentiment140 file uploaded "
@@ -83,7 +99,9 @@ PAGES = [
         "RNN for prediction: sentiment classification (last state vs max / average pooling)",
     ),
     (
-        "pages/char_language_model.py", "RNN for generation: a character language model", ":material/edit_note:",
+        "pages/char_language_model.py",
+        "RNN for generation: a character language model",
+        ":material/edit_note:",
         (
             "A char-RNN (LSTM / GRU / RNN) on Python's standard library source, shipped trained and trained "
             "further live (or on rnnviz's own source, or your text): loss in bits per character against the unigram entropy, samples kept at checkpoints, "
@@ -94,7 +112,9 @@ PAGES = [
         "RNN for generation (teacher forcing at training time, own samples at test time, <EOS>)",
     ),
     (
-        "pages/sequence_to_sequence.py", "Sequence to sequence", ":material/translate:",
+        "pages/sequence_to_sequence.py",
+        "Sequence to sequence",
+        ":material/translate:",
         (
             "An encoder RNN reads a date, a string or a tiny program into one fixed-size state; a decoder with "
             "other weights writes the answer until <eos>. Shipped trained; a typed input decoded step by step "
@@ -103,9 +123,7 @@ PAGES = [
         ),
         "Sequence to sequence (translation: the encoder memorizes, the decoder writes from the end token on)",
     ),
-
-
-]  # fmt: skip
+]
 
 
 def home() -> None:

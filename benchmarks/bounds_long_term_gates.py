@@ -61,9 +61,8 @@ def warm(flush: bool) -> None:
 def held_bytes(loop: training.Trainer, steps: int) -> int:
     """What a trainer holds at the end of its budget: weights, gradients, Adam's two moments, and its
     records (training loss and gradient norm per step, the test loss, the gradient horizon's rows)."""
-    tensors = sum(
-        4 * p.numel() * p.element_size() for p in loop.model.parameters()
-    )  # weight, grad, 2 moments
+    # weight, grad, 2 moments
+    tensors = sum(4 * p.numel() * p.element_size() for p in loop.model.parameters())
     c = loop.config
     L = models.sequence_length(c.model.task, c.T)
     tests = steps // c.test_every + 2
@@ -86,9 +85,8 @@ def long_term_case(settings: dict, flush: bool) -> dict:
     )
     before = max_rss_mb()
     loops = [training.Trainer(config, device="cpu") for config in configs.values()]
-    opened = timed(
-        lambda: [long_term.initial_jacobian(config) for config in configs.values()]
-    )  # the page opens
+    # the page opens
+    opened = timed(lambda: [long_term.initial_jacobian(config) for config in configs.values()])
     rounds = [timed(lambda: training.train_together(loops, float("inf"), max_steps=1)) for _ in range(ROUNDS)]
     later = rounds[1:]  # round 1 also records step 0: the test set and the horizon of the untrained models
     return dict(

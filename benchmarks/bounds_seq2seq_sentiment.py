@@ -46,8 +46,12 @@ def tensor_bytes(loop: training.Loop) -> int:
     """What a trained loop holds in tensors: the weights, their gradients and Adam's two moments."""
     weights = sum(p.numel() * p.element_size() for p in loop.model.parameters())
     grads = sum(p.grad.numel() * p.grad.element_size() for p in loop.model.parameters() if p.grad is not None)
-    moments = sum(t.numel() * t.element_size() for state in loop.optimizer.state.values() for t in state.values()
-                  if isinstance(t, torch.Tensor))  # fmt: skip
+    moments = sum(
+        t.numel() * t.element_size()
+        for state in loop.optimizer.state.values()
+        for t in state.values()
+        if isinstance(t, torch.Tensor)
+    )
     return weights + grads + moments
 
 
@@ -76,9 +80,15 @@ def seq2seq_case(settings: dict) -> dict:
     scores = config.steps // config.score_every + 2
     per_score = 4 + 2 * len(loop.score_lengths)  # held-out loss, exact, chars, longer; by length
     records = FLOAT_IN_A_LIST * (2 * config.steps + scores * per_score)  # losses and grad norms every step
-    return dict(step_work=config.step_work, scored_cpu=scored_cpu, scored_wall=scored_wall,
-                step_cpu=statistics.median(c for c, _ in plain), step_wall=statistics.median(w for _, w in plain),
-                held_mb=(tensor_bytes(loop) + records) / 2**20, peak_mb=max_rss_mb() - before)  # fmt: skip
+    return dict(
+        step_work=config.step_work,
+        scored_cpu=scored_cpu,
+        scored_wall=scored_wall,
+        step_cpu=statistics.median(c for c, _ in plain),
+        step_wall=statistics.median(w for _, w in plain),
+        held_mb=(tensor_bytes(loop) + records) / 2**20,
+        peak_mb=max_rss_mb() - before,
+    )
 
 
 def sentiment_case(settings: dict) -> dict:
@@ -93,28 +103,43 @@ def sentiment_case(settings: dict) -> dict:
     loop = sentiment.SentimentTrainer(config, data, bounded=False)
     scored_cpu, scored_wall = timed(lambda: loop.step(1))
     plain = [timed(lambda: loop.step(1)) for _ in range(5)]
-    records = FLOAT_IN_A_LIST * (3 * loop.steps + 2 * (loop.steps // loop.test_every + 2))  # loss, norm, accuracy
+    # loss, norm, accuracy
+    records = FLOAT_IN_A_LIST * (3 * loop.steps + 2 * (loop.steps // loop.test_every + 2))
     step_cpu = statistics.median(c for c, _ in plain)
     evaluations = loop.steps // loop.test_every + 1
-    return dict(step_work=sentiment.step_work(config, data), scored_cpu=scored_cpu, scored_wall=scored_wall,
-                step_cpu=step_cpu,
-                step_wall=statistics.median(w for _, w in plain), steps=loop.steps,
-                training_cpu=loop.steps * step_cpu + evaluations * max(scored_cpu - step_cpu, 0.0),
-                held_mb=(tensor_bytes(loop) + records) / 2**20, peak_mb=max_rss_mb() - before,
-                data_mb=before - data_before)  # fmt: skip
+    return dict(
+        step_work=sentiment.step_work(config, data),
+        scored_cpu=scored_cpu,
+        scored_wall=scored_wall,
+        step_cpu=step_cpu,
+        step_wall=statistics.median(w for _, w in plain),
+        steps=loop.steps,
+        training_cpu=loop.steps * step_cpu + evaluations * max(scored_cpu - step_cpu, 0.0),
+        held_mb=(tensor_bytes(loop) + records) / 2**20,
+        peak_mb=max_rss_mb() - before,
+        data_mb=before - data_before,
+    )
 
 
 def run(page: str, settings: dict) -> dict:
     """One case in a fresh process; its figures and the load average when it ran."""
-    out = subprocess.run([sys.executable, __file__, "--case", json.dumps([page, settings])], capture_output=True,
-                         text=True, check=True, cwd=ROOT)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, __file__, "--case", json.dumps([page, settings])],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return {**json.loads(out.stdout.strip().splitlines()[-1]), "load": os.getloadavg()[0]}
 
 
 def largest_hidden(settings: dict) -> int:
     """The most hidden units (a multiple of 16 up to the widget's 256) the bound lets these settings train."""
-    fits = [h for h in range(16, SEQ2SEQ_LIMITS["hidden"] + 1, 16)
-            if seq2seq.Seq2SeqConfig(**{**settings, "hidden_size": h}).step_work <= seq2seq.MAX_STEP_WORK]  # fmt: skip
+    fits = [
+        h
+        for h in range(16, SEQ2SEQ_LIMITS["hidden"] + 1, 16)
+        if seq2seq.Seq2SeqConfig(**{**settings, "hidden_size": h}).step_work <= seq2seq.MAX_STEP_WORK
+    ]
     return max(fits, default=0)
 
 
@@ -135,7 +160,8 @@ def largest_seq2seq_model() -> tuple[float, str, dict]:
                     if parameters > most:
                         most, largest = parameters, {**settings, "hidden_size": hidden}
                         named = f"{task}, length {length}, {seq2seq.KIND_NAMES[kind]} {hidden}, attention {attention}"
-    records = FLOAT_IN_A_LIST * 2 * SEQ2SEQ_LIMITS["steps"] + 2**20  # losses, grad norms; scores and test pairs
+    # losses, grad norms; scores and test pairs
+    records = FLOAT_IN_A_LIST * 2 * SEQ2SEQ_LIMITS["steps"] + 2**20
     return (16 * most + records) / 2**20, named, largest
 
 
@@ -147,14 +173,22 @@ def seq2seq_cases(before: bool) -> list[tuple[str, dict]]:
     kinds = [("lstm", a) for a in seq2seq.ATTENTIONS] + [("gru", "none"), ("gru", "additive")]
     for task, length in SEQ2SEQ_LIMITS["length"].items():
         for kind, attention in kinds:
-            settings = dict(task=task, length=length, kind=kind, attention=attention, steps=SEQ2SEQ_LIMITS["steps"])
+            settings = dict(
+                task=task, length=length, kind=kind, attention=attention, steps=SEQ2SEQ_LIMITS["steps"]
+            )
             hidden = largest_hidden(settings)
-            cases.append((f"{task}, length {length}, {seq2seq.KIND_NAMES[kind]} {hidden}, attention {attention}",
-                          {**settings, "hidden_size": hidden}))  # fmt: skip
+            cases.append(
+                (
+                    f"{task}, length {length}, {seq2seq.KIND_NAMES[kind]} {hidden}, attention {attention}",
+                    {**settings, "hidden_size": hidden},
+                )
+            )
     _, named, most = largest_seq2seq_model()
     cases.append((f"the most parameters: {named}", {**most, "steps": SEQ2SEQ_LIMITS["steps"]}))
     if before:
-        largest = dict(task="reverse", length=30, kind="lstm", attention="additive", hidden_size=256, steps=10000)
+        largest = dict(
+            task="reverse", length=30, kind="lstm", attention="additive", hidden_size=256, steps=10000
+        )
         cases.append(("unbounded: reverse, length 30, LSTM 256, additive attention (refused)", largest))
     return cases
 
@@ -167,13 +201,24 @@ def sentiment_cases(before: bool) -> list[tuple[str, dict]]:
         for inputs in sentiment.INPUTS:
             settings = dict(kind=kind, inputs=inputs, epochs=SENTIMENT_LIMITS["epochs"], tokens="characters")
             data = sentiment.data_for(sentiment.SentimentConfig(**settings))
-            fits = [h for h in range(8, SENTIMENT_LIMITS["hidden"] + 1, 8) if sentiment.step_work(
-                sentiment.SentimentConfig(**settings, hidden_size=h), data) <= sentiment.MAX_STEP_WORK]
+            fits = [
+                h
+                for h in range(8, SENTIMENT_LIMITS["hidden"] + 1, 8)
+                if sentiment.step_work(sentiment.SentimentConfig(**settings, hidden_size=h), data)
+                <= sentiment.MAX_STEP_WORK
+            ]
             config = sentiment.SentimentConfig(**settings, hidden_size=max(fits))
-            cases.append((f"{config.name}, {config.hidden_size} units, 10 epochs", dataclasses.asdict(config)))
+            cases.append(
+                (f"{config.name}, {config.hidden_size} units, 10 epochs", dataclasses.asdict(config))
+            )
     if before:
         largest = sentiment.SentimentConfig(hidden_size=128, epochs=10, tokens="characters")
-        cases.append(("unbounded: LSTM reading characters, 128 units, 10 epochs (refused)", dataclasses.asdict(largest)))
+        cases.append(
+            (
+                "unbounded: LSTM reading characters, 128 units, 10 epochs (refused)",
+                dataclasses.asdict(largest),
+            )
+        )
     return cases
 
 
@@ -186,38 +231,58 @@ def main() -> None:
         page, settings = json.loads(args.case)
         print(json.dumps((seq2seq_case if page == "seq2seq" else sentiment_case)(settings)))
         return
-    print(f"torch {torch.__version__}, one thread; MAX_STEP_WORK: seq2seq {seq2seq.MAX_STEP_WORK / 1e9:g} billion, "
-          f"sentiment {sentiment.MAX_STEP_WORK / 1e9:g} billion multiply-adds")  # fmt: skip
-    header = ("| settings | work (billion) | costliest step, CPU s (wall) | plain step, CPU s (wall) | held (MB) | "
-              "peak during a step (MB) | load |")  # fmt: skip
-    print("\nSequence to sequence: the costliest step scores the model on its held-out pairs (every score_every steps)")
+    print(
+        f"torch {torch.__version__}, one thread; MAX_STEP_WORK: seq2seq {seq2seq.MAX_STEP_WORK / 1e9:g} billion, "
+        f"sentiment {sentiment.MAX_STEP_WORK / 1e9:g} billion multiply-adds"
+    )
+    header = (
+        "| settings | work (billion) | costliest step, CPU s (wall) | plain step, CPU s (wall) | held (MB) | "
+        "peak during a step (MB) | load |"
+    )
+    print(
+        "\nSequence to sequence: the costliest step scores the model on its held-out pairs (every score_every steps)"
+    )
     print(header + "\n|---|---|---|---|---|---|---|")
     session = 0.0
     for name, settings in seq2seq_cases(args.before):
         r = run("seq2seq", settings)
-        print(f"| {name} | {r['step_work'] / 1e9:.1f} | {r['scored_cpu']:.2f} ({r['scored_wall']:.2f}) | "
-              f"{r['step_cpu']:.3f} ({r['step_wall']:.3f}) | {r['held_mb']:.1f} | {r['peak_mb']:.0f} | {r['load']:.1f} |")
+        print(
+            f"| {name} | {r['step_work'] / 1e9:.1f} | {r['scored_cpu']:.2f} ({r['scored_wall']:.2f}) | "
+            f"{r['step_cpu']:.3f} ({r['step_wall']:.3f}) | {r['held_mb']:.1f} | {r['peak_mb']:.0f} | {r['load']:.1f} |"
+        )
         if "unbounded" not in name:
             session = max(session, r["held_mb"])
     # A session holds its model and, for the length comparison, its own models of the two other variants.
     most, named, _ = largest_seq2seq_model()
-    print(f"\nThe most one model the page trains can hold: {most:.1f} MB ({named}; measured above: at most "
-          f"{session:.1f} MB). One session holds at most 3 (its own and two variants): {3 * most:.0f} MB; "
-          f"{SESSIONS} sessions: {SESSIONS * 3 * most / 1024:.2f} GB")
-    print("\nSentiment: the costliest step scores the model on the 2,000 held-out sentences (every test_every steps)")
-    print(header.removesuffix(" load |") + " whole training, CPU s | load |\n|---|---|---|---|---|---|---|---|")
+    print(
+        f"\nThe most one model the page trains can hold: {most:.1f} MB ({named}; measured above: at most "
+        f"{session:.1f} MB). One session holds at most 3 (its own and two variants): {3 * most:.0f} MB; "
+        f"{SESSIONS} sessions: {SESSIONS * 3 * most / 1024:.2f} GB"
+    )
+    print(
+        "\nSentiment: the costliest step scores the model on the 2,000 held-out sentences (every test_every steps)"
+    )
+    print(
+        header.removesuffix(" load |") + " whole training, CPU s | load |\n|---|---|---|---|---|---|---|---|"
+    )
     session = 0.0
     for name, settings in sentiment_cases(args.before):
         r = run("sentiment", settings)
-        print(f"| {name} | {r['step_work'] / 1e9:.1f} | {r['scored_cpu']:.2f} ({r['scored_wall']:.2f}) | "
-              f"{r['step_cpu']:.3f} ({r['step_wall']:.3f}) | {r['held_mb']:.1f} | {r['peak_mb']:.0f} | "
-              f"{r['training_cpu']:.0f} ({r['steps']} steps) | {r['load']:.1f} |")
+        print(
+            f"| {name} | {r['step_work'] / 1e9:.1f} | {r['scored_cpu']:.2f} ({r['scored_wall']:.2f}) | "
+            f"{r['step_cpu']:.3f} ({r['step_wall']:.3f}) | {r['held_mb']:.1f} | {r['peak_mb']:.0f} | "
+            f"{r['training_cpu']:.0f} ({r['steps']} steps) | {r['load']:.1f} |"
+        )
         if "unbounded" not in name:
             session = max(session, r["held_mb"])
-    print(f"\nThe built-in corpus, prepared once per process for words and once for characters: "
-          f"{r['data_mb']:.0f} MB (characters)")
-    print(f"One session holds at most one model it trained: {session:.1f} MB; {SESSIONS} sessions: "
-          f"{SESSIONS * session:.0f} MB")
+    print(
+        f"\nThe built-in corpus, prepared once per process for words and once for characters: "
+        f"{r['data_mb']:.0f} MB (characters)"
+    )
+    print(
+        f"One session holds at most one model it trained: {session:.1f} MB; {SESSIONS} sessions: "
+        f"{SESSIONS * session:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

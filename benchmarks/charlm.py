@@ -33,14 +33,25 @@ def uptime() -> str:
         return f"load average {os.getloadavg()}"
 
 
-def min_char_rnn(data: np.ndarray, vocab_size: int, hidden_size: int, seconds: float, seq_length: int = 25,
-                 learning_rate: float = 1e-1, seed: int = 0) -> tuple[float, float]:  # fmt: skip
+def min_char_rnn(
+    data: np.ndarray,
+    vocab_size: int,
+    hidden_size: int,
+    seconds: float,
+    seq_length: int = 25,
+    learning_rate: float = 1e-1,
+    seed: int = 0,
+) -> tuple[float, float]:
     """Karpathy's min-char-rnn (tanh RNN, one-hot inputs, Adagrad, gradients clipped to [-5, 5]),
     trained one sequence at a time for `seconds`; returns (characters per second, the mean loss in
     bits per character over the last 100 sequences)."""
     rng = np.random.default_rng(seed)
     H, V = hidden_size, vocab_size
-    Wxh, Whh, Why = rng.standard_normal((H, V)) * 0.01, rng.standard_normal((H, H)) * 0.01, rng.standard_normal((V, H)) * 0.01
+    Wxh, Whh, Why = (
+        rng.standard_normal((H, V)) * 0.01,
+        rng.standard_normal((H, H)) * 0.01,
+        rng.standard_normal((V, H)) * 0.01,
+    )
     bh, by = np.zeros((H, 1)), np.zeros((V, 1))
     memory = [np.zeros_like(p) for p in (Wxh, Whh, Why, bh, by)]
     hprev, p, chars, recent = np.zeros((H, 1)), 0, 0, []
@@ -80,7 +91,9 @@ def min_char_rnn(data: np.ndarray, vocab_size: int, hidden_size: int, seconds: f
     return chars / (time.perf_counter() - start), float(charlm.bits(np.mean(recent)))
 
 
-def rnnviz_throughput(data: charlm.CharData, config: charlm.CharLMConfig, seconds: float) -> tuple[float, int]:
+def rnnviz_throughput(
+    data: charlm.CharData, config: charlm.CharLMConfig, seconds: float
+) -> tuple[float, int]:
     """Characters per second of CharTrainer (training steps only), and the steps taken."""
     trainer = charlm.CharTrainer(data, config)
     trainer.step(1)  # step 0's evaluation and sample, and torch's first-call warm-up
@@ -113,15 +126,19 @@ def plain_steps(n: int) -> float:
     from benchmarks.plain_torch import time_plain_steps
 
     data, config = _default_data(), charlm.CharLMConfig()
-    model = training.initialise(charlm.CharLM(config, len(data.vocab)), config.seed)  # CharLM is built uninitialised
+    # CharLM is built uninitialised
+    model = training.initialise(charlm.CharLM(config, len(data.vocab)), config.seed)
     ids = torch.from_numpy(data.train_ids)
     generator = torch.Generator().manual_seed(0)
 
     def step_loss(k: int) -> torch.Tensor:
         starts = torch.randint(0, len(ids) - config.window, (config.batch_size,), generator=generator)
-        windows = ids[starts[:, None] + torch.arange(config.window + 1)].long()  # (B, window + 1); the ids are bytes
+        # (B, window + 1); the ids are bytes
+        windows = ids[starts[:, None] + torch.arange(config.window + 1)].long()
         logits, _, _ = model(windows[:, :-1], dropout=generator)  # (B, window, V)
-        return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1))
+        return torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1)
+        )
 
     return time_plain_steps(model, config.lr, config.clip, step_loss, n)
 
@@ -145,16 +162,22 @@ def corpus_load(repeats: int = 5) -> None:
     env = {**os.environ, "PYTHONPATH": root}
 
     def run(what: str) -> list[float]:
-        out = subprocess.run([sys.executable, "-c", LOAD, what], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", LOAD, what], env=env, capture_output=True, text=True, check=True
+        )
         return [float(x) for x in out.stdout.split()]
 
     times = [run("time") for _ in range(repeats)]
     wall, cpu = statistics.median(t[0] for t in times), statistics.median(t[1] for t in times)
     _, _, held, peak, chars, files, held_out, vocab, entropy = run("memory")
-    print(f"default corpus: {chars:,.0f} characters, {files:.0f} held-out files ({held_out:,.0f} characters), vocabulary "
-          f"{vocab:.0f}, unigram entropy {entropy:.3f} bits")  # fmt: skip
-    print(f"  charlm.builtin_data in a fresh process: median of {repeats} {cpu * 1000:.0f} ms CPU ({wall * 1000:.0f} ms "
-          f"wall); holds {held / 2**20:.1f} MiB, peak {peak / 2**20:.1f} MiB on the way")  # fmt: skip
+    print(
+        f"default corpus: {chars:,.0f} characters, {files:.0f} held-out files ({held_out:,.0f} characters), vocabulary "
+        f"{vocab:.0f}, unigram entropy {entropy:.3f} bits"
+    )
+    print(
+        f"  charlm.builtin_data in a fresh process: median of {repeats} {cpu * 1000:.0f} ms CPU ({wall * 1000:.0f} ms "
+        f"wall); holds {held / 2**20:.1f} MiB, peak {peak / 2**20:.1f} MiB on the way"
+    )
 
 
 def sampling_times(repeats: int = 9) -> None:
@@ -171,12 +194,17 @@ def sampling_times(repeats: int = 9) -> None:
     cases = {
         "sample 300 characters": lambda t: charlm.sample(model, data.vocab, "def ", 300, t, 0, 0, True),
         "temperature move (the page's call): free-running 200 and sample 300, side by side, both read": lambda t: (
-            charlm.samples_and_readings(model, data.vocab, [charlm.free_draw(forced, t, seed=0),
-                                                            charlm.Draw("def ", 300, t, 0, 0, True)])),
+            charlm.samples_and_readings(
+                model,
+                data.vocab,
+                [charlm.free_draw(forced, t, seed=0), charlm.Draw("def ", 300, t, 0, 0, True)],
+            )
+        ),
         "the same one after the other": lambda t: (
             charlm.free_running(model, data.vocab, forced, t, seed=0),
-            charlm.sample_and_read(model, data.vocab, "def ", 300, t, 0, 0, True)),
-    }  # fmt: skip
+            charlm.sample_and_read(model, data.vocab, "def ", 300, t, 0, 0, True),
+        ),
+    }
     print(f"shipped default ({model.config.hidden_size} units), one torch thread:")
     for name, compute in cases.items():
         times = []
@@ -204,31 +232,41 @@ def main() -> None:
     H = default.hidden_size
     numpy_rate, numpy_bits = min_char_rnn(data.train_ids, len(data.vocab), H, args.seconds)
     rows = [(f"numpy min-char-rnn, tanh RNN {H}, 1 sequence of 25", numpy_rate)]
-    for name, config in [(f"rnnviz, tanh RNN {H} (the same network)", charlm.CharLMConfig(kind="rnn")),
-                         (f"rnnviz, LSTM {H} (the page's default)", default)]:  # fmt: skip
+    for name, config in [
+        (f"rnnviz, tanh RNN {H} (the same network)", charlm.CharLMConfig(kind="rnn")),
+        (f"rnnviz, LSTM {H} (the page's default)", default),
+    ]:
         rate, _ = rnnviz_throughput(data, config, args.seconds)
         rows.append((name, rate))
     print(f"\n{'training throughput (1 thread)':<48}{'chars/s':>10}{'x numpy':>9}")
     for name, rate in rows:
         print(f"{name:<48}{rate:>10,.0f}{rate / numpy_rate:>9.1f}")
-    print(f"(min-char-rnn's loss after {args.seconds:.0f} s: {numpy_bits:.2f} bits per character on its training text)")
+    print(
+        f"(min-char-rnn's loss after {args.seconds:.0f} s: {numpy_bits:.2f} bits per character on its training text)"
+    )
 
     if not args.quick:
         trainer = charlm.CharTrainer(data, default)
         start, marks = time.perf_counter(), []
         while time.perf_counter() - start < args.budget and not trainer.done:
             trainer.step(default.test_every)
-            marks.append((trainer.step_count, time.perf_counter() - start, charlm.bits(trainer.test_losses[-1])))
+            marks.append(
+                (trainer.step_count, time.perf_counter() - start, charlm.bits(trainer.test_losses[-1]))
+            )
         held = marks[-1][2]
-        print(f"\ndefault LSTM, {args.budget:.0f} s of training: {trainer.step_count} steps, "
-              f"{trainer.step_count * trainer.chars_per_step / trainer.seconds:,.0f} chars/s with evaluation")  # fmt: skip
+        print(
+            f"\ndefault LSTM, {args.budget:.0f} s of training: {trainer.step_count} steps, "
+            f"{trainer.step_count * trainer.chars_per_step / trainer.seconds:,.0f} chars/s with evaluation"
+        )
         for step, seconds, value in marks[:: max(1, len(marks) // 8)] + marks[-1:]:
             print(f"  step {step:>5} at {seconds:>5.0f} s: held-out {value:.3f} bits per character")
         below = 1 - held / data.entropy
         reached = next((m for m in marks if m[2] <= 0.6 * data.entropy), None)
         when = f"reached at step {reached[0]}, {reached[1]:.0f} s" if reached else "not reached"
-        print(f"held-out {held:.3f} bpc vs unigram entropy {data.entropy:.3f}: {100 * below:.0f}% below "
-              f"(target 40%: {when})")  # fmt: skip
+        print(
+            f"held-out {held:.3f} bpc vs unigram entropy {data.entropy:.3f}: {100 * below:.0f}% below "
+            f"(target 40%: {when})"
+        )
         print("sample:", trainer.samples[-1][:300].replace("\n", "\n  "))
     print("\nload after:", uptime())
 

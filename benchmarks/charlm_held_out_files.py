@@ -35,9 +35,11 @@ def main() -> None:
         print(f"{bits:.3f} {n:>7,} {name}")
     scored = sum(n for _, n, _ in rows)
     weighted = sum(bits * n for bits, n, _ in rows) / scored
-    print(f"{len(rows)} files, {scored:,} characters scored; median file {statistics.median(b for b, _, _ in rows):.3f}, "
-          f"{sum(b <= 1.8 for b, _, _ in rows)} at 1.8 bits or less, weighted mean {weighted:.4f} "
-          f"({time.perf_counter() - start:.0f} s)")  # fmt: skip
+    print(
+        f"{len(rows)} files, {scored:,} characters scored; median file {statistics.median(b for b, _, _ in rows):.3f}, "
+        f"{sum(b <= 1.8 for b, _, _ in rows)} at 1.8 bits or less, weighted mean {weighted:.4f} "
+        f"({time.perf_counter() - start:.0f} s)"
+    )
 
 
 if __name__ == "__main__":

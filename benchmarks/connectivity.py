@@ -41,15 +41,21 @@ def percentiles_ms(work: Callable[[int], object], positions: list[int]) -> tuple
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=20, help="slider moves timed on each page (default 20)")
+    parser.add_argument(
+        "--repeats", type=int, default=20, help="slider moves timed on each page (default 20)"
+    )
     repeats = parser.parse_args().repeats
     training.set_threads(1)
     rows = []
 
-    lm = defaults.load("char_lm")  # the page's default: snippet 0, its 60-character prompt and 120 characters after
-    reading = charlm.teacher_forced(lm.model, lm.data.vocab, *charlm.held_out_snippet(lm.data, 0, 60, 120)).reading
+    # the page's default: snippet 0, its 60-character prompt and 120 characters after
+    lm = defaults.load("char_lm")
+    reading = charlm.teacher_forced(
+        lm.model, lm.data.vocab, *charlm.held_out_snippet(lm.data, 0, 60, 120)
+    ).reading
     last = len(reading.ids) - 2
-    positions = [int(t) for t in np.linspace(last, max(0, last - 60), repeats)]  # the slider's right end: the most work
+    # the slider's right end: the most work
+    positions = [int(t) for t in np.linspace(last, max(0, last - 60), repeats)]
 
     def char_move(t: int) -> None:
         figures.char_gradients(reading, connectivity.char_gradients(lm.model, reading.ids, t), t)
@@ -64,7 +70,12 @@ def main() -> None:
         norms, logit = connectivity.word_gradients(sent.model, ids, t)
         figures.word_gradients(tokens, norms, t, logit)
 
-    rows.append(("sentiment (LSTM, 64 units), word slider", *percentiles_ms(word_move, [k % len(ids) for k in range(repeats)])))
+    rows.append(
+        (
+            "sentiment (LSTM, 64 units), word slider",
+            *percentiles_ms(word_move, [k % len(ids) for k in range(repeats)]),
+        )
+    )
 
     print(f"| view ({repeats} moves) | p50 ms | p95 ms | target ms |\n|---|---|---|---|")
     for name, p50, p95 in rows:
@@ -74,7 +85,9 @@ def main() -> None:
     for kind, name in connectivity.CHAR_DEFAULTS.items():
         start = time.perf_counter()
         connectivity.held_out_char_horizon(defaults.load(name))
-        print(f"| character LM, {kind} ({connectivity.HORIZON_WINDOWS} windows of 128) | {time.perf_counter() - start:.2f} |")
+        print(
+            f"| character LM, {kind} ({connectivity.HORIZON_WINDOWS} windows of 128) | {time.perf_counter() - start:.2f} |"
+        )
     for kind, name in connectivity.SENTIMENT_DEFAULTS.items():
         start = time.perf_counter()
         connectivity.held_out_sentence_horizon(defaults.load(name))

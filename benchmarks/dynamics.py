@@ -57,6 +57,7 @@ def time_torch(args: tuple, activation: str, vectorize: bool) -> tuple[float, np
     start = time.perf_counter()
     h, P, norms = h0, torch.eye(len(h0), dtype=torch.float64), []
     for x_t in xs:
+
         def step(h, x_t=x_t):
             return phi(W_hh @ h + W_xh @ x_t + b)
 
@@ -90,32 +91,45 @@ def main() -> None:
     total_s = statistics.median(r[0] + r[1] for r in runs)
     norms = runs[-1][2]
 
-    print(f"Jacobian products of the page's RNN: H = {args.H}, T = {args.T}, {settings.kind} W_hh of spectral "
-          f"radius {settings.radius:g}, {settings.activation}, input scale {settings.input_scale:g}; "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads\n")
+    print(
+        f"Jacobian products of the page's RNN: H = {args.H}, T = {args.T}, {settings.kind} W_hh of spectral "
+        f"radius {settings.radius:g}, {settings.activation}, input scale {settings.input_scale:g}; "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads\n"
+    )
     print("| computation | seconds | vs rnnviz | target |")
     print("|---|---|---|---|")
-    print(f"| rnnviz: `jacobians` + `product_norms` (median of {args.repeats}) | {total_s:.2f} "
-          f"({jac_s:.2f} + {norms_s:.2f}) | 1× | < {CONTRACT_TARGET_S:g} s: "
-          f"{'ok' if total_s < CONTRACT_TARGET_S else '**over**'} |")
+    print(
+        f"| rnnviz: `jacobians` + `product_norms` (median of {args.repeats}) | {total_s:.2f} "
+        f"({jac_s:.2f} + {norms_s:.2f}) | 1× | < {CONTRACT_TARGET_S:g} s: "
+        f"{'ok' if total_s < CONTRACT_TARGET_S else '**over**'} |"
+    )
     if not args.skip_torch:
         for vectorize in (False, True):
             seconds, torch_norms = time_torch(rnn, settings.activation, vectorize)
             speedup = seconds / total_s
             agree = float(np.max(np.abs(torch_norms / norms - 1)))
-            target = (f"≥ {SPEEDUP_TARGET:g}× slower: {'ok' if speedup >= SPEEDUP_TARGET else '**no**'}"
-                      if not vectorize else "")
-            print(f"| torch: per-step `autograd.functional.jacobian(vectorize={vectorize})`, product, "
-                  f"`matrix_norm(ord=2)` (max relative difference {agree:.1e}) | {seconds:.2f} | "
-                  f"{speedup:.1f}× slower | {target} |")
+            target = (
+                f"≥ {SPEEDUP_TARGET:g}× slower: {'ok' if speedup >= SPEEDUP_TARGET else '**no**'}"
+                if not vectorize
+                else ""
+            )
+            print(
+                f"| torch: per-step `autograd.functional.jacobian(vectorize={vectorize})`, product, "
+                f"`matrix_norm(ord=2)` (max relative difference {agree:.1e}) | {seconds:.2f} | "
+                f"{speedup:.1f}× slower | {target} |"
+            )
     print()
     print("| page rerun at the defaults (AppTest) | median ms | target |")
     print("|---|---|---|")
-    for key, what in (("ev_w", "w moved: multivariate results cached"),
-                      ("ev_radius", "spectral radius moved: all recomputed")):
+    for key, what in (
+        ("ev_w", "w moved: multivariate results cached"),
+        ("ev_radius", "spectral radius moved: all recomputed"),
+    ):
         ms = time_page(args.reruns, key)
-        print(f"| {what} (median of {args.reruns}) | {ms:.1f} | < {RERUN_TARGET_MS:g} ms: "
-              f"{'ok' if ms < RERUN_TARGET_MS else '**over**'} |")
+        print(
+            f"| {what} (median of {args.reruns}) | {ms:.1f} | < {RERUN_TARGET_MS:g} ms: "
+            f"{'ok' if ms < RERUN_TARGET_MS else '**over**'} |"
+        )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,11 @@ from harness.serve import CHROMIUM, CHROMIUM_ARGS, cpu_seconds, rss_bytes, serve
 MEMORY_LIMIT = 3 * 2**30
 UPDATE_TIMEOUT_MS = 120_000  # a chart that has not updated after this counts as an error
 ARRIVAL_TIMEOUT_MS = 300_000  # the page and its first chart, with everyone else arriving too
-FOREGROUND = ["--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-              "--disable-backgrounding-occluded-windows"]
+FOREGROUND = [
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]
 ARRIVAL_GAP_S = 1.0  # sessions arrive one a second, as a class opening a shared link
 
 # The analysis pages: (page, slider moved by arrow keys, the chart it changes). Sessions take them in turn.
@@ -74,7 +77,9 @@ async def open_page(page: Page, url: str, chart: str) -> str:
     return await handle.json_value()
 
 
-async def analysis_session(browser: Browser, url: str, index: int, moves: int, deadline: float, results: Results):
+async def analysis_session(
+    browser: Browser, url: str, index: int, moves: int, deadline: float, results: Results
+):
     name, slider, chart = ANALYSIS[index % len(ANALYSIS)]
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(UPDATE_TIMEOUT_MS)  # clicks and key presses wait as long as a chart may
@@ -97,7 +102,9 @@ async def analysis_session(browser: Browser, url: str, index: int, moves: int, d
         if await page.locator(EXCEPTION).count():
             results.errors.append(f"session {index} ({name}): an exception is shown")
     except PlaywrightError as error:  # a timeout or a crash: an error of the run, not of the script
-        results.errors.append(f"session {index} ({name}): {type(error).__name__}: {str(error).splitlines()[0]}")
+        results.errors.append(
+            f"session {index} ({name}): {type(error).__name__}: {str(error).splitlines()[0]}"
+        )
     finally:
         await context.close()
 
@@ -133,7 +140,9 @@ def pin(server_pid: int) -> str:
     cores = sorted(os.sched_getaffinity(0))
     if len(cores) < 2:
         return "not pinned: one core"
-    subprocess.run(["taskset", "-a", "-p", "-c", str(cores[0]), str(server_pid)], check=True, capture_output=True)
+    subprocess.run(
+        ["taskset", "-a", "-p", "-c", str(cores[0]), str(server_pid)], check=True, capture_output=True
+    )
     os.sched_setaffinity(0, set(cores[1:]))
     return f"server on core {cores[0]}, browsers on core(s) {', '.join(map(str, cores[1:]))}"
 
@@ -148,15 +157,23 @@ async def run(sessions: int, trainers: int, moves: int, seconds: float, pinned: 
         watcher.start()
         async with async_playwright() as playwright:
             # Every session is a student's tab in front of them: no background throttling of its timers.
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + FOREGROUND)
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS + FOREGROUND
+            )
             start = time.monotonic()
             deadline = start + seconds
             stop_training = asyncio.Event()
-            training = [asyncio.create_task(training_session(browser, url, i, stop_training, results))
-                        for i in range(trainers)]  # fmt: skip
+            training = [
+                asyncio.create_task(training_session(browser, url, i, stop_training, results))
+                for i in range(trainers)
+            ]
             await asyncio.sleep(5)  # let the trainers press Play first: the others arrive and move under load
-            await asyncio.gather(*(analysis_session(browser, url, i, moves, deadline, results)
-                                   for i in range(sessions - trainers)))  # fmt: skip
+            await asyncio.gather(
+                *(
+                    analysis_session(browser, url, i, moves, deadline, results)
+                    for i in range(sessions - trainers)
+                )
+            )
             analysis_seconds = time.monotonic() - start
             server_cpu = (cpu_seconds(server.pid) - cpu_at_start) / analysis_seconds
             stop_training.set()
@@ -172,8 +189,10 @@ async def run(sessions: int, trainers: int, moves: int, seconds: float, pinned: 
 
     lat = sorted(results.latencies)
     p95 = lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))] if lat else float("nan")
-    print(f"{sessions} sessions ({trainers} training on the {TRAINING[0]} page, {sessions - trainers} moving "
-          f"sliders on {len(ANALYSIS)} analysis pages), {analysis_seconds:.0f} s; {placement}")  # fmt: skip
+    print(
+        f"{sessions} sessions ({trainers} training on the {TRAINING[0]} page, {sessions - trainers} moving "
+        f"sliders on {len(ANALYSIS)} analysis pages), {analysis_seconds:.0f} s; {placement}"
+    )
     print("| measure | value |")
     print("|---|---|")
     print(f"| errors | {len(results.errors)} |")
@@ -182,7 +201,9 @@ async def run(sessions: int, trainers: int, moves: int, seconds: float, pinned: 
         print(f"| control change to chart update, median | {1000 * statistics.median(lat):.0f} ms |")
         print(f"| control change to chart update, 95th percentile | {1000 * p95:.0f} ms |")
         print(f"| slowest | {1000 * lat[-1]:.0f} ms |")
-    print(f"| training steps reached by the training sessions | {', '.join(map(str, results.trained_steps))} |")
+    print(
+        f"| training steps reached by the training sessions | {', '.join(map(str, results.trained_steps))} |"
+    )
     print(f"| server CPU while the sessions ran | {100 * server_cpu:.0f}% of a core |")
     print(f"| server peak memory (RSS) | {peak[0] / 2**20:.0f} MB (limit {MEMORY_LIMIT / 2**20:.0f} MB) |")
     print(f"| server CPU once all sessions closed | {100 * idle_cpu:.1f}% of a core |")
@@ -193,7 +214,9 @@ async def run(sessions: int, trainers: int, moves: int, seconds: float, pinned: 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--trainers", type=int, default=3)
     parser.add_argument("--moves", type=int, default=10, help="control changes per analysis session")

@@ -53,22 +53,54 @@ def main() -> None:
 
     rows = []  # (what, value, target)
     for what, work in (
-        ("logistic bifurcation + Lyapunov, 1000 r × 1000 iterations", lambda: maps.logistic_bifurcation(2.5, 4.0)),
-        ("tanh-unit bifurcation + Lyapunov, 1000 w × 1000 iterations × 2 starts", lambda: maps.tanh_bifurcation(0.0)),
+        (
+            "logistic bifurcation + Lyapunov, 1000 r × 1000 iterations",
+            lambda: maps.logistic_bifurcation(2.5, 4.0),
+        ),
+        (
+            "tanh-unit bifurcation + Lyapunov, 1000 w × 1000 iterations × 2 starts",
+            lambda: maps.tanh_bifurcation(0.0),
+        ),
     ):
         seconds = median_seconds(work, n)
-        rows.append((f"{what} (median of {n})", f"{seconds * 1000:.1f} ms", f"< {BIFURCATION_TARGET_S * 1000:.0f} ms",
-                     seconds < BIFURCATION_TARGET_S))  # fmt: skip
+        rows.append(
+            (
+                f"{what} (median of {n})",
+                f"{seconds * 1000:.1f} ms",
+                f"< {BIFURCATION_TARGET_S * 1000:.0f} ms",
+                seconds < BIFURCATION_TARGET_S,
+            )
+        )
     seconds = median_seconds(lambda: maps.lyapunov_exponent(4.0), n)
-    rows.append((f"`lyapunov_exponent(4.0)`, 1000 + 5000 steps (median of {n})", f"{seconds * 1000:.1f} ms", "—", None))
+    rows.append(
+        (
+            f"`lyapunov_exponent(4.0)`, 1000 + 5000 steps (median of {n})",
+            f"{seconds * 1000:.1f} ms",
+            "—",
+            None,
+        )
+    )
     seconds = median_seconds(lambda: maps.explore(maps.LogisticMap(3.5), 40, 0.1), n)
-    rows.append((f"`explore`: iterates on 2001 points, cycles, λ at r = 3.5, k = 40 (median of {n})",
-                 f"{seconds * 1000:.1f} ms", "—", None))  # fmt: skip
+    rows.append(
+        (
+            f"`explore`: iterates on 2001 points, cycles, λ at r = 3.5, k = 40 (median of {n})",
+            f"{seconds * 1000:.1f} ms",
+            "—",
+            None,
+        )
+    )
     view = maps.explore(maps.LogisticMap(3.5), 40, 0.1)
     diagram = maps.logistic_bifurcation()
-    build = [figures.lecture_panels, figures.iterate_graph, figures.cobweb, figures.derivative_over_domain,
-             figures.gradient_through_time]  # fmt: skip
-    seconds = median_seconds(lambda: [b(view) for b in build] + [figures.bifurcation(diagram, 3.5, view.cycles)], n)
+    build = [
+        figures.lecture_panels,
+        figures.iterate_graph,
+        figures.cobweb,
+        figures.derivative_over_domain,
+        figures.gradient_through_time,
+    ]
+    seconds = median_seconds(
+        lambda: [b(view) for b in build] + [figures.bifurcation(diagram, 3.5, view.cycles)], n
+    )
     rows.append((f"the page's six figures built (median of {n})", f"{seconds * 1000:.1f} ms", "—", None))
 
     for label, query, slider in (
@@ -78,8 +110,14 @@ def main() -> None:
         ("tanh unit, after `maps_w` moved (from 2)", {"maps_map": "tanh unit"}, "maps_w"),
     ):
         ms = rerun_ms(n, query, slider)
-        rows.append((f"rerun `pages/iterated_functions.py`, {label} (median of {n})", f"{ms:.1f} ms",
-                     f"< {RERUN_TARGET_MS:.0f} ms", ms < RERUN_TARGET_MS))  # fmt: skip
+        rows.append(
+            (
+                f"rerun `pages/iterated_functions.py`, {label} (median of {n})",
+                f"{ms:.1f} ms",
+                f"< {RERUN_TARGET_MS:.0f} ms",
+                ms < RERUN_TARGET_MS,
+            )
+        )
 
     print("| measurement | value | target | |")
     print("|---|---|---|---|")

@@ -8,8 +8,9 @@ from collections.abc import Callable
 import torch
 
 
-def time_plain_steps(model: torch.nn.Module, lr: float, clip: float, step_loss: Callable[[int], torch.Tensor],
-                     n: int) -> float:  # fmt: skip
+def time_plain_steps(
+    model: torch.nn.Module, lr: float, clip: float, step_loss: Callable[[int], torch.Tensor], n: int
+) -> float:
     """Seconds for n steps k = 1..n of: loss = step_loss(k) (batch and forward), backward, clip the
     gradient's norm, Adam. The loss is read each step, as every training loop of the lab does."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)

@@ -87,10 +87,17 @@ COLD_START_TARGET_S = 8.0
 # Cold starts: (URL path, what "rendered" means there, its label). The home page is what
 # `streamlit run app.py` opens; a shared link lands straight on a page and waits for its chart.
 COLD_STARTS = [
-    ("/", '[data-testid="stMain"] [data-testid="stMarkdown"], [data-testid="stMain"] .js-plotly-plot',
-     "home page, first markdown visible"),
-    ("/hand_built_rnns", '[data-testid="stMain"] .js-plotly-plot', "link to the hand-built page, chart drawn"),
-]  # fmt: skip
+    (
+        "/",
+        '[data-testid="stMain"] [data-testid="stMarkdown"], [data-testid="stMain"] .js-plotly-plot',
+        "home page, first markdown visible",
+    ),
+    (
+        "/hand_built_rnns",
+        '[data-testid="stMain"] .js-plotly-plot',
+        "link to the hand-built page, chart drawn",
+    ),
+]
 
 
 # --- training throughput: each model page's training against a plain torch loop -------------------
@@ -131,12 +138,22 @@ def _seq2seq() -> tuple[Callable[[int], float], Callable[[int], float]]:
 # (page, what is trained, steps timed, (items per step, their name), a factory of (rnnviz loop, plain loop): each
 # a function timing n steps)
 THROUGHPUT = [
-    ("long-term dependencies", "LSTM, adding problem T = 100, hidden 64", 100, (64, "sequences"),
-     lambda: _adding(100, 64)),
+    (
+        "long-term dependencies",
+        "LSTM, adding problem T = 100, hidden 64",
+        100,
+        (64, "sequences"),
+        lambda: _adding(100, 64),
+    ),
     ("LSTM gates", "LSTM, adding problem T = 50, hidden 32", 100, (64, "sequences"), lambda: _adding(50, 32)),
     ("sentiment", "LSTM, words, hidden 64: one epoch", 125, (64, "sentences"), _sentiment),
-    ("character language model", "LSTM, hidden 256, 32 windows of 128 characters", 30, (32 * 128, "characters"),
-     _char_lm),
+    (
+        "character language model",
+        "LSTM, hidden 256, 32 windows of 128 characters",
+        30,
+        (32 * 128, "characters"),
+        _char_lm,
+    ),
     ("sequence to sequence", "GRU encoder-decoder, hidden 128, dates", 100, (64, "dates"), _seq2seq),
 ]
 
@@ -151,14 +168,23 @@ def throughput() -> list[tuple[str, str, str, str, str]]:
     for page, what, steps, (per_step, items), factory in THROUGHPUT:
         ours, plain = factory()
         ours(3), plain(3)  # warm up
-        rate = {name: steps / min(loop(steps) for _ in range(2)) for name, loop in (("ours", ours), ("plain", plain))}
-        rows.append((page, f"{what}, {steps} steps", f"{rate['ours']:.1f} steps/s ({rate['ours'] * per_step:,.0f} {items}/s)",
-                     f"{rate['plain']:.1f} steps/s", f"{rate['ours'] / rate['plain']:.2f}"))  # fmt: skip
+        rate = {
+            name: steps / min(loop(steps) for _ in range(2))
+            for name, loop in (("ours", ours), ("plain", plain))
+        }
+        rows.append(
+            (
+                page,
+                f"{what}, {steps} steps",
+                f"{rate['ours']:.1f} steps/s ({rate['ours'] * per_step:,.0f} {items}/s)",
+                f"{rate['plain']:.1f} steps/s",
+                f"{rate['ours'] / rate['plain']:.2f}",
+            )
+        )
     return rows
 
 
 # --- reruns (AppTest) -----------------------------------------------------------------------------
-
 
 
 def changing_values(current: float, low: float, high: float, step: float, count: int) -> list[float]:
@@ -189,7 +215,9 @@ def widget_by_key(at: AppTest, key: str):
     raise KeyError(f"no widget with key {key!r}")
 
 
-def time_reruns(path: str, reruns: int, key: str | None = None, query: dict[str, str] | None = None) -> tuple[float, str]:
+def time_reruns(
+    path: str, reruns: int, key: str | None = None, query: dict[str, str] | None = None
+) -> tuple[float, str]:
     """Median ms of `reruns` reruns of the page (opened with `query`) after each change of the widget
     `key` (None: rerun unchanged). The first run (imports, cold caches) is not timed."""
     at = AppTest.from_file(str(REPO_ROOT / path), default_timeout=120)
@@ -201,7 +229,10 @@ def time_reruns(path: str, reruns: int, key: str | None = None, query: dict[str,
     if widget is None:
         values, changed = [None] * reruns, "unchanged rerun"
     elif widget.type == "text_input":
-        values, changed = [TEXTS[key][i % len(TEXTS[key])] for i in range(reruns)], f"text_input `{widget.key}`"
+        values, changed = (
+            [TEXTS[key][i % len(TEXTS[key])] for i in range(reruns)],
+            f"text_input `{widget.key}`",
+        )
     else:
         values = changing_values(widget.value, widget.min, widget.max, widget.step, reruns)
         changed = f"{widget.type} `{widget.key}`"
@@ -247,10 +278,12 @@ def cold_starts(count: int) -> list[tuple[str, float]] | str:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             return [
-                (f"`{url_path}`, {label}", statistics.median(time_cold_start(browser, url_path, ready)
-                                                             for _ in range(count)))
+                (
+                    f"`{url_path}`, {label}",
+                    statistics.median(time_cold_start(browser, url_path, ready) for _ in range(count)),
+                )
                 for url_path, ready, label in COLD_STARTS
-            ]  # fmt: skip
+            ]
         finally:
             browser.close()
 
@@ -272,8 +305,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reruns", type=int, default=20, help="timed reruns per page (default 20)")
     parser.add_argument("--cold-starts", type=int, default=3, help="server launches to time (default 3)")
-    parser.add_argument("--no-throughput", dest="throughput", action="store_false",
-                        help="skip the training throughput table")
+    parser.add_argument(
+        "--no-throughput", dest="throughput", action="store_false", help="skip the training throughput table"
+    )
     args = parser.parse_args()
 
     rows = []  # (what, measured, value, target, verdict)
@@ -281,15 +315,25 @@ def main() -> None:
         median_ms, changed = time_reruns(path, args.reruns, MOST_MOVED.get(path))  # the home page: unchanged
         target = RERUN_TARGETS_MS.get(path)
         rows.append(
-            (f"rerun `{path}` (median of {args.reruns}; {changed})", f"{median_ms:.1f} ms",
-             "—" if target is None else f"< {target:.0f} ms", verdict(median_ms, target))
-        )  # fmt: skip
+            (
+                f"rerun `{path}` (median of {args.reruns}; {changed})",
+                f"{median_ms:.1f} ms",
+                "—" if target is None else f"< {target:.0f} ms",
+                verdict(median_ms, target),
+            )
+        )
 
     for what, kernel, target_s in KERNELS:
         kernel()  # warm up: imports, caches
         best = min(_timed(kernel) for _ in range(5))
-        rows.append((f"kernel: {what} (best of 5)", f"{best * 1000:.1f} ms", f"< {target_s * 1000:.0f} ms",
-                     verdict(best, target_s)))  # fmt: skip
+        rows.append(
+            (
+                f"kernel: {what} (best of 5)",
+                f"{best * 1000:.1f} ms",
+                f"< {target_s * 1000:.0f} ms",
+                verdict(best, target_s),
+            )
+        )
 
     starts = cold_starts(args.cold_starts)
     if isinstance(starts, str):
@@ -297,17 +341,23 @@ def main() -> None:
     else:
         for label, seconds in starts:
             rows.append(
-                (f"cold start `streamlit run app.py` → {label} (median of {args.cold_starts})",
-                 f"{seconds:.2f} s", f"< {COLD_START_TARGET_S:.0f} s", verdict(seconds, COLD_START_TARGET_S))
-            )  # fmt: skip
+                (
+                    f"cold start `streamlit run app.py` → {label} (median of {args.cold_starts})",
+                    f"{seconds:.2f} s",
+                    f"< {COLD_START_TARGET_S:.0f} s",
+                    verdict(seconds, COLD_START_TARGET_S),
+                )
+            )
 
     print("| measurement | value | target | |")
     print("|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
     if args.throughput:
-        print("\nTraining throughput, torch on one thread as the pages use it: each page's training in rnnviz "
-              "(records, test evaluations) against a bare torch loop on the same model and batches.\n")
+        print(
+            "\nTraining throughput, torch on one thread as the pages use it: each page's training in rnnviz "
+            "(records, test evaluations) against a bare torch loop on the same model and batches.\n"
+        )
         print("| page | trained | rnnviz | plain torch loop | rnnviz / plain |")
         print("|---|---|---|---|---|")
         for row in throughput():

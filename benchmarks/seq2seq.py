@@ -34,8 +34,9 @@ sys.path.insert(0, str(ROOT))  # every script here: the checkout first
 from rnnviz import defaults, seq2seq, training
 
 
-def train_until(config: seq2seq.Seq2SeqConfig, seconds: float, target: float = 0.95
-                ) -> tuple[seq2seq.Seq2SeqLoop, float | None]:  # fmt: skip
+def train_until(
+    config: seq2seq.Seq2SeqConfig, seconds: float, target: float = 0.95
+) -> tuple[seq2seq.Seq2SeqLoop, float | None]:
     """Train in chunks of one scoring interval until the held-out exact match reaches `target` or the
     wall-time budget runs out; return the trainer and the seconds at which the target was reached."""
     trainer, start, reached = seq2seq.Seq2SeqLoop(config), time.perf_counter(), None
@@ -53,12 +54,16 @@ def dates(seconds: float) -> None:
     print(f"{'model':<28}{'steps':>7}{'seconds':>9}{'exact (500)':>13}{'exact (2000)':>14}{'per char':>10}")
     for attention in ("none", "general"):
         # The largest budget the config allows, with a flat learning rate (lr_floor 1): the run stops on time.
-        config = seq2seq.Seq2SeqConfig(task="dates", attention=attention, steps=10_000, lr_floor=1.0, test_every=50)
+        config = seq2seq.Seq2SeqConfig(
+            task="dates", attention=attention, steps=10_000, lr_floor=1.0, test_every=50
+        )
         trainer, reached = train_until(config, seconds)
         final = seq2seq.score(trainer.model, trainer.vocab, seq2seq.held_out_pairs(config, 2000, seed=12345))
         when = f"{reached:.0f}" if reached is not None else f">{seconds:.0f}"
-        print(f"{'GRU, ' + config.variant:<28}{trainer.step_count:>7}{when:>9}{trainer.test_exact[-1]:>13.3f}"
-              f"{final.exact:>14.3f}{final.chars:>10.3f}")  # fmt: skip
+        print(
+            f"{'GRU, ' + config.variant:<28}{trainer.step_count:>7}{when:>9}{trainer.test_exact[-1]:>13.3f}"
+            f"{final.exact:>14.3f}{final.chars:>10.3f}"
+        )
 
 
 def budgets(steps: list[int]) -> None:
@@ -80,8 +85,10 @@ def shipped() -> None:
         sidecar = defaults.describe(name)
         metrics = seq2seq.measure(defaults.load(name))  # measured again: the same numbers as the sidecar's
         assert metrics == sidecar["metrics"], (name, metrics, sidecar["metrics"])
-        print(f"{name:<28}{sidecar['steps']:>7}{sidecar['training_seconds']:>9.0f}{metrics['exact_match']:>14.4f}"
-              f"{metrics['char_accuracy']:>10.4f}{sidecar['file_mb']:>7.2f}")  # fmt: skip
+        print(
+            f"{name:<28}{sidecar['steps']:>7}{sidecar['training_seconds']:>9.0f}{metrics['exact_match']:>14.4f}"
+            f"{metrics['char_accuracy']:>10.4f}{sidecar['file_mb']:>7.2f}"
+        )
     print("\nReverse, trained on lengths 1-10: exact match by input length (200 held-out strings each)")
     names = [name for name in seq2seq.SHIPPED if "reverse" in name]
     lengths = list(defaults.describe(names[0])["metrics"]["exact_by_length"])
@@ -90,10 +97,13 @@ def shipped() -> None:
         by_length = defaults.describe(name)["metrics"]["exact_by_length"]
         print(f"{name:<30}" + "".join(f"{by_length[k]:>6.2f}" for k in lengths))
     print(f"\nOn the page: {seq2seq.length_comparison_text()}")
-    longer = seq2seq.tasks.reverse_pairs(200, 11, 11, seed=5)  # 200 strings of 11 letters, one more than trained
+    # 200 strings of 11 letters, one more than trained
+    longer = seq2seq.tasks.reverse_pairs(200, 11, 11, seed=5)
     for name in names:
         loop = defaults.load(name)
-        outputs = seq2seq.translate(loop.model, loop.vocab, [s for s, _ in longer], loop.config.reverse_source)
+        outputs = seq2seq.translate(
+            loop.model, loop.vocab, [s for s, _ in longer], loop.config.reverse_source
+        )
         lengths = collections.Counter(len(o) for o in outputs)
         print(f"{name}: at length 11, the outputs' lengths: {dict(sorted(lengths.items()))}")
 
@@ -126,8 +136,11 @@ def beams(n: int = 500, width: int = 5) -> None:
             for key, reading in (("greedy", greedy), ("beam", beam), ("beam/char", per_char)):
                 right[key] += reading.output == target
             better += beam.log_probability > greedy.log_probability + 1e-6
-        print(f"{name:<28}" + "".join(f"{right[k] / n:>{w}.3f}" for k, w in (("greedy", 8), ("beam", 8), ("beam/char", 11)))
-              + f"{better / n:>15.3f}{1000 * seconds / n:>11.1f}")  # fmt: skip
+        print(
+            f"{name:<28}"
+            + "".join(f"{right[k] / n:>{w}.3f}" for k, w in (("greedy", 8), ("beam", 8), ("beam/char", 11)))
+            + f"{better / n:>15.3f}{1000 * seconds / n:>11.1f}"
+        )
 
 
 def page() -> None:
@@ -138,16 +151,22 @@ def page() -> None:
     at = AppTest.from_file(str(ROOT / "pages/sequence_to_sequence.py"), default_timeout=600).run()
     print(f"first run, loading the shipped date model: {time.perf_counter() - start:.2f} s")
     inputs = ["26 Nov 2026", "November 26, 2026", "26/11/2026", "Thursday, 26 November 2026", "3.4.1999"]
-    for what, moves in [("typing an input", [("text_input", "s2s_input_dates", inputs[i % 5] + " " * (i // 5))
-                                             for i in range(20)]),
-                        ("changing the beam width", [("number_input", "s2s_beam", 1 + i % 5) for i in range(1, 21)])]:
+    for what, moves in [
+        (
+            "typing an input",
+            [("text_input", "s2s_input_dates", inputs[i % 5] + " " * (i // 5)) for i in range(20)],
+        ),
+        ("changing the beam width", [("number_input", "s2s_beam", 1 + i % 5) for i in range(1, 21)]),
+    ]:
         times = []
         for kind, key, value in moves:
             getattr(at, kind)(key=key).set_value(value)
             start = time.perf_counter()
             at.run()
             times.append(time.perf_counter() - start)
-        print(f"rerun after {what} (the whole script): median {1000 * statistics.median(times):.0f} ms over {len(times)}")
+        print(
+            f"rerun after {what} (the whole script): median {1000 * statistics.median(times):.0f} ms over {len(times)}"
+        )
 
 
 def rnnviz_steps(n: int) -> float:
@@ -169,7 +188,9 @@ def plain_steps(n: int) -> float:
     model = training.initialise(seq2seq.Seq2Seq(config, len(vocab)), config.seed)
 
     def step_loss(k: int):
-        pairs = seq2seq.training_pairs(config, config.batch_size, training.stream_seed(config.seed, training.TRAIN, k))
+        pairs = seq2seq.training_pairs(
+            config, config.batch_size, training.stream_seed(config.seed, training.TRAIN, k)
+        )
         return model.loss(seq2seq.make_batch(vocab, pairs, config.reverse_source))
 
     return time_plain_steps(model, config.lr, config.clip, step_loss, n)

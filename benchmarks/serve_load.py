@@ -82,9 +82,15 @@ MODELS = {
     "long_term_dependencies": "ltd_T",
 }
 TEXTS = {  # what a text box is set to, in turn
-    "sent_tweet": ["what a great film", "not good at all", "awful, but the ending was wonderful",
-                   "never disappointed", "the plot was dull and the acting worse", "i loved every minute"],
-}  # fmt: skip
+    "sent_tweet": [
+        "what a great film",
+        "not good at all",
+        "awful, but the ending was wonderful",
+        "never disappointed",
+        "the plot was dull and the acting worse",
+        "i loved every minute",
+    ],
+}
 
 
 @dataclass
@@ -139,8 +145,9 @@ class Session:
         if len(cookies):
             headers["Cookie"] = "; ".join(f"{cookie.name}={cookie.value}" for cookie in cookies)
         ws_url = self.base_url.replace("http://", "ws://") + "/_stcore/stream"
-        self.socket = await websockets.connect(ws_url, subprotocols=["streamlit"], max_size=None,
-                                               additional_headers=headers)  # fmt: skip
+        self.socket = await websockets.connect(
+            ws_url, subprotocols=["streamlit"], max_size=None, additional_headers=headers
+        )
         await self._run(page_name=self.page, timeout=timeout)
         return time.perf_counter() - start
 
@@ -173,7 +180,9 @@ class Session:
         if self.socket is not None:
             await self.socket.close()
 
-    async def _run(self, page_name: str = "", fragment_id: str = "", timeout: float = ANSWER_TIMEOUT_S) -> None:
+    async def _run(
+        self, page_name: str = "", fragment_id: str = "", timeout: float = ANSWER_TIMEOUT_S
+    ) -> None:
         message = BackMsg()
         client = message.rerun_script
         client.query_string = self.query
@@ -226,7 +235,9 @@ class Session:
                     self.widgets[key] = Widget(proto.id, element_kind, proto, message.delta.fragment_id)
         elif kind == "script_finished" and message.script_finished in FINISHED:
             self.runs += 1
-            self.cache = {h: (m, run) for h, (m, run) in self.cache.items() if self.runs - run <= self.max_cache_age}
+            self.cache = {
+                h: (m, run) for h, (m, run) in self.cache.items() if self.runs - run <= self.max_cache_age
+            }
             return True
         return False
 
@@ -261,8 +272,17 @@ def values_of(widget: Widget, rng: random.Random):
         raise ValueError(f"no walk for a {widget.kind}")
 
 
-async def session_life(base_url: str, page: str, key: str, seed: int, delay: float, moves: int,
-                       period: float, deadline: float, tally: Tally) -> None:  # fmt: skip
+async def session_life(
+    base_url: str,
+    page: str,
+    key: str,
+    seed: int,
+    delay: float,
+    moves: int,
+    period: float,
+    deadline: float,
+    tally: Tally,
+) -> None:
     """Arrive after `delay`, open the page, move `key` every `period` seconds (after the last move has
     finished) until `moves` moves or `deadline`."""
     await asyncio.sleep(delay)
@@ -323,7 +343,9 @@ class ServerWatch:
         self._thread.join()
         self.wall = time.monotonic() - self.wall_start
         self.cores = (self.cpu() - self.cpu_start) / self.wall
-        self.cores_each = [(end - start) / self.wall for start, end in zip(self.cpu_each_start, self.cpu_each())]
+        self.cores_each = [
+            (end - start) / self.wall for start, end in zip(self.cpu_each_start, self.cpu_each())
+        ]
 
 
 @dataclass
@@ -344,17 +366,36 @@ def pct(values: list[float], q: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def crowd(base_url: str, pages: dict[str, str], sessions: int, arrive_within: float, moves: int,
-                period: float, seconds: float, first_seed: int = 0) -> Tally:  # fmt: skip
+async def crowd(
+    base_url: str,
+    pages: dict[str, str],
+    sessions: int,
+    arrive_within: float,
+    moves: int,
+    period: float,
+    seconds: float,
+    first_seed: int = 0,
+) -> Tally:
     """`sessions` sessions arriving evenly within `arrive_within` seconds, taking the pages in turn."""
     tally, names = Tally(), list(pages)
     deadline = time.monotonic() + arrive_within + seconds
     gap = arrive_within / max(1, sessions - 1) if sessions > 1 else 0.0
-    await asyncio.gather(*(
-        session_life(base_url, names[i % len(names)], pages[names[i % len(names)]], first_seed + i, i * gap,
-                     moves, period, deadline, tally)
-        for i in range(sessions)
-    ))  # fmt: skip
+    await asyncio.gather(
+        *(
+            session_life(
+                base_url,
+                names[i % len(names)],
+                pages[names[i % len(names)]],
+                first_seed + i,
+                i * gap,
+                moves,
+                period,
+                deadline,
+                tally,
+            )
+            for i in range(sessions)
+        )
+    )
     return tally
 
 
@@ -382,20 +423,28 @@ async def measured(pids: list[int], scenario: str, work: Callable[[], Awaitable[
     with ServerWatch(pids) as watch:
         tally = await work()
     row = Row(scenario, tally, watch.cores, watch.peak / 2**20, watch.wall, watch.cores_each)
-    print(f"  {scenario}: {len(tally.opens)} opens, p95 {pct(tally.opens, 0.95):.0f} ms; "
-          f"{len(tally.moves)} moves, p50 {pct(tally.moves, 0.5):.0f} ms, "
-          f"p95 {pct(tally.moves, 0.95):.0f} ms; {len(tally.errors)} errors, {len(tally.dropped)} dropped", flush=True)  # fmt: skip
+    print(
+        f"  {scenario}: {len(tally.opens)} opens, p95 {pct(tally.opens, 0.95):.0f} ms; "
+        f"{len(tally.moves)} moves, p50 {pct(tally.moves, 0.5):.0f} ms, "
+        f"p95 {pct(tally.moves, 0.95):.0f} ms; {len(tally.errors)} errors, {len(tally.dropped)} dropped",
+        flush=True,
+    )
     return row
 
 
 @contextmanager
-def serve(script: str, log: str, url: str | None = None, pids: list[int] | None = None) -> Iterator[tuple[str, list[int]]]:
+def serve(
+    script: str, log: str, url: str | None = None, pids: list[int] | None = None
+) -> Iterator[tuple[str, list[int]]]:
     """Serve `script` here for the run (base URL and the server's pid); or, with `url`, use a server
     that is already running (a load balancer in front of replicas, say), whose processes are `pids`."""
     if url:
         yield url.rstrip("/"), pids or []
         return
-    with serve_app_process(Path(f"/tmp/rnnviz-serve-load-{log}.log"), timeout_s=120, script=script) as (base, server):
+    with serve_app_process(Path(f"/tmp/rnnviz-serve-load-{log}.log"), timeout_s=120, script=script) as (
+        base,
+        server,
+    ):
         yield base, [server.pid]
 
 
@@ -414,27 +463,37 @@ def report(rows: list[Row], floor_ms: float, soak: list[tuple[float, int]] | Non
     print()
     print(f"Floor: the median move on a page with one slider and one plotly line is {floor_ms:.0f} ms.")
     print()
-    print("| scenario | opens | open p50 / p95 / max (ms) | moves (per s) | move p50 / p95 / max (ms) "
-          "| p50 / floor | errors | dropped | server CPU (cores) | peak RSS (MB) |")
+    print(
+        "| scenario | opens | open p50 / p95 / max (ms) | moves (per s) | move p50 / p95 / max (ms) "
+        "| p50 / floor | errors | dropped | server CPU (cores) | peak RSS (MB) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         t = row.tally
-        print(f"| {row.scenario} | {len(t.opens)} | {pct(t.opens, .5):.0f} / {pct(t.opens, .95):.0f} / "
-              f"{pct(t.opens, 1):.0f} | {len(t.moves)} ({len(t.moves) / row.seconds:.1f}) | {pct(t.moves, .5):.0f} / "
-              f"{pct(t.moves, .95):.0f} / {pct(t.moves, 1):.0f} | {pct(t.moves, .5) / floor_ms:.1f} | {len(t.errors)} "
-              f"| {len(t.dropped)} | {row.cores:.2f} | {row.peak_mb:.0f} |")  # fmt: skip
+        print(
+            f"| {row.scenario} | {len(t.opens)} | {pct(t.opens, 0.5):.0f} / {pct(t.opens, 0.95):.0f} / "
+            f"{pct(t.opens, 1):.0f} | {len(t.moves)} ({len(t.moves) / row.seconds:.1f}) | {pct(t.moves, 0.5):.0f} / "
+            f"{pct(t.moves, 0.95):.0f} / {pct(t.moves, 1):.0f} | {pct(t.moves, 0.5) / floor_ms:.1f} | {len(t.errors)} "
+            f"| {len(t.dropped)} | {row.cores:.2f} | {row.peak_mb:.0f} |"
+        )
     for row in rows:
         if len(row.cores_each) > 1:
             sessions = collections.Counter(row.tally.replicas)
-            print(f"{row.scenario}: the server processes used " + ", ".join(f"{c:.2f}" for c in row.cores_each)
-                  + " cores; sessions per replica: " + ", ".join(f"{r or '?'} {n}" for r, n in sorted(sessions.items())))  # fmt: skip
+            print(
+                f"{row.scenario}: the server processes used "
+                + ", ".join(f"{c:.2f}" for c in row.cores_each)
+                + " cores; sessions per replica: "
+                + ", ".join(f"{r or '?'} {n}" for r, n in sorted(sessions.items()))
+            )
     for row in rows:
         for line in (row.tally.errors + row.tally.dropped)[:5]:
             print(f"{row.scenario}: {line}")
     if soak:
         print()
-        print("Soak, resident memory of the server (MB) by minute:",
-              ", ".join(f"{t / 60:.0f}: {rss / 2**20:.0f}" for t, rss in soak))  # fmt: skip
+        print(
+            "Soak, resident memory of the server (MB) by minute:",
+            ", ".join(f"{t / 60:.0f}: {rss / 2**20:.0f}" for t, rss in soak),
+        )
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -445,13 +504,21 @@ async def main_async(args: argparse.Namespace) -> None:
         print("floor page", flush=True)
         with serve("benchmarks/floor_app.py", "floor") as (base_url, pids):
             await warm_up(base_url, [""])
-            floor = await measured(pids, "floor page, 1 session",
-                                   lambda: crowd(base_url, {"": "floor_f"}, 1, 0, args.moves, 0.1, 600))  # fmt: skip
+            floor = await measured(
+                pids,
+                "floor page, 1 session",
+                lambda: crowd(base_url, {"": "floor_f"}, 1, 0, args.moves, 0.1, 600),
+            )
             floor_ms = pct(floor.tally.moves, 0.5)
             rows.append(floor)
             if "class" in only:
-                rows.append(await measured(pids, "floor page, 40 sessions", lambda: crowd(
-                    base_url, {"": "floor_f"}, 40, 10, 10**6, args.period, args.seconds)))  # fmt: skip
+                rows.append(
+                    await measured(
+                        pids,
+                        "floor page, 40 sessions",
+                        lambda: crowd(base_url, {"": "floor_f"}, 40, 10, 10**6, args.period, args.seconds),
+                    )
+                )
     if "first" in only and not args.url:
         for page in MODELS:  # a fresh server for each: nothing loaded, nothing cached
             print(f"first visits: {page}", flush=True)
@@ -469,36 +536,77 @@ async def main_async(args: argparse.Namespace) -> None:
         await warm_up(base_url, list(ANALYSIS) + list(MODELS))
         if "single" in only:
             for page, key in {**ANALYSIS, **MODELS}.items():
-                rows.append(await measured(pids, f"{page} `{key}`, 1 session",
-                                           lambda: crowd(base_url, {page: key}, 1, 0, args.moves, 0.1, 600)))  # fmt: skip
+                rows.append(
+                    await measured(
+                        pids,
+                        f"{page} `{key}`, 1 session",
+                        lambda: crowd(base_url, {page: key}, 1, 0, args.moves, 0.1, 600),
+                    )
+                )
         if "class" in only:
-            rows.append(await measured(pids, "5 analysis pages, 40 sessions arriving in 10 s", lambda: crowd(
-                base_url, ANALYSIS, 40, 10, 10**6, args.period, args.seconds, first_seed=100)))  # fmt: skip
+            rows.append(
+                await measured(
+                    pids,
+                    "5 analysis pages, 40 sessions arriving in 10 s",
+                    lambda: crowd(
+                        base_url, ANALYSIS, 40, 10, 10**6, args.period, args.seconds, first_seed=100
+                    ),
+                )
+            )
         if "models" in only:
-            rows.append(await measured(pids, "5 model pages, 20 sessions arriving in 10 s", lambda: crowd(
-                base_url, MODELS, 20, 10, 10**6, args.reading_period, args.seconds, first_seed=200)))  # fmt: skip
+            rows.append(
+                await measured(
+                    pids,
+                    "5 model pages, 20 sessions arriving in 10 s",
+                    lambda: crowd(
+                        base_url, MODELS, 20, 10, 10**6, args.reading_period, args.seconds, first_seed=200
+                    ),
+                )
+            )
         if args.soak:
             with ServerWatch(pids) as watch:
                 tally = await crowd(base_url, ANALYSIS, 20, 10, 10**6, 1.0, args.soak, first_seed=300)
-            rows.append(Row(f"soak: 20 sessions for {args.soak:.0f} s", tally, watch.cores, watch.peak / 2**20,
-                            watch.wall))  # fmt: skip
+            rows.append(
+                Row(
+                    f"soak: 20 sessions for {args.soak:.0f} s",
+                    tally,
+                    watch.cores,
+                    watch.peak / 2**20,
+                    watch.wall,
+                )
+            )
             soak_samples = [(t, rss) for t, rss in watch.samples if int(t) % 60 == 0 and t - int(t) < 0.2]
     report(rows, floor_ms, soak_samples)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--moves", type=int, default=30, help="moves per page in the one-session scenarios")
     parser.add_argument("--seconds", type=float, default=60, help="how long the crowds move after arriving")
-    parser.add_argument("--period", type=float, default=1.0,
-                        help="seconds between a session's moves in the 40-session crowds (0: as fast as answered)")
-    parser.add_argument("--reading-period", type=float, default=2.0,
-                        help="seconds between a session's moves on the model pages (reading a model is slower)")
+    parser.add_argument(
+        "--period",
+        type=float,
+        default=1.0,
+        help="seconds between a session's moves in the 40-session crowds (0: as fast as answered)",
+    )
+    parser.add_argument(
+        "--reading-period",
+        type=float,
+        default=2.0,
+        help="seconds between a session's moves on the model pages (reading a model is slower)",
+    )
     parser.add_argument("--soak", type=float, default=0, help="seconds of a 20-session soak (0: none)")
     parser.add_argument("--only", nargs="*", choices=["floor", "single", "class", "models", "first"])
-    parser.add_argument("--url", help="measure the app already served here (e.g. a load balancer) instead of "
-                                      "starting one; the floor page is still served on its own")
-    parser.add_argument("--pids", type=int, nargs="*", help="with --url: the server processes to watch (CPU, RSS)")
+    parser.add_argument(
+        "--url",
+        help="measure the app already served here (e.g. a load balancer) instead of "
+        "starting one; the floor page is still served on its own",
+    )
+    parser.add_argument(
+        "--pids", type=int, nargs="*", help="with --url: the server processes to watch (CPU, RSS)"
+    )
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -42,7 +42,9 @@ def plain_loop(config: training.TrainConfig, steps: int) -> float:
     task = config.model.task
 
     def step_loss(k: int) -> torch.Tensor:
-        x, y = models.make_batch(task, config.batch_size, config.T, training.stream_seed(config.seed, training.TRAIN, k))
+        x, y = models.make_batch(
+            task, config.batch_size, config.T, training.stream_seed(config.seed, training.TRAIN, k)
+        )
         return model.loss(x, y)
 
     return time_plain_steps(model, config.lr, config.clip, step_loss, steps)
@@ -60,11 +62,13 @@ def recorded_loop(config: training.TrainConfig, steps: int) -> float:
 
 def overhead(args: argparse.Namespace) -> None:
     config0 = training.TrainConfig()
-    print(f"Recording overhead: adding problem, T = {config0.T}, hidden {config0.model.hidden_size}, batch "
-          f"{config0.batch_size}, {args.steps} steps a round, median of {args.rounds} rounds, "
-          f"torch threads {torch.get_num_threads()}. Recording: test loss on {config0.test_size} sequences "
-          f"every {config0.test_every} steps, ||dL/dh_t|| on a probe batch of {config0.probe_size} every "
-          f"{config0.record_every} steps (and both at step 0).\n")  # fmt: skip
+    print(
+        f"Recording overhead: adding problem, T = {config0.T}, hidden {config0.model.hidden_size}, batch "
+        f"{config0.batch_size}, {args.steps} steps a round, median of {args.rounds} rounds, "
+        f"torch threads {torch.get_num_threads()}. Recording: test loss on {config0.test_size} sequences "
+        f"every {config0.test_every} steps, ||dL/dh_t|| on a probe batch of {config0.probe_size} every "
+        f"{config0.record_every} steps (and both at step 0).\n"
+    )
     print("| model | plain torch loop, ms/step | Trainer with recording, ms/step | overhead |")
     print("|---|---|---|---|")
     for kind in models.KINDS:
@@ -87,31 +91,46 @@ def first_below(trainer: training.Trainer, level: float) -> str:
 
 def full(args: argparse.Namespace) -> None:
     kinds = ["rnn", "irnn", "lstm"] + (["gru"] if args.gru else [])
-    print(f"Task {args.task}, T = {args.T}, torch threads {torch.get_num_threads()}, baseline "
-          f"{models.baseline(args.task, args.T):.4f}. Each model trained alone, to its budget.\n")  # fmt: skip
-    print("| model | optimizer | lr | clip | hidden | batch | seed | steps | seconds | test loss at the end "
-          "| best test loss | first step with test loss < 0.01 | status |")  # fmt: skip
+    print(
+        f"Task {args.task}, T = {args.T}, torch threads {torch.get_num_threads()}, baseline "
+        f"{models.baseline(args.task, args.T):.4f}. Each model trained alone, to its budget.\n"
+    )
+    print(
+        "| model | optimizer | lr | clip | hidden | batch | seed | steps | seconds | test loss at the end "
+        "| best test loss | first step with test loss < 0.01 | status |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for seed in args.seeds:
         configs = training.side_by_side(
-            kinds, args.task, args.T, args.hidden, training.DEFAULT_LR, dict.fromkeys(kinds, training.DEFAULT_CLIP),
-            steps=args.budget, seed=seed,
-        )  # fmt: skip
+            kinds,
+            args.task,
+            args.T,
+            args.hidden,
+            training.DEFAULT_LR,
+            dict.fromkeys(kinds, training.DEFAULT_CLIP),
+            steps=args.budget,
+            seed=seed,
+        )
         for config in configs.values():
             trainer = training.Trainer(config, device="cpu")
             trainer.step(config.steps)
             final = trainer.test_losses[-1] if trainer.test_losses else math.nan
-            print(f"| {trainer.name} | {config.optimizer} | {config.lr:g} | {config.clip:g} | "
-                  f"{config.model.hidden_size} | {config.batch_size} | {seed} | {trainer.step_count} | "
-                  f"{trainer.seconds:.1f} | {final:.4f} | {min(trainer.test_losses):.4f} | "
-                  f"{first_below(trainer, 0.01)} | {trainer.status()} |", flush=True)  # fmt: skip
+            print(
+                f"| {trainer.name} | {config.optimizer} | {config.lr:g} | {config.clip:g} | "
+                f"{config.model.hidden_size} | {config.batch_size} | {seed} | {trainer.step_count} | "
+                f"{trainer.seconds:.1f} | {final:.4f} | {min(trainer.test_losses):.4f} | "
+                f"{first_below(trainer, 0.01)} | {trainer.status()} |",
+                flush=True,
+            )
 
 
 def irnn(args: argparse.Namespace) -> None:
     lr = f"lr {args.lr:g}" if args.lr else "lr 1e-3 (training.DEFAULT_LR)"
-    print(f"Adding problem, hidden {long_term.HIDDEN}, batch 64, Adam, {lr}, clip 1, {args.budget} steps, "
-          f"test MSE on 1000 held-out sequences every 250 steps; one model at a time on "
-          f"{torch.get_num_threads()} torch thread(s).\n")  # fmt: skip
+    print(
+        f"Adding problem, hidden {long_term.HIDDEN}, batch 64, Adam, {lr}, clip 1, {args.budget} steps, "
+        f"test MSE on 1000 held-out sequences every 250 steps; one model at a time on "
+        f"{torch.get_num_threads()} torch thread(s).\n"
+    )
     checkpoints = [args.budget // 3, 2 * args.budget // 3, args.budget]
     at = " / ".join(f"{step:,}" for step in checkpoints)
     print(f"| T | model | seed | seconds | test MSE at step {at} | first step < 0.05 | first step < 0.01 |")
@@ -120,26 +139,38 @@ def irnn(args: argparse.Namespace) -> None:
         for kind in args.kinds:
             for seed in args.seeds:
                 config = long_term.settings(T, args.budget)[kind]
-                config = dataclasses.replace(config, seed=seed, test_every=250, record_every=args.budget,
-                                             lr=args.lr or config.lr)  # fmt: skip
+                config = dataclasses.replace(
+                    config, seed=seed, test_every=250, record_every=args.budget, lr=args.lr or config.lr
+                )
                 trainer = training.Trainer(config, device="cpu")
                 trainer.step(config.steps)
                 tests = dict(zip(trainer.test_steps, trainer.test_losses))
                 mse = " / ".join(f"{tests[step]:.4f}" if step in tests else "—" for step in checkpoints)
-                below = [long_term.first_below(trainer.test_steps, trainer.test_losses, level) for level in (0.05, 0.01)]
+                below = [
+                    long_term.first_below(trainer.test_steps, trainer.test_losses, level)
+                    for level in (0.05, 0.01)
+                ]
                 below_text = " | ".join("—" if step is None else f"{step:,}" for step in below)
                 status = "" if trainer.diverged is None else f" ({trainer.status()})"
-                print(f"| {T} | {trainer.name} | {seed} | {trainer.seconds:.0f} | {mse}{status} | {below_text} |",
-                      flush=True)  # fmt: skip
+                print(
+                    f"| {T} | {trainer.name} | {seed} | {trainer.seconds:.0f} | {mse}{status} | {below_text} |",
+                    flush=True,
+                )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="train at the page's defaults and print the table")
-    parser.add_argument("--irnn", action="store_true", help="the IRNN against the tanh RNN over lengths and seeds")
+    parser.add_argument(
+        "--full", action="store_true", help="train at the page's defaults and print the table"
+    )
+    parser.add_argument(
+        "--irnn", action="store_true", help="the IRNN against the tanh RNN over lengths and seeds"
+    )
     parser.add_argument("--lengths", type=int, nargs="+", default=[50, 100], help="lengths T (--irnn)")
     parser.add_argument("--lr", type=float, default=None, help="both models' learning rate (--irnn)")
-    parser.add_argument("--kinds", nargs="+", default=["rnn", "irnn"], choices=["rnn", "irnn"], help="(--irnn)")
+    parser.add_argument(
+        "--kinds", nargs="+", default=["rnn", "irnn"], choices=["rnn", "irnn"], help="(--irnn)"
+    )
     parser.add_argument("--steps", type=int, default=300, help="steps a round (overhead)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each loop (overhead)")
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads (default 1)")

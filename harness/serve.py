@@ -16,9 +16,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads a browser here
 # Quiet, sandbox-free headless Chromium: no GPU, no QUIC, no background calls home (no network here).
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -63,9 +69,19 @@ def serve_app_process(
     `--section.option value` words for `streamlit run`."""
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-        "--server.address", "127.0.0.1", "--server.port", str(port), *options,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        script,
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        *options,
+    ]
     # The log goes to a file, not a pipe: nobody reads a pipe while the app runs, and a full one blocks.
     with open(log_path or "/dev/null", "wb") as log:
         server = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -87,7 +103,6 @@ def serve_app_process(
             time.sleep(0.05)
         yield base_url, server
     finally:
-
         server.terminate()
         try:
             server.wait(timeout=10)

@@ -9,6 +9,8 @@ from ui.controls import Choice, Number, Text, warn_about_bad_link, widget
 from ui.share import offer
 from ui.shell import run_inside_app
 
+# The controls' table, one control a line, as written (not reflowed by ruff format).
+# fmt: off
 ACTIVATION = Choice("bptt_activation", "Activation φ", bptt.ACTIVATIONS, "tanh")
 U = Number("bptt_u", "u (input → z)", 0.5, -3.0, 3.0, 0.05, slider=True)
 V = Number("bptt_v", "v (h → r)", 1.0, -3.0, 3.0, 0.05, slider=True)
@@ -19,6 +21,7 @@ TARGETS = Text("bptt_targets", "Targets", "0.5 0.5 0 -0.5 0 0.5")
 T = Number("bptt_T", "Length T", 20, 1, bptt.MAX_T, 1, slider=True)
 SEED = Number("bptt_seed", "Seed", 0, 0, 9999, 1)
 CONTROLS = [ACTIVATION, U, V, W, SOURCE, X, TARGETS, T, SEED]
+# fmt: on
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)  # shared and only read: no copy per rerun
@@ -102,14 +105,18 @@ def unrolled_network(x, targets, activation: str, data_code: str) -> None:
             f"adjoint and ū, v̄, w̄, against {result.largest_magnitude:.3g} for the largest of those numbers. Float64 "
             "rounds each operation to about 1e-16 of its size."
         )
-    offer(result.table(), f"""
+    offer(
+        result.table(),
+        f"""
     from rnnviz import bptt
 
     {data_code}
     result = bptt.univariate(x, targets, u={u!r}, v={v!r}, w={w!r}, activation={activation!r})
     table = result.table()  # every forward value and adjoint by step
     print(result.loss, result.u_bar, result.v_bar, result.w_bar)
-    """, name="bptt")
+    """,
+        name="bptt",
+    )
 
 
 unrolled_network(x, targets, activation, data_code)

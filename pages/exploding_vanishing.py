@@ -9,6 +9,8 @@ from ui.controls import Choice, Number, set_values, warn_about_bad_link, widget,
 from ui.share import offer
 from ui.shell import run_inside_app
 
+# The controls' table, one control a line, as written (not reflowed by ruff format).
+# fmt: off
 WEIGHT = Number("ev_w", "w (recurrent weight)", 1.1, -3.0, 3.0, 0.01, slider=True)
 LENGTH = Number("ev_T", "T (how far back: ∂h_T/∂h₁)", 50, 1, dynamics.MAX_T, 1, slider=True)
 UNI_PHI = Choice("ev_uni_phi", "Nonlinearity φ", ("tanh", "sigmoid", "relu"), "tanh")
@@ -22,11 +24,12 @@ H, STEPS = Number.of(S, "H", "ev_H", slider=True), Number.of(S, "T", "ev_steps",
 RADIUS, SCALE = Number.of(S, "radius", "ev_radius", slider=True), Number.of(S, "input_scale", "ev_scale", slider=True)
 KIND, ACTIVATION, SEED = Choice.of(S, "kind", "ev_kind"), Choice.of(S, "activation", "ev_act"), Number.of(S, "seed", "ev_seed")
 W2 = [Number(f"ev2_w{i}{j}", f"W_hh[{i},{j}]", value, -3.0, 3.0, 0.05, slider=True)
-      for (i, j), value in zip(((1, 1), (1, 2), (2, 1), (2, 2)), (1.2, -0.6, 0.6, 0.9))]  # fmt: skip
+      for (i, j), value in zip(((1, 1), (1, 2), (2, 1), (2, 2)), (1.2, -0.6, 0.6, 0.9))]
 ACTIVATION2 = Choice("ev2_act", "Activation φ (two units)", dynamics.ACTIVATIONS, "tanh")
 STEPS2 = Number("ev2_T", "T (two units)", 40, 1, ellipses.MAX_T, 1, slider=True)
 CONTROLS = [WEIGHT, LENGTH, UNI_PHI, UNI_INPUTS, UNI_SEED, U, B, H, STEPS, RADIUS, SCALE, KIND, ACTIVATION, SEED,
-            *W2, ACTIVATION2, STEPS2]  # fmt: skip
+            *W2, ACTIVATION2, STEPS2]
+# fmt: on
 
 
 # Results and their figures are kept together, by settings: a move elsewhere on the page rebuilds
@@ -43,8 +46,12 @@ def linear(w: float, T: int):
     return result, figures.linear_product(result)
 
 
-MANY_UNIT_FIGURES = {"norms": figures.norms, "singular": figures.singular_values, "eigen": figures.eigenvalues,
-                     "heatmap": figures.heatmap}  # fmt: skip
+MANY_UNIT_FIGURES = {
+    "norms": figures.norms,
+    "singular": figures.singular_values,
+    "eigen": figures.eigenvalues,
+    "heatmap": figures.heatmap,
+}
 
 
 @st.cache_resource(max_entries=16, show_spinner="Multiplying Jacobians...")
@@ -77,7 +84,9 @@ st.header("One unit")
 linear_col, nonlinear_col = st.columns(2, gap="large")
 with linear_col:
     st.subheader("Linear")
-    st.latex(r"h_t = w\,h_{t-1} + u\,x_t \quad\Longrightarrow\quad \frac{\partial h_T}{\partial h_1} = w^{T-1}")
+    st.latex(
+        r"h_t = w\,h_{t-1} + u\,x_t \quad\Longrightarrow\quad \frac{\partial h_T}{\partial h_1} = w^{T-1}"
+    )
     st.caption(
         "Each step back multiplies the gradient by w: a straight line on a log axis, rising for |w| > 1 and "
         "falling for |w| < 1. The axis is log10 of the value labelled in powers of ten, so values beyond "
@@ -101,10 +110,13 @@ with nonlinear_col:
 st.info("  \n".join(case.note() for case in dynamics.LECTURE_CASES), icon=":material/school:")
 for case, column in zip(dynamics.LECTURE_CASES, st.columns(2)):
     column.button(
-        f"Lecture, {case.name}: {case.w:g}⁵⁰ = {case.printed}", key=f"ev_lecture_{case.name}",
-        on_click=set_values, args=({WEIGHT.key: case.w, LENGTH.key: dynamics.LECTURE_T},),
-        help=f"Sets w = {case.w:g} and T = {dynamics.LECTURE_T}, where w^(T−1) = w⁵⁰", width="stretch",
-    )  # fmt: skip
+        f"Lecture, {case.name}: {case.w:g}⁵⁰ = {case.printed}",
+        key=f"ev_lecture_{case.name}",
+        on_click=set_values,
+        args=({WEIGHT.key: case.w, LENGTH.key: dynamics.LECTURE_T},),
+        help=f"Sets w = {case.w:g} and T = {dynamics.LECTURE_T}, where w^(T−1) = w⁵⁰",
+        width="stretch",
+    )
 
 
 @st.fragment
@@ -124,12 +136,16 @@ def one_unit(phi: str, inputs: str, uni_seed: int, u: float, b: float) -> None:
         st.markdown(uni.summary())
         show_notes(uni.notes())
         st.plotly_chart(figure, width="stretch", key="ev_nonlinear")
-    offer(uni.table(), f"""
+    offer(
+        uni.table(),
+        f"""
     from rnnviz import dynamics
 
     uni = dynamics.univariate_nonlinear({w!r}, {T}, {phi!r}, u={u!r}, b={b!r}, inputs={inputs!r}, seed={uni_seed})
     table = uni.table()  # by T: the trajectory, phi'(z_T), log10 |dh_T/dh_1| with and without the phi' factors
-    """, name="one_unit")
+    """,
+        name="one_unit",
+    )
 
 
 @st.fragment
@@ -177,7 +193,9 @@ def many_units() -> None:
             "or shrinks like max|λ|^t in the long run (‖W_hh^t‖^(1/t) → max|λ|); nonlinear units multiply in "
             "factors φ′ ≤ γ on top."
         )
-    offer(result.table(), f"""
+    offer(
+        result.table(),
+        f"""
     from rnnviz import dynamics
 
     settings = dynamics.{settings!r}
@@ -185,7 +203,9 @@ def many_units() -> None:
     table = result.table()  # by t: log10 ||dh_t/dh_0|| and log10 of the bound (gamma sigma_max)^t
     # The same norms by the contract (fine while they stay in float64): entry t - 1 is ‖dh_t/dh_0‖
     # dynamics.product_norms(dynamics.jacobians(*settings.rnn(), settings.activation))
-    """, name="many_units")
+    """,
+        name="many_units",
+    )
     st.plotly_chart(charts["heatmap"], width="stretch", key="ev_heatmap")
 
     st.caption(
@@ -203,13 +223,17 @@ def two_units(activation: str, T: int) -> None:
     view, figure = two_unit_ellipses(W_hh, activation, T)
     st.plotly_chart(figure, width="stretch", key="ev2_ellipse")
     st.markdown(view.summary())
-    offer(dict(t=view.steps, sigma_1=view.sigma[:, 0], sigma_2=view.sigma[:, 1], flatness=view.flatness), f"""
+    offer(
+        dict(t=view.steps, sigma_1=view.sigma[:, 0], sigma_2=view.sigma[:, 1], flatness=view.flatness),
+        f"""
     from rnnviz import ellipses
 
     view = ellipses.product_ellipses({[list(W_hh[:2]), list(W_hh[2:])]!r}, {activation!r}, T={T})
     view.sigma, view.flatness  # sigma_1 >= sigma_2 of dh_t/dh_0 for t = 0..T, and their ratio
     view.ellipses  # the image of the unit circle of directions at h_0, at every step
-    """, name="two_units")
+    """,
+        name="two_units",
+    )
 
 
 one_unit(phi, inputs, uni_seed, u, b)
@@ -225,8 +249,10 @@ st.markdown(
     "not only how large it was but which direction it came from. Move the weights; scrub t with the slider "
     "under the chart (in your browser, no waiting)."
 )
-st.latex(r"\mathbf h_t = \phi(W_{hh}\mathbf h_{t-1} + \mathbf x_t),\quad \mathbf x_t \sim N(0, 0.5^2 I),\quad "
-         r"\mathbf h_0 = (0.1, -0.1)")  # fmt: skip
+st.latex(
+    r"\mathbf h_t = \phi(W_{hh}\mathbf h_{t-1} + \mathbf x_t),\quad \mathbf x_t \sim N(0, 0.5^2 I),\quad "
+    r"\mathbf h_0 = (0.1, -0.1)"
+)
 act_col, steps_col = st.columns([1, 2])
 two_units(widget(ACTIVATION2, act_col), widget(STEPS2, steps_col))
 st.caption(

@@ -23,6 +23,8 @@ def weight_controls(network: str) -> list[Number]:
     ]
 
 
+# The controls' table, one control a line, as written (not reflowed by ruff format).
+# fmt: off
 NETWORK = Choice("hb_network", "Network", ("parity", "sum", "compare"), "parity")
 WEIGHTS = {name: weight_controls(name) for name in handbuilt.WEIGHTS}
 BITS = Text("hb_bits", "Input bits", "0 1 0 1 1 0 1 0 1 1", help="0s and 1s, e.g. 0 1 1 0 or 0110")
@@ -33,7 +35,8 @@ CHECK_LENGTH = Number("hb_check_n", "Check all sequences up to length n", 10, 1,
 LEARN_SEED = Number("hb_learn_seed", "Seed", 0, 0, 9999, 1)
 LEARN_STEPS = Number("hb_learn_steps", "Adam steps", 400, 50, 3000, 50)
 CONTROLS = [NETWORK, *(c for controls in WEIGHTS.values() for c in controls), BITS, SUM_INPUTS, FIRST, SECOND, CHECK_LENGTH,
-            LEARN_SEED, LEARN_STEPS]  # fmt: skip
+            LEARN_SEED, LEARN_STEPS]
+# fmt: on
 
 
 @st.cache_resource(max_entries=64, show_spinner="Running every sequence...")
@@ -68,7 +71,10 @@ def read_inputs(network: str) -> tuple[dict, str] | None:
         first_col, second_col = st.columns(2)
         first = parse_numbers(widget(FIRST, first_col), name="first sequence")
         second = parse_numbers(widget(SECOND, second_col), name="second sequence")
-        return {"first": first, "second": second}, f"np.array({first.tolist()!r}), np.array({second.tolist()!r})"
+        return {
+            "first": first,
+            "second": second,
+        }, f"np.array({first.tolist()!r}), np.array({second.tolist()!r})"
     except ValueError as error:
         st.error(str(error))
         return None
@@ -82,7 +88,9 @@ def network_and_checks(network: str, inputs: tuple[dict, str] | None, check_leng
     with weights_col:
         grid = st.columns(3)
         controls = WEIGHTS[network]
-        values = {c.key.removeprefix(f"hb_{network}_"): widget(c, grid[i % 3]) for i, c in enumerate(controls)}
+        values = {
+            c.key.removeprefix(f"hb_{network}_"): widget(c, grid[i % 3]) for i, c in enumerate(controls)
+        }
         weights = handbuilt.WEIGHTS[network](**values)
         st.plotly_chart(figures.network_diagram(weights), width="stretch", key="hb_diagram")
     with unrolled_col:
@@ -92,16 +100,22 @@ def network_and_checks(network: str, inputs: tuple[dict, str] | None, check_leng
             st.error(str(error))
             unrolled = None
         if unrolled is not None:
-            st.plotly_chart(figures.unrolled(unrolled.rows, unrolled.wrong), width="stretch", key="hb_unrolled")
+            st.plotly_chart(
+                figures.unrolled(unrolled.rows, unrolled.wrong), width="stretch", key="hb_unrolled"
+            )
             (st.success if not unrolled.wrong.any() else st.warning)(unrolled.summary())
-            offer(unrolled.table(), f"""
+            offer(
+                unrolled.table(),
+                f"""
             import numpy as np
             from rnnviz import handbuilt, training
 
             weights = handbuilt.{weights!r}
             unrolled = handbuilt.{UNROLL[network].__name__}(weights, {inputs[1]})
             table = unrolled.table()  # by step: the inputs, the hidden units, the output, the target
-            """, name="hand_built")
+            """,
+                name="hand_built",
+            )
     if network == "parity":
         table_col, check_col = st.columns(2)
         with table_col:
@@ -135,10 +149,12 @@ def learn_parity() -> None:
 
         progress = st.progress(0.0, text="Training...")
         learned = handbuilt.learn_parity(
-            seed=seed, steps=steps,
+            seed=seed,
+            steps=steps,
             on_progress=lambda step, total, loss: progress.progress(
-                step / total, text=f"step {step} of {total}: best loss {loss:.4f} nats"),
-        )  # fmt: skip
+                step / total, text=f"step {step} of {total}: best loss {loss:.4f} nats"
+            ),
+        )
         st.session_state["hb_learned"] = learned
         learned_values = handbuilt.weights_as_dict(learned.weights)
         st.session_state["hb_learned_weights"] = {f"hb_parity_{k}": v for k, v in learned_values.items()}
@@ -147,7 +163,11 @@ def learn_parity() -> None:
         learned = st.session_state["hb_learned"]
         final = learned.final_losses()
         stuck = final[final > 0.3]
-        stalled = f", at {stuck.min():.2f} to {stuck.max():.2f} nats (guessing gives ln 2 = 0.69)" if len(stuck) else ""
+        stalled = (
+            f", at {stuck.min():.2f} to {stuck.max():.2f} nats (guessing gives ln 2 = 0.69)"
+            if len(stuck)
+            else ""
+        )
         st.caption(
             f"Loss of every start (grey) and the one kept (blue). {len(stuck)} of {len(final)} starts stalled above "
             f"0.3 nats{stalled}. Nothing shows these are local minima: where the starts of seed 0 stall, the gradient "
@@ -157,7 +177,9 @@ def learn_parity() -> None:
             "(Sprinkhuizen-Kuyper and Boers 1996; Hamey 1998). The kept one's weights are in the boxes above "
             "(shown to 3 decimals, used in full)."
         )
-        st.plotly_chart(figures.learning_curves(learned.losses, learned.best_start), width="stretch", key="hb_learning")
+        st.plotly_chart(
+            figures.learning_curves(learned.losses, learned.best_start), width="stretch", key="hb_learning"
+        )
 
 
 weights_col, unrolled_col = st.columns([2, 3], gap="large")
@@ -172,9 +194,13 @@ with unrolled_col:
     st.caption(
         "One column per time step, the same weights at every step. Shading is each row's value relative to its "
         "own range; a red box marks an output that disagrees with the target."
-        + (" Beneath: the XOR table, one step of the network from each (previous y, x): y should be their XOR; "
-           "and the checker, which runs every sequence up to the length set here." if network == "parity" else "")
-    )  # fmt: skip
+        + (
+            " Beneath: the XOR table, one step of the network from each (previous y, x): y should be their XOR; "
+            "and the checker, which runs every sequence up to the length set here."
+            if network == "parity"
+            else ""
+        )
+    )
     check_length = widget(CHECK_LENGTH) if network == "parity" else 0
 network_and_checks(network, inputs, check_length)
 if network == "parity":

@@ -10,9 +10,11 @@ from ui.controls import Choice, Number, warn_about_bad_link, widget
 from ui.share import offer
 from ui.shell import run_inside_app
 
+# The controls' table, one control a line, as written (not reflowed by ruff format).
+# fmt: off
 LOGISTIC, TANH = "logistic map", "tanh unit"
 MAP = Choice("maps_map", "Map", (LOGISTIC, TANH), LOGISTIC,
-             help="The lecture's f(x) = r x (1 − x), or one RNN unit with no input, h ← tanh(w h + b).")  # fmt: skip
+             help="The lecture's f(x) = r x (1 − x), or one RNN unit with no input, h ← tanh(w h + b).")
 R = Number("maps_r", "r", 3.5, 0.0, 4.0, 0.001, slider=True, format="%.3f", help="3.5 on the slide: a 4-cycle")
 X0 = Number("maps_x0", "x₀, where the orbit starts", 0.1, 0.0, 1.0, 0.001, slider=True, format="%.3f")
 W = Number("maps_w", "w, the recurrent weight", 2.0, -4.0, 4.0, 0.01, slider=True)
@@ -24,6 +26,7 @@ R_TO = Number("maps_r_to", "r to", 4.0, 0.0, 4.0, 0.05)
 W_FROM = Number("maps_w_from", "w from", -4.0, -4.0, 4.0, 0.1)
 W_TO = Number("maps_w_to", "w to", 4.0, -4.0, 4.0, 0.1)
 CONTROLS = [MAP, R, X0, W, B, H0, K, R_FROM, R_TO, W_FROM, W_TO]
+# fmt: on
 
 
 # Shared by every session and only read: cache_resource hands out the object itself, where
@@ -110,21 +113,32 @@ def derivatives(view: maps.MapView) -> None:
         )
     gain_col, rate_col, lyapunov_col = st.columns(3)
     gain_col.metric(f"|d{v}ₖ/d{v}₀| at k = {k}", format_log10(view.log10_gain[-1], 3))
-    rate_col.metric("growth per step over these k steps", format_log10(view.log10_gain[-1] / k, 3),
-                    help="The k-th root of the gradient: how much one step multiplies it, on average.")  # fmt: skip
-    lyapunov_col.metric("Lyapunov exponent λ along this orbit",
-                        "−∞" if view.lyapunov == float("-inf") else f"{view.lyapunov:.4f}",
-                        help="The long-run mean of log|f′| (2000 steps after 500): a gradient grows like e^(λt).")  # fmt: skip
+    rate_col.metric(
+        "growth per step over these k steps",
+        format_log10(view.log10_gain[-1] / k, 3),
+        help="The k-th root of the gradient: how much one step multiplies it, on average.",
+    )
+    lyapunov_col.metric(
+        "Lyapunov exponent λ along this orbit",
+        "−∞" if view.lyapunov == float("-inf") else f"{view.lyapunov:.4f}",
+        help="The long-run mean of log|f′| (2000 steps after 500): a gradient grows like e^(λt).",
+    )
     if view.beyond:
         what, step = view.beyond
-        st.warning(f"The gradient {what} {'below 1e-300' if what == 'vanished' else 'above 1e300'} at step {step}.")
-    offer(view.table(), f"""
+        st.warning(
+            f"The gradient {what} {'below 1e-300' if what == 'vanished' else 'above 1e300'} at step {step}."
+        )
+    offer(
+        view.table(),
+        f"""
     from rnnviz import maps
 
     view = maps.explore(maps.{view.map!r}, k={k}, x0={view.x0!r})
     table = view.table()  # the orbit from the start and |d x_t / d x_0| along it
     print(view.lyapunov, view.cycles)
-    """, name="iterated_functions")
+    """,
+        name="iterated_functions",
+    )
 
 
 def fixed_points_and_cycles(view: maps.MapView) -> None:
@@ -161,18 +175,27 @@ def bifurcation(view: maps.MapView) -> None:
         if isinstance(the_map, maps.LogisticMap):
             diagram, current = logistic_bifurcation(widget(R_FROM, from_col), widget(R_TO, to_col)), the_map.r
         else:
-            diagram, current = tanh_bifurcation(the_map.b, widget(W_FROM, from_col), widget(W_TO, to_col)), the_map.w
+            diagram, current = (
+                tanh_bifurcation(the_map.b, widget(W_FROM, from_col), widget(W_TO, to_col)),
+                the_map.w,
+            )
     except ValueError as error:
         st.error(str(error))
         return
-    st.plotly_chart(figures.bifurcation(diagram, current, view.cycles), width="stretch", key="maps_bifurcation")
+    st.plotly_chart(
+        figures.bifurcation(diagram, current, view.cycles), width="stretch", key="maps_bifurcation"
+    )
     p = diagram.parameter
     st.caption(
         f"Top: the states orbits visit after a transient for 1000 values of {p} (darker: more often), the current "
         f"{p} in orange; bottom: λ, the per-step growth rate of a gradient: below 0 the gradient vanishes, above 0 "
         "(chaos) it explodes. λ touches 0 at a bifurcation, where a cycle's multiplier passes through ±1 (and "
         "where chaos begins), and leaves it on either side: it is not kept there"
-        + ("." if p == "r" else f"; from h₀ = ±0.999 with b = {the_map.b:g}, never above 0: one tanh unit is never chaotic.")
+        + (
+            "."
+            if p == "r"
+            else f"; from h₀ = ±0.999 with b = {the_map.b:g}, never above 0: one tanh unit is never chaotic."
+        )
     )
 
 
@@ -212,5 +235,7 @@ k = widget(K, k_col)
 if kind == LOGISTIC:
     st.latex(r"f(x) = r\,x\,(1 - x), \qquad f'(x) = r\,(1 - 2x)")
 else:
-    st.latex(r"h_{t+1} = f(h_t) = \tanh(w\,h_t + b), \qquad f'(h_t) = \frac{\partial h_{t+1}}{\partial h_t} = w\,(1 - h_{t+1}^2)")
+    st.latex(
+        r"h_{t+1} = f(h_t) = \tanh(w\,h_t + b), \qquad f'(h_t) = \frac{\partial h_{t+1}}{\partial h_t} = w\,(1 - h_{t+1}^2)"
+    )
 explorer(kind, x0, k)

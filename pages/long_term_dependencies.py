@@ -13,6 +13,8 @@ from ui.models import SessionModel, shared
 from ui.share import offer
 from ui.shell import run_inside_app
 
+# The controls' table, one control a line, as written (not reflowed by ruff format).
+# fmt: off
 TICK_S, WORK_S = 1.0, 0.8  # the live view reruns every TICK_S and trains for about WORK_S of it
 TC, MC = training.TrainConfig, models.ModelConfig  # their fields' settings give these controls labels, ranges, help
 TASK, HIDDEN = Choice.of(MC, "task", "ltd_task"), Number.of(MC, "hidden_size", "ltd_hidden")
@@ -23,10 +25,14 @@ STEP_SIZE = Number("ltd_step_size", "Steps per press of Step", 25, 1, 500, 1)
 LR = {kind: Number.of(TC, "lr", f"ltd_lr_{kind}", default=training.DEFAULT_LR[kind], format="%.4g") for kind in models.KINDS}
 CLIP = {kind: Number.of(TC, "clip", f"ltd_clip_{kind}", format="%.4g") for kind in models.KINDS}
 CONTROLS = [TASK, T, HIDDEN, STEPS, SEED, OPTIMIZER, GRU, STEP_SIZE, *LR.values(), *CLIP.values()]
+# fmt: on
 PLAYER = Player("ltd")
 MODELS = {kind: SessionModel(f"ltd_model_{kind}") for kind in models.KINDS}
 LECTURE = long_term.LECTURE["irnn"]  # the preset: every other setting at its default
-PRESET = {c.key: c.default for c in CONTROLS if c is not STEP_SIZE} | {T.key: LECTURE.T, STEPS.key: LECTURE.steps}
+PRESET = {c.key: c.default for c in CONTROLS if c is not STEP_SIZE} | {
+    T.key: LECTURE.T,
+    STEPS.key: LECTURE.steps,
+}
 
 
 def session_models(configs: dict, names: list[str] | None, run: int) -> list[training.Trainer]:
@@ -34,18 +40,22 @@ def session_models(configs: dict, names: list[str] | None, run: int) -> list[tra
     if every model has one; any other run, and any settings without one for every model, this
     session's own models, from step 0 (ui.models.SessionModel)."""
     recording = names is not None and run == 0
-    return [MODELS[kind].get((config, run, recording), name, (config, 0, True),
-                             lambda c=config: training.Trainer(c, device="cpu"))
-            for (kind, config), name in zip(configs.items(), names or [None] * len(configs))]  # fmt: skip
+    return [
+        MODELS[kind].get(
+            (config, run, recording),
+            name,
+            (config, 0, True),
+            lambda c=config: training.Trainer(c, device="cpu"),
+        )
+        for (kind, config), name in zip(configs.items(), names or [None] * len(configs))
+    ]
 
 
 def ask_steps(n: int) -> None:
-    PLAYER.pause()
     st.session_state["ltd_asked_steps"] = n
 
 
 def restart() -> None:
-    PLAYER.pause()
     st.session_state["ltd_run"] = st.session_state.get("ltd_run", 0) + 1
 
 
@@ -71,7 +81,9 @@ st.markdown(
     "the lecture's settings open on runs recorded ahead of time; Play trains a fresh copy here, from step 0."
 )
 warn_about_bad_link(CONTROLS)
-chosen = widgets({"task": TASK, "T": T, "hidden_size": HIDDEN, "steps": STEPS, "seed": SEED}, st.columns([2, 3, 1, 1, 1]))
+chosen = widgets(
+    {"task": TASK, "T": T, "hidden_size": HIDDEN, "steps": STEPS, "seed": SEED}, st.columns([2, 3, 1, 1, 1])
+)
 task, T_value, budget = chosen["task"], chosen["T"], chosen["steps"]
 with st.expander("Optimizer, learning rates and clipping, per model"):
     kinds = list(long_term.SHOWN) + (["gru"] if widget(GRU) else [])
@@ -87,21 +99,26 @@ if st.session_state.get("ltd_configs") != configs or refused:  # new settings: t
     PLAYER.pause()  # refused settings never train: Play and Step are off, and a forged click asks for 0 steps
 asked = st.session_state.pop("ltd_asked_steps", 0) * (refused is None)
 if (asked or PLAYER.playing()) and st.session_state["ltd_run"] == 0:
-    st.session_state["ltd_run"] = 1  # Play and Step train a fresh copy from step 0, never the shared recording
+    # Play and Step train a fresh copy from step 0, never the shared recording
+    st.session_state["ltd_run"] = 1
 loops = session_models(configs, names, st.session_state["ltd_run"])
 recording = names is not None and st.session_state["ltd_run"] == 0
-while asked and not all(loop.done for loop in loops):  # in slices that take turns with other sessions' training
+# in slices that take turns with other sessions' training
+while asked and not all(loop.done for loop in loops):
     with st.session_state.setdefault("ltd_lock", threading.Lock()):  # one training of this session at a time
         asked -= training.train_together(loops, WORK_S, max_steps=asked)
 
-play_col, step_col, size_col, restart_col, lecture_col = st.columns([1, 1, 1, 1, 2], vertical_alignment="bottom")
-PLAYER.button(play_col, disabled=bool(refused))
-step_col.button("Step", key="ltd_step", on_click=ask_steps, args=(widget(STEP_SIZE, size_col),),
-                icon=":material/skip_next:", width="stretch", disabled=bool(refused))  # fmt: skip
-restart_col.button("Restart", key="ltd_restart", on_click=restart, icon=":material/replay:",
-                   width="stretch", help="New models of these settings, from step 0.")  # fmt: skip
-lecture_col.button(f"Lecture: {LECTURE.steps:,} steps, the IRNN leaves the baseline", key="ltd_lecture",
-                   on_click=lecture, icon=":material/school:", width="stretch")  # fmt: skip
+help_text = "New models of these settings, from step 0."
+(lecture_col,) = PLAYER.controls(
+    STEP_SIZE, ask_steps, restart, bool(refused), help_text, widths=(1, 1, 1, 1, 2)
+)
+lecture_col.button(
+    f"Lecture: {LECTURE.steps:,} steps, the IRNN leaves the baseline",
+    key="ltd_lecture",
+    on_click=lecture,
+    icon=":material/school:",
+    width="stretch",
+)
 
 
 @st.fragment(run_every=TICK_S if PLAYER.playing() else None)
@@ -121,34 +138,55 @@ def live_view(loops: list[training.Trainer], names: list[str] | None, recording:
         if history.diverged is not None:
             st.warning(f"{history.name} stopped at {history.diverged}; the others go on.")
 
-    st.plotly_chart(figures.loss_curves(histories, baseline, models.BASELINE_NAMES[task], models.LOSS_NAMES[task]),
-                    width="stretch", key="ltd_loss")  # fmt: skip
-    st.caption("Loss of each model on its training batch (faint) and on a fixed test set (bold), on a log "
-               "axis: a model that has learned nothing stays on the dashed baseline.")  # fmt: skip
+    st.plotly_chart(
+        figures.loss_curves(histories, baseline, models.BASELINE_NAMES[task], models.LOSS_NAMES[task]),
+        width="stretch",
+        key="ltd_loss",
+    )
+    st.caption(
+        "Loss of each model on its training batch (faint) and on a fixed test set (bold), on a log "
+        "axis: a model that has learned nothing stays on the dashed baseline."
+    )
     horizon_col, init_col = st.columns([3, 1], gap="medium")
-    untrained = "nothing trains at these settings (see above)" if refused else "drawn once the models have taken their first step (Play or Step)"
+    untrained = (
+        "nothing trains at these settings (see above)"
+        if refused
+        else "drawn once the models have taken their first step (Play or Step)"
+    )
     if any(len(history.horizon_steps) for history in histories):
         horizon_col.plotly_chart(figures.gradient_horizon(histories), width="stretch", key="ltd_horizon")
     else:  # no recording at these settings, and no step yet
         horizon_col.info(f"The gradient horizon: {untrained}.")
-    horizon_col.caption("The gradient horizon: how strongly the loss depends on the hidden state of each time "
-                        "step t, as training goes on (down); where it is dark, the gradient does not reach.")  # fmt: skip
+    horizon_col.caption(
+        "The gradient horizon: how strongly the loss depends on the hidden state of each time "
+        "step t, as training goes on (down); where it is dark, the gradient does not reach."
+    )
     init_col.plotly_chart(figures.jacobian_at_init(histories), width="stretch", key="ltd_jacobian")
-    init_col.caption("‖dh_L/dhₜ‖ at initialisation on one sequence: the lecture's product of Jacobians "
-                     "(for the LSTM through hₜ, with cₜ held fixed).")  # fmt: skip
+    init_col.caption(
+        "‖dh_L/dhₜ‖ at initialisation on one sequence: the lecture's product of Jacobians "
+        "(for the LSTM through hₜ, with cₜ held fixed)."
+    )
     st.subheader("The gradient ledger: where the update of W_hh comes from")
-    marked, recorded = long_term.probe_marked_steps(next(iter(configs.values()))), any(len(h.ledgers) for h in histories)
+    marked, recorded = (
+        long_term.probe_marked_steps(next(iter(configs.values()))),
+        any(len(h.ledgers) for h in histories),
+    )
     ledger_col, marked_col = st.columns([3, 2], gap="large")
     if recorded:
         ledger_col.plotly_chart(figures.gradient_ledger(histories, marked), width="stretch", key="ltd_ledger")
         if task in long_term.MARKED:
-            marked_col.plotly_chart(figures.marked_shares(histories, marked, long_term.MARKED[task]), width="stretch",
-                                    key="ltd_marked")  # fmt: skip
+            marked_col.plotly_chart(
+                figures.marked_shares(histories, marked, long_term.MARKED[task]),
+                width="stretch",
+                key="ltd_marked",
+            )
     else:
         ledger_col.info(f"The ledger: {untrained}.")
-    ledger_col.caption("dL/dW_hh is a sum of one term per time step t (W_hh is used at every step): each term's "
-                       "norm as a share of all the terms' norms, by its lag k = L − t from the loss, on one probe sequence, as "
-                       "training goes on (down); dotted, the lags of its marked inputs.")  # fmt: skip
+    ledger_col.caption(
+        "dL/dW_hh is a sum of one term per time step t (W_hh is used at every step): each term's "
+        "norm as a share of all the terms' norms, by its lag k = L − t from the loss, on one probe sequence, as "
+        "training goes on (down); dotted, the lags of its marked inputs."
+    )
     marked_col.caption(long_term.ledger_text(histories, marked, task))
     st.dataframe(rows, hide_index=True)
     snippet = long_term.reproduce(configs, names if recording else None, step)
@@ -156,7 +194,8 @@ def live_view(loops: list[training.Trainer], names: list[str] | None, recording:
 
     if PLAYER.playing() and not recording:
         with st.session_state.setdefault("ltd_lock", threading.Lock()):
-            training.train_together(loops, WORK_S, keep_going=PLAYER.playing)  # stops within a step when paused
+            # stops within a step when paused
+            training.train_together(loops, WORK_S, keep_going=PLAYER.playing)
         if all(loop.done for loop in loops):
             PLAYER.pause()
             st.rerun(scope="app")  # draws the end; the Play button comes back and the timer stops

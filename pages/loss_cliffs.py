@@ -8,6 +8,8 @@ from ui.controls import Choice, Number, set_values, warn_about_bad_link, widget
 from ui.share import offer
 from ui.shell import run_inside_app
 
+# The controls' table, one control a line, as written (not reflowed by ruff format).
+# fmt: off
 T = Number("cliff_T", "Steps of the recurrence T", 50, 1, landscape.MAX_T, 1, slider=True)
 W_MIN = Number("cliff_w_min", "w from", -2.0, -20.0, 20.0, 0.5)
 W_MAX = Number("cliff_w_max", "w to", 8.0, -20.0, 20.0, 0.5)
@@ -21,10 +23,11 @@ ETA = Number("cliff_eta", "clipping threshold η", 0.5, 1e-4, 1e4, 0.1, format="
              help="Clipping by norm rescales g to norm η when ‖g‖ > η; elementwise clips each component to ±η.")
 STARTS = Number("cliff_starts", "E averaged over N starts x₀", 1, 1, landscape.MAX_STARTS, 1,
                 help="1: x₀ = 0.5, as in Pascanu et al. N > 1: the mean of E over N starts x₀ drawn from N(0.5, 1) "
-                     "(seed 0); the map, the slice and the descents all follow the mean.")  # fmt: skip
+                     "(seed 0); the map, the slice and the descents all follow the mean.")
 MAP_POINTS = 150  # per axis: about 5 screen pixels a cell, and every move sends the map (float32)
 MAP_POINTS_AVERAGED = 100  # per axis when E is a mean over N starts: each cell costs N times as much
 CONTROLS = [T, W_MIN, W_MAX, B_MIN, B_MAX, START_W, START_B, LR, STEPS, ETA, STARTS]
+# fmt: on
 
 
 # Shared by every session and only read: cache_resource hands out the object itself, where
@@ -36,7 +39,9 @@ def surface(w_range: tuple, b_range: tuple, steps_T: int, n_starts: int) -> land
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def paths(start: tuple, lr: float, steps: int, steps_T: int, eta: float, n_starts: int) -> list[landscape.Path]:
+def paths(
+    start: tuple, lr: float, steps: int, steps_T: int, eta: float, n_starts: int
+) -> list[landscape.Path]:
     return landscape.descents(start, lr, steps, steps_T, eta, landscape.random_starts(n_starts))
 
 
@@ -46,7 +51,9 @@ def cliff_slice(b: float, w_range: tuple, steps_T: int, n_starts: int):
     figure: a move of anything else rebuilds none of them."""
     cut = landscape.loss_slice(b, w_range, steps_T, starts=landscape.random_starts(n_starts))
     single = landscape.loss_slice(b, w_range, steps_T) if n_starts > 1 else None
-    figure = figures.slice_along_w(cut["w"], cut["loss"], cut["dE_dw"], b, None if single is None else single["loss"])
+    figure = figures.slice_along_w(
+        cut["w"], cut["loss"], cut["dE_dw"], b, None if single is None else single["loss"]
+    )
     return figure, landscape.steepness(cut), None if single is None else landscape.steepness(single)
 
 
@@ -68,8 +75,13 @@ st.latex(
 
 def map_and_descent(grid: landscape.Surface, descents: list[landscape.Path], settings: dict) -> None:
     map_col, descent_col = st.columns([3, 2], gap="large")
-    map_col.plotly_chart(figures.loss_heatmap(grid, descents), width="stretch", key="cliff_map",
-                         on_select="rerun", selection_mode="points")  # fmt: skip
+    map_col.plotly_chart(
+        figures.loss_heatmap(grid, descents),
+        width="stretch",
+        key="cliff_map",
+        on_select="rerun",
+        selection_mode="points",
+    )
     with descent_col:
         st.plotly_chart(figures.gradient_norms(descents), width="stretch", key="cliff_norms")
         st.markdown("\n".join(f"- {path.summary()}" for path in descents))
@@ -83,20 +95,26 @@ def map_and_descent(grid: landscape.Surface, descents: list[landscape.Path], set
         "rate times that spike. Clipping biases the gradient but keeps the step at most lr × η (by norm) or "
         "lr × η × √2 (elementwise); by norm it keeps the direction, elementwise it does not."
     )
-    offer(landscape.paths_table(descents), f"""
+    offer(
+        landscape.paths_table(descents),
+        f"""
     from rnnviz import landscape
 
     starts = landscape.random_starts({settings["starts"]})  # x0 = 0.5 alone for 1, else draws from N(0.5, 1)
     paths = landscape.descents({settings["start"]!r}, {settings["lr"]!r}, {settings["steps"]}, {settings["T"]},
                                {settings["eta"]!r}, starts)  # one per clipping: none, norm, elementwise
     table = landscape.paths_table(paths)  # every step of the three descents
-    """, name="loss_cliffs")
+    """,
+        name="loss_cliffs",
+    )
 
 
 def surface_3d(grid: landscape.Surface, descents: list[landscape.Path], settings: dict) -> None:
     st.plotly_chart(figures.loss_surface_3d(grid, descents), width="stretch", key="cliff_surface")
-    st.caption("The same landscape in 3D (drag to turn): wide plateaus, and walls between them where x_T changes "
-               "attractor.")  # fmt: skip
+    st.caption(
+        "The same landscape in 3D (drag to turn): wide plateaus, and walls between them where x_T changes "
+        "attractor."
+    )
 
 
 def slice_through(grid: landscape.Surface, descents: list[landscape.Path], settings: dict) -> None:
@@ -139,8 +157,12 @@ def map_behind(grid: landscape.Surface, descents: list[landscape.Path], settings
 
 
 # The views of the landscape, one per tab; only the open tab is drawn (its name is in the URL).
-VIEWS = {"The map and the descent": map_and_descent, "In 3D": surface_3d, "A slice along w": slice_through,
-         "The map behind the cliff": map_behind}  # fmt: skip
+VIEWS = {
+    "The map and the descent": map_and_descent,
+    "In 3D": surface_3d,
+    "A slice along w": slice_through,
+    "The map behind the cliff": map_behind,
+}
 VIEW = Choice("cliff_view", "view", tuple(VIEWS), "The map and the descent")
 
 
@@ -156,13 +178,19 @@ def descent(grid: landscape.Surface, settings: dict) -> None:
         set_values({START_W.key: round(points[0]["x"], 2), START_B.key: round(points[0]["y"], 2)})
     # A click on the right panel of the map behind the cliff (the fixed points against b) sets b.
     click = st.session_state.get("cliff_behind")
-    points = [p for p in (click["selection"]["points"] if click else []) if p.get("curve_number") in figures.BRANCH_CURVES]
+    points = [
+        p
+        for p in (click["selection"]["points"] if click else [])
+        if p.get("curve_number") in figures.BRANCH_CURVES
+    ]
     if points and points[0]["x"] != st.session_state.get("cliff_applied_b"):
         st.session_state["cliff_applied_b"] = points[0]["x"]
         set_values({START_B.key: round(min(max(points[0]["x"], START_B.min), START_B.max), 2)})
     w_col, b_col = st.columns(2)
     start = (widget(START_W, w_col), widget(START_B, b_col))
-    descents = paths(start, settings["lr"], settings["steps"], settings["T"], settings["eta"], settings["starts"])
+    descents = paths(
+        start, settings["lr"], settings["steps"], settings["T"], settings["eta"], settings["starts"]
+    )
     tabs = st.tabs(VIEW.options, key=VIEW.key, on_change="rerun", bind="query-params")
     for tab, draw in zip(tabs, VIEWS.values()):
         if tab.open:
@@ -181,8 +209,9 @@ if n_starts > 1:
         f"be fairly smooth.* Here E is the mean over {n_starts} starts x₀ drawn from N(0.5, 1), and the descents "
         f"follow its gradient, the mean of theirs. Each point costs {n_starts} times as much, so the map is computed "
         f"on a coarser grid, {MAP_POINTS_AVERAGED} × {MAP_POINTS_AVERAGED} instead of {MAP_POINTS} × {MAP_POINTS}, "
-        "and moving the start takes longer.", icon=":material/school:",
-    )  # fmt: skip
+        "and moving the start takes longer.",
+        icon=":material/school:",
+    )
 with st.expander("Range of the map"):
     range_columns = st.columns(4)
     w_range = (widget(W_MIN, range_columns[0]), widget(W_MAX, range_columns[1]))

@@ -10,19 +10,22 @@ from ui.models import SessionModel
 from ui.share import offer
 from ui.shell import run_inside_app
 
+# The controls' table, one control a line, as written (not reflowed by ruff format).
+# fmt: off
 TC, D = training.TrainConfig, gates.DEFAULT  # TrainConfig's settings give the labels, ranges and help
 T = Number("gates_T", "sequence length T", D.T, long_term.LENGTHS.start, long_term.LENGTHS.stop - 1, 10, slider=True)
 HIDDEN = Number.of(models.ModelConfig, "hidden_size", "gates_hidden", default=D.model.hidden_size)
 STEPS, SEED = Number.of(TC, "steps", "gates_steps", default=D.steps), Number.of(TC, "seed", "gates_seed")
 BIAS = Choice("gates_forget_bias", "forget-gate bias at initialisation", ("torch", "1"), "torch",
               help="torch draws b_f near 0 (f starts near 0.5); "
-                   "1 is Gers et al. (2000) and Jozefowicz et al. (2015)")  # fmt: skip
+                   "1 is Gers et al. (2000) and Jozefowicz et al. (2015)")
 EXAMPLE = Number("gates_example", "example (of 100 held-out sequences)", 0, 0, 99, 1, slider=True)
 STEP_T = Number("gates_t", "step t of the exercise", 10, 1, 199, 1, slider=True)
 FORCE_F = Toggle("gates_force_f", "force f(t+1) = 1", True)
 FORCE_I = Toggle("gates_force_i", "force i(t+1) = 0", True)
 FORCE_O = Toggle("gates_force_o", "force o(t) = 0", True)
 CONTROLS = [T, HIDDEN, STEPS, SEED, BIAS, EXAMPLE, STEP_T, FORCE_F, FORCE_I, FORCE_O]
+# fmt: on
 BIASES = dict(zip(BIAS.options, gates.FORGET_BIASES))
 
 MODEL, RNN = SessionModel("gates_model"), SessionModel("gates_rnn")
@@ -32,11 +35,17 @@ MODEL, RNN = SessionModel("gates_model"), SessionModel("gates_rnn")
 # every session reads the shared defaults' 100 examples, so after the first reading of each, a move
 # costs no model run (and no unpickled copy).
 @st.cache_resource(max_entries=128, show_spinner=False)
-def read_example(key: tuple, settings: tuple, index: int, _lstm: models.SequenceModel, _rnn: models.SequenceModel):
+def read_example(
+    key: tuple, settings: tuple, index: int, _lstm: models.SequenceModel, _rnn: models.SequenceModel
+):
     """The gates on one example and the memory paths of both networks on it, initial and trained."""
     length, hidden, steps, seed, bias = settings
     x, y = gates.example("adding", length, seed, index)
-    lstm = {"initial": gates.trainer(*settings).model, "trained": _lstm}  # the initial model: rebuilt from the seed
+    # the initial model: rebuilt from the seed
+    lstm = {
+        "initial": gates.trainer(*settings).model,
+        "trained": _lstm,
+    }
     rnn = {"initial": gates.rnn_trainer(length, hidden, steps, seed).model, "trained": _rnn}
     paths = gates.memory_paths(lstm, rnn, x)
     return gates.gate_view(_lstm, x, y), paths[0]
@@ -57,29 +66,44 @@ st.latex(
 )
 warn_about_bad_link(CONTROLS)
 columns = st.columns([1, 1, 1, 1, 2])
-length, hidden, steps, seed = (widget(control, column) for control, column in zip((T, HIDDEN, STEPS, SEED), columns))
+length, hidden, steps, seed = (
+    widget(control, column) for control, column in zip((T, HIDDEN, STEPS, SEED), columns)
+)
 bias = BIASES[widget(BIAS, columns[4])]
 
 settings = (length, hidden, steps, seed, bias)
-lstm = MODEL.get(settings, gates.default_name(bias), (D.T, D.model.hidden_size, D.steps, D.seed, bias),
-                 lambda: gates.trainer(*settings))  # fmt: skip
-rnn = RNN.get(settings[:4], "lstm_gates_rnn", (D.T, D.model.hidden_size, D.steps, D.seed),
-              lambda: gates.rnn_trainer(length, hidden, steps, seed))  # fmt: skip
+lstm = MODEL.get(
+    settings,
+    gates.default_name(bias),
+    (D.T, D.model.hidden_size, D.steps, D.seed, bias),
+    lambda: gates.trainer(*settings),
+)
+rnn = RNN.get(
+    settings[:4],
+    "lstm_gates_rnn",
+    (D.T, D.model.hidden_size, D.steps, D.seed),
+    lambda: gates.rnn_trainer(length, hidden, steps, seed),
+)
 if not (lstm.done and rnn.done):
     # Other settings than the defaults' train here on a click, within gates.MAX_TRAINING_WORK (not hours).
     if refused := gates.refusal(length, hidden, steps):
         st.warning(refused)
         st.stop()
     if not st.button("Train this LSTM and its tanh RNN", type="primary"):
-        st.info(f"This LSTM is not trained yet: {steps} Adam steps on sequences of length {length} (and the "
-                "tanh RNN it is compared with).")  # fmt: skip
+        st.info(
+            f"This LSTM is not trained yet: {steps} Adam steps on sequences of length {length} (and the "
+            "tanh RNN it is compared with)."
+        )
         st.stop()
     bar = st.progress(0.0, text="Training...")
     for name, session_model, loop in (("LSTM", MODEL, lstm), ("tanh RNN", RNN, rnn)):
         loop = loop if loop.done else session_model.own()  # a shared default is done: never trained here
         while not loop.done:
-            loop.train_for(0.8)  # slices that take turns with other sessions' live training (training.LIVE_LANE)
-            bar.progress(loop.step_count / steps, text=f"Training the {name}: step {loop.step_count} of {steps}")
+            # slices that take turns with other sessions' live training (training.LIVE_LANE)
+            loop.train_for(0.8)
+            bar.progress(
+                loop.step_count / steps, text=f"Training the {name}: step {loop.step_count} of {steps}"
+            )
     bar.empty()
     lstm, rnn = MODEL.get(settings, None, None, None), RNN.get(settings[:4], None, None, None)
 if lstm.diverged:
@@ -100,17 +124,25 @@ def reading(lstm, rnn, settings: tuple) -> None:
     st.subheader("The gates along one sequence")
     index = widget(EXAMPLE)
     with lstm.lock, rnn.lock:
-        view, paths = read_example((MODEL.reading_key(), RNN.reading_key()), settings, index, lstm.model, rnn.model)
+        view, paths = read_example(
+            (MODEL.reading_key(), RNN.reading_key()), settings, index, lstm.model, rnn.model
+        )
     target_col, prediction_col = st.columns(2)
     target_col.metric("target: the sum of the two marked values", f"{view.target:.4f}")
-    prediction_col.metric("the LSTM's answer", f"{view.prediction:.4f}", delta=f"{view.prediction - view.target:+.4f}")
+    prediction_col.metric(
+        "the LSTM's answer", f"{view.prediction:.4f}", delta=f"{view.prediction - view.target:+.4f}"
+    )
     st.plotly_chart(figures.gate_heatmaps(view), width="stretch", key="gates_heatmaps")
-    st.caption("One row per hidden unit; the red bars are the marked steps. At the defaults one unit keeps its "
-               "memory (unit 2) and carries the sum: its input gate opens at the marked steps, its f stays near 1 "
-               "in between, and its c at step T follows the target (|r| > 0.99 over the 100 examples). Most units "
-               "forget (below).")  # fmt: skip
+    st.caption(
+        "One row per hidden unit; the red bars are the marked steps. At the defaults one unit keeps its "
+        "memory (unit 2) and carries the sum: its input gate opens at the marked steps, its f stays near 1 "
+        "in between, and its c at step T follows the target (|r| > 0.99 over the 100 examples). Most units "
+        "forget (below)."
+    )
     forget = "" if bias is None else f", forget_bias={bias}"
-    offer(view.table(), f"""
+    offer(
+        view.table(),
+        f"""
     from rnnviz import gates, training
 
     training.set_threads(1)  # the lab trains on one thread; the numbers match it
@@ -118,7 +150,9 @@ def reading(lstm, rnn, settings: tuple) -> None:
     trainer.step({steps})  # seconds at the defaults, minutes at the largest settings
     view = gates.gate_view(trainer.model, *gates.example("adding", {length}, {seed}, {index}))
     table = view.table()  # one row per (t, unit): i, f, o, g, c, h
-    """, name="lstm_gates")
+    """,
+        name="lstm_gates",
+    )
 
     st.subheader("The memory cell's gradient path, at initialisation and after training")
     st.plotly_chart(figures.memory_path(paths), width="stretch", key="gates_memory")
@@ -141,8 +175,10 @@ def reading(lstm, rnn, settings: tuple) -> None:
         r"If $f_{t+1} = 1$, $i_{t+1} = 0$ and $o_t = 0$, the memory cell's gradient passes through unmodified: "
         r"$\bar c_t = \bar c_{t+1}$. Why, from the cell's adjoint ($\bar h_t$: dL/dh_t over every later path):"
     )
-    st.latex(r"\bar c_t = \underbrace{f_{t+1} \circ \bar c_{t+1}}_{f_{t+1} = 1:\ \bar c_{t+1}}"
-             r" + \underbrace{\bar h_t \circ o_t \circ \tanh'(c_t)}_{o_t = 0:\ 0}")  # fmt: skip
+    st.latex(
+        r"\bar c_t = \underbrace{f_{t+1} \circ \bar c_{t+1}}_{f_{t+1} = 1:\ \bar c_{t+1}}"
+        r" + \underbrace{\bar h_t \circ o_t \circ \tanh'(c_t)}_{o_t = 0:\ 0}"
+    )
     st.markdown(
         r"$i_{t+1}$ is not in it: forcing $f_{t+1} = 1$ and $o_t = 0$ is what makes the gradients equal. "
         r"$i_{t+1} = 0$ is what keeps the value, $c_{t+1} = c_t$. The lecture's three conditions are sufficient; "
@@ -152,8 +188,9 @@ def reading(lstm, rnn, settings: tuple) -> None:
     t = min(widget(STEP_T, t_col), length - 1)
     force_f, force_i, force_o = widget(FORCE_F, f_col), widget(FORCE_I, i_col), widget(FORCE_O, o_col)
     with lstm.lock:
-        result = gates.exercise(lstm.model, *gates.example("adding", length, seed, index), t - 1, force_f, force_i,
-                                force_o)  # fmt: skip
+        result = gates.exercise(
+            lstm.model, *gates.example("adding", length, seed, index), t - 1, force_f, force_i, force_o
+        )
     st.plotly_chart(figures.exercise_bars(result), width="stretch", key="gates_exercise")
     (st.success if result.largest_difference == 0.0 else st.info)(result.verdict())
 

@@ -13,6 +13,8 @@ from ui.models import SessionModel, shared, shipped_horizons
 from ui.share import offer
 from ui.shell import run_inside_app
 
+# The controls' table, one control a line, as written (not reflowed by ruff format).
+# fmt: off
 C = sentiment.SentimentConfig  # its fields' settings give these controls their labels, ranges and help
 KIND = Choice("sent_kind", "network", sentiment.KINDS, C.kind)
 READOUT, INPUTS = Choice.of(C, "readout", "sent_readout"), Choice.of(C, "inputs", "sent_inputs")
@@ -21,6 +23,7 @@ TOKENS = Choice.of(C, "tokens", "sent_tokens")
 TWEET = Text("sent_tweet", "type a sentence", "the acting was great, but the ending was awful", max_chars=300)
 POSITION = Number("sent_position", "word t (0 is the first)", 8, 0, 299, 1, slider=True)  # up to 300 characters read
 CONTROLS = [KIND, READOUT, INPUTS, HIDDEN, EPOCHS, SEED, TOKENS, TWEET, POSITION]
+# fmt: on
 UPLOAD_ROWS = 20000  # tweets of an uploaded file used (a random sample of them when it has more)
 WORK_S = 0.8  # training on a click takes turns with other sessions' (training.LIVE_LANE) in slices this long
 MODEL = SessionModel("sent_model")
@@ -72,7 +75,9 @@ except ValueError as error:  # a step too large for a slice of training (sentime
     st.error(f"These settings cannot train here: {error}.")
     st.stop()
 if not loop.done:  # other settings than a shipped model's train in this session, on a click
-    st.info(f"This {config.name} is not trained yet: {config.epochs} epochs of Adam over 8000 sentences, {loop.steps} steps.")
+    st.info(
+        f"This {config.name} is not trained yet: {config.epochs} epochs of Adam over 8000 sentences, {loop.steps} steps."
+    )
 if not loop.done and st.button(f"Train this {config.name}", type="primary"):
     bar, loop = st.progress(0.0, text=f"Training the {config.name}..."), MODEL.own()
     while not loop.done:
@@ -93,11 +98,16 @@ def typed(loop: sentiment.SentimentTrainer, config: sentiment.SentimentConfig) -
         return
     unknown = [t for t, known in zip(reading.tokens, reading.known) if not known]
     final = float(reading.probabilities[-1])
-    st.markdown(f"**{'positive' if final > 0.5 else 'negative'}** (P(positive) = {final:.3f}); readout: "
-                f"**{config.readout}**" + (f"; unknown {config.tokens} read as <unk>: {', '.join(unknown)}" if unknown else ""))  # fmt: skip
+    st.markdown(
+        f"**{'positive' if final > 0.5 else 'negative'}** (P(positive) = {final:.3f}); readout: "
+        f"**{config.readout}**"
+        + (f"; unknown {config.tokens} read as <unk>: {', '.join(unknown)}" if unknown else "")
+    )
     st.plotly_chart(figures.reading_line(reading), width="stretch", key="sent_reading")
-    st.caption(f"After each of the {config.tokens}: the MLP applied to the readout of the states so far (the last "
-               "state, or the running max / mean of the states).")  # fmt: skip
+    st.caption(
+        f"After each of the {config.tokens}: the MLP applied to the readout of the states so far (the last "
+        "state, or the running max / mean of the states)."
+    )
     st.plotly_chart(figures.state_heatmap(reading), width="stretch", key="sent_states")
     offer(reading.table(), sentiment.snippet(config, text, loop.seconds), name="sentiment")
     gradient_view(loop, reading, text)
@@ -111,38 +121,66 @@ def gradient_view(loop: sentiment.SentimentTrainer, reading: sentiment.SentenceR
     if st.session_state.get("sent_position", 0) > last:  # a shorter sentence than before: its last word
         st.session_state["sent_position"] = last
     t = widget(replace(POSITION, default=min(POSITION.default, last), max=last)) if last else 0
-    name = sentiment.shipped_name(loop.config) if MODEL.reading_key()[0] == 0 else None  # None: this session's own
-    code, own_line = connectivity.sentiment_loop_code(loop.config, name), name not in connectivity.SENTIMENT_DEFAULTS.values()
+    # None: this session's own
+    name = sentiment.shipped_name(loop.config) if MODEL.reading_key()[0] == 0 else None
+    code, own_line = (
+        connectivity.sentiment_loop_code(loop.config, name),
+        name not in connectivity.SENTIMENT_DEFAULTS.values(),
+    )
     curves = dict(shipped_horizons("sentiment"))
     if own_line:
         curves["this model"] = horizon(MODEL.reading_key(), loop)
     with loop.lock:
         norms, logit = connectivity.word_gradients(loop.model, loop.vocab.ids(reading.tokens), t)
-    st.plotly_chart(connectivity_figures.word_gradients(reading.tokens, norms, t, logit), width="stretch", key="sent_gradients")
+    st.plotly_chart(
+        connectivity_figures.word_gradients(reading.tokens, norms, t, logit),
+        width="stretch",
+        key="sent_gradients",
+    )
     st.caption(connectivity.SENTENCE_CAPTION)
-    offer(connectivity.word_table(reading.tokens, norms, t), connectivity.sentence_snippet(code, text, t), name="sent_gradients")
-    st.plotly_chart(connectivity_figures.horizon(curves, "words", "logit"), width="stretch", key="sent_horizon")
+    offer(
+        connectivity.word_table(reading.tokens, norms, t),
+        connectivity.sentence_snippet(code, text, t),
+        name="sent_gradients",
+    )
+    st.plotly_chart(
+        connectivity_figures.horizon(curves, "words", "logit"), width="stretch", key="sent_horizon"
+    )
     st.caption(connectivity.HORIZON_CAPTION + connectivity.sentence_horizon_sentence(curves))
-    offer(connectivity.horizon_table(curves), connectivity.sentence_horizon_snippet(code if own_line else None), name="sent_horizon")
+    offer(
+        connectivity.horizon_table(curves),
+        connectivity.sentence_horizon_snippet(code if own_line else None),
+        name="sent_horizon",
+    )
 
 
 if loop.done:
     records, evaluation = loop.records(), scored(MODEL.reading_key(), loop)
     bow = scored(("shipped", "sentiment_bow"), shared("sentiment_bow"))
     st.subheader("Training")
-    ahead = " (ahead of time, on a machine shared with other jobs)" if default else ""  # a shipped model's run
+    # a shipped model's run
+    ahead = " (ahead of time, on a machine shared with other jobs)" if default else ""
     st.caption(f"{config.name}: {records.status}, {records.seconds:.1f} s of training{ahead}.")
     st.plotly_chart(figures.training_curves(records), width="stretch", key="sent_curves")
-    shown = {f"{config.kind.upper()}, test accuracy": evaluation.accuracy, "bag of words, test accuracy": bow.accuracy,
-             f"{config.kind.upper()}, negation + late cue": evaluation.order_accuracy,
-             f"{config.kind.upper()}, early cue": evaluation.memory_accuracy}  # fmt: skip
+    shown = {
+        f"{config.kind.upper()}, test accuracy": evaluation.accuracy,
+        "bag of words, test accuracy": bow.accuracy,
+        f"{config.kind.upper()}, negation + late cue": evaluation.order_accuracy,
+        f"{config.kind.upper()}, early cue": evaluation.memory_accuracy,
+    }
     for column, (label, value) in zip(st.columns(4), shown.items()):
         column.metric(label, percent(value))
     left, right = st.columns(2)
-    left.plotly_chart(figures.confusion_matrix(evaluation.confusion, f"{config.name}: test set"), width="stretch",
-                      key="sent_confusion")  # fmt: skip
-    right.plotly_chart(figures.confusion_matrix(bow.confusion, "bag of words: test set"), width="stretch",
-                       key="sent_bow_confusion")  # fmt: skip
+    left.plotly_chart(
+        figures.confusion_matrix(evaluation.confusion, f"{config.name}: test set"),
+        width="stretch",
+        key="sent_confusion",
+    )
+    right.plotly_chart(
+        figures.confusion_matrix(bow.confusion, "bag of words: test set"),
+        width="stretch",
+        key="sent_bow_confusion",
+    )
 
     st.subheader("Readouts, networks and a bag of words on the same sentences")
     rows = sentiment.shipped_scores()
@@ -150,8 +188,13 @@ if loop.done:
         rows[f"{config.name}, yours"] = sentiment.scores(evaluation)
     table = sentiment.accuracy_table(rows)
     st.plotly_chart(figures.accuracy_by_kind(table), width="stretch", key="sent_by_kind")
-    st.dataframe({column: values if column == "model" else [percent(v) for v in values]
-                  for column, values in table.items()}, hide_index=True)  # fmt: skip
+    st.dataframe(
+        {
+            column: values if column == "model" else [percent(v) for v in values]
+            for column, values in table.items()
+        },
+        hide_index=True,
+    )
     st.caption(
         "Held-out accuracy on each kind of sentence (the shipped models: the page's default settings, network "
         "and readout aside; the bag of words has its own). The bag of words adds up one weight per "
@@ -168,10 +211,12 @@ if loop.done:
 def upload() -> None:
     """Training on uploaded tweets: its own controls."""
     st.subheader("Real tweets: a Sentiment140 file")
-    st.markdown("Sentiment140 (Go, Bhayani and Huang 2009) is data of the lecture's kind: tweets labelled by the "
-                "emoticon they held, the emoticon removed. A CSV without header, columns polarity (0 negative, 4 positive), id, date, query, user, text; "
-                f"latin-1 or UTF-8, at most 10 MB. {corpora.SENTIMENT140_BALANCED} Up to {UPLOAD_ROWS:,} of its "
-                "tweets (a random sample of a larger file) train the default LSTM and a bag of words, 20% held out.")  # fmt: skip
+    st.markdown(
+        "Sentiment140 (Go, Bhayani and Huang 2009) is data of the lecture's kind: tweets labelled by the "
+        "emoticon they held, the emoticon removed. A CSV without header, columns polarity (0 negative, 4 positive), id, date, query, user, text; "
+        f"latin-1 or UTF-8, at most 10 MB. {corpora.SENTIMENT140_BALANCED} Up to {UPLOAD_ROWS:,} of its "
+        "tweets (a random sample of a larger file) train the default LSTM and a bag of words, 20% held out."
+    )
     file = st.file_uploader("Sentiment140 CSV", type=["csv"], key="sent_upload")
     if file is None:
         return
@@ -189,9 +234,13 @@ def upload() -> None:
         for column, mine in zip(scores, sentiment.upload_trainers(tweets)):
             while not mine.done:
                 mine.train_for(WORK_S)
-                bar.progress(mine.step_count / mine.steps, text=f"Training the {mine.config.name}: {mine.status()}")
-            column.metric(f"{'LSTM' if mine.config.kind == 'lstm' else 'bag of words'}, test accuracy",
-                          percent(sentiment.evaluation(mine).accuracy))  # fmt: skip
+                bar.progress(
+                    mine.step_count / mine.steps, text=f"Training the {mine.config.name}: {mine.status()}"
+                )
+            column.metric(
+                f"{'LSTM' if mine.config.kind == 'lstm' else 'bag of words'}, test accuracy",
+                percent(sentiment.evaluation(mine).accuracy),
+            )
         bar.empty()
 
 

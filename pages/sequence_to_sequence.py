@@ -12,6 +12,8 @@ from ui.models import SessionModel, shared
 from ui.share import offer
 from ui.shell import run_inside_app
 
+# The controls' table, one control a line, as written (not reflowed by ruff format).
+# fmt: off
 TICK_S, WORK_S = 1.0, 0.8  # the live view reruns every TICK_S and trains for about WORK_S of it
 H = seq2seq.HELP  # what each control that is not a setting of the model does
 C = seq2seq.Seq2SeqConfig  # its fields' settings give these controls their labels, ranges and help
@@ -25,19 +27,21 @@ STEP_SIZE = Number("s2s_step_size", "Steps per press of Step", 50, 1, 1000, 1)
 BEAM = Number("s2s_beam", "Beam width", 1, 1, seq2seq.MAX_BEAM, 1, help=H["beam"])
 NORMALIZE = Toggle("s2s_normalize", "Per character", False, help=H["normalize"])
 INPUT = {task: Text(f"s2s_input_{task}", "Type an input", example, max_chars=200)
-         for task, example in seq2seq.EXAMPLES.items()}  # fmt: skip
+         for task, example in seq2seq.EXAMPLES.items()}
 COLOUR = {task: Choice(f"s2s_colour_{task}", "Colour by", properties, properties[0])
-          for task, properties in seq2seq.PROPERTIES.items()}  # fmt: skip
+          for task, properties in seq2seq.PROPERTIES.items()}
 CONTROLS = [TASK, LENGTH, DIGITS, KIND, ATTENTION, REVERSE, HIDDEN, STEPS, LR, SEED, STEP_SIZE, BEAM, NORMALIZE,
-            *INPUT.values(), *COLOUR.values()]  # fmt: skip
+            *INPUT.values(), *COLOUR.values()]
+# fmt: on
 PLAYER, MODEL = Player("s2s"), SessionModel("s2s_model")
 
 
 # Readings of a model, by who it is and its step (ui.models reading_key): each is computed once per
 # model and step, and shared by every session that reads the same shipped model.
 @st.cache_resource(max_entries=64, show_spinner=False)
-def decoding(key: tuple, config: seq2seq.Seq2SeqConfig, text: str, beam: int, alpha: float,
-             _loop: seq2seq.Seq2SeqLoop) -> seq2seq.Decoding:  # fmt: skip
+def decoding(
+    key: tuple, config: seq2seq.Seq2SeqConfig, text: str, beam: int, alpha: float, _loop: seq2seq.Seq2SeqLoop
+) -> seq2seq.Decoding:
     with _loop.lock:
         return seq2seq.read(_loop.model, config, text, beam, length_alpha=alpha)
 
@@ -46,15 +50,6 @@ def decoding(key: tuple, config: seq2seq.Seq2SeqConfig, text: str, beam: int, al
 def memory(key: tuple, config: seq2seq.Seq2SeqConfig, _loop: seq2seq.Seq2SeqLoop) -> seq2seq.MemoryMap:
     with _loop.lock:
         return seq2seq.memory_map(_loop.model, config)
-
-
-def pause_then(step: int | None) -> None:
-    """Step (`step` steps) or Restart (None): live training pauses first."""
-    PLAYER.pause()
-    if step is None:
-        MODEL.restart()
-    else:
-        MODEL.own().step_in_turns(step)  # the session's own model (a copy of the shipped one if it was that)
 
 
 run_inside_app()
@@ -75,7 +70,9 @@ columns = st.columns([3, 2, 2])
 chosen = widgets({"task": TASK, "kind": KIND}, [columns[0], columns[2]])
 length = {"reverse": LENGTH, "sort": LENGTH, "execute": DIGITS}.get(chosen["task"])
 chosen["length"] = 0 if length is None else widget(length, columns[1])
-chosen |= widgets({"attention": ATTENTION, "reverse_source": REVERSE, "hidden_size": HIDDEN}, st.columns([3, 2, 2]))
+chosen |= widgets(
+    {"attention": ATTENTION, "reverse_source": REVERSE, "hidden_size": HIDDEN}, st.columns([3, 2, 2])
+)
 with st.expander("Budget, learning rate and seed"):
     chosen |= widgets({"steps": STEPS, "lr": LR, "seed": SEED}, st.columns(3))
 config = seq2seq.Seq2SeqConfig(**chosen)
@@ -89,29 +86,30 @@ if st.session_state.get("s2s_config") != config:  # other settings: paused
 if PLAYER.playing():
     trainer = MODEL.own()  # Play trains this session's copy, never the shipped model
 shipped = seq2seq.default_name(config) if MODEL.reading_key()[0] == 0 else None
-variants = st.session_state.setdefault("s2s_variant_models", seq2seq.Variants())  # the length comparison's models
+# the length comparison's models
+variants = st.session_state.setdefault("s2s_variant_models", seq2seq.Variants())
 
 st.subheader("Training")
 if shipped:
     st.caption(seq2seq.shipped_text(trainer))
-play_col, step_col, size_col, restart_col = st.columns(4, vertical_alignment="bottom")
-PLAYER.button(play_col, disabled=trainer.done)
-step_col.button("Step", key="s2s_step", on_click=pause_then, args=(widget(STEP_SIZE, size_col),),
-                icon=":material/skip_next:", width="stretch", disabled=trainer.done)  # fmt: skip
-restart_col.button("Restart", key="s2s_restart", on_click=pause_then, args=(None,), icon=":material/replay:",
-                   width="stretch")  # fmt: skip
+# Step trains the session's own model (a copy of the shipped one if it was that), in slices that take turns
+PLAYER.controls(STEP_SIZE, lambda n: MODEL.own().step_in_turns(n), MODEL.restart, disabled=trainer.done)
 
 
 @st.fragment(run_every=TICK_S if PLAYER.playing() else None)
-def live_view(trainer: seq2seq.Seq2SeqLoop, config: seq2seq.Seq2SeqConfig, variants: seq2seq.Variants) -> None:
+def live_view(
+    trainer: seq2seq.Seq2SeqLoop, config: seq2seq.Seq2SeqConfig, variants: seq2seq.Variants
+) -> None:
     # Draw first, then train: the charts stay fresh for the whole tick; the training shows on the next.
     r = trainer.records()
     st.progress(*seq2seq.progress(r))
     if r.diverged is not None:
         st.warning(f"Training stopped at {r.diverged}. Try a smaller learning rate.")
     if r.steps == 0 and not PLAYER.playing():
-        st.info(f"Press Play to train this {seq2seq.KIND_NAMES[config.kind]} encoder-decoder ({config.variant}) "
-                "live, or Step.")  # fmt: skip
+        st.info(
+            f"Press Play to train this {seq2seq.KIND_NAMES[config.kind]} encoder-decoder ({config.variant}) "
+            "live, or Step."
+        )
     for column, (label, value) in zip(st.columns(3), seq2seq.latest_scores(r).items()):
         column.metric(label, value)
     for name, figure, caption in figures.training_views(r, variants.curves(config, trainer, shared)):
@@ -127,8 +125,9 @@ def live_view(trainer: seq2seq.Seq2SeqLoop, config: seq2seq.Seq2SeqConfig, varia
 live_view(trainer, config, variants)
 # Your own model's variants train on a click (the shipped ones' would take minutes: they are shipped).
 behind = [] if shipped else variants.behind(config, trainer.step_count)
-if behind and st.button(seq2seq.catch_up_text(behind, trainer.step_count), key="s2s_variants",
-                        disabled=PLAYER.playing()):  # fmt: skip
+if behind and st.button(
+    seq2seq.catch_up_text(behind, trainer.step_count), key="s2s_variants", disabled=PLAYER.playing()
+):
     with st.spinner(f"Training the variants to step {trainer.step_count}..."):
         variants.catch_up(behind, trainer.step_count)
     st.rerun()
@@ -161,7 +160,9 @@ def memory_view(trainer: seq2seq.Seq2SeqLoop, config: seq2seq.Seq2SeqConfig) -> 
     """The memory map: a move of its colour reruns this alone."""
     st.subheader("What the memory holds")
     mapped = memory(MODEL.reading_key(), config, trainer)
-    st.plotly_chart(figures.memory_map(mapped, widget(COLOUR[config.task])), width="stretch", key="s2s_memory")
+    st.plotly_chart(
+        figures.memory_map(mapped, widget(COLOUR[config.task])), width="stretch", key="s2s_memory"
+    )
     st.caption(seq2seq.memory_caption(mapped, config, trainer.step_count))
 
 

@@ -63,7 +63,9 @@ def phi_prime(z: np.ndarray, activation: str) -> np.ndarray:
 def scalar(activation: str) -> Callable[[float], float]:
     """φ on one float, without numpy's per-call cost (a loop over T steps of one unit)."""
     check(activation)
-    return {"linear": lambda z: z, "tanh": math.tanh, "sigmoid": sigmoid, "relu": lambda z: max(z, 0.0)}[activation]
+    return {"linear": lambda z: z, "tanh": math.tanh, "sigmoid": sigmoid, "relu": lambda z: max(z, 0.0)}[
+        activation
+    ]
 
 
 def torch_twin(activation: str) -> Callable:
@@ -71,4 +73,6 @@ def torch_twin(activation: str) -> Callable:
     check(activation)
     import torch  # here, so that importing rnnviz.activations (and the analysis pages) stays light
 
-    return {"linear": lambda z: z, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}[activation]
+    return {"linear": lambda z: z, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}[
+        activation
+    ]

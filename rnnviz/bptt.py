@@ -61,7 +61,9 @@ class BPTTResult:
     def largest_magnitude(self) -> float:
         """The largest |number| among those autograd_difference compares: the scale of its rounding."""
         adjoints = np.concatenate([self.z_bar, self.h_bar, self.r_bar, self.y_bar])
-        return float(max(np.max(np.abs(adjoints)), abs(self.loss), abs(self.u_bar), abs(self.v_bar), abs(self.w_bar)))
+        return float(
+            max(np.max(np.abs(adjoints)), abs(self.loss), abs(self.u_bar), abs(self.v_bar), abs(self.w_bar))
+        )
 
     def table(self) -> dict[str, np.ndarray]:
         """Every forward value and adjoint by step, as columns (for a table or a CSV)."""
@@ -119,7 +121,9 @@ def autograd_difference(result: BPTTResult, u: float, v: float, w: float, activa
     import torch  # here, so that importing rnnviz.bptt stays light
 
     act = activations.torch_twin(activation)
-    params = {k: torch.tensor(val, dtype=torch.float64, requires_grad=True) for k, val in zip("uvw", (u, v, w))}
+    params = {
+        k: torch.tensor(val, dtype=torch.float64, requires_grad=True) for k, val in zip("uvw", (u, v, w))
+    }
     x = torch.tensor(result.x)
     targets = torch.tensor(result.targets)
     h_prev = torch.zeros((), dtype=torch.float64)

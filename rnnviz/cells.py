@@ -35,7 +35,9 @@ def _as_tensor(x, like: torch.Tensor) -> torch.Tensor:
 
 def _single_layer(module: torch.nn.RNNBase) -> None:
     if module.num_layers != 1 or module.bidirectional or module.batch_first or module.proj_size:
-        raise ValueError("from_torch copies a one-layer, one-direction, time-major module without projections")
+        raise ValueError(
+            "from_torch copies a one-layer, one-direction, time-major module without projections"
+        )
 
 
 def _weights(module: torch.nn.RNNBase) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -123,12 +125,16 @@ class LSTM(_CopiesTorch):
     b_ih: torch.Tensor  # (4H,)
     b_hh: torch.Tensor  # (4H,)
 
-
     def __call__(
-        self, x, state: tuple[torch.Tensor, torch.Tensor] | None = None, *, watch: list | None = None,
-        watch_c: list | None = None, overrides: dict[str, dict[int, float]] | None = None,
+        self,
+        x,
+        state: tuple[torch.Tensor, torch.Tensor] | None = None,
+        *,
+        watch: list | None = None,
+        watch_c: list | None = None,
+        overrides: dict[str, dict[int, float]] | None = None,
         weights: list | None = None,
-    ) -> tuple[torch.Tensor, Record]:  # fmt: skip
+    ) -> tuple[torch.Tensor, Record]:
         """Run over x (T, B, D) -> output h (T, B, H) and record {i, f, o, g, c, h}, each (T, B, H).
         `watch` receives each h_t (c_t is not watched: dL/dh_t holds c_t fixed), `watch_c` each c_t.
         `overrides` forces gates at chosen steps, e.g. {"f": {5: 1.0}} sets f_5 = 1 (steps from 0)."""
@@ -169,7 +175,6 @@ class GRU(_CopiesTorch):
     W_hh: torch.Tensor  # (3H, H)
     b_ih: torch.Tensor  # (3H,)
     b_hh: torch.Tensor  # (3H,)
-
 
     def __call__(
         self, x, h0: torch.Tensor | None = None, *, watch: list | None = None, weights: list | None = None

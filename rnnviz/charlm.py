@@ -65,7 +65,8 @@ def is_checkpoint(step: int) -> bool:
 
 # --- Vocabulary and data ------------------------------------------------------------------------------
 
-ID_DTYPE = np.uint8  # the id streams: at most MAX_VOCABULARY + 2 = 152 ids, a byte a character (not int64's 8:
+# the id streams: at most MAX_VOCABULARY + 2 = 152 ids, a byte a character (not int64's 8:
+ID_DTYPE = np.uint8
 # 40 sessions share one process)
 CHUNK = 2**20  # code points counted or looked up at a time: numpy's int64 copies of them stay at 8 MB
 
@@ -102,7 +103,8 @@ class CharVocabulary:
     def encode_points(self, points: np.ndarray) -> np.ndarray:
         """The ids (T,) of code points (T,), as ID_DTYPE."""
         ids = np.empty(len(points), dtype=ID_DTYPE)
-        for i in range(0, len(points), CHUNK):  # np.take makes int64 indices: 8 bytes a point, a chunk at a time
+        # np.take makes int64 indices: 8 bytes a point, a chunk at a time
+        for i in range(0, len(points), CHUNK):
             np.take(self._table, points[i : i + CHUNK], mode="clip", out=ids[i : i + CHUNK])  # type: ignore[attr-defined]
         return ids  # (a code point past the table's end takes its last entry: <unk>)
 
@@ -136,11 +138,14 @@ def _counts(points: np.ndarray, ends: np.ndarray) -> np.ndarray:
 
 def _vocabulary(counts: np.ndarray, max_size: int, min_count: int) -> CharVocabulary:
     seen = np.flatnonzero(counts >= min_count)
-    kept = sorted(seen.tolist(), key=lambda code: (-counts[code], code))[:max_size]  # the most frequent; ties by code point
+    # the most frequent; ties by code point
+    kept = sorted(seen.tolist(), key=lambda code: (-counts[code], code))[:max_size]
     return CharVocabulary((EOS, UNK, *(chr(code) for code in sorted(kept))))
 
 
-def build_vocabulary(documents: Sequence[str], max_size: int = MAX_VOCABULARY, min_count: int = MIN_COUNT) -> CharVocabulary:
+def build_vocabulary(
+    documents: Sequence[str], max_size: int = MAX_VOCABULARY, min_count: int = MIN_COUNT
+) -> CharVocabulary:
     """<eos>, <unk>, then the characters seen at least min_count times (the max_size most frequent), in
     code point order: the ids do not depend on how often each character occurs, so a standard library
     of another Python version (the same characters, other counts) gives the same vocabulary, unless a rare
@@ -208,7 +213,8 @@ def prepare(corpus: CharCorpus, seed: int = 0, test_fraction: float = 0.1) -> Ch
     both[: len(test_counts)] += test_counts
     codes = np.flatnonzero(both)
     ids = np.bincount(vocab.encode_points(codes), weights=both[codes], minlength=len(vocab))  # (V,)
-    ids[0] += len(train_points[1]) + len(test_points[1]) - 1  # the <eos>: test_ids[0] is the end of the last training file
+    # the <eos>: test_ids[0] is the end of the last training file
+    ids[0] += len(train_points[1]) + len(test_points[1]) - 1
     return CharData(corpus.name, vocab, train_ids, test_ids, test_set.documents, _entropy(ids), seed)
 
 
@@ -218,7 +224,9 @@ def builtin_data(corpus: str, seed: int = 0) -> CharData:
     once per process (shared, never written to: the default model and the page read the same arrays)."""
     if corpus not in BUILTIN:
         raise ValueError(f"corpus must be one of {', '.join(BUILTIN)}, got {corpus!r}")
-    return prepare(corpora.stdlib_corpus(STDLIB_CHARS) if corpus == "python stdlib" else corpora.rnnviz_corpus(), seed)
+    return prepare(
+        corpora.stdlib_corpus(STDLIB_CHARS) if corpus == "python stdlib" else corpora.rnnviz_corpus(), seed
+    )
 
 
 # --- The model ------------------------------------------------------------------------------------------
@@ -233,15 +241,25 @@ class CharLMConfig:
     # 512: 256 learned its training files better than it generalized (README)
     hidden_size: int = setting(512, "hidden units", 8, 512, 8)
     embed_dim: int = setting(32, "embedding size", 4, 128, 4)
-    window: int = setting(128, "window (characters)", 8, 512, 8,
-                          help="Training reads windows of this many characters: backprop through time is truncated there.")
+    window: int = setting(
+        128,
+        "window (characters)",
+        8,
+        512,
+        8,
+        help="Training reads windows of this many characters: backprop through time is truncated there.",
+    )
     batch_size: int = setting(32, "windows per step", 1, 256, 1)
     lr: float = setting(3e-3, "learning rate (Adam)", 1e-5, 0.1, 1e-4)
-    lr_floor: float = 0.1  # the learning rate falls on a cosine to this fraction of lr at the end of the budget
-    dropout: float = 0.1  # of the last layer's h_t before the softmax layer, in training only (against learning by heart)
+    # the learning rate falls on a cosine to this fraction of lr at the end of the budget
+    lr_floor: float = 0.1
+    # of the last layer's h_t before the softmax layer, in training only (against learning by heart)
+    dropout: float = 0.1
     clip: float = 1.0  # largest gradient norm; 0: no clipping
     steps: int = setting(DEFAULT_STEPS, "budget (training steps)", 0, 20000, 10)
-    seed: int = setting(0, "seed", 0, 9999, 1, help="Fixes the held-out split, the initialisation and every batch.")
+    seed: int = setting(
+        0, "seed", 0, 9999, 1, help="Fixes the held-out split, the initialisation and every batch."
+    )
     test_every: int = 50
     test_chars: int = 16384  # held-out characters scored every test_every steps (in windows of `window`)
 
@@ -250,7 +268,9 @@ class CharLMConfig:
         if not (math.isfinite(self.clip) and self.clip >= 0):
             raise ValueError(f"clip must be 0 (off) or positive, got {self.clip}")
         if not (0 < self.lr_floor <= 1 and 0 <= self.dropout < 1):
-            raise ValueError(f"lr_floor must be in (0, 1] and dropout in [0, 1), got {self.lr_floor}, {self.dropout}")
+            raise ValueError(
+                f"lr_floor must be in (0, 1] and dropout in [0, 1), got {self.lr_floor}, {self.dropout}"
+            )
         if self.test_every < 1 or self.test_chars < 1:
             raise ValueError("test_every and test_chars must be at least 1")
         if self.step_work > MAX_STEP_WORK:
@@ -267,7 +287,9 @@ class CharLMConfig:
         over layers of gate blocks x H x (input + H). A step's time grows with it (about 0.065 to 0.11 s
         per billion here, on one thread, backward included)."""
         H, blocks = self.hidden_size, GATES[self.kind]
-        per_character = sum(blocks * H * ((self.embed_dim if layer == 0 else H) + H) for layer in range(self.layers))
+        per_character = sum(
+            blocks * H * ((self.embed_dim if layer == 0 else H) + H) for layer in range(self.layers)
+        )
         return self.batch_size * self.window * per_character
 
 
@@ -299,12 +321,15 @@ class CharLM(nn.Module):
             self.rnn = rnn(config.embed_dim, config.hidden_size, num_layers=config.layers, batch_first=True)
             self.head = nn.Linear(config.hidden_size, vocab_size)
 
-    def forward(self, ids: torch.Tensor, state=None, dropout: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, object]:
+    def forward(
+        self, ids: torch.Tensor, state=None, dropout: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, object]:
         """Logits (B, T, V) of the next character after each of ids (B, T), the last layer's hidden
         states h_t (B, T, H), and the recurrent state to carry on from. With a `dropout` generator (in
         training), each h_t's units are dropped with probability config.dropout before the softmax layer,
         the mask drawn from that generator (never torch's global one, as nn.Dropout would)."""
-        h, state = self.rnn(self.embedding(ids.long()), state)  # h: (B, T, H); ids may come as bytes (ID_DTYPE)
+        # h: (B, T, H); ids may come as bytes (ID_DTYPE)
+        h, state = self.rnn(self.embedding(ids.long()), state)
         p = self.config.dropout
         if dropout is None or p == 0:
             return self.head(h), h, state
@@ -315,7 +340,8 @@ class CharLM(nn.Module):
 def parameter_count(config: CharLMConfig, vocab_size: int) -> int:
     """The number of weights of CharLM(config, vocab_size), without building it."""
     E, H, blocks = config.embed_dim, config.hidden_size, GATES[config.kind]
-    rnn = sum(blocks * H * ((E if layer == 0 else H) + H + 2) for layer in range(config.layers))  # W_ih, W_hh, 2 biases
+    # W_ih, W_hh, 2 biases
+    rnn = sum(blocks * H * ((E if layer == 0 else H) + H + 2) for layer in range(config.layers))
     return vocab_size * E + rnn + H * vocab_size + vocab_size
 
 
@@ -349,10 +375,23 @@ class CharTrainer(training.Loop):
         self.data, self.config, self.window = data, config, window
         self._train = torch.from_numpy(data.train_ids)
         n_windows = max(1, config.test_chars // window)
-        self._test = _windows(torch.from_numpy(data.test_ids), n_windows, window + 1,
-                              training.generator(config.seed, training.TEST))  # (n, window + 1)  # fmt: skip
-        super().__init__(CharLM(config, len(data.vocab)), self._step_loss, seed=config.seed, steps=config.steps,
-                         lr=config.lr, clip=config.clip, evaluate=self.evaluate, test_every=config.test_every)  # fmt: skip
+        # (n, window + 1)
+        self._test = _windows(
+            torch.from_numpy(data.test_ids),
+            n_windows,
+            window + 1,
+            training.generator(config.seed, training.TEST),
+        )
+        super().__init__(
+            CharLM(config, len(data.vocab)),
+            self._step_loss,
+            seed=config.seed,
+            steps=config.steps,
+            lr=config.lr,
+            clip=config.clip,
+            evaluate=self.evaluate,
+            test_every=config.test_every,
+        )
         self.sample_steps: list[int] = []
         self.samples: list[str] = []  # the sample kept at each of sample_steps (<eos> written as ␄)
 
@@ -381,7 +420,14 @@ class CharTrainer(training.Loop):
         super()._record()
         k = self.step_count
         if (is_checkpoint(k) or k == self.steps) and k not in self.sample_steps:
-            s = sample(self.model, self.data.vocab, "", CHECKPOINT_CHARS, CHECKPOINT_TEMPERATURE, seed=self.config.seed)
+            s = sample(
+                self.model,
+                self.data.vocab,
+                "",
+                CHECKPOINT_CHARS,
+                CHECKPOINT_TEMPERATURE,
+                seed=self.config.seed,
+            )
             self.sample_steps.append(k)
             self.samples.append(s.text)
 
@@ -430,19 +476,24 @@ def headline_numbers(records: training.Records, entropy: float, chars_per_step: 
 
 def describe_data(data: CharData) -> str:
     """The corpus in one sentence: its size, vocabulary, held-out part and unigram entropy."""
-    return (f"{data.name}: {data.chars:,} characters, a vocabulary of {len(data.vocab)} (with <eos> and <unk>), "
-            f"{len(data.test_ids):,} characters held out ({len(data.test_documents):,} whole documents; both counts "
-            "include one <eos> between documents and one at each end). Unigram entropy: "
-            f"**{data.entropy:.3f} bits** per character.")  # fmt: skip
+    return (
+        f"{data.name}: {data.chars:,} characters, a vocabulary of {len(data.vocab)} (with <eos> and <unk>), "
+        f"{len(data.test_ids):,} characters held out ({len(data.test_documents):,} whole documents; both counts "
+        "include one <eos> between documents and one at each end). Unigram entropy: "
+        f"**{data.entropy:.3f} bits** per character."
+    )
 
 
 def describe_training(config: CharLMConfig) -> str:
     """How a step trains, in one sentence."""
     c = config
-    return (f"Each step: {c.batch_size} random windows of {c.window} characters, read from a zero state; Adam at "
-            f"{c.lr:g} falling on a cosine to {c.lr_floor:g} of it over the {c.steps:,} steps, the gradient's norm "
-            f"clipped at {c.clip:g}" + (f", dropout {c.dropout:g} on h_t before the softmax layer" if c.dropout else "")
-            + ".")  # fmt: skip
+    return (
+        f"Each step: {c.batch_size} random windows of {c.window} characters, read from a zero state; Adam at "
+        f"{c.lr:g} falling on a cosine to {c.lr_floor:g} of it over the {c.steps:,} steps, the gradient's norm "
+        f"clipped at {c.clip:g}"
+        + (f", dropout {c.dropout:g} on h_t before the softmax layer" if c.dropout else "")
+        + "."
+    )
 
 
 # What the page says about a run, beside its charts (here, so that the page holds widgets and layout).
@@ -453,34 +504,46 @@ INTRO = (
     "input, and goes on until it draws the end-of-sequence token `<eos>` (or reaches the length asked for). The "
     "text, unless you choose another: the source code of Python's standard library."
 )
-UPLOAD_HINT = ("Upload a UTF-8 text file: it is cut at blank lines into documents of at least 2,000 characters "
-               "(the last at least 1,000), 10% of them held out.")  # fmt: skip
-FREE_CAPTION = ("The same prompt; after it, each step reads the character the model itself drew (at the temperature "
-                "above), never the true text: its own mistakes become its input, which teacher forcing never showed it.")  # fmt: skip
-FEATURES_CAPTION = (f"The last layer's hidden units whose activation correlates most with simple features of code, over "
-                    f"{PROBE_CHARS:,} held-out characters: inside a string literal, indentation depth, depth of brackets.")  # fmt: skip
+UPLOAD_HINT = (
+    "Upload a UTF-8 text file: it is cut at blank lines into documents of at least 2,000 characters "
+    "(the last at least 1,000), 10% of them held out."
+)
+FREE_CAPTION = (
+    "The same prompt; after it, each step reads the character the model itself drew (at the temperature "
+    "above), never the true text: its own mistakes become its input, which teacher forcing never showed it."
+)
+FEATURES_CAPTION = (
+    f"The last layer's hidden units whose activation correlates most with simple features of code, over "
+    f"{PROBE_CHARS:,} held-out characters: inside a string literal, indentation depth, depth of brackets."
+)
 
 
 def loss_caption(sample_chars: int) -> str:
     """What the loss chart shows."""
-    return ("Cross-entropy in bits per character on the training windows (grey) and on a fixed sample of "
-            f"{sample_chars:,} characters of held-out documents (blue). The dashed line is the unigram entropy of the "
-            "whole corpus: the loss there of the best model that ignores context (the held-out documents alone have "
-            "their own: 4.56 bits on the standard library, against 4.54); every bit below it is context the RNN has "
-            "learned to use.")
+    return (
+        "Cross-entropy in bits per character on the training windows (grey) and on a fixed sample of "
+        f"{sample_chars:,} characters of held-out documents (blue). The dashed line is the unigram entropy of the "
+        "whole corpus: the loss there of the best model that ignores context (the held-out documents alone have "
+        "their own: 4.56 bits on the standard library, against 4.54); every bit below it is context the RNN has "
+        "learned to use."
+    )
 
 
 def checkpoints_heading(seed: int) -> str:
     """The heading of the samples kept while training."""
-    return (f"**Samples at checkpoints** (start of a document, temperature {CHECKPOINT_TEMPERATURE}, up to "
-            f"{CHECKPOINT_CHARS} characters, seed {seed}); newest first:")
+    return (
+        f"**Samples at checkpoints** (start of a document, temperature {CHECKPOINT_TEMPERATURE}, up to "
+        f"{CHECKPOINT_CHARS} characters, seed {seed}); newest first:"
+    )
 
 
 def training_note(done: bool, diverged: bool, step_count: int, playing: bool) -> str | None:
     """What to do next with a run, or None."""
     if done and not diverged:
-        return ("Trained to its budget. Restart to watch this model learn from scratch (samples at steps 100, 300, "
-                "500, ... show noise turning into text like the corpus); a larger budget trains a new model from scratch.")
+        return (
+            "Trained to its budget. Restart to watch this model learn from scratch (samples at steps 100, 300, "
+            "500, ... show noise turning into text like the corpus); a larger budget trains a new model from scratch."
+        )
     if step_count < 100 and not playing:
         return "Press Play to train on: the samples at steps 100, 300, 500, ... show noise turning into text like the corpus."
     return None
@@ -488,23 +551,32 @@ def training_note(done: bool, diverged: bool, step_count: int, playing: bool) ->
 
 def forced_caption(forced: TeacherForced) -> str:
     """What the training-time panel shows, with its numbers."""
-    return (f"Each step reads the true previous character (the first {forced.n_prompt} cells are <eos> and the prompt). "
-            f"Colour: the probability the model gave each true character. On the true continuation its top guess was "
-            f"right {100 * forced.agreement:.0f}% of the time; over every character after <eos>, prompt included, "
-            f"{forced.reading.bits:.2f} bits per character.")
+    return (
+        f"Each step reads the true previous character (the first {forced.n_prompt} cells are <eos> and the prompt). "
+        f"Colour: the probability the model gave each true character. On the true continuation its top guess was "
+        f"right {100 * forced.agreement:.0f}% of the time; over every character after <eos>, prompt included, "
+        f"{forced.reading.bits:.2f} bits per character."
+    )
 
 
 def save_caption(config: CharLMConfig, vocab_size: int) -> str:
     """What a downloaded model file holds."""
-    return ("torch.save of the weights and a plain dict of settings, characters and loss curve "
-            f"({parameter_count(config, vocab_size) * 4 / 2**20:.1f} MB of weights; the page loads files up to 10 MB).")
+    return (
+        "torch.save of the weights and a plain dict of settings, characters and loss curve "
+        f"({parameter_count(config, vocab_size) * 4 / 2**20:.1f} MB of weights; the page loads files up to 10 MB)."
+    )
 
 
-def reproduce(config: CharLMConfig, records: training.Records, corpus: str, upload_name: str | None = None) -> str:
+def reproduce(
+    config: CharLMConfig, records: training.Records, corpus: str, upload_name: str | None = None
+) -> str:
     """The Python that trains this run again in a notebook and gives loss_table's table (a built-in
     corpus by its name in BUILTIN, or the uploaded file by its name)."""
-    data_code = (f"charlm.builtin_data({corpus!r}, {config.seed})" if upload_name is None else
-                 f"charlm.prepare(corpora.load_text(open({upload_name!r}, 'rb').read(), {upload_name!r}), {config.seed})")  # fmt: skip
+    data_code = (
+        f"charlm.builtin_data({corpus!r}, {config.seed})"
+        if upload_name is None
+        else f"charlm.prepare(corpora.load_text(open({upload_name!r}, 'rb').read(), {upload_name!r}), {config.seed})"
+    )
     return f"""
     from rnnviz import charlm, corpora, training
 
@@ -545,8 +617,11 @@ def held_out_bits(model: CharLM, ids: np.ndarray, window: int, batch: int = 256)
             for i in range(0, len(same), batch):
                 windows = torch.stack(same[i : i + batch])  # (b, length)
                 logits, _, _ = model(windows[:, :-1])  # (b, length - 1, V)
-                total += float(nn.functional.cross_entropy(
-                    logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1), reduction="sum"))  # fmt: skip
+                total += float(
+                    nn.functional.cross_entropy(
+                        logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1), reduction="sum"
+                    )
+                )
                 count += windows[:, 1:].numel()
     return float(bits(total / count))
 
@@ -561,7 +636,7 @@ def measure(loop: CharTrainer) -> dict:
             "sample_bits": round(float(bits(loop.evaluate())), 4),
             "sample_chars": loop.sample_chars,
             "unigram_entropy": round(loop.data.entropy, 4),
-        }  # fmt: skip
+        }
 
 
 def check(loop: CharTrainer) -> tuple[str, float]:
@@ -573,7 +648,11 @@ def check(loop: CharTrainer) -> tuple[str, float]:
 # The tolerance: on the Python that made the file the check gives the same number (to float rounding);
 # another Python's standard library holds slightly different files, so another held-out sample.
 # Weights only (no Adam moments, a third of the file): a copy trained on from it starts Adam afresh.
-DEFAULTS = [Default("char_lm", default_trainer, default_settings, measure, check, tolerance=0.05, with_optimizer=False)]
+DEFAULTS = [
+    Default(
+        "char_lm", default_trainer, default_settings, measure, check, tolerance=0.05, with_optimizer=False
+    )
+]
 
 # A GRU and a tanh RNN on the same corpus, windows and schedule, for the gradient horizon (rnnviz.connectivity)
 # to compare with the LSTM: 256 units each (a GRU of 512 would take the weights near their 20 MB). The tanh
@@ -624,10 +703,16 @@ class _OneStep:
     def __init__(self, model: CharLM, keep: bool = False):
         self.model, self.kind, self.keep = model, model.config.kind, keep
         rnn = model.rnn
-        weights = [[getattr(rnn, f"{name}_l{k}").detach() for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-                   for k in range(model.config.layers)]  # fmt: skip
+        weights = [
+            [
+                getattr(rnn, f"{name}_l{k}").detach()
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            ]
+            for k in range(model.config.layers)
+        ]
         W_ih0, _, b_ih0, _ = weights[0]
-        self.input_table = (model.embedding.weight.detach() @ W_ih0.T + b_ih0).numpy()  # (V, G*H): layer 0's input term
+        # (V, G*H): layer 0's input term
+        self.input_table = (model.embedding.weight.detach() @ W_ih0.T + b_ih0).numpy()
         self.layers = [(W_ih, W_hh, b_ih.numpy(), b_hh.numpy()) for W_ih, W_hh, b_ih, b_hh in weights]
         self.W_out, self.b_out = model.head.weight.detach(), model.head.bias.detach().numpy()  # (V, H), (V,)
 
@@ -635,10 +720,12 @@ class _OneStep:
         """Logits (B, V) after reading each of the B prompts (each (T_b,), in one pass of the whole model);
         the states are kept per layer, (B, H) each."""
         hs, cs, last = [], [], []
-        self.logits: list[list[np.ndarray]] = [[] for _ in prompts]  # per sequence: (V,) after each character read
+        # per sequence: (V,) after each character read
+        self.logits: list[list[np.ndarray]] = [[] for _ in prompts]
         self.states: list[list[np.ndarray]] = [[] for _ in prompts]  # per sequence: the last layer's h_t (H,)
         for b, ids in enumerate(prompts):
-            logits, h_all, state = self.model(torch.as_tensor(ids, dtype=torch.long)[None])  # (1, T, V), (1, T, H)
+            # (1, T, V), (1, T, H)
+            logits, h_all, state = self.model(torch.as_tensor(ids, dtype=torch.long)[None])
             h, c = state if self.kind == "lstm" else (state, None)  # (L, 1, H) each
             hs.append(h[:, 0].numpy())
             cs.append(c[:, 0].numpy() if c is not None else None)
@@ -647,7 +734,9 @@ class _OneStep:
                 self.logits[b] += list(logits[0].numpy())
                 self.states[b] += list(h_all[0].numpy())
         self.h = [np.stack([h[k] for h in hs]) for k in range(len(self.layers))]  # each (B, H)
-        self.c = [np.stack([c[k] for c in cs]) for k in range(len(self.layers))] if self.kind == "lstm" else None
+        self.c = (
+            [np.stack([c[k] for c in cs]) for k in range(len(self.layers))] if self.kind == "lstm" else None
+        )
         self.recording = set(range(len(prompts)))
         return np.stack(last)
 
@@ -661,7 +750,11 @@ class _OneStep:
             H = self.h[k].shape[1]
             if self.kind == "lstm":
                 gates = gi + gh  # (B, 4H): i, f, g, o
-                if_, g, o = activations.sigmoid(gates[:, : 2 * H]), np.tanh(gates[:, 2 * H : 3 * H]), activations.sigmoid(gates[:, 3 * H :])
+                if_, g, o = (
+                    activations.sigmoid(gates[:, : 2 * H]),
+                    np.tanh(gates[:, 2 * H : 3 * H]),
+                    activations.sigmoid(gates[:, 3 * H :]),
+                )
                 self.c[k] = if_[:, H:] * self.c[k] + if_[:, :H] * g
                 self.h[k] = o * np.tanh(self.c[k])
             elif self.kind == "gru":
@@ -716,11 +809,14 @@ class Draw:
             raise ValueError(f"temperature must be 0 or positive, got {self.temperature}")
 
 
-def _sample(model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw], keep: bool) -> list[tuple[Sample, CharReading | None]]:
+def _sample(
+    model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw], keep: bool
+) -> list[tuple[Sample, CharReading | None]]:
     """Each draw sampled, side by side (one step of the model for all of them), each from its own
     generator: the same characters as one at a time. With `keep`, each sample's CharReading too."""
     prompts = [np.concatenate([[0], vocab.encode(d.prompt)]).astype(np.int64) for d in draws]  # each (P_b,)
-    rngs = [np.random.default_rng(d.seed) for d in draws]  # their own generators: never torch's or numpy's global one
+    # their own generators: never torch's or numpy's global one
+    rngs = [np.random.default_rng(d.seed) for d in draws]
     drawn: list[list[int]] = [[] for _ in draws]
     model.eval()
     with torch.no_grad():
@@ -745,28 +841,52 @@ def _sample(model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw], keep: b
         sample = Sample(prompt_ids, np.asarray(ids, dtype=np.int64), vocab.decode(ids))
         reading = None
         if keep:
-            reading = _reading(vocab, np.concatenate([sample.prompt_ids, sample.ids]),
-                               torch.from_numpy(np.stack(steps.logits[b])), np.stack(steps.states[b]))  # fmt: skip
+            reading = _reading(
+                vocab,
+                np.concatenate([sample.prompt_ids, sample.ids]),
+                torch.from_numpy(np.stack(steps.logits[b])),
+                np.stack(steps.states[b]),
+            )
         out.append((sample, reading))
     return out
 
 
-def sample(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, temperature: float = 1.0,
-           top_k: int = 0, seed: int = 0, stop_at_eos: bool = True) -> Sample:  # fmt: skip
+def sample(
+    model: CharLM,
+    vocab: CharVocabulary,
+    prompt: str,
+    length: int,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    seed: int = 0,
+    stop_at_eos: bool = True,
+) -> Sample:
     """Generate: read <eos> (the start of a document) and the prompt, then draw `length` characters one
     at a time from softmax(logits / temperature) over the top_k most likely (0: all), reading each
     one back in. Temperature below 0.01 takes the most likely character (greedy)."""
-    return _sample(model, vocab, [Draw(prompt, length, temperature, top_k, seed, stop_at_eos)], keep=False)[0][0]
+    return _sample(model, vocab, [Draw(prompt, length, temperature, top_k, seed, stop_at_eos)], keep=False)[
+        0
+    ][0]
 
 
-def sample_and_read(model: CharLM, vocab: CharVocabulary, prompt: str, length: int, temperature: float = 1.0,
-                    top_k: int = 0, seed: int = 0, stop_at_eos: bool = True) -> tuple[Sample, CharReading]:  # fmt: skip
+def sample_and_read(
+    model: CharLM,
+    vocab: CharVocabulary,
+    prompt: str,
+    length: int,
+    temperature: float = 1.0,
+    top_k: int = 0,
+    seed: int = 0,
+    stop_at_eos: bool = True,
+) -> tuple[Sample, CharReading]:
     """`sample`, and the sample read back by the model that drew it (<eos>, the prompt, the characters
     drawn: as `read_sample` gives it), from the same pass: what the model computed while drawing."""
     return _sample(model, vocab, [Draw(prompt, length, temperature, top_k, seed, stop_at_eos)], keep=True)[0]
 
 
-def samples_and_readings(model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw]) -> list[tuple[Sample, CharReading]]:
+def samples_and_readings(
+    model: CharLM, vocab: CharVocabulary, draws: Sequence[Draw]
+) -> list[tuple[Sample, CharReading]]:
     """sample_and_read for several draws at once, side by side: the model's weights are read once per
     character for all of them (the page's two samples at a temperature cost about one)."""
     return _sample(model, vocab, draws, keep=True)
@@ -774,9 +894,12 @@ def samples_and_readings(model: CharLM, vocab: CharVocabulary, draws: Sequence[D
 
 def describe_sample(drawn: Sample, temperature: float, top_k: int) -> str:
     """How a sample was drawn, in one sentence."""
-    return (f"The priming text, then {len(drawn.ids)} characters drawn one at a time at temperature {temperature:g}"
-            + (f" from the top {top_k}" if top_k else "") + (" (stopped at <eos>, ␄)" if drawn.ids[-1:].tolist() == [0] else "")
-            + ".")  # fmt: skip
+    return (
+        f"The priming text, then {len(drawn.ids)} characters drawn one at a time at temperature {temperature:g}"
+        + (f" from the top {top_k}" if top_k else "")
+        + (" (stopped at <eos>, ␄)" if drawn.ids[-1:].tolist() == [0] else "")
+        + "."
+    )
 
 
 @dataclass(frozen=True)
@@ -817,7 +940,9 @@ def read(model: CharLM, vocab: CharVocabulary, ids: np.ndarray, top: int = TOP) 
     return _reading(vocab, ids, logits[0], h[0].numpy(), top)
 
 
-def _reading(vocab: CharVocabulary, ids: np.ndarray, logits: torch.Tensor, states: np.ndarray, top: int = TOP) -> CharReading:
+def _reading(
+    vocab: CharVocabulary, ids: np.ndarray, logits: torch.Tensor, states: np.ndarray, top: int = TOP
+) -> CharReading:
     """A CharReading of ids (T,) from the logits (T, V) after each of them and the states (T, H)."""
     with torch.no_grad():
         p = torch.softmax(logits, -1)  # (T, V)
@@ -825,8 +950,15 @@ def _reading(vocab: CharVocabulary, ids: np.ndarray, logits: torch.Tensor, state
         p_next = p[torch.arange(len(ids) - 1), torch.from_numpy(ids[1:])]  # (T - 1,)
     shown = [vocab.decode([i]) for i in range(len(vocab))]
     top_ids = top_i.numpy()
-    return CharReading(ids, tuple(shown[i] for i in ids), top_ids, tuple(tuple(shown[i] for i in row) for row in top_ids),
-                   top_p.numpy(), p_next.numpy(), states)  # fmt: skip
+    return CharReading(
+        ids,
+        tuple(shown[i] for i in ids),
+        top_ids,
+        tuple(tuple(shown[i] for i in row) for row in top_ids),
+        top_p.numpy(),
+        p_next.numpy(),
+        states,
+    )
 
 
 def read_sample(model: CharLM, vocab: CharVocabulary, drawn: Sample) -> CharReading:
@@ -857,7 +989,9 @@ class TrainVersusTest:
     agreement: float  # fraction of the true continuation where the most likely character was right
 
 
-def held_out_snippet(data: CharData, index: int, prompt_chars: int = 60, length: int = 200) -> tuple[str, str]:
+def held_out_snippet(
+    data: CharData, index: int, prompt_chars: int = 60, length: int = 200
+) -> tuple[str, str]:
     """A prompt and its true continuation from the held-out text, starting at a line start; `index`
     picks which (the same index, the same snippet)."""
     if prompt_chars < 1 or length < 1:
@@ -875,7 +1009,9 @@ def _held_out_lines(documents: tuple[str, ...]) -> tuple[str, np.ndarray]:
     """The held-out documents as one text, and where its non-blank lines start (ascending; found once
     per corpus: scanning a million characters on every call would cost ~10 ms)."""
     text = "\n\n".join(documents)
-    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n" and i + 1 < len(text) and text[i + 1].strip()]
+    starts = [0] + [
+        i + 1 for i, ch in enumerate(text) if ch == "\n" and i + 1 < len(text) and text[i + 1].strip()
+    ]
     return text, np.asarray(starts, dtype=np.int64)
 
 
@@ -892,8 +1028,9 @@ def teacher_forced(model: CharLM, vocab: CharVocabulary, prompt: str, truth: str
     return TeacherForced(prompt, forced, n, float(np.mean(guesses == true_ids)))
 
 
-def free_running(model: CharLM, vocab: CharVocabulary, forced: TeacherForced, temperature: float = 0.8,
-                 seed: int = 0) -> CharReading:  # fmt: skip
+def free_running(
+    model: CharLM, vocab: CharVocabulary, forced: TeacherForced, temperature: float = 0.8, seed: int = 0
+) -> CharReading:
     """The lecture's test-time behaviour on the same prompt: a continuation as long as the true one,
     sampled from the model's own output and fed back in, read as it was drawn (sample_and_read)."""
     return samples_and_readings(model, vocab, [free_draw(forced, temperature, seed)])[0][1]
@@ -901,11 +1038,14 @@ def free_running(model: CharLM, vocab: CharVocabulary, forced: TeacherForced, te
 
 def free_draw(forced: TeacherForced, temperature: float = 0.8, seed: int = 0) -> Draw:
     """What free_running samples: the prompt, continued as long as the true continuation."""
-    return Draw(forced.prompt, len(forced.reading.ids) - forced.n_prompt, temperature, 0, seed, stop_at_eos=False)
+    return Draw(
+        forced.prompt, len(forced.reading.ids) - forced.n_prompt, temperature, 0, seed, stop_at_eos=False
+    )
 
 
-def train_versus_test(model: CharLM, vocab: CharVocabulary, prompt: str, truth: str, temperature: float = 0.8,
-                      seed: int = 0) -> TrainVersusTest:  # fmt: skip
+def train_versus_test(
+    model: CharLM, vocab: CharVocabulary, prompt: str, truth: str, temperature: float = 0.8, seed: int = 0
+) -> TrainVersusTest:
     """Both at once: teacher_forced and free_running on one prompt."""
     forced = teacher_forced(model, vocab, prompt, truth)
     free = free_running(model, vocab, forced, temperature, seed)
@@ -968,7 +1108,9 @@ def unit_correlations(states: np.ndarray, feature: np.ndarray) -> np.ndarray:
     return np.where(norms > 1e-12, r, 0.0)
 
 
-def feature_units(model: CharLM, vocab: CharVocabulary, text: str, top: int = 3) -> dict[str, list[tuple[int, float]]]:
+def feature_units(
+    model: CharLM, vocab: CharVocabulary, text: str, top: int = 3
+) -> dict[str, list[tuple[int, float]]]:
     """For each feature of code_features, the `top` hidden units (of the last layer) whose activation
     correlates most (by |r|) with it over the text: (unit, r) pairs."""
     reading = read(model, vocab, np.concatenate([[0], vocab.encode(text)]))
@@ -984,7 +1126,11 @@ def feature_units(model: CharLM, vocab: CharVocabulary, text: str, top: int = 3)
 def feature_table(units: dict[str, list[tuple[int, float]]]) -> dict[str, list]:
     """feature_units as a table: one row per (feature, unit) with its correlation r (3 decimals)."""
     rows = [(feature, u, round(r, 3)) for feature, pairs in units.items() for u, r in pairs]
-    return {"feature": [f for f, _, _ in rows], "unit": [u for _, u, _ in rows], "correlation r": [r for _, _, r in rows]}
+    return {
+        "feature": [f for f, _, _ in rows],
+        "unit": [u for _, u, _ in rows],
+        "correlation r": [r for _, _, r in rows],
+    }
 
 
 def probe_text(data: CharData, index: int) -> str:
@@ -997,27 +1143,38 @@ def probe_text(data: CharData, index: int) -> str:
 COLOURS = ("probability", *FEATURES, "unit number")  # what the read text can be coloured by
 
 
-def colouring(reading: CharReading, colour: str, unit: int, units: dict[str, list[tuple[int, float]]]) -> tuple[int | None, str]:
+def colouring(
+    reading: CharReading, colour: str, unit: int, units: dict[str, list[tuple[int, float]]]
+) -> tuple[int | None, str]:
     """What colours a read text (one of COLOURS): the hidden unit shown (None for the probability of each
     character; `unit` itself for "unit number", the model's last past its end; for a feature, the unit
     that feature_units found for it), and a sentence that says so."""
     if colour == "probability":
-        return None, "Colour: the probability the model gave each character before reading it (red: a surprise)."
+        return (
+            None,
+            "Colour: the probability the model gave each character before reading it (red: a surprise).",
+        )
     if colour == "unit number":
         chosen = min(unit, reading.states.shape[1] - 1)
         return chosen, f"Colour: hidden unit {chosen}'s activation h_t after reading each character."
     chosen, r = units[colour][0]
-    return chosen, (f"Colour: hidden unit {chosen}, the one most correlated with *{colour}* on {PROBE_CHARS:,} held-out "
-                    f"characters (r = {r:+.2f}).")  # fmt: skip
+    return chosen, (
+        f"Colour: hidden unit {chosen}, the one most correlated with *{colour}* on {PROBE_CHARS:,} held-out "
+        f"characters (r = {r:+.2f})."
+    )
 
 
 # --- Saving and loading -----------------------------------------------------------------------------------------
 
 # The largest model CharLMConfig allows, by weights (a step's work bounds window x batch, not the size).
-LARGEST = CharLMConfig(kind="lstm", layers=settings.of(CharLMConfig, "layers").high,
-                       hidden_size=settings.of(CharLMConfig, "hidden_size").high,
-                       embed_dim=settings.of(CharLMConfig, "embed_dim").high,
-                       window=settings.of(CharLMConfig, "window").low, batch_size=1)
+LARGEST = CharLMConfig(
+    kind="lstm",
+    layers=settings.of(CharLMConfig, "layers").high,
+    hidden_size=settings.of(CharLMConfig, "hidden_size").high,
+    embed_dim=settings.of(CharLMConfig, "embed_dim").high,
+    window=settings.of(CharLMConfig, "window").low,
+    batch_size=1,
+)
 RECORDS_BYTES = 4 * 2**20  # room for a file's loss curves (about 9 bytes a step: 400,000 steps)
 MAX_FILE_BYTES = 4 * parameter_count(LARGEST, MAX_VOCABULARY + 2) + RECORDS_BYTES  # float32 weights + records
 
@@ -1028,12 +1185,18 @@ def to_bytes(trainer: CharTrainer) -> bytes:
     with trainer.lock:
         records = trainer.records()
         payload = {
-            "format": FORMAT, "version": 1, "config": asdict(trainer.config), "tokens": list(trainer.data.vocab.tokens),
-            "corpus": trainer.data.name, "entropy": trainer.data.entropy, "step": records.steps,
-            "losses": [float(x) for x in records.losses], "test_steps": [int(k) for k in records.test_steps],
+            "format": FORMAT,
+            "version": 1,
+            "config": asdict(trainer.config),
+            "tokens": list(trainer.data.vocab.tokens),
+            "corpus": trainer.data.name,
+            "entropy": trainer.data.entropy,
+            "step": records.steps,
+            "losses": [float(x) for x in records.losses],
+            "test_steps": [int(k) for k in records.test_steps],
             "test_losses": [float(x) for x in records.test_values],
             "state_dict": {k: v.detach().clone() for k, v in trainer.model.state_dict().items()},
-        }  # fmt: skip
+        }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     return buffer.getvalue()
@@ -1059,7 +1222,8 @@ class Saved:
         return f"the uploaded {c.kind.upper()} ({c.layers} × {c.hidden_size}, trained on {self.corpus}, step {self.step})"
 
 
-MAX_FILE_RECORDS = 64  # torch.save's records of a model file: 7 of metadata, one per tensor (15 at most), spare
+# torch.save's records of a model file: 7 of metadata, one per tensor (15 at most), spare
+MAX_FILE_RECORDS = 64
 
 
 def _check_container(data: bytes) -> None:
@@ -1079,9 +1243,13 @@ def from_bytes(data: bytes) -> Saved:
     try:
         payload = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception:  # noqa: BLE001 - torch raises many kinds (pickle, zip, runtime) for a wrong file
-        raise ValueError("This is not a model file saved by this page (torch.load could not read it).") from None
+        raise ValueError(
+            "This is not a model file saved by this page (torch.load could not read it)."
+        ) from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ValueError("This file was saved by torch, but not by this page: it holds no rnnviz character model.")
+        raise ValueError(
+            "This file was saved by torch, but not by this page: it holds no rnnviz character model."
+        )
     try:
         names = {f.name for f in fields(CharLMConfig)}
         raw = payload["config"]
@@ -1094,8 +1262,16 @@ def from_bytes(data: bytes) -> Saved:
         model = CharLM(config, len(vocab))
         model.load_state_dict(payload["state_dict"], strict=True)
         model.eval()
-        return Saved(model, vocab, config, str(payload["corpus"]), float(payload["entropy"]), int(payload["step"]),
-                     [float(x) for x in payload["losses"]], [int(k) for k in payload["test_steps"]],
-                     [float(x) for x in payload["test_losses"]])  # fmt: skip
+        return Saved(
+            model,
+            vocab,
+            config,
+            str(payload["corpus"]),
+            float(payload["entropy"]),
+            int(payload["step"]),
+            [float(x) for x in payload["losses"]],
+            [int(k) for k in payload["test_steps"]],
+            [float(x) for x in payload["test_losses"]],
+        )
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
         raise ValueError(f"This model file is damaged or from another version: {error}".strip()) from None

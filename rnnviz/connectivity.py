@@ -42,8 +42,18 @@ from rnnviz.sentiment import SentimentConfig, SentimentRNN, SentimentTrainer
 HORIZON_WINDOWS = 64  # held-out windows averaged in a character model's horizon
 MIN_PREDICTIONS = 20  # a distance that fewer predictions reach is left out of a horizon: too few to average
 FALL = 1e-3  # the horizon's summary: the first distance at which c(d) falls below FALL x c(1)
-CHAR_DEFAULTS = {"LSTM": "char_lm", "GRU": "char_lm_gru", "tanh RNN": "char_lm_rnn"}  # the shipped models compared
-SENTIMENT_DEFAULTS = {"LSTM": "sentiment", "GRU": "sentiment_gru", "tanh RNN": "sentiment_rnn"}  # last-state readout
+# the shipped models compared
+CHAR_DEFAULTS = {
+    "LSTM": "char_lm",
+    "GRU": "char_lm_gru",
+    "tanh RNN": "char_lm_rnn",
+}
+# last-state readout
+SENTIMENT_DEFAULTS = {
+    "LSTM": "sentiment",
+    "GRU": "sentiment_gru",
+    "tanh RNN": "sentiment_rnn",
+}
 
 
 def _frozen(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -52,7 +62,9 @@ def _frozen(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: value.detach() for name, value in model.state_dict(keep_vars=True).items()}
 
 
-def _input_norms(x: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor]) -> tuple[np.ndarray, np.ndarray]:
+def _input_norms(
+    x: torch.Tensor, score: Callable[[torch.Tensor], torch.Tensor]
+) -> tuple[np.ndarray, np.ndarray]:
     """‖∂score_b / ∂x[b, k]‖ (B, L) and score (B,) for inputs x (B, L, D) of B independent sequences:
     one backward pass of the summed scores."""
     x = x.detach().requires_grad_(True)  # (B, L, D)
@@ -101,11 +113,14 @@ def char_gradients(model: CharLM, ids: Sequence[int], t: int, context: int | Non
     return np.concatenate([np.full(start, np.nan), norms[0]])
 
 
-def held_out_windows(data: CharData, n: int = HORIZON_WINDOWS, length: int = charlm.DEFAULT.window,
-                     seed: int = 0) -> torch.Tensor:
+def held_out_windows(
+    data: CharData, n: int = HORIZON_WINDOWS, length: int = charlm.DEFAULT.window, seed: int = 0
+) -> torch.Tensor:
     """n windows (n, length + 1) of the held-out text at random places (from the seed's TEST stream)."""
     length = min(length, len(data.test_ids) - 1)  # a short uploaded text: shorter windows
-    return charlm._windows(torch.from_numpy(data.test_ids), n, length + 1, training.generator(seed, training.TEST))
+    return charlm._windows(
+        torch.from_numpy(data.test_ids), n, length + 1, training.generator(seed, training.TEST)
+    )
 
 
 # --- the sentiment RNN: s_t = the log-odds after word t ----------------------------------------------------
@@ -121,12 +136,15 @@ def _sentence_inputs(model: SentimentRNN, ids: torch.Tensor) -> torch.Tensor:
 def _sentence_score(model: SentimentRNN, lengths: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
     def score(x: torch.Tensor) -> torch.Tensor:
         h = model.rnn(x)[0]  # (B, L, H)
-        return model.mlp(model.pool(h, lengths)).squeeze(-1)  # (B,) the log-odds: P(positive) = sigmoid(logit)
+        # (B,) the log-odds: P(positive) = sigmoid(logit)
+        return model.mlp(model.pool(h, lengths)).squeeze(-1)
 
     return score
 
 
-def sentence_norms(model: SentimentRNN, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+def sentence_norms(
+    model: SentimentRNN, ids: torch.Tensor, lengths: torch.Tensor
+) -> tuple[np.ndarray, np.ndarray]:
     """For padded sentences ids (B, L) of the given lengths (B,): ‖∂ logit / ∂x_k‖ (B, L), the log-odds from
     the readout of each whole sentence (0 past its end), and the logits (B,)."""
     ids, lengths = torch.as_tensor(ids, dtype=torch.long), torch.as_tensor(lengths, dtype=torch.long)
@@ -184,8 +202,11 @@ def char_horizon(model: CharLM, windows: torch.Tensor) -> Horizon:
     return _horizon(norms, np.full(len(norms), norms.shape[1]))
 
 
-def sentence_horizon(model: SentimentRNN, chunks: Sequence[tuple[torch.Tensor, torch.Tensor]],
-                     min_predictions: int = MIN_PREDICTIONS) -> Horizon:
+def sentence_horizon(
+    model: SentimentRNN,
+    chunks: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    min_predictions: int = MIN_PREDICTIONS,
+) -> Horizon:
     """c(d) over held-out sentences (chunks of padded ids (n, L) and lengths (n,)), each scored at its end
     (the log-odds from the whole sentence), at the distances that min_predictions of them reach: one forward
     and backward pass per chunk."""
@@ -200,8 +221,13 @@ def sentence_horizon(model: SentimentRNN, chunks: Sequence[tuple[torch.Tensor, t
 
 def horizon_table(curves: dict[str, Horizon]) -> dict[str, list]:
     """One row per model and distance: the mean gradient norm, c(d) / c(1), how many predictions."""
-    table: dict[str, list] = {"model": [], "distance": [], "mean gradient norm": [], "relative to distance 1": [],
-                              "predictions": []}
+    table: dict[str, list] = {
+        "model": [],
+        "distance": [],
+        "mean gradient norm": [],
+        "relative to distance 1": [],
+        "predictions": [],
+    }
     for name, curve in curves.items():
         for d, value, count in zip(curve.distances, curve.mean, curve.counts):
             table["model"].append(name)
@@ -224,8 +250,9 @@ def held_out_sentence_horizon(loop: SentimentTrainer) -> Horizon:
     return sentence_horizon(loop.model, loop.data.test_chunks)
 
 
-def shipped_horizons(names: dict[str, str], load: Callable[[str], training.Loop],
-                     horizon: Callable[[training.Loop], Horizon]) -> dict[str, Horizon]:
+def shipped_horizons(
+    names: dict[str, str], load: Callable[[str], training.Loop], horizon: Callable[[training.Loop], Horizon]
+) -> dict[str, Horizon]:
     """The horizons of the shipped models `names` (kind -> default name), each loaded by `load`; a default whose
     file does not fit this code or this Python (defaults.OutOfDate: its page says so) is left out."""
     curves = {}
@@ -244,8 +271,14 @@ def horizon_sentence(curves: dict[str, Horizon]) -> str:
         return ""
     far = int(min(curve.distances[-1] for curve in curves.values()))
     ratios = ", ".join(f"{name} {curve.ratio(far):.2g}" for name, curve in curves.items())
-    falls = [f"the {name}'s from distance {curve.fall()}" for name, curve in curves.items() if curve.fall() is not None]
-    below = f"; below {FALL:g} × c(1): " + ", ".join(falls) if falls else f"; none falls below {FALL:g} × c(1)"
+    falls = [
+        f"the {name}'s from distance {curve.fall()}"
+        for name, curve in curves.items()
+        if curve.fall() is not None
+    ]
+    below = (
+        f"; below {FALL:g} × c(1): " + ", ".join(falls) if falls else f"; none falls below {FALL:g} × c(1)"
+    )
     return f"At distance {far}, c({far}) / c(1) is: {ratios}{below}."
 
 
@@ -264,12 +297,17 @@ def char_text_caption(context: int) -> str:
 def char_horizon_sentence(curves: dict[str, Horizon]) -> str:
     """The shipped character models' sizes and held-out bits per character (their sidecars), and what their
     curves show."""
-    bits = ", ".join(f"{defaults.describe(name)['metrics']['held_out_bits']:.3f}" for name in CHAR_DEFAULTS.values())
-    return ("The LSTM has 512 units, the GRU and the tanh RNN 256 (the same corpus, windows and schedule; held-out "
-            f"{bits} bits per character); 64 held-out windows of 128 characters. {horizon_sentence(curves)}")
+    bits = ", ".join(
+        f"{defaults.describe(name)['metrics']['held_out_bits']:.3f}" for name in CHAR_DEFAULTS.values()
+    )
+    return (
+        "The LSTM has 512 units, the GRU and the tanh RNN 256 (the same corpus, windows and schedule; held-out "
+        f"{bits} bits per character); 64 held-out windows of 128 characters. {horizon_sentence(curves)}"
+    )
 
 
-EARLY_CUE = "the service is fantastic and we sat near the window with two friends from school"  # a held-out early cue
+# a held-out early cue
+EARLY_CUE = "the service is fantastic and we sat near the window with two friends from school"
 SENTENCE_CAPTION = (
     "Each word up to the picked one coloured by ‖∂ logit / ∂x_k‖, log10: the logit is the log-odds "
     "log p(positive) − log p(negative) after the picked word (from the readout of the words so far), x_k the word's "
@@ -289,41 +327,66 @@ HORIZON_CAPTION = (
 def sentence_horizon_sentence(curves: dict[str, Horizon]) -> str:
     """The shipped sentiment models, what their curves show, and their accuracy on early cues (their sidecars):
     a gradient that reaches far back is not a cue kept."""
-    early = ", ".join(f"{kind} {100 * defaults.describe(name)['metrics']['early_cue_accuracy']:.1f}%"
-                      for kind, name in SENTIMENT_DEFAULTS.items())
-    return ("The shipped LSTM, GRU and tanh RNN (64 units, last-state readout), each of the 2000 held-out sentences "
-            f"scored at its last word (fewer sentences reach far back: the hover counts them). {horizon_sentence(curves)} "
-            f"Held-out early cues right: {early}. The flattest line is the tanh RNN's, the one that loses early cues: "
-            "a gradient that reaches far back is not a cue kept.")
+    early = ", ".join(
+        f"{kind} {100 * defaults.describe(name)['metrics']['early_cue_accuracy']:.1f}%"
+        for kind, name in SENTIMENT_DEFAULTS.items()
+    )
+    return (
+        "The shipped LSTM, GRU and tanh RNN (64 units, last-state readout), each of the 2000 held-out sentences "
+        f"scored at its last word (fewer sentences reach far back: the hover counts them). {horizon_sentence(curves)} "
+        f"Held-out early cues right: {early}. The flattest line is the tanh RNN's, the one that loses early cues: "
+        "a gradient that reaches far back is not a cue kept."
+    )
 
 
 def char_table(chars: Sequence[str], norms: np.ndarray, t: int) -> dict[str, list]:
     """The per-text view's numbers: each position k ≤ t, its character, t − k and ‖∂ log p(next) / ∂x_k‖
     (NaN outside the gradient's context)."""
-    return {"k": list(range(t + 1)), "character": list(chars[: t + 1]), "distance t − k": [t - k for k in range(t + 1)],
-            "gradient norm": [float(n) for n in norms]}
+    return {
+        "k": list(range(t + 1)),
+        "character": list(chars[: t + 1]),
+        "distance t − k": [t - k for k in range(t + 1)],
+        "gradient norm": [float(n) for n in norms],
+    }
 
 
 def word_table(tokens: Sequence[str], norms: np.ndarray, t: int) -> dict[str, list]:
     """As char_table, for the words of a sentence."""
-    return {"k": list(range(t + 1)), "word": list(tokens[: t + 1]), "distance t − k": [t - k for k in range(t + 1)],
-            "gradient norm": [float(n) for n in norms]}
+    return {
+        "k": list(range(t + 1)),
+        "word": list(tokens[: t + 1]),
+        "distance t − k": [t - k for k in range(t + 1)],
+        "gradient norm": [float(n) for n in norms],
+    }
 
 
-def char_model_code(name: str | None, config: charlm.CharLMConfig, steps: int, corpus: str,
-                    upload_name: str | None = None, model_file: str | None = None) -> str:
+def char_model_code(
+    name: str | None,
+    config: charlm.CharLMConfig,
+    steps: int,
+    corpus: str,
+    upload_name: str | None = None,
+    model_file: str | None = None,
+) -> str:
     """Notebook lines that give `model` and `vocab` as the char LM page has them: a model file loaded there, a
     shipped default by name, or the session's model trained again (its corpus, settings and steps: training
     on one thread is deterministic, so the same steps give the same weights)."""
     if model_file:
-        return (f"saved = charlm.from_bytes(open({model_file!r}, 'rb').read())  # the model file loaded on the page\n"
-                "model, vocab = saved.model, saved.vocab")
+        return (
+            f"saved = charlm.from_bytes(open({model_file!r}, 'rb').read())  # the model file loaded on the page\n"
+            "model, vocab = saved.model, saved.vocab"
+        )
     if name:
         return f"loop = defaults.load({name!r})\nmodel, vocab = loop.model, loop.data.vocab"
-    data = (f"charlm.builtin_data({corpus!r}, {config.seed})" if upload_name is None else
-            f"charlm.prepare(corpora.load_text(open({upload_name!r}, 'rb').read(), {upload_name!r}), {config.seed})")
-    return (f"loop = charlm.CharTrainer({data}, charlm.{config!r})\n"
-            f"loop.step({steps})  # the page's {steps} steps\nmodel, vocab = loop.model, loop.data.vocab")
+    data = (
+        f"charlm.builtin_data({corpus!r}, {config.seed})"
+        if upload_name is None
+        else f"charlm.prepare(corpora.load_text(open({upload_name!r}, 'rb').read(), {upload_name!r}), {config.seed})"
+    )
+    return (
+        f"loop = charlm.CharTrainer({data}, charlm.{config!r})\n"
+        f"loop.step({steps})  # the page's {steps} steps\nmodel, vocab = loop.model, loop.data.vocab"
+    )
 
 
 def char_snippet(model_code: str, ids: np.ndarray, t: int) -> str:
@@ -344,8 +407,13 @@ table = connectivity.char_table(chars, norms, t={t})
 def char_horizon_snippet(model_code: str | None) -> str:
     """Notebook code that recomputes the horizons: the shipped three, and the page's own model's (model_code)
     when the page draws it; ends with `table` (horizon_table)."""
-    own = "" if model_code is None else (
-        f"{model_code}\ncurves['this model'] = connectivity.char_horizon(model, connectivity.held_out_windows(loop.data))\n")
+    own = (
+        ""
+        if model_code is None
+        else (
+            f"{model_code}\ncurves['this model'] = connectivity.char_horizon(model, connectivity.held_out_windows(loop.data))\n"
+        )
+    )
     return f"""
 from rnnviz import charlm, connectivity, corpora, defaults, training
 
@@ -379,7 +447,11 @@ table = connectivity.word_table(tokens, norms, t={t})
 
 def sentence_horizon_snippet(loop_code: str | None) -> str:
     """Notebook code that recomputes the sentiment horizons (and the page's own model's, when it draws it)."""
-    own = "" if loop_code is None else f"{loop_code}\ncurves['this model'] = connectivity.held_out_sentence_horizon(loop)\n"
+    own = (
+        ""
+        if loop_code is None
+        else f"{loop_code}\ncurves['this model'] = connectivity.held_out_sentence_horizon(loop)\n"
+    )
     return f"""
 from rnnviz import connectivity, defaults, sentiment, training
 

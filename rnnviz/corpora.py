@@ -52,16 +52,62 @@ SENTIMENT140_BALANCED = (
     "file cut from its head is all negative. Take rows from both ends: "
     "`(head -n 10000 training.1600000.processed.noemoticon.csv; tail -n 10000 training.1600000.processed.noemoticon.csv)"
     " > balanced.csv` makes 20,000 tweets, half of each polarity, in about 3 MB (the limit is 10 MB)."
-)  # fmt: skip
+)
 
-SUBJECTS = ("the movie", "the food", "this phone", "the service", "my day", "the show", "the hotel", "this album",
-            "the game", "the concert", "the book", "the coffee", "the trip", "the acting", "the ending", "the weather")  # fmt: skip
-POSITIVE = ("good", "great", "amazing", "wonderful", "lovely", "fantastic", "excellent", "fun", "awesome", "perfect",
-            "brilliant", "nice")  # fmt: skip
-NEGATIVE = ("bad", "awful", "terrible", "horrible", "boring", "disappointing", "poor", "dull", "rubbish", "awkward",
-            "annoying", "lame")  # fmt: skip
+SUBJECTS = (
+    "the movie",
+    "the food",
+    "this phone",
+    "the service",
+    "my day",
+    "the show",
+    "the hotel",
+    "this album",
+    "the game",
+    "the concert",
+    "the book",
+    "the coffee",
+    "the trip",
+    "the acting",
+    "the ending",
+    "the weather",
+)
+POSITIVE = (
+    "good",
+    "great",
+    "amazing",
+    "wonderful",
+    "lovely",
+    "fantastic",
+    "excellent",
+    "fun",
+    "awesome",
+    "perfect",
+    "brilliant",
+    "nice",
+)
+NEGATIVE = (
+    "bad",
+    "awful",
+    "terrible",
+    "horrible",
+    "boring",
+    "disappointing",
+    "poor",
+    "dull",
+    "rubbish",
+    "awkward",
+    "annoying",
+    "lame",
+)
 # feelings, with the word that leads to their subject ("i was never disappointed by the hotel")
-FEEL_POSITIVE = {"happy": "with", "impressed": "by", "pleased": "with", "excited": "about", "satisfied": "with"}
+FEEL_POSITIVE = {
+    "happy": "with",
+    "impressed": "by",
+    "pleased": "with",
+    "excited": "about",
+    "satisfied": "with",
+}
 FEEL_NEGATIVE = {"disappointed": "by", "bored": "by", "annoyed": "by", "upset": "about", "angry": "about"}
 INTENSIFIERS = ("really", "so", "very", "totally", "super", "quite", "extremely")
 NEGATORS = ("not", "never")
@@ -70,17 +116,36 @@ OPENERS = ("omg", "honestly", "well", "ok", "so", "today", "wow", "just saw it")
 CLOSERS = ("lol", "today", "tbh", "again", "#weekend", "for sure", "haha")
 CONTRASTS = ("but", "but then", "however", "although in the end")
 # neutral phrases: no sentiment in them, the same for both labels
-NEUTRAL = ("and then we went home", "after a long day at work", "with my sister and her friends",
-           "on the way back from the station", "while we waited for the bus", "before the rain started",
-           "at the place near the park", "and we talked about the weekend", "and my brother drove us there",
-           "on a tuesday night in march", "with two friends from school", "after we parked the car",
-           "and we took the train back", "in the middle of the city", "while my phone was charging",
-           "and i had a cup of tea", "then we walked along the river", "and everyone was there by eight",
-           "after the meeting at the office", "and we sat near the window", "during the first week of june",
-           "and the tickets were on the table", "with my parents and the dog", "and then i called my cousin")  # fmt: skip
+NEUTRAL = (
+    "and then we went home",
+    "after a long day at work",
+    "with my sister and her friends",
+    "on the way back from the station",
+    "while we waited for the bus",
+    "before the rain started",
+    "at the place near the park",
+    "and we talked about the weekend",
+    "and my brother drove us there",
+    "on a tuesday night in march",
+    "with two friends from school",
+    "after we parked the car",
+    "and we took the train back",
+    "in the middle of the city",
+    "while my phone was charging",
+    "and i had a cup of tea",
+    "then we walked along the river",
+    "and everyone was there by eight",
+    "after the meeting at the office",
+    "and we sat near the window",
+    "during the first week of june",
+    "and the tickets were on the table",
+    "with my parents and the dog",
+    "and then i called my cousin",
+)
 TAIL_PHRASES = (1, 8)  # an early cue is followed by this many neutral phrases (4 to 51 words)
 
-Cues = dict[tuple[bool, bool], tuple[tuple[str, str], ...]]  # (a feeling?, positive word?) -> (subject, word) pairs
+# (a feeling?, positive word?) -> (subject, word) pairs
+Cues = dict[tuple[bool, bool], tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -104,7 +169,12 @@ class Corpus:
 
 def all_cues() -> Cues:
     """Every cue of the templates: a subject with a sentiment word, grouped by (feeling?, positive?)."""
-    words = {(False, True): POSITIVE, (False, False): NEGATIVE, (True, True): FEEL_POSITIVE, (True, False): FEEL_NEGATIVE}
+    words = {
+        (False, True): POSITIVE,
+        (False, False): NEGATIVE,
+        (True, True): FEEL_POSITIVE,
+        (True, False): FEEL_NEGATIVE,
+    }
     return {group: tuple((s, w) for w in options for s in SUBJECTS) for group, options in words.items()}
 
 
@@ -179,7 +249,9 @@ def generate(n: int, seed: int = 0, mix: tuple[float, ...] = MIX, cues: Cues | N
     if n < 2:
         raise ValueError(f"n must be at least 2, got {n}")
     if len(mix) != len(SENTENCE_KINDS) or min(mix) < 0 or sum(mix) <= 0:
-        raise ValueError(f"mix must be {len(SENTENCE_KINDS)} non-negative weights, for {', '.join(SENTENCE_KINDS)}")
+        raise ValueError(
+            f"mix must be {len(SENTENCE_KINDS)} non-negative weights, for {', '.join(SENTENCE_KINDS)}"
+        )
     cues = all_cues() if cues is None else cues
     rng = np.random.default_rng(seed)
     counts = np.floor(np.asarray(mix) / sum(mix) * n / 2).astype(int) * 2  # even counts: balanced labels
@@ -192,14 +264,19 @@ def generate(n: int, seed: int = 0, mix: tuple[float, ...] = MIX, cues: Cues | N
             labels.append(int(positive))
             kinds.append(kind)
     order = rng.permutation(len(texts))
-    return Corpus(tuple(texts[i] for i in order), np.asarray(labels, dtype=np.int64)[order],
-                  tuple(kinds[i] for i in order))  # fmt: skip
+    return Corpus(
+        tuple(texts[i] for i in order),
+        np.asarray(labels, dtype=np.int64)[order],
+        tuple(kinds[i] for i in order),
+    )
 
 
 def builtin(n_train: int = 8000, n_test: int = 2000, seed: int = 0) -> tuple[Corpus, Corpus]:
     """The built-in corpus: training sentences and held-out ones, built from disjoint cues (cue_split)."""
     train_cues, test_cues = cue_split(seed)
-    return generate(n_train, seed=2 * seed, cues=train_cues), generate(n_test, seed=2 * seed + 1, cues=test_cues)
+    return generate(n_train, seed=2 * seed, cues=train_cues), generate(
+        n_test, seed=2 * seed + 1, cues=test_cues
+    )
 
 
 def split(corpus: Corpus, test_fraction: float = 0.2, seed: int = 0) -> tuple[Corpus, Corpus]:
@@ -255,11 +332,15 @@ def _bounded_lines(text: str):
     millions of cells (80 MB of list for a 10 MB upload)."""
     for number, line in enumerate(io.StringIO(text, newline=""), start=1):
         if len(line) > MAX_CSV_LINE_CHARS:
-            raise ValueError(f"Line {number} has {len(line):,} characters; a Sentiment140 row has a few hundred "
-                             f"(the page reads lines of up to {MAX_CSV_LINE_CHARS:,}).")  # fmt: skip
+            raise ValueError(
+                f"Line {number} has {len(line):,} characters; a Sentiment140 row has a few hundred "
+                f"(the page reads lines of up to {MAX_CSV_LINE_CHARS:,})."
+            )
         if number > MAX_CSV_ROWS:
-            raise ValueError(f"The file has more than {MAX_CSV_ROWS:,} lines; the page reads up to that many "
-                             "(and trains on a sample of them).")  # fmt: skip
+            raise ValueError(
+                f"The file has more than {MAX_CSV_ROWS:,} lines; the page reads up to that many "
+                "(and trains on a sample of them)."
+            )
         yield line
 
 
@@ -282,8 +363,9 @@ def load_sentiment140(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_rows: 
             if len(row) != 6:
                 raise ValueError(
                     f"Line {line} has {len(row)} column(s); a Sentiment140 file has 6, without a header: "
-                    + ", ".join(SENTIMENT140_COLUMNS) + "."
-                )  # fmt: skip
+                    + ", ".join(SENTIMENT140_COLUMNS)
+                    + "."
+                )
             polarity = row[0].strip().strip('"')
             if line == 1 and polarity.lower() == "polarity":
                 continue  # a header row: tolerated
@@ -309,8 +391,10 @@ def load_sentiment140(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, max_rows: 
 
 # --- Character corpora: documents of text for the character-level language model -------------------
 
-STDLIB_MAX_CHARS = 10_000_000  # the default corpus: at most about 10 million characters of the standard library
-STDLIB_MAX_FILE_CHARS = 100_000  # larger files (_pydecimal, typing, turtle, pydoc's topics) would crowd out the rest
+# the default corpus: at most about 10 million characters of the standard library
+STDLIB_MAX_CHARS = 10_000_000
+# larger files (_pydecimal, typing, turtle, pydoc's topics) would crowd out the rest
+STDLIB_MAX_FILE_CHARS = 100_000
 # Folders never read: tests (test/, tests/: lib2to3/tests, idlelib/idle_test), installed packages, caches.
 STDLIB_SKIPPED_FOLDERS = frozenset({"test", "tests", "idle_test", "site-packages", "__pycache__"})
 # The 70 charmap codecs of encodings/ (cp1252.py, ...): tables generated by gencodec.py, 1.3 million characters of
@@ -342,14 +426,20 @@ def stdlib_root() -> Path:
     return Path(sysconfig.get_paths()["stdlib"])
 
 
-def _read_sources(paths: list[Path], root: Path, max_chars: float, max_file_chars: float) -> tuple[list[str], list[str]]:
+def _read_sources(
+    paths: list[Path], root: Path, max_chars: float, max_file_chars: float
+) -> tuple[list[str], list[str]]:
     documents, sources, total = [], [], 0
     for path in paths:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # unreadable or not UTF-8: skipped, the corpus is whatever reads
-        if not text.strip() or len(text) > max_file_chars or text[:40].lstrip('" ').startswith(GENERATED_MARK):
+        if (
+            not text.strip()
+            or len(text) > max_file_chars
+            or text[:40].lstrip('" ').startswith(GENERATED_MARK)
+        ):
             continue
         documents.append(text)
         sources.append(path.relative_to(root).as_posix())
@@ -382,8 +472,12 @@ def stdlib_corpus(max_chars: int = STDLIB_MAX_CHARS, root: Path | None = None) -
     root = stdlib_root() if root is None else Path(root)
     documents, sources = _read_sources(stdlib_sources(root), root, max_chars, STDLIB_MAX_FILE_CHARS)
     if len(documents) < 2:
-        raise ValueError(f"found fewer than 2 readable .py files in {root}; this Python has no stdlib sources")
-    return CharCorpus(f"the standard library of Python {platform.python_version()}", tuple(documents), tuple(sources))
+        raise ValueError(
+            f"found fewer than 2 readable .py files in {root}; this Python has no stdlib sources"
+        )
+    return CharCorpus(
+        f"the standard library of Python {platform.python_version()}", tuple(documents), tuple(sources)
+    )
 
 
 def rnnviz_corpus() -> CharCorpus:
@@ -429,25 +523,34 @@ def load_text(data: bytes, name: str = "upload", max_bytes: int = MAX_UPLOAD_BYT
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ValueError(f"This file is not UTF-8 text (byte {error.start} cannot be decoded); save it as UTF-8.") from None
+        raise ValueError(
+            f"This file is not UTF-8 text (byte {error.start} cannot be decoded); save it as UTF-8."
+        ) from None
     sample = text[:100_000]
     controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0x7F <= ord(ch) < 0xA0)
     if controls > 0.01 * len(sample):
         raise ValueError("This file is binary, not text: it is full of control characters.")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text.strip()) < MIN_UPLOAD_CHARS:
-        raise ValueError(f"The file has {len(text.strip()):,} characters of text; at least {MIN_UPLOAD_CHARS:,} are needed.")
+        raise ValueError(
+            f"The file has {len(text.strip()):,} characters of text; at least {MIN_UPLOAD_CHARS:,} are needed."
+        )
     documents = _documents_of(text, UPLOAD_DOCUMENT_CHARS)
     return CharCorpus(name, tuple(documents), tuple(f"{name} (part {i + 1})" for i in range(len(documents))))
 
 
-def split_documents(corpus: CharCorpus, test_fraction: float = 0.1, seed: int = 0) -> tuple[CharCorpus, CharCorpus]:
+def split_documents(
+    corpus: CharCorpus, test_fraction: float = 0.1, seed: int = 0
+) -> tuple[CharCorpus, CharCorpus]:
     """Training and held-out documents: a random split by document, the same for the same seed;
     at least one document on each side."""
     train_idx, test_idx = _split_indices(len(corpus), test_fraction, seed, "documents")
 
     def take(idx: np.ndarray, part: str) -> CharCorpus:
-        return CharCorpus(f"{corpus.name} ({part})", tuple(corpus.documents[i] for i in sorted(idx)),
-                          tuple(corpus.sources[i] for i in sorted(idx)))  # fmt: skip
+        return CharCorpus(
+            f"{corpus.name} ({part})",
+            tuple(corpus.documents[i] for i in sorted(idx)),
+            tuple(corpus.sources[i] for i in sorted(idx)),
+        )
 
     return take(train_idx, "training"), take(test_idx, "held out")

@@ -106,12 +106,16 @@ def load(name: str) -> training.Loop:
     if not default.path.exists() or not default.sidecar.exists():
         raise OutOfDate(f"{default.path.name} is missing: {rerun}")
     if describe(name)["settings"] != _plain_json(default.settings()):
-        raise OutOfDate(f"the settings in {default.sidecar.name} are not the code's defaults any more: {rerun}")
+        raise OutOfDate(
+            f"the settings in {default.sidecar.name} are not the code's defaults any more: {rerun}"
+        )
     loop = default.build()
     try:
         loop.restore(torch.load(default.path, map_location="cpu", weights_only=True))
     except (RuntimeError, KeyError, ValueError) as error:
-        raise OutOfDate(f"{default.path.name} does not fit the model in the code ({error}): {rerun}") from None
+        raise OutOfDate(
+            f"{default.path.name} does not fit the model in the code ({error}): {rerun}"
+        ) from None
     return loop
 
 
@@ -126,11 +130,16 @@ def make(name: str) -> dict:
     WEIGHTS.mkdir(exist_ok=True)
     torch.save(loop.snapshot(default.with_optimizer), default.path)
     sidecar = {
-        "name": name, "settings": _plain_json(default.settings()), "metrics": default.measure(loop),
-        "steps": loop.step_count, "status": loop.status(), "training_seconds": round(seconds, 1),
-        "torch": torch.__version__, "python": platform.python_version(),
+        "name": name,
+        "settings": _plain_json(default.settings()),
+        "metrics": default.measure(loop),
+        "steps": loop.step_count,
+        "status": loop.status(),
+        "training_seconds": round(seconds, 1),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
         "file_mb": round(default.path.stat().st_size / 2**20, 3),
-    }  # fmt: skip
+    }
     default.sidecar.write_text(json.dumps(sidecar, indent=2) + "\n")
     return sidecar
 
@@ -146,7 +155,9 @@ def total_mb() -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("names", nargs="*", help=f"which defaults (all: {', '.join(_registry())})")
     names = parser.parse_args(argv).names or list(_registry())
     for name in names:

@@ -88,8 +88,9 @@ def _check_univariate(w: float, T: int) -> None:
         raise ValueError(f"T must be a whole number from 1 to {MAX_T}; got {T}")
 
 
-def _first_step(log10_values: np.ndarray, first: int, above: float | None = None,
-                below: float | None = None) -> int | None:
+def _first_step(
+    log10_values: np.ndarray, first: int, above: float | None = None, below: float | None = None
+) -> int | None:
     """The step (numbered from `first`) at which log10_values first exceeds `above` / falls below `below`."""
     with np.errstate(invalid="ignore"):
         hits = log10_values > above if above is not None else log10_values < below
@@ -114,7 +115,9 @@ class UnivariateLinear:
         """The chosen T's formula with its numbers, for st.latex."""
         T = int(self.T[-1])
         value = latex_number(float(self.sign[-1]), float(self.log10_abs[-1]))
-        return rf"\frac{{\partial h_{{{T}}}}}{{\partial h_1}} = w^{{T-1}} = ({self.w:g})^{{{T - 1}}} = {value}"
+        return (
+            rf"\frac{{\partial h_{{{T}}}}}{{\partial h_1}} = w^{{T-1}} = ({self.w:g})^{{{T - 1}}} = {value}"
+        )
 
     def notes(self) -> list[str]:
         """Where the value leaves float64's range, as plain sentences."""
@@ -130,15 +133,19 @@ def _range_notes(log10_values: np.ndarray, first: int, what: str, index: str) ->
     notes = []
     over = _first_step(log10_values, first, above=OVERFLOW_LOG10)
     if over is not None:
-        notes.append(f"{what} exceeded 1e308 at {index} = {over} (float64 ends at 1.8e308); "
-                     "from there on it is carried as a logarithm.")
+        notes.append(
+            f"{what} exceeded 1e308 at {index} = {over} (float64 ends at 1.8e308); "
+            "from there on it is carried as a logarithm."
+        )
     under = _first_step(log10_values, first, below=UNDERFLOW_LOG10)
     if under is not None:
         zeros = np.flatnonzero(log10_values == -np.inf)
         zero = int(zeros[0]) + first if len(zeros) else None
         exact = f" and is exactly 0 from {index} = {zero}" if zero is not None else ""
-        notes.append(f"{what} fell below 1e-300 at {index} = {under}{exact} (float64's smallest normal "
-                     "number is 2.2e-308); from there on it is carried as a logarithm.")
+        notes.append(
+            f"{what} fell below 1e-300 at {index} = {under}{exact} (float64's smallest normal "
+            "number is 2.2e-308); from there on it is carried as a logarithm."
+        )
     return notes
 
 
@@ -178,8 +185,10 @@ class UnivariateNonlinear:
             return "At T = 1 both are ∂h₁/∂h₁ = 1: there is no step to multiply yet."
         factors_log10 = float(np.sum(np.log10(self.dphi[1:]))) if np.all(self.dphi[1:] > 0) else -math.inf
         product = format_log10(factors_log10)
-        text = (f"At T = {T}: ∂h_T/∂h₁ = {value} with {self.activation} units, against w^(T−1) = {linear} "
-                f"for linear ones: the {T - 1} factors φ′(z₂) ⋯ φ′(z_T) multiply to {product}")
+        text = (
+            f"At T = {T}: ∂h_T/∂h₁ = {value} with {self.activation} units, against w^(T−1) = {linear} "
+            f"for linear ones: the {T - 1} factors φ′(z₂) ⋯ φ′(z_T) multiply to {product}"
+        )
         if factors_log10 == -math.inf:
             zero = int(np.argmax(self.dphi[1:] == 0)) + 2
             reason = "the unit is off (z ≤ 0)" if self.activation == "relu" else "the unit is saturated"
@@ -189,24 +198,38 @@ class UnivariateNonlinear:
 
     def table(self) -> dict[str, np.ndarray]:
         """By T = 1..T: the trajectory, phi'(z_T) and log10 |dh_T/dh_1| with and without the phi' factors."""
-        return {"T": np.arange(1, len(self.h) + 1), "x": self.x, "z": self.z, "h": self.h, "phi'(z)": self.dphi,
-                "log10 |dh_T/dh_1|": self.log10_abs, "sign": self.sign,
-                "log10 |w^(T-1)|": self.linear.log10_abs}  # fmt: skip
+        return {
+            "T": np.arange(1, len(self.h) + 1),
+            "x": self.x,
+            "z": self.z,
+            "h": self.h,
+            "phi'(z)": self.dphi,
+            "log10 |dh_T/dh_1|": self.log10_abs,
+            "sign": self.sign,
+            "log10 |w^(T-1)|": self.linear.log10_abs,
+        }
 
     def notes(self) -> list[str]:
         """Where the product (and, for relu, the state) leaves float64's range."""
         notes = _range_notes(self.log10_abs, first=1, what="∂h_T/∂h₁", index="T")
         if not np.all(np.isfinite(self.h)):
             step = int(np.argmin(np.isfinite(self.h))) + 1
-            notes.append(f"The state h_t itself exceeded 1e308 at t = {step} (relu, w > 1); "
-                         "φ′ stays 1 there, so the product is still exact.")
+            notes.append(
+                f"The state h_t itself exceeded 1e308 at t = {step} (relu, w > 1); "
+                "φ′ stays 1 there, so the product is still exact."
+            )
         return notes
 
 
 def univariate_nonlinear(
-    w: float, T: int, activation: str = "tanh", u: float = 1.0, b: float = 0.0,
-    inputs: str = "random", seed: int = 0,
-) -> UnivariateNonlinear:  # fmt: skip
+    w: float,
+    T: int,
+    activation: str = "tanh",
+    u: float = 1.0,
+    b: float = 0.0,
+    inputs: str = "random",
+    seed: int = 0,
+) -> UnivariateNonlinear:
     """The lecture's dh_T/dh_1 = w^(T-1) phi'(z_2)...phi'(z_T) along h_t = phi(w h_{t-1} + u x_t + b)."""
     _check_univariate(w, T)
     activations.check(activation)
@@ -229,8 +252,17 @@ def univariate_nonlinear(
     log10_abs = np.concatenate([[0.0], np.cumsum(step_log10)])  # (T,)
     negative = np.concatenate([[0], np.cumsum(w * dphi[1:] < 0)])  # how many negative factors so far
     sign = np.where(log10_abs == -np.inf, 0.0, np.where(negative % 2 == 1, -1.0, 1.0))
-    return UnivariateNonlinear(w=w, activation=activation, x=x, z=z, h=h, dphi=dphi,
-                               log10_abs=log10_abs, sign=sign, linear=univariate_linear(w, T))
+    return UnivariateNonlinear(
+        w=w,
+        activation=activation,
+        x=x,
+        z=z,
+        h=h,
+        dphi=dphi,
+        log10_abs=log10_abs,
+        sign=sign,
+        linear=univariate_linear(w, T),
+    )
 
 
 # --- Jacobians of the multivariate RNN (the contract) -----------------------------------------------
@@ -260,8 +292,9 @@ def _check_rnn(W_hh, W_xh, b, xs, h0, activation):
     return W_hh, W_xh, _as_matrix("b", b, (H,)), xs, _as_matrix("h0", h0, (H,))
 
 
-def _dphi_along(W_hh: np.ndarray, W_xh: np.ndarray, b: np.ndarray, xs: np.ndarray, h0: np.ndarray,
-                activation: str) -> np.ndarray:
+def _dphi_along(
+    W_hh: np.ndarray, W_xh: np.ndarray, b: np.ndarray, xs: np.ndarray, h0: np.ndarray, activation: str
+) -> np.ndarray:
     """phi'(z_1) .. phi'(z_T) along h_t = phi(z_t), z_t = W_hh h_{t-1} + W_xh x_t + b, xs[t] = x_{t+1}:
     shape (T, H), row t is phi'(z_{t+1}), the factor of J_t."""
     drive = xs @ W_xh.T + b  # (T, H) row t: the input's part of z_{t+1}
@@ -291,8 +324,9 @@ def _dphi_along(W_hh: np.ndarray, W_xh: np.ndarray, b: np.ndarray, xs: np.ndarra
     return dphi
 
 
-def jacobians(W_hh: ArrayLike, W_xh: ArrayLike, b: ArrayLike, xs: ArrayLike, h0: ArrayLike,
-              activation: str) -> np.ndarray:
+def jacobians(
+    W_hh: ArrayLike, W_xh: ArrayLike, b: ArrayLike, xs: ArrayLike, h0: ArrayLike, activation: str
+) -> np.ndarray:
     """J_t = dh_{t+1}/dh_t = diag(phi'(z_{t+1})) W_hh for t = 0..T-1, where h_{t+1} = phi(z_{t+1}),
     z_{t+1} = W_hh h_t + W_xh x_{t+1} + b and xs[t] = x_{t+1}, from h0: shape (T, H, H)."""
     W_hh, W_xh, b, xs, h0 = _check_rnn(W_hh, W_xh, b, xs, h0, activation)
@@ -354,13 +388,23 @@ class Settings:
 
     H: int = setting(64, "H (hidden units)", 1, MAX_H, 1)
     T: int = setting(200, "T (time steps)", 1, MAX_T, 1)
-    kind: str = setting("gaussian", "W_hh", options=MATRIX_KINDS,
-                        help="gaussian: random, rescaled to the spectral radius; orthogonal or identity: times the radius")
+    kind: str = setting(
+        "gaussian",
+        "W_hh",
+        options=MATRIX_KINDS,
+        help="gaussian: random, rescaled to the spectral radius; orthogonal or identity: times the radius",
+    )
     radius: float = setting(1.0, "Spectral radius of W_hh", 0.0, MAX_RADIUS, 0.05)
     activation: str = setting("tanh", "Activation φ", options=ACTIVATIONS)
     # W_xh = input_scale * I and x_t ~ N(0, I): each unit's drive has this std
-    input_scale: float = setting(0.1, "Input scale", 0.0, MAX_INPUT_SCALE, 0.1,
-                                 help="W_xh = scale × I and x_t ~ N(0, I): each unit gets an input of this standard deviation")
+    input_scale: float = setting(
+        0.1,
+        "Input scale",
+        0.0,
+        MAX_INPUT_SCALE,
+        0.1,
+        help="W_xh = scale × I and x_t ~ N(0, I): each unit gets an input of this standard deviation",
+    )
     seed: int = setting(0, "Seed", 0, 9999, 1)
 
     def __post_init__(self):
@@ -393,12 +437,14 @@ class Dynamics:
 
     def table(self) -> dict[str, np.ndarray]:
         """By t = 0..T: log10 ||dh_t/dh_0|| and log10 of the bound (gamma sigma_max)^t (for a CSV)."""
-        return {"t": np.arange(len(self.log10_norms)), "log10 ||dh_t/dh_0||": self.log10_norms,
-                "log10 bound": self.log10_bound}  # fmt: skip
+        return {
+            "t": np.arange(len(self.log10_norms)),
+            "log10 ||dh_t/dh_0||": self.log10_norms,
+            "log10 bound": self.log10_bound,
+        }
 
     @property
     def unresolved(self) -> int:
-
         """How many singular values of dh_T/dh_0 are below float64's rounding of the product."""
         return len(self.log10_singular_values) - self.resolved
 
@@ -417,25 +463,36 @@ class Dynamics:
         final = format_log10(float(self.log10_norms[-1]), 3)
         if self.rate == -math.inf:
             zero = int(np.argmax(self.log10_norms == -np.inf))
-            first = (f"This setting vanishes: ∂h_t/∂h₀ is exactly 0 from t = {zero} on (φ′ factors that are "
-                     "exactly 0, of relu units switched off or of saturated units whose φ′ underflows, leave no "
-                     "path back to h₀; or W_hh = 0).")
+            first = (
+                f"This setting vanishes: ∂h_t/∂h₀ is exactly 0 from t = {zero} on (φ′ factors that are "
+                "exactly 0, of relu units switched off or of saturated units whose φ′ underflows, leave no "
+                "path back to h₀; or W_hh = 0)."
+            )
         else:
             factor = math.exp(self.rate)
             change = "grows" if self.rate >= 0 else "shrinks"
-            verdict = {"explodes": "this setting explodes", "vanishes": "this setting vanishes",
-                       "near the edge": f"this setting sits near the edge (|rate| < {EDGE_RATE:g} per step)"}
-            first = (f"Measured growth rate: {self.rate:+.4f} per step (the mean over t of ln(‖∂h_t/∂h₀‖ / "
-                     f"‖∂h_(t−1)/∂h₀‖)), a factor {factor:.4g} a step; over {s.T} step{'s' if s.T > 1 else ''} the norm "
-                     f"{change} to {final}: {verdict[self.verdict]}.")
+            verdict = {
+                "explodes": "this setting explodes",
+                "vanishes": "this setting vanishes",
+                "near the edge": f"this setting sits near the edge (|rate| < {EDGE_RATE:g} per step)",
+            }
+            first = (
+                f"Measured growth rate: {self.rate:+.4f} per step (the mean over t of ln(‖∂h_t/∂h₀‖ / "
+                f"‖∂h_(t−1)/∂h₀‖)), a factor {factor:.4g} a step; over {s.T} step{'s' if s.T > 1 else ''} the norm "
+                f"{change} to {final}: {verdict[self.verdict]}."
+            )
         product = self.gamma * self.sigma_max
         if product < 1:
-            second = (f"The bound's base γ·σ_max(W_hh) = {self.gamma:g} × {self.sigma_max:.3g} = {product:.3g} "
-                      "is below 1, which guarantees vanishing.")
+            second = (
+                f"The bound's base γ·σ_max(W_hh) = {self.gamma:g} × {self.sigma_max:.3g} = {product:.3g} "
+                "is below 1, which guarantees vanishing."
+            )
         else:
-            second = (f"The bound's base γ·σ_max(W_hh) = {self.gamma:g} × {self.sigma_max:.3g} = {product:.3g} "
-                      "is at least 1, so the bound does not rule out exploding (γ σ_max < 1 is sufficient for "
-                      "vanishing, not necessary).")
+            second = (
+                f"The bound's base γ·σ_max(W_hh) = {self.gamma:g} × {self.sigma_max:.3g} = {product:.3g} "
+                "is at least 1, so the bound does not rule out exploding (γ σ_max < 1 is sufficient for "
+                "vanishing, not necessary)."
+            )
         return first + " " + second
 
 
@@ -504,7 +561,17 @@ def analyse(settings: Settings) -> Dynamics:
         ratios = np.diff(log_norms, prepend=0.0)  # ln of ||dh_t/dh_0|| / ||dh_{t-1}/dh_0||, t = 1..T
     rate = float(np.mean(ratios)) if np.all(np.isfinite(log_norms)) else -math.inf
     notes = _range_notes(log10_norms, first=0, what="‖∂h_t/∂h₀‖", index="t")
-    return Dynamics(settings=s, log10_norms=log10_norms, log10_bound=log10_bound, sigma_max=sigma_max,
-                    gamma=gamma, eigenvalues=eigenvalues, log10_singular_values=log10_singular,
-                    resolved=resolved, grid=grid, log10_heatmap=log10_heatmap, rate=rate,
-                    notes=notes)
+    return Dynamics(
+        settings=s,
+        log10_norms=log10_norms,
+        log10_bound=log10_bound,
+        sigma_max=sigma_max,
+        gamma=gamma,
+        eigenvalues=eigenvalues,
+        log10_singular_values=log10_singular,
+        resolved=resolved,
+        grid=grid,
+        log10_heatmap=log10_heatmap,
+        rate=rate,
+        notes=notes,
+    )

@@ -53,15 +53,19 @@ class ProductEllipses:
         """What the last step shows, in a sentence: the two singular values and, once the ellipse is
         nearly a line (σ₂/σ₁ < 0.01), the line every direction arrives along."""
         (s1, s2), T, ratio = self.sigma[-1], self.steps[-1], self.flatness[-1]
-        said = (f"After T = {T} steps: σ₁ = {s1:.3g} (the norm of ∂h_T/∂h_{self.steps[0]}: the gain of the direction "
-                f"that grows most), σ₂ = {s2:.3g}, σ₂/σ₁ = {ratio:.3g}")
+        said = (
+            f"After T = {T} steps: σ₁ = {s1:.3g} (the norm of ∂h_T/∂h_{self.steps[0]}: the gain of the direction "
+            f"that grows most), σ₂ = {s2:.3g}, σ₂/σ₁ = {ratio:.3g}"
+        )
         if s1 == 0:
             return f"After T = {T} steps: ∂h_T/∂h_{self.steps[0]} is 0: every direction is lost, not only its size."
         if not ratio < 0.01:
             return said + ": the ellipse is not (or not yet) a line."
         (u1, u2), (v1, v2) = self.axes[-1][:, 0], self.sources[-1]
-        return (f"{said}. Every direction at h_{self.steps[0]} arrives at h_T along nearly the same line, ({u1:.3f}, {u2:.3f}), "
-                f"whatever it was: the one that grows most started as ({v1:.3f}, {v2:.3f}).")  # fmt: skip
+        return (
+            f"{said}. Every direction at h_{self.steps[0]} arrives at h_T along nearly the same line, ({u1:.3f}, {u2:.3f}), "
+            f"whatever it was: the one that grows most started as ({v1:.3f}, {v2:.3f})."
+        )
 
     @property
     def flatness(self) -> np.ndarray:

@@ -26,8 +26,14 @@ from rnnviz.defaults import Default
 GATES = ("i", "f", "o", "g", "c", "h")
 EXAMPLES = 7  # the seed stream of the 100 held-out examples the page reads
 # The page's default LSTM, shipped trained (rnnviz.defaults): the adding problem at T = 50, 32 units.
-DEFAULT = training.TrainConfig(model=models.ModelConfig(kind="lstm", task="adding", hidden_size=32), T=50, steps=600,
-                               seed=0, test_every=600, record_every=600)  # fmt: skip
+DEFAULT = training.TrainConfig(
+    model=models.ModelConfig(kind="lstm", task="adding", hidden_size=32),
+    T=50,
+    steps=600,
+    seed=0,
+    test_every=600,
+    record_every=600,
+)
 # Its control, the forget-gate bias of 1 at initialisation (Gers et al. 2000; Jozefowicz et al. 2015):
 # sigmoid(1) = 0.73, so each f starts nearer 1 than torch's sigmoid(about 0) = 0.5.
 # None: torch's own draw, b_f = b_ih + b_hh, each uniform on +-1/sqrt(H): their sum lies within
@@ -36,9 +42,14 @@ FORGET_BIASES = (None, 1.0)
 # The tanh RNN the memory path is compared with: the same task, size, batches and budget, at its Adam
 # learning rate on the long-term page (training.DEFAULT_LR, 1e-3).
 DEFAULT_RNN = training.TrainConfig(
-    model=models.ModelConfig(kind="rnn", task="adding", hidden_size=32), T=50, steps=600, seed=0,
-    lr=training.DEFAULT_LR["rnn"], test_every=600, record_every=600,
-)  # fmt: skip
+    model=models.ModelConfig(kind="rnn", task="adding", hidden_size=32),
+    T=50,
+    steps=600,
+    seed=0,
+    lr=training.DEFAULT_LR["rnn"],
+    test_every=600,
+    record_every=600,
+)
 # A unit keeps its memory over the sequence when at least this much of c_1 reaches c_T along the
 # cell: prod_{s=2}^{T} f_s >= 0.1, a geometric mean of f of at least 0.1^(1/49) = 0.954 at T = 50.
 KEEPS = 0.1
@@ -49,7 +60,9 @@ class ForgetBiasTrainer(training.Trainer):
     """training.Trainer for the page's LSTM, with the forget gate's bias set at initialisation (None:
     torch's own draw, kept as it is; else b_f = forget_bias, split as b_ih = forget_bias, b_hh = 0)."""
 
-    def __init__(self, config: training.TrainConfig, forget_bias: float | None = None, device: str | None = None):
+    def __init__(
+        self, config: training.TrainConfig, forget_bias: float | None = None, device: str | None = None
+    ):
         super().__init__(config, device)  # initialises the model from config.seed
         self.forget_bias = forget_bias
         if forget_bias is not None:
@@ -64,20 +77,36 @@ def set_forget_bias(model: models.SequenceModel, value: float) -> None:
     model.rnn.bias_hh_l0[H : 2 * H] = 0.0
 
 
-def trainer(length: int, hidden: int, steps: int, seed: int, forget_bias: float | None = None) -> ForgetBiasTrainer:
+def trainer(
+    length: int, hidden: int, steps: int, seed: int, forget_bias: float | None = None
+) -> ForgetBiasTrainer:
     """An LSTM on the adding problem, the page's settings, untrained."""
-    return ForgetBiasTrainer(training.TrainConfig(
-        model=models.ModelConfig(kind="lstm", task="adding", hidden_size=hidden), T=length, steps=steps, seed=seed,
-        test_every=max(steps, 1), record_every=max(steps, 1),  # tested and recorded at the start and the end
-    ), forget_bias)  # fmt: skip
+    return ForgetBiasTrainer(
+        training.TrainConfig(
+            model=models.ModelConfig(kind="lstm", task="adding", hidden_size=hidden),
+            T=length,
+            steps=steps,
+            seed=seed,
+            test_every=max(steps, 1),
+            record_every=max(steps, 1),  # tested and recorded at the start and the end
+        ),
+        forget_bias,
+    )
 
 
 def rnn_trainer(length: int, hidden: int, steps: int, seed: int) -> training.Trainer:
     """The tanh RNN the page compares with, at the page's settings, untrained."""
-    return training.Trainer(training.TrainConfig(
-        model=models.ModelConfig(kind="rnn", task="adding", hidden_size=hidden), T=length, steps=steps, seed=seed,
-        lr=DEFAULT_RNN.lr, test_every=max(steps, 1), record_every=max(steps, 1),
-    ))  # fmt: skip
+    return training.Trainer(
+        training.TrainConfig(
+            model=models.ModelConfig(kind="rnn", task="adding", hidden_size=hidden),
+            T=length,
+            steps=steps,
+            seed=seed,
+            lr=DEFAULT_RNN.lr,
+            test_every=max(steps, 1),
+            record_every=max(steps, 1),
+        )
+    )
 
 
 def default_trainer(forget_bias: float | None = None) -> ForgetBiasTrainer:
@@ -114,10 +143,12 @@ def refusal(length: int, hidden: int, steps: int) -> str | None:
     work = training_work(length, hidden, steps)
     if work <= MAX_TRAINING_WORK:
         return None
-    return (f"These settings cannot train here: training the LSTM and its tanh RNN would cost "
-            f"{work / 1e9:,.0f} billion multiply-adds, and the page trains up to "
-            f"{MAX_TRAINING_WORK / 1e9:,.0f} billion on a click (a few minutes of one core at most). Fewer "
-            "steps, fewer hidden units or a shorter T brings it within.")  # fmt: skip
+    return (
+        f"These settings cannot train here: training the LSTM and its tanh RNN would cost "
+        f"{work / 1e9:,.0f} billion multiply-adds, and the page trains up to "
+        f"{MAX_TRAINING_WORK / 1e9:,.0f} billion on a click (a few minutes of one core at most). Fewer "
+        "steps, fewer hidden units or a shorter T brings it within."
+    )
 
 
 def measure(loop: training.Trainer) -> dict:
@@ -141,11 +172,23 @@ def measure_rnn(loop: training.Trainer) -> dict:
 
 DEFAULTS = [
     Default("lstm_gates", default_trainer, lambda: asdict(DEFAULT), measure, check, tolerance=0.01),
-    Default("lstm_gates_bias1", lambda: default_trainer(forget_bias=1.0),
-            lambda: {**asdict(DEFAULT), "forget_bias": 1.0}, measure, check, tolerance=0.01),
-    Default("lstm_gates_rnn", lambda: training.Trainer(DEFAULT_RNN), lambda: asdict(DEFAULT_RNN), measure_rnn,
-            lambda loop: ("check_mse", check(loop)[1]), tolerance=1e-4),
-]  # fmt: skip
+    Default(
+        "lstm_gates_bias1",
+        lambda: default_trainer(forget_bias=1.0),
+        lambda: {**asdict(DEFAULT), "forget_bias": 1.0},
+        measure,
+        check,
+        tolerance=0.01,
+    ),
+    Default(
+        "lstm_gates_rnn",
+        lambda: training.Trainer(DEFAULT_RNN),
+        lambda: asdict(DEFAULT_RNN),
+        measure_rnn,
+        lambda loop: ("check_mse", check(loop)[1]),
+        tolerance=1e-4,
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -160,8 +203,11 @@ class GateView:
     def table(self) -> dict[str, np.ndarray]:
         """Long format, one row per (t, unit): t, unit, and i, f, o, g, c, h (for a CSV)."""
         T, H = self.gates["h"].shape
-        return {"t": np.repeat(np.arange(1, T + 1), H), "unit": np.tile(np.arange(H), T),
-                **{name: values.reshape(-1) for name, values in self.gates.items()}}  # fmt: skip
+        return {
+            "t": np.repeat(np.arange(1, T + 1), H),
+            "unit": np.tile(np.arange(H), T),
+            **{name: values.reshape(-1) for name, values in self.gates.items()},
+        }
 
 
 def examples(task: str, T: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -186,9 +232,11 @@ def gate_view(model: models.SequenceModel, x: torch.Tensor, y: torch.Tensor) -> 
         output, record = cell(x.double())  # output (T, 1, H)
         prediction = model.head(output)
     return GateView(
-        x=x[:, 0].double().numpy(), target=float(y[0]), prediction=float(prediction.reshape(-1)[0]),
+        x=x[:, 0].double().numpy(),
+        target=float(y[0]),
+        prediction=float(prediction.reshape(-1)[0]),
         gates={name: record[name][:, 0].numpy() for name in GATES},
-    )  # fmt: skip
+    )
 
 
 def forget_path_log10(f: np.ndarray) -> np.ndarray:
@@ -225,8 +273,14 @@ class MemoryPaths:
         back to step 1 for the median and the best unit, and the tanh RNN's ||dh_T/dh_1|| (a table).
         The median is taken in log scale: with an even number of units, the geometric mean of the two
         middle ones (as the chart's median line)."""
-        columns = ("stage", "LSTM: mean f", "units keeping memory", "∏ f, step T to 1: median unit", "best unit",
-                   "tanh RNN: ‖dh_T/dh_1‖")  # fmt: skip
+        columns = (
+            "stage",
+            "LSTM: mean f",
+            "units keeping memory",
+            "∏ f, step T to 1: median unit",
+            "best unit",
+            "tanh RNN: ‖dh_T/dh_1‖",
+        )
         rows: dict[str, list] = {name: [] for name in columns}
         for stage in STAGES:
             whole = self.forget_log10[stage][0]  # (H,) log10 of dc_T/dc_1 along the cell
@@ -254,10 +308,13 @@ def memory_paths(
     for stage, model in rnn.items():
         rnn_norms[stage] = jacobian_norms(model, x)  # (B, T)
     return [
-        MemoryPaths({s: forget_log10[s][b] for s in lstm}, {s: float(mean_f[s][b]) for s in lstm},
-                    {s: rnn_norms[s][b] for s in rnn})
+        MemoryPaths(
+            {s: forget_log10[s][b] for s in lstm},
+            {s: float(mean_f[s][b]) for s in lstm},
+            {s: rnn_norms[s][b] for s in rnn},
+        )
         for b in range(x.shape[1])
-    ]  # fmt: skip
+    ]
 
 
 def jacobian_norms(model: models.SequenceModel, x: torch.Tensor) -> np.ndarray:
@@ -309,33 +366,52 @@ class Exercise:
         """What the forced gates did, in words (markdown with LaTeX), with the numbers."""
         t = self.t + 1  # the page counts steps from 1
         f, i, o = (f"{name}_{step}" in self.forced for name, step in (("f", t + 1), ("i", t + 1), ("o", t)))
-        said = rf"Largest $|\bar c_{{{t}}} - \bar c_{{{t + 1}}}|$ over the units: {self.largest_difference:.3g}"
+        said = (
+            rf"Largest $|\bar c_{{{t}}} - \bar c_{{{t + 1}}}|$ over the units: {self.largest_difference:.3g}"
+        )
         value = rf" The forward value: largest $|c_{{{t + 1}}} - c_{{{t}}}|$ = {self.forward_change:.3g}" + (
-            " (f and i forced: the cell keeps its content)." if f and i
+            " (f and i forced: the cell keeps its content)."
+            if f and i
             else rf" ($f_{{{t + 1}}} = 1$ and $i_{{{t + 1}}} = 0$ together keep it: $c_{{{t + 1}}} = c_{{{t}}}$)."
-        )  # fmt: skip
+        )
         if self.largest_difference == 0.0:
-            why = (rf" — exactly equal: $f_{{{t + 1}}} = 1$ passes $\bar c_{{{t + 1}}}$ on whole and $o_{{{t}}} = 0$ "
-                   rf"removes the path through $h_{{{t}}}$.")  # fmt: skip
+            why = (
+                rf" — exactly equal: $f_{{{t + 1}}} = 1$ passes $\bar c_{{{t + 1}}}$ on whole and $o_{{{t}}} = 0$ "
+                rf"removes the path through $h_{{{t}}}$."
+            )
             if not i:
                 why += rf" $i_{{{t + 1}}}$ is free and does not matter: it is not in the adjoint."
             return said + why + value
         missing = []
         if not f:
             gap = np.max(np.abs(self.carried - self.c_bar_next))
-            missing.append(rf"$f_{{{t + 1}}}$ is free, so the cell passes on $f_{{{t + 1}}} \circ \bar c_{{{t + 1}}}$, "
-                           rf"not $\bar c_{{{t + 1}}}$ (they differ by up to {gap:.3g})")  # fmt: skip
+            missing.append(
+                rf"$f_{{{t + 1}}}$ is free, so the cell passes on $f_{{{t + 1}}} \circ \bar c_{{{t + 1}}}$, "
+                rf"not $\bar c_{{{t + 1}}}$ (they differ by up to {gap:.3g})"
+            )
         if not o:
-            missing.append(rf"$o_{{{t}}}$ is free, so the path through $h_{{{t}}}$ adds up to "
-                           rf"{np.max(np.abs(self.through_h)):.3g}")  # fmt: skip
-        return (said + ". " + "; ".join(missing) + rf". Force $f_{{{t + 1}}} = 1$ and $o_{{{t}}} = 0$ to make them "
-                rf"equal ($i_{{{t + 1}}}$ does not enter the gradient)." + value)  # fmt: skip
+            missing.append(
+                rf"$o_{{{t}}}$ is free, so the path through $h_{{{t}}}$ adds up to "
+                rf"{np.max(np.abs(self.through_h)):.3g}"
+            )
+        return (
+            said
+            + ". "
+            + "; ".join(missing)
+            + rf". Force $f_{{{t + 1}}} = 1$ and $o_{{{t}}} = 0$ to make them "
+            rf"equal ($i_{{{t + 1}}}$ does not enter the gradient)." + value
+        )
 
 
 def exercise(
-    model: models.SequenceModel, x: torch.Tensor, y: torch.Tensor, t: int,
-    force_f: bool = True, force_i: bool = True, force_o: bool = True,
-) -> Exercise:  # fmt: skip
+    model: models.SequenceModel,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    t: int,
+    force_f: bool = True,
+    force_i: bool = True,
+    force_o: bool = True,
+) -> Exercise:
     """The lecture's exercise by autograd: force f_{t+1} = 1, i_{t+1} = 0, o_t = 0 (each optional)
     and compare c_bar_t with c_bar_{t+1} on this example's loss; the adjoint's two terms beside."""
     T = x.shape[0]
@@ -356,11 +432,23 @@ def exercise(
     states_seen: list[torch.Tensor] = []  # h_t (1, H) for each t
     output, record = cell(x.double(), (h0, c0), overrides=overrides, watch=states_seen, watch_c=cells_seen)
     loss = model.task_loss(model.head(output), y.double())
-    c_bar_t, c_bar_next, h_bar_t = torch.autograd.grad(loss, [cells_seen[t], cells_seen[t + 1], states_seen[t]])
+    c_bar_t, c_bar_next, h_bar_t = torch.autograd.grad(
+        loss, [cells_seen[t], cells_seen[t + 1], states_seen[t]]
+    )
     with torch.no_grad():
         f_next, o_t, c_t = record["f"][t + 1, 0], record["o"][t, 0], record["c"][t, 0]  # each (H,)
         carried = f_next * c_bar_next[0]
         through_h = h_bar_t[0] * o_t * (1.0 - torch.tanh(c_t) ** 2)
-    forced = {f"{name}_{step + 1}": value for name, steps in overrides.items() for step, value in steps.items()}
-    return Exercise(t, c_bar_t[0].numpy(), c_bar_next[0].numpy(), forced, carried.numpy(), through_h.numpy(),
-                    c_t.detach().numpy(), record["c"][t + 1, 0].detach().numpy())  # fmt: skip
+    forced = {
+        f"{name}_{step + 1}": value for name, steps in overrides.items() for step, value in steps.items()
+    }
+    return Exercise(
+        t,
+        c_bar_t[0].numpy(),
+        c_bar_next[0].numpy(),
+        forced,
+        carried.numpy(),
+        through_h.numpy(),
+        c_t.detach().numpy(),
+        record["c"][t + 1, 0].detach().numpy(),
+    )

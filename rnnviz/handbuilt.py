@@ -44,9 +44,7 @@ class HandBuiltRNN:
     hidden_activation: str
     output_activation: str
 
-    def step(
-        self, x_t: np.ndarray, h_prev: np.ndarray, y_prev: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def step(self, x_t: np.ndarray, h_prev: np.ndarray, y_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One time step for a batch: x_t (N, D), h_prev (N, H), y_prev (N,) -> h_t, y_t."""
         z_t = x_t @ self.W_xh.T + h_prev @ self.W_hh.T + y_prev[:, None] * self.W_yh + self.b_h
         h_t = ACTIVATIONS[self.hidden_activation](z_t)  # (N, H)
@@ -131,20 +129,30 @@ def sum_network(weights: SumWeights | None = None) -> HandBuiltRNN:
     """The lecture's RNN that sums a sequence of scalars (all units linear)."""
     w = weights or SumWeights()
     return HandBuiltRNN(
-        W_xh=np.array([[w.w_in]]), W_hh=np.array([[w.w_rec]]), W_yh=np.zeros(1),
-        b_h=np.array([w.b_h]), W_hy=np.array([w.w_out]), b_y=w.b_y,
-        hidden_activation="linear", output_activation="linear",
-    )  # fmt: skip
+        W_xh=np.array([[w.w_in]]),
+        W_hh=np.array([[w.w_rec]]),
+        W_yh=np.zeros(1),
+        b_h=np.array([w.b_h]),
+        W_hy=np.array([w.w_out]),
+        b_y=w.b_y,
+        hidden_activation="linear",
+        output_activation="linear",
+    )
 
 
 def compare_network(weights: CompareWeights | None = None) -> HandBuiltRNN:
     """The lecture's RNN over pairs: y_t > 0.5 when the first inputs' total exceeds the second's."""
     w = weights or CompareWeights()
     return HandBuiltRNN(
-        W_xh=np.array([[w.w_first, w.w_second]]), W_hh=np.array([[w.w_rec]]), W_yh=np.zeros(1),
-        b_h=np.array([w.b_h]), W_hy=np.array([w.w_out]), b_y=w.b_y,
-        hidden_activation="linear", output_activation="logistic",
-    )  # fmt: skip
+        W_xh=np.array([[w.w_first, w.w_second]]),
+        W_hh=np.array([[w.w_rec]]),
+        W_yh=np.zeros(1),
+        b_h=np.array([w.b_h]),
+        W_hy=np.array([w.w_out]),
+        b_y=w.b_y,
+        hidden_activation="linear",
+        output_activation="logistic",
+    )
 
 
 def parity_network(weights: ParityWeights | None = None) -> HandBuiltRNN:
@@ -177,10 +185,16 @@ def xor_truth_table(weights: ParityWeights) -> list[dict[str, int]]:
     x = np.array([[0.0], [1.0], [0.0], [1.0]])
     h, y = net.step(x, np.zeros((4, 2)), y_prev)
     return [
-        {"y(t-1)": int(yp), "x(t)": int(xt), "h₁(t)": int(h1), "h₂(t)": int(h2), "y(t)": int(yt),
-         "XOR": int(yp) ^ int(xt)}
+        {
+            "y(t-1)": int(yp),
+            "x(t)": int(xt),
+            "h₁(t)": int(h1),
+            "h₂(t)": int(h2),
+            "y(t)": int(yt),
+            "XOR": int(yp) ^ int(xt),
+        }
         for yp, xt, (h1, h2), yt in zip(y_prev, x[:, 0], h, y)
-    ]  # fmt: skip
+    ]
 
 
 @dataclass(frozen=True)
@@ -233,9 +247,12 @@ def check_parity(weights: ParityWeights, max_length: int, n_examples: int = 5) -
         n_wrong += int(wrong.sum())
         for row in rows[wrong][: n_examples - len(counterexamples)]:
             counterexamples.append(
-                {"input": _bits_text(bits[row, :length]), "parity": _bits_text(parity[row, :length]),
-                 "network's y": _bits_text(outputs[row, :length])}
-            )  # fmt: skip
+                {
+                    "input": _bits_text(bits[row, :length]),
+                    "parity": _bits_text(parity[row, :length]),
+                    "network's y": _bits_text(outputs[row, :length]),
+                }
+            )
     return ParityCheck(max_length, n_sequences, n_wrong, counterexamples)
 
 
@@ -281,8 +298,13 @@ def unroll_parity(weights: ParityWeights, bits: np.ndarray) -> Unrolled:
     """Run the parity net on bits (T,) beside the true parity of each prefix."""
     hidden, y = parity_network(weights).run(bits)  # (T, 2), (T,)
     target = parity_bits(bits)
-    rows = {"x (input)": bits, "h₁": hidden[:, 0], "h₂": hidden[:, 1], "y (output)": y,
-            "parity so far": target}  # fmt: skip
+    rows = {
+        "x (input)": bits,
+        "h₁": hidden[:, 0],
+        "h₂": hidden[:, 1],
+        "y (output)": y,
+        "parity so far": target,
+    }
     return Unrolled(rows, wrong=y != target)
 
 
@@ -303,12 +325,18 @@ def unroll_compare(weights: CompareWeights, first: np.ndarray, second: np.ndarra
         )
     hidden, y = compare_network(weights).run(np.stack([first, second], axis=1))  # (T, 1), (T,)
     target = (np.cumsum(first) > np.cumsum(second)).astype(np.float64)
-    rows = {"first input": first, "second input": second, "h": hidden[:, 0],
-            "y = P(first larger)": y, "first total larger?": target}  # fmt: skip
+    rows = {
+        "first input": first,
+        "second input": second,
+        "h": hidden[:, 0],
+        "y = P(first larger)": y,
+        "first total larger?": target,
+    }
     return Unrolled(rows, wrong=(y > 0.5) != (target == 1.0))
 
 
 # --- typed input -------------------------------------------------------------------------------
+
 
 def parse_bits(text: str) -> np.ndarray:
     """Bits typed as '0 1 1 0' or '0110' -> int array (T,); anything but 0 and 1 is refused."""
@@ -370,7 +398,9 @@ class ParityStarts(torch.nn.Module):
         """The mean cross-entropy per output (nats) of every start (K,) on bit strings (B, T)."""
         y = self(bits.double())  # (K, B, T)
         target = torch.cumsum(bits, dim=1).remainder(2).double()  # (B, T): the parity so far
-        return torch.nn.functional.binary_cross_entropy(y, target.expand_as(y), reduction="none").mean(dim=(1, 2))
+        return torch.nn.functional.binary_cross_entropy(y, target.expand_as(y), reduction="none").mean(
+            dim=(1, 2)
+        )
 
 
 class ParityLoop(training.Loop):
@@ -386,7 +416,8 @@ class ParityLoop(training.Loop):
         self.start_losses: list[list[float]] = []  # step k - 1: the loss of every start
 
     def step_loss_of(self, k: int) -> torch.Tensor:
-        bits = torch.randint(0, 2, (self.batch_size, self.sequence_length), generator=self.batch_generator(k))  # (B, T)
+        # (B, T)
+        bits = torch.randint(0, 2, (self.batch_size, self.sequence_length), generator=self.batch_generator(k))
         per_start = self.model.losses(bits)  # (K,)
         self.start_losses.append(per_start.detach().tolist())
         return per_start.sum()  # BPTT through every y_{t-1} -> h_t edge; starts independent

@@ -35,8 +35,9 @@ MAX_STARTS = 16  # the most starts x_0 a loss is averaged over: a map costs N ti
 START_SPREAD = 1.0  # random starts x_0 ~ N(X0, START_SPREAD^2)
 
 
-def loss_and_gradient(w: np.ndarray, b: np.ndarray, T: int = 50, x0: np.ndarray | float = X0
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def loss_and_gradient(
+    w: np.ndarray, b: np.ndarray, T: int = 50, x0: np.ndarray | float = X0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """E(w, b) and its gradient (dE/dw, dE/db) after T steps from x0, elementwise over arrays of w, b
     and x0 (floats for a single point)."""
     if not 1 <= T <= MAX_T:
@@ -51,7 +52,9 @@ def loss_and_gradient(w: np.ndarray, b: np.ndarray, T: int = 50, x0: np.ndarray 
                 x = w * s + b
     else:
         # copies, not broadcast views: numpy loops over a contiguous array twice as fast
-        w, b, x = (np.array(a) for a in np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (w, b, x0))))
+        w, b, x = (
+            np.array(a) for a in np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in (w, b, x0)))
+        )
         x, dx_dw, dx_db = _iterate_arrays(w, b, x, T)
     with np.errstate(over="ignore", invalid="ignore"):
         s = activations.sigmoid(x)
@@ -59,7 +62,9 @@ def loss_and_gradient(w: np.ndarray, b: np.ndarray, T: int = 50, x0: np.ndarray 
         return (s - TARGET) ** 2, dE_dx * dx_dw, dE_dx * dx_db
 
 
-def _iterate_arrays(w: np.ndarray, b: np.ndarray, x: np.ndarray, T: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _iterate_arrays(
+    w: np.ndarray, b: np.ndarray, x: np.ndarray, T: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x_T, dx_T/dw and dx_T/db from x = x_0, the float lines above operation for operation (the same
     bits), in place: with small arrays (a descent's), numpy's cost is per call and per new array."""
     dx_dw, dx_db = np.zeros(x.shape), np.zeros(x.shape)  # d x_t / d w and d b, carried with x_t
@@ -95,8 +100,9 @@ def random_starts(n: int, seed: int = 0) -> np.ndarray:
 _CHUNK = 1 << 18  # points x starts evaluated at once: a few MB per temporary array
 
 
-def mean_loss_and_gradient(w: np.ndarray, b: np.ndarray, T: int, starts: np.ndarray
-                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def mean_loss_and_gradient(
+    w: np.ndarray, b: np.ndarray, T: int, starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The mean over the starts x_0 (S,) of E and of its gradient, elementwise over w and b: the
     lecture's cost "in expectation" over the inputs (the mean's gradient is the gradient's mean)."""
     starts = np.asarray(starts, dtype=np.float64)
@@ -128,8 +134,13 @@ class Surface:
     starts: int = 1  # how many starts x_0 the loss is the mean over (1: x_0 = 0.5)
 
 
-def loss_surface(w_range: tuple[float, float], b_range: tuple[float, float], T: int = 50, n: int = 200,
-                 starts: np.ndarray = (X0,)) -> Surface:  # fmt: skip
+def loss_surface(
+    w_range: tuple[float, float],
+    b_range: tuple[float, float],
+    T: int = 50,
+    n: int = 200,
+    starts: np.ndarray = (X0,),
+) -> Surface:
     """E over an n x n grid of (w, b), the lecture's loss landscape with its cliffs; with several
     starts x_0, the mean of E over them."""
     if not (w_range[0] < w_range[1] and b_range[0] < b_range[1]):
@@ -169,8 +180,14 @@ class Path:
 
     def table(self) -> dict[str, np.ndarray]:
         """The path by step: w, b, loss, and the raw gradient norm before the step (NaN after the last)."""
-        return {"clipping": np.full(len(self.w), self.clipping), "step": np.arange(len(self.w)), "w": self.w,
-                "b": self.b, "loss": self.loss, "grad norm": np.append(self.grad_norm, np.nan)}  # fmt: skip
+        return {
+            "clipping": np.full(len(self.w), self.clipping),
+            "step": np.arange(len(self.w)),
+            "w": self.w,
+            "b": self.b,
+            "loss": self.loss,
+            "grad norm": np.append(self.grad_norm, np.nan),
+        }
 
     def summary(self) -> str:
         longest = np.hypot(np.diff(self.w), np.diff(self.b))  # (steps,)
@@ -188,7 +205,11 @@ def descend(
         raise ValueError(f"clipping must be one of {', '.join(CLIPPINGS)}, got {clipping!r}")
     if not 0 <= steps <= 10_000:
         raise ValueError(f"steps must be between 0 and 10000, got {steps}")
-    clip = {"none": lambda g: g, "norm": lambda g: clip_by_norm(g, eta), "elementwise": lambda g: clip_elementwise(g, eta)}
+    clip = {
+        "none": lambda g: g,
+        "norm": lambda g: clip_by_norm(g, eta),
+        "elementwise": lambda g: clip_elementwise(g, eta),
+    }
     w, b = float(start[0]), float(start[1])  # one point a step: floats (see the opening comment)
     ws, bs, losses, norms = [w], [b], [], []
     for _ in range(steps):
@@ -211,8 +232,14 @@ def _norm(dE_dw: float, dE_db: float) -> float:
     return norm if math.isfinite(norm) else math.nan
 
 
-def descents(start: tuple[float, float], lr: float, steps: int, T: int = 50, eta: float = 1.0,
-             starts: np.ndarray = (X0,)) -> list[Path]:  # fmt: skip
+def descents(
+    start: tuple[float, float],
+    lr: float,
+    steps: int,
+    T: int = 50,
+    eta: float = 1.0,
+    starts: np.ndarray = (X0,),
+) -> list[Path]:
     """The three descents of CLIPPINGS from start, on E averaged over the starts x_0 (one start:
     `descend` for each). With several, the three go together, one array (3, S) a step: numpy's
     cost is per call, so three paths in one call take the time of one."""
@@ -221,10 +248,19 @@ def descents(start: tuple[float, float], lr: float, steps: int, T: int = 50, eta
         return [descend(start, lr, steps, T, clipping, eta) for clipping in CLIPPINGS]
     if not 0 <= steps <= 10_000:
         raise ValueError(f"steps must be between 0 and 10000, got {steps}")
-    clip = {"none": lambda g: g, "norm": lambda g: clip_by_norm(g, eta), "elementwise": lambda g: clip_elementwise(g, eta)}
+    clip = {
+        "none": lambda g: g,
+        "norm": lambda g: clip_by_norm(g, eta),
+        "elementwise": lambda g: clip_elementwise(g, eta),
+    }
     n = len(CLIPPINGS)
     w, b = np.full(n, float(start[0])), np.full(n, float(start[1]))  # (3,) the paths' points
-    ws, bs, losses, norms = [[w[i]] for i in range(n)], [[b[i]] for i in range(n)], [[] for _ in range(n)], [[] for _ in range(n)]
+    ws, bs, losses, norms = (
+        [[w[i]] for i in range(n)],
+        [[b[i]] for i in range(n)],
+        [[] for _ in range(n)],
+        [[] for _ in range(n)],
+    )
     going = np.ones(n, dtype=bool)  # a NaN or infinite gradient ends a path where it is
     final = np.full((n, 3), np.nan)  # each path's E, dE/dw, dE/db where it ended
     for _ in range(steps + 1):
@@ -245,8 +281,17 @@ def descents(start: tuple[float, float], lr: float, steps: int, T: int = 50, eta
             bs[i].append(float(b[i]))
         if not going.any():
             break
-    return [Path(clipping, np.array(ws[i]), np.array(bs[i]), np.array(losses[i] + [float(final[i, 0])]),
-                 np.array(norms[i]), _norm(final[i, 1], final[i, 2])) for i, clipping in enumerate(CLIPPINGS)]  # fmt: skip
+    return [
+        Path(
+            clipping,
+            np.array(ws[i]),
+            np.array(bs[i]),
+            np.array(losses[i] + [float(final[i, 0])]),
+            np.array(norms[i]),
+            _norm(final[i, 1], final[i, 2]),
+        )
+        for i, clipping in enumerate(CLIPPINGS)
+    ]
 
 
 PLATEAU_NORM = 1e-3  # a gradient shorter than this where a descent ends: it has stopped on a plateau
@@ -260,11 +305,13 @@ def clipping_and_vanishing(paths: list[Path], lr: float, eta: float) -> str | No
     g = plain.final_grad_norm
     if not (math.isfinite(g) and g < PLATEAU_NORM and g <= eta):
         return None
-    return (f"Unclipped, the descent ends on a plateau at w = {plain.w[-1]:.3g}, b = {plain.b[-1]:.3g} "
-            f"(loss {plain.loss[-1]:.3g}), where the gradient has vanished to a norm of {g:.2g}: a step moves "
-            f"(w, b) by lr × ‖g‖ = {lr * g:.2g}. Clipping shortens only gradients longer than η = {eta:g}, so "
-            "from there a clipped descent would take exactly the same steps: clipping cures exploding "
-            "gradients, not vanishing ones.")
+    return (
+        f"Unclipped, the descent ends on a plateau at w = {plain.w[-1]:.3g}, b = {plain.b[-1]:.3g} "
+        f"(loss {plain.loss[-1]:.3g}), where the gradient has vanished to a norm of {g:.2g}: a step moves "
+        f"(w, b) by lr × ‖g‖ = {lr * g:.2g}. Clipping shortens only gradients longer than η = {eta:g}, so "
+        "from there a clipped descent would take exactly the same steps: clipping cures exploding "
+        "gradients, not vanishing ones."
+    )
 
 
 def paths_table(paths: list[Path]) -> dict[str, np.ndarray]:
@@ -273,8 +320,9 @@ def paths_table(paths: list[Path]) -> dict[str, np.ndarray]:
     return {name: np.concatenate([table[name] for table in tables]) for name in tables[0]}
 
 
-def loss_slice(b: float, w_range: tuple[float, float], T: int = 50, n: int = 2000,
-               starts: np.ndarray = (X0,)) -> dict[str, np.ndarray]:  # fmt: skip
+def loss_slice(
+    b: float, w_range: tuple[float, float], T: int = 50, n: int = 2000, starts: np.ndarray = (X0,)
+) -> dict[str, np.ndarray]:
     """E and dE/dw along w at a fixed b (averaged over the starts x_0): a cross-section through the cliff."""
     w = np.linspace(*w_range, n)
     loss, dE_dw, _ = mean_loss_and_gradient(w, np.full(n, float(b)), T, starts)
@@ -293,9 +341,11 @@ class Steepness:
 
     def text(self) -> str:
         """The numbers as a sentence."""
-        return (f"E changes by up to {self.jump:.2g} between neighbouring samples {self.spacing:.2g} apart (at w ≈ "
-                f"{self.jump_w:.3f}); |dE/dw| reaches {self.peak:.3g} at a sample, against a median of "
-                f"{self.median:.2g}")  # fmt: skip
+        return (
+            f"E changes by up to {self.jump:.2g} between neighbouring samples {self.spacing:.2g} apart (at w ≈ "
+            f"{self.jump_w:.3f}); |dE/dw| reaches {self.peak:.3g} at a sample, against a median of "
+            f"{self.median:.2g}"
+        )
 
 
 def steepness(cut: dict[str, np.ndarray]) -> Steepness:
@@ -305,9 +355,13 @@ def steepness(cut: dict[str, np.ndarray]) -> Steepness:
         magnitude = np.abs(cut["dE_dw"])
     i = int(np.nanargmax(jumps)) if np.isfinite(jumps).any() else 0
     finite = magnitude[np.isfinite(magnitude)]
-    return Steepness(jump=float(jumps[i]), jump_w=float((cut["w"][i] + cut["w"][i + 1]) / 2),
-                     spacing=float(cut["w"][1] - cut["w"][0]), peak=float(finite.max()) if finite.size else math.nan,
-                     median=float(np.median(finite)) if finite.size else math.nan)  # fmt: skip
+    return Steepness(
+        jump=float(jumps[i]),
+        jump_w=float((cut["w"][i] + cut["w"][i + 1]) / 2),
+        spacing=float(cut["w"][1] - cut["w"][0]),
+        peak=float(finite.max()) if finite.size else math.nan,
+        median=float(np.median(finite)) if finite.size else math.nan,
+    )
 
 
 # --- the map behind the cliff ----------------------------------------------------------------------
@@ -350,23 +404,35 @@ class CliffMap:
             goes = self.attractors[self.x0_basin]
             where = ", ".join(f"{p:.3g}" for p in goes.points)
             kind = "fixed point" if goes.period == 1 else f"{goes.period}-cycle"
-            parts.append(f"From x₀ = {self.x0:g} the orbit goes to the attracting {kind} {where}"
-                         f"{f' (one of {len(self.attractors)})' if len(self.attractors) > 1 else ''}.")  # fmt: skip
+            parts.append(
+                f"From x₀ = {self.x0:g} the orbit goes to the attracting {kind} {where}"
+                f"{f' (one of {len(self.attractors)})' if len(self.attractors) > 1 else ''}."
+            )
         repellers = [c.points[0] for c in self.fixed_points if c.stability == "repelling"]
         if len(self.attractors) > 1 and repellers:
-            parts.append(f"The basins meet at the repelling fixed point {', '.join(f'{r:.3g}' for r in repellers)}.")
+            parts.append(
+                f"The basins meet at the repelling fixed point {', '.join(f'{r:.3g}' for r in repellers)}."
+            )
         if self.cliff_b is None:
-            parts.append(f"At w = {u.w:g} no b puts a cliff through x₀: |w| σ′(x₀) ≤ 1, so as a fixed point x₀ "
-                         "would not repel.")  # fmt: skip
+            parts.append(
+                f"At w = {u.w:g} no b puts a cliff through x₀: |w| σ′(x₀) ≤ 1, so as a fixed point x₀ "
+                "would not repel."
+            )
         else:
             side = "below" if u.b < self.cliff_b else "above"
-            phases = "; w < 0: orbits either side of it reach the 2-cycle in opposite phases" if u.w < 0 else ""
-            parts.append(f"At w = {u.w:g} the cliff is at b = {self.cliff_b:.4g}, where x₀ is the repelling fixed "
-                         f"point (b = x₀ − w σ(x₀){phases}); b = {u.b:g} is {side} it.")  # fmt: skip
+            phases = (
+                "; w < 0: orbits either side of it reach the 2-cycle in opposite phases" if u.w < 0 else ""
+            )
+            parts.append(
+                f"At w = {u.w:g} the cliff is at b = {self.cliff_b:.4g}, where x₀ is the repelling fixed "
+                f"point (b = x₀ − w σ(x₀){phases}); b = {u.b:g} is {side} it."
+            )
         return " ".join(parts)
 
 
-def cliff_map(w: float, b: float, T: int = 50, x0: float = X0, grid_points: int = 201, settle: int = 500) -> CliffMap:
+def cliff_map(
+    w: float, b: float, T: int = 50, x0: float = X0, grid_points: int = 201, settle: int = 500
+) -> CliffMap:
     """Everything the loss-cliffs page draws of the map behind the cliff at (w, b)."""
     unit = maps.SigmoidUnit(float(w), float(b))
     grid = np.linspace(*unit.domain, grid_points)  # (G,)
@@ -381,8 +447,18 @@ def cliff_map(w: float, b: float, T: int = 50, x0: float = X0, grid_points: int 
     s0 = activations.sigmoid(x0)
     cliff = x0 - w * s0 if abs(w) * s0 * (1 - s0) > 1 else None  # |multiplier| > 1: x_0 repels
     return CliffMap(
-        unit=unit, x0=float(x0), T=T, grid=grid, image=unit.f(grid), cobweb=maps.cobweb(unit.f, x0, T),
-        fixed_points=maps.fixed_points(unit), attractors=attractors, basin=basin[:-1], x0_basin=int(basin[-1]),
-        branch_x=x_star, branch_b=x_star - w * sigma, branch_attracting=np.abs(w * sigma * (1 - sigma)) < 1,
+        unit=unit,
+        x0=float(x0),
+        T=T,
+        grid=grid,
+        image=unit.f(grid),
+        cobweb=maps.cobweb(unit.f, x0, T),
+        fixed_points=maps.fixed_points(unit),
+        attractors=attractors,
+        basin=basin[:-1],
+        x0_basin=int(basin[-1]),
+        branch_x=x_star,
+        branch_b=x_star - w * sigma,
+        branch_attracting=np.abs(w * sigma * (1 - sigma)) < 1,
         cliff_b=None if cliff is None else float(cliff),
-    )  # fmt: skip
+    )

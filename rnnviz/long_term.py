@@ -42,11 +42,24 @@ def record_every(steps: int) -> int:
     return max(25, steps // HORIZON_ROWS)
 
 
-def configs(kinds: Sequence[str], task: str, T: int, hidden_size: int, lr: dict[str, float],
-            clip: dict[str, float], steps: int, seed: int, optimizer: str = "adam") -> dict[str, TrainConfig]:  # fmt: skip
+def configs(
+    kinds: Sequence[str],
+    task: str,
+    T: int,
+    hidden_size: int,
+    lr: dict[str, float],
+    clip: dict[str, float],
+    steps: int,
+    seed: int,
+    optimizer: str = "adam",
+) -> dict[str, TrainConfig]:
     """One config per kind of network (training.side_by_side), recording as record_every says."""
-    side = training.side_by_side(kinds, task, T, hidden_size, lr, clip, steps=steps, seed=seed, optimizer=optimizer)
-    return {kind: dataclasses.replace(config, record_every=record_every(steps)) for kind, config in side.items()}
+    side = training.side_by_side(
+        kinds, task, T, hidden_size, lr, clip, steps=steps, seed=seed, optimizer=optimizer
+    )
+    return {
+        kind: dataclasses.replace(config, record_every=record_every(steps)) for kind, config in side.items()
+    }
 
 
 def settings(T: int, steps: int, kinds: Sequence[str] = SHOWN) -> dict[str, TrainConfig]:
@@ -105,10 +118,12 @@ def refusal(configs: dict[str, TrainConfig]) -> str | None:
     work = step_work(configs)
     if work <= MAX_STEP_WORK:
         return None
-    return (f"These settings cannot train here: one round of training (every model one step) is "
-            f"{work / 1e6:,.0f} million multiply-adds, and live training runs in ticks of 0.8 s on one "
-            f"core, so the page trains up to {MAX_STEP_WORK / 1e6:,.0f} million a round. Fewer hidden "
-            "units, a shorter T or leaving out the GRU brings it within.")  # fmt: skip
+    return (
+        f"These settings cannot train here: one round of training (every model one step) is "
+        f"{work / 1e6:,.0f} million multiply-adds, and live training runs in ticks of 0.8 s on one "
+        f"core, so the page trains up to {MAX_STEP_WORK / 1e6:,.0f} million a round. Fewer hidden "
+        "units, a shorter T or leaving out the GRU brings it within."
+    )
 
 
 # --- the shipped runs (rnnviz.defaults) ---------------------------------------------------------------
@@ -116,7 +131,9 @@ def refusal(configs: dict[str, TrainConfig]) -> str | None:
 
 def check_batch(config: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
     """CHECK_SIZE sequences of the task that neither training nor the test set uses."""
-    return models.make_batch(config.model.task, CHECK_SIZE, config.T, training.stream_seed(config.seed, CHECK))
+    return models.make_batch(
+        config.model.task, CHECK_SIZE, config.T, training.stream_seed(config.seed, CHECK)
+    )
 
 
 def check(loop: Trainer) -> tuple[str, float]:
@@ -131,13 +148,19 @@ def measure(loop: Trainer) -> dict:
     times the baseline, and the check loss."""
     records = loop.records()
     below = first_below(records.test_steps, records.test_values, LEFT * loop.baseline)
-    return {"test_loss": round(records.test_values[-1], 6), "best_test_loss": round(min(records.test_values), 6),
-            "first_step_below": below, "level": round(LEFT * loop.baseline, 6),
-            "check_loss": round(check(loop)[1], 6)}  # fmt: skip
+    return {
+        "test_loss": round(records.test_values[-1], 6),
+        "best_test_loss": round(min(records.test_values), 6),
+        "first_step_below": below,
+        "level": round(LEFT * loop.baseline, 6),
+        "check_loss": round(check(loop)[1], 6),
+    }
 
 
 def _default(name: str, config: TrainConfig) -> Default:
-    return Default(name, lambda: Trainer(config, device="cpu"), lambda: asdict(config), measure, check, tolerance=1e-4)
+    return Default(
+        name, lambda: Trainer(config, device="cpu"), lambda: asdict(config), measure, check, tolerance=1e-4
+    )
 
 
 DEFAULTS = [_default(name, config) for config, name in RECORDED.items()]
@@ -159,9 +182,14 @@ def make_jacobians(path: Path = JACOBIANS) -> None:
     their default settings for every T in LENGTHS, and save them: log10, float32, one flat tensor
     per kind (T = 10, 11, ... one after the other). About a minute on one thread."""
     # settings(T, 1): the budget is not part of the Jacobian's key (_jacobian_key); any budget will do
-    table = {kind: torch.from_numpy(np.concatenate([np.log10(training.initial_jacobian(settings(T, 1)[kind]))
-                                                    for T in LENGTHS]).astype(np.float32))
-             for kind in SHOWN}  # fmt: skip
+    table = {
+        kind: torch.from_numpy(
+            np.concatenate(
+                [np.log10(training.initial_jacobian(settings(T, 1)[kind])) for T in LENGTHS]
+            ).astype(np.float32)
+        )
+        for kind in SHOWN
+    }
     torch.save({"lengths": [LENGTHS.start, LENGTHS.stop], "log10": table}, path)
 
 
@@ -206,31 +234,44 @@ def history(config: TrainConfig, records: training.Records) -> History:
     L = models.sequence_length(config.model.task, config.T)
     horizons, ledgers = records.extra["horizons"], records.extra["ledgers"]
     return History(
-        name=models.KIND_NAMES[config.model.kind], kind=config.model.kind,
-        steps=np.arange(1, len(records.losses) + 1), losses=np.array(records.losses),
-        test_steps=np.array(records.test_steps, dtype=int), test_losses=np.array(records.test_values),
+        name=models.KIND_NAMES[config.model.kind],
+        kind=config.model.kind,
+        steps=np.arange(1, len(records.losses) + 1),
+        losses=np.array(records.losses),
+        test_steps=np.array(records.test_steps, dtype=int),
+        test_losses=np.array(records.test_values),
         horizon_steps=np.array(records.extra["horizon_steps"], dtype=int),
-        horizons=np.stack(horizons) if horizons else np.empty((0, L)), jacobian=initial_jacobian(config),
-        diverged=records.diverged, status=records.status, ledgers=np.stack(ledgers) if ledgers else np.empty((0, L)),
-    )  # fmt: skip
+        horizons=np.stack(horizons) if horizons else np.empty((0, L)),
+        jacobian=initial_jacobian(config),
+        diverged=records.diverged,
+        status=records.status,
+        ledgers=np.stack(ledgers) if ledgers else np.empty((0, L)),
+    )
 
 
 def row(config: TrainConfig, records: training.Records) -> dict:
     """A row for a table: the model, its settings and its latest numbers."""
     tests = records.test_values
     return {
-        "model": models.KIND_NAMES[config.model.kind], "optimizer": config.optimizer, "lr": config.lr,
-        "clip": config.clip or None, "steps": records.steps, "test loss": tests[-1] if tests else None,
-        "best test loss": min(tests) if tests else None, "seconds": round(records.seconds, 1),
+        "model": models.KIND_NAMES[config.model.kind],
+        "optimizer": config.optimizer,
+        "lr": config.lr,
+        "clip": config.clip or None,
+        "steps": records.steps,
+        "test loss": tests[-1] if tests else None,
+        "best test loss": min(tests) if tests else None,
+        "seconds": round(records.seconds, 1),
         "status": records.status,
-    }  # fmt: skip
+    }
 
 
 def readings(trainers: Sequence[Trainer]) -> tuple[list[History], list[dict]]:
     """The histories (for the figures) and rows (for the table) of the trainers, each read once."""
     records = [trainer.records() for trainer in trainers]
-    return ([history(t.config, r) for t, r in zip(trainers, records)],
-            [row(t.config, r) for t, r in zip(trainers, records)])  # fmt: skip
+    return (
+        [history(t.config, r) for t, r in zip(trainers, records)],
+        [row(t.config, r) for t, r in zip(trainers, records)],
+    )
 
 
 def histories(trainers: Sequence[Trainer]) -> list[History]:
@@ -276,8 +317,10 @@ def lecture_steps() -> dict[str, int | None]:
     settings (from their sidecars, rnnviz.defaults.describe), by kind; None: never within the budget."""
     from rnnviz import defaults  # (rnnviz.defaults imports this module to collect DEFAULTS)
 
-    return {kind: defaults.describe(name)["metrics"]["first_step_below"]
-            for kind, name in zip(LECTURE, recorded(LECTURE))}  # fmt: skip
+    return {
+        kind: defaults.describe(name)["metrics"]["first_step_below"]
+        for kind, name in zip(LECTURE, recorded(LECTURE))
+    }
 
 
 def lecture_text() -> str:
@@ -288,7 +331,9 @@ def lecture_text() -> str:
     def when(kind: str) -> str:
         return "never" if steps[kind] is None else f"from step {steps[kind]:,}"
 
-    return f"the IRNN is below {level:.2g} {when('irnn')}, the tanh RNN {when('rnn')}, the LSTM {when('lstm')}"
+    return (
+        f"the IRNN is below {level:.2g} {when('irnn')}, the tanh RNN {when('rnn')}, the LSTM {when('lstm')}"
+    )
 
 
 # --- the gradient ledger: dL/dW_hh by lag ---------------------------------------------------------------
@@ -299,7 +344,9 @@ MARKED = {"adding": "marker", "copy": "symbol"}  # what models.marked_steps find
 @functools.lru_cache(maxsize=64)
 def probe_marked_steps(config: TrainConfig) -> tuple[int, ...]:
     """The marked steps of the first probe sequence, whose gradient ledger the trainers record."""
-    x, _ = training.fixed_batch(config.model.task, config.probe_size, config.T, config.seed, training.PROBE, "cpu")
+    x, _ = training.fixed_batch(
+        config.model.task, config.probe_size, config.T, config.seed, training.PROBE, "cpu"
+    )
     return tuple(models.marked_steps(config.model.task, x[:, :1]))  # x (L, B, D)
 
 
@@ -310,19 +357,24 @@ def ledger_text(histories: Sequence[History], marked: Sequence[int], task: str) 
     if not marked or task not in MARKED or not recorded:
         return "Parity depends on every step alike: no step is marked." if task == "parity" else ""
     m, L = marked[0], recorded[0].ledgers.shape[1]
-    shares = ", ".join(f"{h.name} {h.ledgers[-1][m] / h.ledgers[-1].sum():.2g}" for h in recorded)  # index m: t = m + 1
-    return (f"On the probe sequence the first {MARKED[task]} is at step {m}. The term of dL/dW_hh where W_hh "
-            f"first multiplies a state that holds it (t = {m + 1}, lag {L - m - 1}) has this share of the terms' "
-            f"norms summed at the last recording: {shares}.")
+    # index m: t = m + 1
+    shares = ", ".join(f"{h.name} {h.ledgers[-1][m] / h.ledgers[-1].sum():.2g}" for h in recorded)
+    return (
+        f"On the probe sequence the first {MARKED[task]} is at step {m}. The term of dL/dW_hh where W_hh "
+        f"first multiplies a state that holds it (t = {m + 1}, lag {L - m - 1}) has this share of the terms' "
+        f"norms summed at the last recording: {shares}."
+    )
 
 
 def recording_text(histories: Sequence[History], baseline: float) -> str:
     """What a recorded run shows, in words (the page's note above its charts): each model's outcome
     and how far back its gradient reaches, at step 0 and at the end."""
     outcomes = "; ".join(outcome(history, baseline) for history in histories)
-    return (f"The recorded run of these settings, trained ahead of time: {outcomes}. How far back the "
-            f"gradient reaches, ‖dL/dh₁‖ / ‖dL/dh_L‖ at step 0 → at the end: {reach_text(histories)}. "
-            "Play trains a fresh copy here, from step 0.")  # fmt: skip
+    return (
+        f"The recorded run of these settings, trained ahead of time: {outcomes}. How far back the "
+        f"gradient reaches, ‖dL/dh₁‖ / ‖dL/dh_L‖ at step 0 → at the end: {reach_text(histories)}. "
+        "Play trains a fresh copy here, from step 0."
+    )
 
 
 # ||W_hh||_2 of the IRNN after one Adam step at the LSTM's learning rate (1e-2), at the page's defaults:

@@ -74,7 +74,12 @@ class LogisticMap:
     r: float = 3.5
     variable: ClassVar[str] = "x"
     domain: ClassVar[tuple[float, float]] = (0.0, 1.0)
-    starts: ClassVar[tuple[float, ...]] = (0.5, 0.3, 0.7)  # 0.5: the critical point any attracting cycle draws in
+    # 0.5: the critical point any attracting cycle draws in
+    starts: ClassVar[tuple[float, ...]] = (
+        0.5,
+        0.3,
+        0.7,
+    )
 
     def __post_init__(self) -> None:
         _check_range("r", self.r, *R_RANGE)
@@ -209,7 +214,9 @@ def derivative(f: ArrayFn, f_prime: ArrayFn, x: np.ndarray | float, k: int) -> n
         return np.prod(f_prime(xs[:-1]), axis=0)  # k = 0: an empty product, 1
 
 
-def log10_gains(f: ArrayFn, f_prime: ArrayFn, x0: np.ndarray | float, k: int) -> tuple[np.ndarray, np.ndarray]:
+def log10_gains(
+    f: ArrayFn, f_prime: ArrayFn, x0: np.ndarray | float, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The orbit and log10|dx_t/dx_0| for t = 0..k, both (k + 1, *x0.shape).
 
     The chain rule summed in log space never under- or overflows; it is -inf from the first step
@@ -319,8 +326,9 @@ def attracting_cycles(m: Map, transient: int = 2000, max_period: int = 32, tol: 
     return sorted(found, key=lambda c: (c.period, c.points))
 
 
-def lyapunov(f: ArrayFn, f_prime: ArrayFn, x0: np.ndarray | float, transient: int = 1000,
-             iterations: int = 5000) -> np.ndarray:  # fmt: skip
+def lyapunov(
+    f: ArrayFn, f_prime: ArrayFn, x0: np.ndarray | float, transient: int = 1000, iterations: int = 5000
+) -> np.ndarray:
     """(1/n) sum_t log|f'(x_t)| over n = iterations steps after a transient, elementwise over x0:
     the per-step growth rate of the gradient along the orbit (-inf if it meets f' = 0)."""
     if isinstance(x0, float):  # one orbit (the page's): in floats, twenty times faster a step than 0-d arrays
@@ -341,8 +349,9 @@ def lyapunov(f: ArrayFn, f_prime: ArrayFn, x0: np.ndarray | float, transient: in
     return total / max(iterations, 1)
 
 
-def lyapunov_exponent(r: np.ndarray | float, x0: float = 0.3, transient: int = 1000,
-                      iterations: int = 5000) -> np.ndarray | float:  # fmt: skip
+def lyapunov_exponent(
+    r: np.ndarray | float, x0: float = 0.3, transient: int = 1000, iterations: int = 5000
+) -> np.ndarray | float:
     """The logistic map's Lyapunov exponent, lim (1/n) sum_t log|r (1 - 2 x_t)|, at each r in [0, 4].
 
     From the fixed start x0 (deterministic); ln 2 at r = 4, negative where an attracting cycle
@@ -351,7 +360,9 @@ def lyapunov_exponent(r: np.ndarray | float, x0: float = 0.3, transient: int = 1
     if not np.all((r_array >= R_RANGE[0]) & (r_array <= R_RANGE[1])):
         raise ValueError("r must lie in [0, 4], where the logistic map sends [0, 1] into itself")
     x = np.full(r_array.shape, float(x0))
-    result = lyapunov(lambda x: logistic(x, r_array), lambda x: logistic_prime(x, r_array), x, transient, iterations)
+    result = lyapunov(
+        lambda x: logistic(x, r_array), lambda x: logistic_prime(x, r_array), x, transient, iterations
+    )
     return float(result) if result.ndim == 0 else result
 
 
@@ -371,10 +382,17 @@ class Bifurcation:
     domain: tuple[float, float]  # the range of the states
 
 
-def orbit_diagram(step: Callable[[np.ndarray, np.ndarray], np.ndarray],
-                  step_prime: Callable[[np.ndarray, np.ndarray], np.ndarray], parameter: str,
-                  values: np.ndarray, starts: tuple[float, ...], domain: tuple[float, float],
-                  iterations: int = 1000, keep: int = 200, bins: int = 300) -> Bifurcation:  # fmt: skip
+def orbit_diagram(
+    step: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    step_prime: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    parameter: str,
+    values: np.ndarray,
+    starts: tuple[float, ...],
+    domain: tuple[float, float],
+    iterations: int = 1000,
+    keep: int = 200,
+    bins: int = 300,
+) -> Bifurcation:
     """Iterate x <- step(x, p) for every p in values from every start at once (vectorised).
 
     The last `keep` states of each orbit are counted into `bins` bins of the domain (a cycle of
@@ -400,31 +418,52 @@ def orbit_diagram(step: Callable[[np.ndarray, np.ndarray], np.ndarray],
     column = np.broadcast_to(np.arange(len(values)), level.shape)
     visits = np.bincount((level * len(values) + column)[inside], minlength=bins * len(values))
     states = low + (np.arange(bins) + 0.5) * (high - low) / bins
-    return Bifurcation(parameter, values, states, visits.reshape(bins, len(values)).astype(np.uint16),
-                       total / (iterations - settle), tuple(starts), (low, high))  # fmt: skip
+    return Bifurcation(
+        parameter,
+        values,
+        states,
+        visits.reshape(bins, len(values)).astype(np.uint16),
+        total / (iterations - settle),
+        tuple(starts),
+        (low, high),
+    )
 
 
-def logistic_bifurcation(r_low: float = 2.5, r_high: float = 4.0, n: int = 1000, iterations: int = 1000) -> Bifurcation:
+def logistic_bifurcation(
+    r_low: float = 2.5, r_high: float = 4.0, n: int = 1000, iterations: int = 1000
+) -> Bifurcation:
     """The logistic map's bifurcation diagram and Lyapunov exponent over r in [r_low, r_high]."""
     _check_range("r from", r_low, *R_RANGE)
     _check_range("r to", r_high, *R_RANGE)
     if r_low >= r_high:
-        raise ValueError(f"The range of r must run upwards: 'r from' ({r_low:g}) is not below 'r to' ({r_high:g}).")
+        raise ValueError(
+            f"The range of r must run upwards: 'r from' ({r_low:g}) is not below 'r to' ({r_high:g})."
+        )
     values = np.linspace(r_low, r_high, n)
     return orbit_diagram(logistic, logistic_prime, "r", values, (0.3,), LogisticMap.domain, iterations)
 
 
-def tanh_bifurcation(b: float = 0.0, w_low: float = -4.0, w_high: float = 4.0, n: int = 1000,
-                     iterations: int = 1000) -> Bifurcation:  # fmt: skip
+def tanh_bifurcation(
+    b: float = 0.0, w_low: float = -4.0, w_high: float = 4.0, n: int = 1000, iterations: int = 1000
+) -> Bifurcation:
     """One tanh unit's bifurcation diagram and Lyapunov exponent over w in [w_low, w_high], b fixed,
     from h_0 = -0.999 and +0.999 (so both attractors show where there are two)."""
     _check_range("w from", w_low, -100.0, 100.0)
     _check_range("w to", w_high, -100.0, 100.0)
     if w_low >= w_high:
-        raise ValueError(f"The range of w must run upwards: 'w from' ({w_low:g}) is not below 'w to' ({w_high:g}).")
+        raise ValueError(
+            f"The range of w must run upwards: 'w from' ({w_low:g}) is not below 'w to' ({w_high:g})."
+        )
     values = np.linspace(w_low, w_high, n)
-    return orbit_diagram(lambda h, w: tanh_unit(h, w, b), lambda h, w: tanh_unit_prime(h, w, b), "w", values,
-                         (-0.999, 0.999), TanhUnit.domain, iterations)  # fmt: skip
+    return orbit_diagram(
+        lambda h, w: tanh_unit(h, w, b),
+        lambda h, w: tanh_unit_prime(h, w, b),
+        "w",
+        values,
+        (-0.999, 0.999),
+        TanhUnit.domain,
+        iterations,
+    )
 
 
 # --- everything the page draws ---------------------------------------------------------------------
@@ -448,11 +487,14 @@ class MapView:
 
     def table(self) -> dict[str, np.ndarray]:
         """The orbit from x0: t, x_t and log10 |dx_t/dx_0| for t = 0..k (for a CSV)."""
-        return {"t": np.arange(self.k + 1), self.map.variable: self.orbit, "log10 |dx_t/dx_0|": self.log10_gain}
+        return {
+            "t": np.arange(self.k + 1),
+            self.map.variable: self.orbit,
+            "log10 |dx_t/dx_0|": self.log10_gain,
+        }
 
     @property
     def beyond(self) -> tuple[str, int] | None:
-
         """("vanished", t) / ("exploded", t): where |dx_t/dx_0| first left [1e-300, 1e300]."""
         return first_step_beyond(self.log10_gain)
 
@@ -467,20 +509,35 @@ def explore(m: Map, k: int, x0: float, grid_points: int = 2001) -> MapView:
     grid_orbit, grid_gains = log10_gains(m.f, m.f_prime, grid, max(k, max(PANELS)))  # (K + 1, G) each
     path, gain = log10_gains(m.f, m.f_prime, x0, k)  # (k + 1,) each
     return MapView(
-        map=m, k=k, x0=float(x0), grid=grid, iterates={n: grid_orbit[n] for n in (*PANELS, k)},
-        log10_derivative=grid_gains[k], orbit=path, log10_gain=gain, fixed_points=fixed_points(m),
-        cycles=attracting_cycles(m), lyapunov=float(lyapunov(m.f, m.f_prime, x0, 500, 2000)),
-    )  # fmt: skip
+        map=m,
+        k=k,
+        x0=float(x0),
+        grid=grid,
+        iterates={n: grid_orbit[n] for n in (*PANELS, k)},
+        log10_derivative=grid_gains[k],
+        orbit=path,
+        log10_gain=gain,
+        fixed_points=fixed_points(m),
+        cycles=attracting_cycles(m),
+        lyapunov=float(lyapunov(m.f, m.f_prime, x0, 500, 2000)),
+    )
 
 
 def cycle_table(view: MapView) -> dict[str, list]:
     """The fixed points and attracting cycles as table columns: where they are, their multiplier,
     stability, and what a gradient passing near them does once round the cycle."""
-    columns: dict[str, list] = {"kind": [], "points": [], "multiplier": [], "stability": [], "a gradient near it": []}
+    columns: dict[str, list] = {
+        "kind": [],
+        "points": [],
+        "multiplier": [],
+        "stability": [],
+        "a gradient near it": [],
+    }
     for cycle in view.fixed_points + [c for c in view.cycles if c.period > 1]:
         size = abs(cycle.multiplier)
         effect = {
-            "attracting": f"× {size:.3g} per round: vanishes" + (" slowly: long memory" if size > 0.9 else ""),
+            "attracting": f"× {size:.3g} per round: vanishes"
+            + (" slowly: long memory" if size > 0.9 else ""),
             "repelling": f"× {size:.3g} per round: explodes (orbits are pushed away)",
             "neutral": "× 1 per round: kept (the edge between vanishing and exploding)",
         }[cycle.stability]

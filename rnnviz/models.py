@@ -68,7 +68,11 @@ def baseline(task: str, T: int) -> float:
     return tasks.copy_baseline(T, COPY_SYMBOLS, COPY_LENGTH)
 
 
-LOSS_NAMES = {"adding": "MSE", "parity": "binary cross-entropy (nats)", "copy": "cross-entropy per step (nats)"}
+LOSS_NAMES = {
+    "adding": "MSE",
+    "parity": "binary cross-entropy (nats)",
+    "copy": "cross-entropy per step (nats)",
+}
 BASELINE_NAMES = {
     "adding": "baseline: always answer 1 (MSE 1/6)",
     "parity": "baseline: always answer ½ (ln 2)",
@@ -76,7 +80,9 @@ BASELINE_NAMES = {
 }
 
 
-def make_batch(task: str, n: int, T: int, seed: int, device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def make_batch(
+    task: str, n: int, T: int, seed: int, device: str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """n sequences of the task as time-major tensors: x (L, n, D) float32; y (n,) float32, or for
     the copy task (L, n) token ids."""
     _check_task(task, T)
@@ -105,7 +111,8 @@ def marked_steps(task: str, x: torch.Tensor) -> list[int]:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    kind: str = setting("lstm", "network", options=KINDS)  # rnn (tanh, torch's init) | irnn (relu, W_hh = I) | lstm | gru
+    # rnn (tanh, torch's init) | irnn (relu, W_hh = I) | lstm | gru
+    kind: str = setting("lstm", "network", options=KINDS)
     task: str = setting("adding", "Task", options=TASKS)  # sets D, the readout and the loss
     hidden_size: int = setting(64, "Hidden units", 1, 128, 4)
     irnn_input_std: float = 0.001  # Le et al. (2015): small random input weights, identity recurrence
@@ -174,7 +181,9 @@ class SequenceModel(torch.nn.Module):
     def instrumented(self, dtype: torch.dtype = torch.float64) -> cells.RNN | cells.LSTM | cells.GRU:
         """A copy of the recurrent layer as an instrumented rnnviz.cells cell, in `dtype`: float64 by
         default, so that vanishing gradients are seen down to 1e-300 rather than float32's 1e-38."""
-        cell_class = {"rnn": cells.RNN, "irnn": cells.RNN, "lstm": cells.LSTM, "gru": cells.GRU}[self.config.kind]
+        cell_class = {"rnn": cells.RNN, "irnn": cells.RNN, "lstm": cells.LSTM, "gru": cells.GRU}[
+            self.config.kind
+        ]
         cell = cell_class.from_torch(self.rnn)
         for name in ("W_ih", "W_hh", "b_ih", "b_hh"):
             setattr(cell, name, getattr(cell, name).to(dtype))

@@ -102,7 +102,9 @@ def build_vocabulary(
     return TokenVocabulary((PAD, UNK, *words), unit)
 
 
-def encode(texts: Sequence[str], vocab: TokenVocabulary, max_len: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
+def encode(
+    texts: Sequence[str], vocab: TokenVocabulary, max_len: int = 50
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Padded indices (N, L) and lengths (N,); texts are cut at max_len tokens, empty ones get <unk>."""
     return pad([vocab.ids(vocab.tokenize(t)[:max_len]) or [1] for t in texts])
 
@@ -119,11 +121,19 @@ def pad(rows: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
 @dataclass(frozen=True)
 class SentimentConfig:
     kind: str = "lstm"  # rnn | lstm | gru | bow (the bag-of-words baseline: readout, inputs and sizes unused)
-    readout: str = setting("last", "readout of the hidden states", options=READOUTS,
-                           help="last: the final h_T; max / average: pooled over every h_t (padding masked)")
+    readout: str = setting(
+        "last",
+        "readout of the hidden states",
+        options=READOUTS,
+        help="last: the final h_T; max / average: pooled over every h_t (padding masked)",
+    )
     inputs: str = setting("embedding", "tokens as", options=INPUTS)
-    tokens: str = setting("words", "the RNN reads", options=UNITS,  # one RNN step per word, or per character
-                          help="One step per word, or one step per character (longer sequences, no unknown words).")
+    tokens: str = setting(
+        "words",
+        "the RNN reads",
+        options=UNITS,  # one RNN step per word, or per character
+        help="One step per word, or one step per character (longer sequences, no unknown words).",
+    )
     embed_dim: int = 32
     hidden_size: int = setting(64, "hidden units", 1, 128, 8)
     mlp_size: int = 32
@@ -131,8 +141,11 @@ class SentimentConfig:
     batch_size: int = 64
     lr: float = 5e-3
     clip: float = 1.0
-    seed: int = setting(0, "seed", 0, 9999, 1, help="Fixes the initialisation and the order of every epoch's batches.")
-    max_len: int = 60  # words (the longest generated sentence: 57 in training, 58 held out); characters: 5 times this
+    seed: int = setting(
+        0, "seed", 0, 9999, 1, help="Fixes the initialisation and the order of every epoch's batches."
+    )
+    # words (the longest generated sentence: 57 in training, 58 held out); characters: 5 times this
+    max_len: int = 60
 
     @property
     def token_limit(self) -> int:
@@ -149,13 +162,21 @@ class SentimentConfig:
     def __post_init__(self) -> None:
         settings.check(self)  # readout, inputs, tokens, hidden_size, epochs, seed: the page's controls
         checks = [
-            (self.kind in (*KINDS, "bow"), f"kind must be one of {', '.join(KINDS)} or bow, got {self.kind!r}"),
+            (
+                self.kind in (*KINDS, "bow"),
+                f"kind must be one of {', '.join(KINDS)} or bow, got {self.kind!r}",
+            ),
             (self.kind != "bow" or self.tokens == "words", "the bag of words counts words"),
-            (min(self.embed_dim, self.hidden_size, self.mlp_size, self.batch_size, self.max_len) >= 1,
-             "sizes must be at least 1"),
+            (
+                min(self.embed_dim, self.hidden_size, self.mlp_size, self.batch_size, self.max_len) >= 1,
+                "sizes must be at least 1",
+            ),
             (math.isfinite(self.lr) and self.lr > 0, f"lr must be positive, got {self.lr}"),
-            (math.isfinite(self.clip) and self.clip >= 0, f"clip must be 0 (off) or positive, got {self.clip}"),
-        ]  # fmt: skip
+            (
+                math.isfinite(self.clip) and self.clip >= 0,
+                f"clip must be 0 (off) or positive, got {self.clip}",
+            ),
+        ]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
@@ -168,14 +189,18 @@ class SentimentRNN(nn.Module):
     def __init__(self, config: SentimentConfig, vocab_size: int):
         super().__init__()
         if config.inputs == "one-hot" and vocab_size > MAX_ONE_HOT:
-            raise ValueError(f"one-hot inputs need a vocabulary of at most {MAX_ONE_HOT} words, got {vocab_size}")
+            raise ValueError(
+                f"one-hot inputs need a vocabulary of at most {MAX_ONE_HOT} words, got {vocab_size}"
+            )
         self.config, self.vocab_size = config, vocab_size
         width = vocab_size if config.inputs == "one-hot" else config.embed_dim
         embedding = config.inputs == "embedding"
         self.embedding = nn.Embedding(vocab_size, config.embed_dim, padding_idx=0) if embedding else None
         rnn = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[config.kind]
         self.rnn = rnn(width, config.hidden_size, batch_first=True)
-        self.mlp = nn.Sequential(nn.Linear(config.hidden_size, config.mlp_size), nn.ReLU(), nn.Linear(config.mlp_size, 1))
+        self.mlp = nn.Sequential(
+            nn.Linear(config.hidden_size, config.mlp_size), nn.ReLU(), nn.Linear(config.mlp_size, 1)
+        )
 
     def states(self, ids: torch.Tensor) -> torch.Tensor:
         """The hidden states (B, L, H); the states after a sequence's end are not used."""
@@ -235,11 +260,14 @@ class Data:
     limit: int  # tokens read of each text
     rows: tuple[tuple[int, ...], ...]  # the token ids of each training text
     labels: torch.Tensor  # (N,) float 0 / 1 of the training texts
-    test_chunks: tuple[tuple[torch.Tensor, torch.Tensor], ...]  # (ids (n, L), lengths (n,)), TEST_CHUNK texts each
+    # (ids (n, L), lengths (n,)), TEST_CHUNK texts each
+    test_chunks: tuple[tuple[torch.Tensor, torch.Tensor], ...]
     test_order: np.ndarray  # (N,) the held-out texts in the order of the chunks: shortest first
 
 
-def prepare(train: Corpus, test: Corpus, unit: str = "words", limit: int = 50, vocab: TokenVocabulary | None = None) -> Data:
+def prepare(
+    train: Corpus, test: Corpus, unit: str = "words", limit: int = 50, vocab: TokenVocabulary | None = None
+) -> Data:
     """Tokenize and encode a split once (the vocabulary from the training texts unless given)."""
     vocab = vocab or build_vocabulary(train.texts, unit=unit)
     rows = tuple(tuple(vocab.ids(vocab.tokenize(t)[:limit]) or [1]) for t in train.texts)
@@ -247,7 +275,9 @@ def prepare(train: Corpus, test: Corpus, unit: str = "words", limit: int = 50, v
     # length: reading characters, the longest sentence has 277 and the mean 69 (a third of the work).
     tested = [vocab.ids(vocab.tokenize(t)[:limit]) or [1] for t in test.texts]
     order = np.argsort([len(ids) for ids in tested], kind="stable")
-    chunks = tuple(pad([tested[i] for i in order[s : s + TEST_CHUNK]]) for s in range(0, len(order), TEST_CHUNK))
+    chunks = tuple(
+        pad([tested[i] for i in order[s : s + TEST_CHUNK]]) for s in range(0, len(order), TEST_CHUNK)
+    )
     labels = torch.as_tensor(train.labels, dtype=torch.float32)
     return Data(train, test, vocab, limit, rows, labels, chunks, order)
 
@@ -293,14 +323,23 @@ class SentimentTrainer(training.Loop):
             )
         unit = "words" if config.kind == "bow" else config.tokens
         if data.vocab.unit != unit or data.limit != config.token_limit:
-            raise ValueError(f"this {config.name} reads {config.token_limit} {unit}; the data was prepared "
-                             f"as {data.limit} {data.vocab.unit}")  # fmt: skip
+            raise ValueError(
+                f"this {config.name} reads {config.token_limit} {unit}; the data was prepared "
+                f"as {data.limit} {data.vocab.unit}"
+            )
         self.config, self.data = config, data
         self.per_epoch = math.ceil(len(data.rows) / config.batch_size)
         steps = config.epochs * self.per_epoch
-        super().__init__(build_model(config, len(data.vocab)), self._step_loss, seed=config.seed, steps=steps,
-                         lr=config.lr, clip=config.clip, evaluate=self.evaluate,
-                         test_every=max(1, steps // 20))  # fmt: skip
+        super().__init__(
+            build_model(config, len(data.vocab)),
+            self._step_loss,
+            seed=config.seed,
+            steps=steps,
+            lr=config.lr,
+            clip=config.clip,
+            evaluate=self.evaluate,
+            test_every=max(1, steps // 20),
+        )
         self.train_accuracy: list[float] = []  # of the batch of each step
         self._epoch_order: tuple[int, torch.Tensor] | None = None  # (epoch, its permutation of the rows)
 
@@ -312,7 +351,9 @@ class SentimentTrainer(training.Loop):
         """The rows of training step k (1, 2, ...): epoch (k - 1) // per_epoch, shuffled by its own seed."""
         epoch, index = divmod(k - 1, self.per_epoch)
         if self._epoch_order is None or self._epoch_order[0] != epoch:
-            order = torch.randperm(len(self.data.rows), generator=training.generator(self.seed, training.TRAIN, epoch))
+            order = torch.randperm(
+                len(self.data.rows), generator=training.generator(self.seed, training.TRAIN, epoch)
+            )
             self._epoch_order = (epoch, order)
         return self._epoch_order[1].split(self.config.batch_size)[index]
 
@@ -352,7 +393,9 @@ def step_work(config: SentimentConfig, data: Data) -> int:
     token = BLOCKS[config.kind] * H * (width + H)
     longest = max((len(r) for r in data.rows), default=1)
     tested = sum(ids.shape[0] * ids.shape[1] for ids, _ in data.test_chunks)
-    return (3 * config.batch_size * longest + tested) * token + (3 * config.batch_size + len(data.test)) * H * config.mlp_size
+    return (3 * config.batch_size * longest + tested) * token + (
+        3 * config.batch_size + len(data.test)
+    ) * H * config.mlp_size
 
 
 def trainer(config: SentimentConfig, data: Data | None = None) -> SentimentTrainer:
@@ -369,8 +412,9 @@ def upload_trainers(tweets: Corpus, seed: int = 0) -> tuple[SentimentTrainer, Se
 
 def predict(model: nn.Module, vocab: TokenVocabulary, texts: Sequence[str], max_len: int = 50) -> np.ndarray:
     """P(positive) for each text (N,)."""
-    return _predict_encoded(model, [encode(texts[s : s + TEST_CHUNK], vocab, max_len)
-                                    for s in range(0, len(texts), TEST_CHUNK)])  # fmt: skip
+    return _predict_encoded(
+        model, [encode(texts[s : s + TEST_CHUNK], vocab, max_len) for s in range(0, len(texts), TEST_CHUNK)]
+    )
 
 
 def _predict_encoded(model: nn.Module, chunks: Sequence[tuple[torch.Tensor, torch.Tensor]]) -> np.ndarray:
@@ -387,7 +431,9 @@ class Evaluation:
     confusion matrix."""
 
     accuracy: float
-    order_accuracy: float  # on ORDER_KINDS (negation, late cue); nan when the corpus has none (uploaded tweets)
+    order_accuracy: (
+        float  # on ORDER_KINDS (negation, late cue); nan when the corpus has none (uploaded tweets)
+    )
     memory_accuracy: float  # on MEMORY_KINDS (early cue); nan likewise
     by_kind: dict[str, float]
     confusion: np.ndarray  # (2, 2): rows true negative / positive, columns predicted negative / positive
@@ -409,8 +455,13 @@ def evaluation(loop: SentimentTrainer, corpus: Corpus | None = None) -> Evaluati
     confusion = np.zeros((2, 2), dtype=int)
     np.add.at(confusion, (corpus.labels, predicted), 1)
     by_kind = {k: share(kinds == k) for k in dict.fromkeys(corpus.kinds)}
-    return Evaluation(share(np.ones(len(corpus), bool)), share(np.isin(kinds, ORDER_KINDS)),
-                      share(np.isin(kinds, MEMORY_KINDS)), by_kind, confusion)  # fmt: skip
+    return Evaluation(
+        share(np.ones(len(corpus), bool)),
+        share(np.isin(kinds, ORDER_KINDS)),
+        share(np.isin(kinds, MEMORY_KINDS)),
+        by_kind,
+        confusion,
+    )
 
 
 KIND_NAMES = {"plain": "plain", "negation": "negation", "late_cue": "late cue", "early_cue": "early cue"}
@@ -418,8 +469,11 @@ KIND_NAMES = {"plain": "plain", "negation": "negation", "late_cue": "late cue", 
 
 def scores(result: Evaluation) -> dict[str, float]:
     """The accuracies of an evaluation by name (test, order subset, each kind), to 4 decimals."""
-    return {"test_accuracy": round(result.accuracy, 4), "order_accuracy": round(result.order_accuracy, 4),
-            **{f"{kind}_accuracy": round(value, 4) for kind, value in result.by_kind.items()}}  # fmt: skip
+    return {
+        "test_accuracy": round(result.accuracy, 4),
+        "order_accuracy": round(result.order_accuracy, 4),
+        **{f"{kind}_accuracy": round(value, 4) for kind, value in result.by_kind.items()},
+    }
 
 
 def accuracy_table(rows: dict[str, dict[str, float]]) -> dict[str, list]:
@@ -450,8 +504,12 @@ class SentenceReading:
 
     def table(self) -> dict[str, np.ndarray]:
         """One row per token: the token, whether it is known, P(positive) after it (for a CSV)."""
-        return {"t": np.arange(1, len(self.tokens) + 1), "token": np.array(self.tokens, dtype=object),
-                "known": np.array(self.known, dtype=int), "P(positive)": self.probabilities}  # fmt: skip
+        return {
+            "t": np.arange(1, len(self.tokens) + 1),
+            "token": np.array(self.tokens, dtype=object),
+            "known": np.array(self.known, dtype=int),
+            "P(positive)": self.probabilities,
+        }
 
 
 def read_tweet(loop: SentimentTrainer, text: str) -> SentenceReading:
@@ -474,17 +532,21 @@ def read_tweet(loop: SentimentTrainer, text: str) -> SentenceReading:
         else:
             pooled = torch.cumsum(h, dim=0) / torch.arange(1, len(tokens) + 1)[:, None]
         probabilities = torch.sigmoid(model.mlp(pooled).squeeze(-1))  # (T,)
-    return SentenceReading(tuple(tokens), tuple(vocab.known(t) for t in tokens), probabilities.numpy(), h.numpy(),
-                   config.readout)  # fmt: skip
+    return SentenceReading(
+        tuple(tokens), tuple(vocab.known(t) for t in tokens), probabilities.numpy(), h.numpy(), config.readout
+    )
 
 
 def snippet(config: SentimentConfig, text: str, seconds: float) -> str:
     """Notebook code that gets the page's model (a shipped default, loaded; another, trained again: about
     `seconds`) and reads `text` as the page does, ending with its `table` (SentenceReading.table)."""
     name = shipped_name(config)
-    get = (f"loop = defaults.load({name!r})  # the shipped model the page shows" if name else
-           f"loop = sentiment.trainer(sentiment.{config!r})  # on the generated corpus\n"
-           f"loop.step(loop.steps)  # about {max(1, round(seconds))} s")  # fmt: skip
+    get = (
+        f"loop = defaults.load({name!r})  # the shipped model the page shows"
+        if name
+        else f"loop = sentiment.trainer(sentiment.{config!r})  # on the generated corpus\n"
+        f"loop.step(loop.steps)  # about {max(1, round(seconds))} s"
+    )
     return f"""
 from rnnviz import defaults, sentiment, training
 
@@ -502,6 +564,7 @@ BAG_OF_WORDS = SentimentConfig(kind="bow", epochs=10, lr=0.05, batch_size=128, c
 # The models the page shows without a click, by default name: the LSTM and a tanh RNN with each readout
 # (the RNN's last state forgets an early cue, its pooled readouts and the LSTM's last state keep it),
 # a GRU's last state (the third kind beside them in the gradient horizon), and the bag of words.
+# the third kind, for the gradient horizon (rnnviz.connectivity)
 SHIPPED = {
     "sentiment": DEFAULT,
     "sentiment_max": replace(DEFAULT, readout="max"),
@@ -509,7 +572,7 @@ SHIPPED = {
     "sentiment_rnn": replace(DEFAULT, kind="rnn"),
     "sentiment_rnn_max": replace(DEFAULT, kind="rnn", readout="max"),
     "sentiment_rnn_average": replace(DEFAULT, kind="rnn", readout="average"),
-    "sentiment_gru": replace(DEFAULT, kind="gru"),  # the third kind, for the gradient horizon (rnnviz.connectivity)
+    "sentiment_gru": replace(DEFAULT, kind="gru"),
     "sentiment_bow": BAG_OF_WORDS,
 }
 
@@ -519,7 +582,11 @@ def shipped_name(config: SentimentConfig) -> str | None:
     return next((name for name, shipped in SHIPPED.items() if shipped == config), None)
 
 
-SAMPLE = (400, 99)  # the check's held-out sample: 400 sentences from the held-out cues, generated with seed 99
+# the check's held-out sample: 400 sentences from the held-out cues, generated with seed 99
+SAMPLE = (
+    400,
+    99,
+)
 
 
 def held_out_sample() -> Corpus:
@@ -530,7 +597,10 @@ def held_out_sample() -> Corpus:
 
 def measure(loop: SentimentTrainer) -> dict:
     """Test accuracy overall, on each kind and on the word-order subset; and on the check's sample."""
-    return {**scores(evaluation(loop)), "sample_accuracy": round(evaluation(loop, held_out_sample()).accuracy, 4)}
+    return {
+        **scores(evaluation(loop)),
+        "sample_accuracy": round(evaluation(loop, held_out_sample()).accuracy, 4),
+    }
 
 
 def check(loop: SentimentTrainer) -> tuple[str, float]:

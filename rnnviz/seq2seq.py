@@ -35,8 +35,12 @@ from rnnviz.settings import setting
 from rnnviz.training import TEST, TRAIN, Loop
 
 TASKS = tasks.SEQ2SEQ_TASKS
-TASK_NAMES = {"dates": "date normalization", "reverse": "reverse a string", "sort": "sort digits",
-              "execute": "learning to execute"}  # fmt: skip
+TASK_NAMES = {
+    "dates": "date normalization",
+    "reverse": "reverse a string",
+    "sort": "sort digits",
+    "execute": "learning to execute",
+}
 KINDS = ("rnn", "gru", "lstm")
 KIND_NAMES = {"rnn": "tanh RNN", "gru": "GRU", "lstm": "LSTM"}
 ATTENTIONS = ("none", "dot", "general", "additive")
@@ -65,10 +69,14 @@ HELP = {
     "digits": "Programs use numbers of 1 to this many digits; the held-out longer ones one digit more.",
     "beam": "1: greedy decoding.",
     "normalize": "Beam search: rank the finished outputs by log-probability per character (<eos> included) "
-                 "instead of in total, which favours short outputs.",
-}  # fmt: skip
-EXAMPLES = {"dates": "Thursday, 26 November 2026", "reverse": "recurrent", "sort": "31415926",
-            "execute": "a=12;for x in range(3):a+=7;print(a-5)"}  # fmt: skip
+    "instead of in total, which favours short outputs.",
+}
+EXAMPLES = {
+    "dates": "Thursday, 26 November 2026",
+    "reverse": "recurrent",
+    "sort": "31415926",
+    "execute": "a=12;for x in range(3):a+=7;print(a-5)",
+}
 # The budget of the page's default models: with the learning rate falling on a cosine over it, the
 # date model gets all of 2,000 held-out days right (rnnviz/weights/seq2seq_dates.json; the target is 99%).
 DEFAULT_BUDGET = 4000
@@ -79,27 +87,54 @@ DEFAULT_BUDGET = 4000
 
 @dataclass(frozen=True)
 class Seq2SeqConfig:
-    task: str = setting("dates", "Task", options=TASKS, help=(
-        "dates: '26 Nov 2026' -> '2026-11-26', written 12 ways, a fifth in lower case, every 10th day of the calendar "
-        "kept out of training; reverse a string; sort digits; execute a small program."))
-    length: int = 0  # reverse / sort: longest training string; execute: most digits of a number; dates: unused
+    task: str = setting(
+        "dates",
+        "Task",
+        options=TASKS,
+        help=(
+            "dates: '26 Nov 2026' -> '2026-11-26', written 12 ways, a fifth in lower case, every 10th day of the calendar "
+            "kept out of training; reverse a string; sort digits; execute a small program."
+        ),
+    )
+    # reverse / sort: longest training string; execute: most digits of a number; dates: unused
+    length: int = 0
     kind: str = setting("gru", "Encoder and decoder", options=KINDS)  # the same kind for both
     hidden_size: int = setting(128, "Hidden units", 8, 256, 8)
     embed_dim: int = 32
-    attention: str = setting("none", "Attention", options=ATTENTIONS, help=(
-        "none: the decoder sees the input only through the encoder's final state (the lecture). "
-        "dot / general / additive: Luong attention over every encoder state."))
-    reverse_source: bool = setting(False, "Read the source backwards", help=(
-        "Sutskever et al. (2014): in translation, where the output follows the input's order, it brings the "
-        "input's first words close to the output's first. On the reverse task it does the opposite: the "
-        "character to write first is then read first, farthest from the decoder."))
-    steps: int = setting(DEFAULT_BUDGET, "Budget (training steps)", 0, 10_000, 50,
-                         help="The learning rate falls on a cosine to a tenth over the budget.")
+    attention: str = setting(
+        "none",
+        "Attention",
+        options=ATTENTIONS,
+        help=(
+            "none: the decoder sees the input only through the encoder's final state (the lecture). "
+            "dot / general / additive: Luong attention over every encoder state."
+        ),
+    )
+    reverse_source: bool = setting(
+        False,
+        "Read the source backwards",
+        help=(
+            "Sutskever et al. (2014): in translation, where the output follows the input's order, it brings the "
+            "input's first words close to the output's first. On the reverse task it does the opposite: the "
+            "character to write first is then read first, farthest from the decoder."
+        ),
+    )
+    steps: int = setting(
+        DEFAULT_BUDGET,
+        "Budget (training steps)",
+        0,
+        10_000,
+        50,
+        help="The learning rate falls on a cosine to a tenth over the budget.",
+    )
     batch_size: int = 64
     lr: float = setting(5e-3, "Learning rate (Adam)", 1e-5, 0.1, 1e-4)
-    lr_floor: float = 0.1  # the learning rate falls on a cosine to this fraction of lr at the end of the budget
+    # the learning rate falls on a cosine to this fraction of lr at the end of the budget
+    lr_floor: float = 0.1
     clip: float = 1.0
-    seed: int = setting(0, "Seed", 0, 9999, 1, help="Fixes the initialisation, every batch and the test sets.")
+    seed: int = setting(
+        0, "Seed", 0, 9999, 1, help="Fixes the initialisation, every batch and the test sets."
+    )
     test_size: int = 500  # held-out pairs scored every test_every steps
     test_every: int = 0  # 0: a multiple of 10 that gives about 16 scores over the budget
 
@@ -109,17 +144,25 @@ class Seq2SeqConfig:
         return self.test_every or max(10, self.steps // 160 * 10)
 
     def __post_init__(self) -> None:
-        settings.check(self)  # task, kind, attention, reverse_source, hidden_size, steps, lr, seed: the page's controls
+        # task, kind, attention, reverse_source, hidden_size, steps, lr, seed: the page's controls
+        settings.check(self)
         low, high = LENGTH_RANGE[self.task]
         checks = [
-            (self.task == "dates" or low <= self.length <= high,
-             f"length for {self.task} must be between {low} and {high}, got {self.length}"),
+            (
+                self.task == "dates" or low <= self.length <= high,
+                f"length for {self.task} must be between {low} and {high}, got {self.length}",
+            ),
             (1 <= self.embed_dim <= 1024, "embed_dim must be 1 to 1024"),
-            (self.batch_size >= 1 and self.test_size >= 1 and self.test_every >= 0,
-             "test_every must be >= 0; batch_size and test_size >= 1"),
+            (
+                self.batch_size >= 1 and self.test_size >= 1 and self.test_every >= 0,
+                "test_every must be >= 0; batch_size and test_size >= 1",
+            ),
             (0 <= self.lr_floor <= 1, f"lr_floor must be between 0 and 1, got {self.lr_floor}"),
-            (math.isfinite(self.clip) and self.clip >= 0, f"clip must be 0 (off) or positive, got {self.clip}"),
-        ]  # fmt: skip
+            (
+                math.isfinite(self.clip) and self.clip >= 0,
+                f"clip must be 0 (off) or positive, got {self.clip}",
+            ),
+        ]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
@@ -135,15 +178,18 @@ class Seq2SeqConfig:
         vocab, scored = len(vocabulary(self.task)), self.test_size * (1 if self.task == "dates" else 2)
         trained = sequence_work(self, vocab, source, target + 1)
         return (3 * self.batch_size + self.test_size) * trained + scored * sequence_work(
-            self, vocab, longest_source, longest_target + 1)
+            self, vocab, longest_source, longest_target + 1
+        )
 
     def variants(self) -> list[Seq2SeqConfig]:
         """The same model plain, reading backwards, and with attention (general, unless another score
         is chosen): the comparison of accuracy against input length."""
         score = "general" if self.attention == "none" else self.attention
-        return [dataclasses.replace(self, reverse_source=False, attention="none"),
-                dataclasses.replace(self, reverse_source=True, attention="none"),
-                dataclasses.replace(self, reverse_source=False, attention=score)]  # fmt: skip
+        return [
+            dataclasses.replace(self, reverse_source=False, attention="none"),
+            dataclasses.replace(self, reverse_source=True, attention="none"),
+            dataclasses.replace(self, reverse_source=False, attention=score),
+        ]
 
     @property
     def variant(self) -> str:
@@ -162,8 +208,12 @@ def sequence_work(config: Seq2SeqConfig, vocab_size: int, source: int, steps: in
     (benchmarks/bounds_seq2seq_sentiment.py)."""
     H, E = config.hidden_size, config.embed_dim
     rnn = BLOCKS[config.kind] * H * (E + H)  # one character through the RNN (as it costs)
-    attention = {"none": 0, "dot": 2 * source * H, "general": 2 * source * H,
-                 "additive": H * H + 50 * source * H}[config.attention]  # fmt: skip
+    attention = {
+        "none": 0,
+        "dot": 2 * source * H,
+        "general": 2 * source * H,
+        "additive": H * H + 50 * source * H,
+    }[config.attention]
     keys = source * H * H if config.attention in ("general", "additive") else 0
     combine = 2 * H * H if config.attention != "none" else 0  # W_c [c_t; h_t]
     return source * rnn + keys + steps * (rnn + attention + combine + H * vocab_size)
@@ -202,7 +252,9 @@ def held_out_pairs(config: Seq2SeqConfig, n: int, seed: int, longer: bool = Fals
     if config.task in ("reverse", "sort"):
         make = tasks.reverse_pairs if config.task == "reverse" else tasks.sort_pairs
         return make(n, L + 1, L + LONGER, seed) if longer else make(n, 1, L, seed)
-    return tasks.program_pairs(n, L + 1, seed, min_digits=L + 1) if longer else tasks.program_pairs(n, L, seed)
+    return (
+        tasks.program_pairs(n, L + 1, seed, min_digits=L + 1) if longer else tasks.program_pairs(n, L, seed)
+    )
 
 
 def longest_training_input(config: Seq2SeqConfig) -> int | None:
@@ -273,14 +325,20 @@ def _pad(rows: list[list[int]]) -> torch.Tensor:
     return ids
 
 
-def make_batch(vocab: SymbolVocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False) -> Batch:
+def make_batch(
+    vocab: SymbolVocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False
+) -> Batch:
     """Padded id tensors of (source, target) pairs; sources reversed when the encoder reads backwards."""
     if not pairs or any(not s for s, _ in pairs):
         raise ValueError("a batch needs at least one pair, and every source at least one character")
     sources = [vocab.ids(s[::-1] if reverse_source else s) for s, _ in pairs]
     targets = [vocab.ids(t) for _, t in pairs]
-    return Batch(_pad(sources), torch.tensor([len(s) for s in sources]), _pad([[SOS] + t for t in targets]),
-                 _pad([t + [EOS] for t in targets]))  # fmt: skip
+    return Batch(
+        _pad(sources),
+        torch.tensor([len(s) for s in sources]),
+        _pad([[SOS] + t for t in targets]),
+        _pad([t + [EOS] for t in targets]),
+    )
 
 
 # --- the model --------------------------------------------------------------------------------------
@@ -351,8 +409,14 @@ class Decoder(nn.Module):
             return self.v(mixed).squeeze(-1)
         return h @ keys.transpose(1, 2)
 
-    def forward(self, target_in: torch.Tensor, state: State, memory: torch.Tensor, mask: torch.Tensor,
-                keys: torch.Tensor | None = None) -> tuple[torch.Tensor, State, torch.Tensor | None]:  # fmt: skip
+    def forward(
+        self,
+        target_in: torch.Tensor,
+        state: State,
+        memory: torch.Tensor,
+        mask: torch.Tensor,
+        keys: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, State, torch.Tensor | None]:
         """Logits (B, T, V), the state after the last step, and the alignment (B, T, S) or None (`keys`:
         self.keys(memory), when the caller has them). Attention is computed after the RNN step (Luong),
         so T steps at once (teacher forcing) give exactly what T single steps give."""
@@ -413,8 +477,13 @@ def _select(state: State, index: torch.Tensor) -> State:
 
 
 @torch.no_grad()
-def greedy(model: Seq2Seq, source: torch.Tensor, lengths: torch.Tensor, max_steps: int,
-           enough: Sequence[int] | None = None) -> list[list[int]]:  # fmt: skip
+def greedy(
+    model: Seq2Seq,
+    source: torch.Tensor,
+    lengths: torch.Tensor,
+    max_steps: int,
+    enough: Sequence[int] | None = None,
+) -> list[list[int]]:
     """The most probable next character at every step, fed back, until <eos> (included in each row)
     or max_steps characters; one list of ids per input. With `enough` (one count per input), an input
     also stops once it has written that many characters (special tokens not counted)."""
@@ -448,8 +517,9 @@ class Hypothesis:
 
 
 @torch.no_grad()
-def beam_search(model: Seq2Seq, source: torch.Tensor, width: int, max_steps: int,
-                length_alpha: float = 0.0) -> list[Hypothesis]:  # fmt: skip
+def beam_search(
+    model: Seq2Seq, source: torch.Tensor, width: int, max_steps: int, length_alpha: float = 0.0
+) -> list[Hypothesis]:
     """Beam search for one source (1, S): keep the `width` most probable prefixes at every step;
     return the finished hypotheses, best first (then the unfinished, at max_steps). Prefixes compete by
     their sum of log-probabilities, so width 1 is greedy decoding; the finished outputs are ranked by
@@ -502,8 +572,14 @@ def length_score(hypothesis: Hypothesis, alpha: float) -> float:
     return hypothesis.log_probability / max(len(hypothesis.ids), 1) ** alpha
 
 
-def translate(model: Seq2Seq, vocab: SymbolVocabulary, sources: Sequence[str], reverse_source: bool = False,
-              beam_width: int = 1, enough: Sequence[int] | None = None) -> list[str]:  # fmt: skip
+def translate(
+    model: Seq2Seq,
+    vocab: SymbolVocabulary,
+    sources: Sequence[str],
+    reverse_source: bool = False,
+    beam_width: int = 1,
+    enough: Sequence[int] | None = None,
+) -> list[str]:
     """The decoded output of each source (greedy in batches; beam search one by one). `enough`: greedy
     decoding of each source may stop after that many characters (see `decode_to_score`)."""
     if not sources:
@@ -520,7 +596,9 @@ def translate(model: Seq2Seq, vocab: SymbolVocabulary, sources: Sequence[str], r
     results = []
     for s in sources:
         batch = make_batch(vocab, [(s, "")], reverse_source)
-        results.append(vocab.text(beam_search(model, batch.source, beam_width, max_output_length(len(s)))[0].ids))
+        results.append(
+            vocab.text(beam_search(model, batch.source, beam_width, max_output_length(len(s)))[0].ids)
+        )
     return results
 
 
@@ -543,17 +621,22 @@ def _score(pairs: Sequence[tuple[str, str]], outputs: Sequence[str]) -> Score:
     return Score(float(exact), float(chars))
 
 
-def decode_to_score(model: Seq2Seq, vocab: SymbolVocabulary, pairs: Sequence[tuple[str, str]],
-                    reverse_source: bool = False) -> list[str]:  # fmt: skip
+def decode_to_score(
+    model: Seq2Seq, vocab: SymbolVocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False
+) -> list[str]:
     """Greedy outputs of the pairs' sources, each cut once it has one character more than its target:
     from there on it can neither equal the target nor match more of its characters, so every score
     (_score, by_length) is what the whole decoding gives. A model that has not learnt to stop would
     otherwise write max_output_length characters: a program's output is a few digits, its source up to
     90 characters."""
-    return translate(model, vocab, [s for s, _ in pairs], reverse_source, enough=[len(t) + 1 for _, t in pairs])
+    return translate(
+        model, vocab, [s for s, _ in pairs], reverse_source, enough=[len(t) + 1 for _, t in pairs]
+    )
 
 
-def score(model: Seq2Seq, vocab: SymbolVocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False) -> Score:
+def score(
+    model: Seq2Seq, vocab: SymbolVocabulary, pairs: Sequence[tuple[str, str]], reverse_source: bool = False
+) -> Score:
     """Exact match and per-character accuracy of greedy decoding on the pairs."""
     return _score(pairs, decode_to_score(model, vocab, pairs, reverse_source))
 
@@ -572,8 +655,12 @@ class LengthAccuracy:
     longest_trained: int | None  # longest training input, where the task fixes it
 
 
-def by_length(config: Seq2SeqConfig, pairs: Sequence[tuple[str, str]], outputs: Sequence[str],
-              smallest_count: int = SMALLEST_COUNT) -> LengthAccuracy:  # fmt: skip
+def by_length(
+    config: Seq2SeqConfig,
+    pairs: Sequence[tuple[str, str]],
+    outputs: Sequence[str],
+    smallest_count: int = SMALLEST_COUNT,
+) -> LengthAccuracy:
     """Exact match and per-character accuracy of the outputs, grouped by source length; lengths with
     fewer than `smallest_count` pairs are left out."""
     lengths = np.array([len(s) for s, _ in pairs])
@@ -587,7 +674,7 @@ def by_length(config: Seq2SeqConfig, pairs: Sequence[tuple[str, str]], outputs: 
         chars=np.array([matched[lengths == k].sum() / size[lengths == k].sum() for k in rows]),
         counts=np.array([(lengths == k).sum() for k in rows], dtype=int),
         longest_trained=longest_training_input(config),
-    )  # fmt: skip
+    )
 
 
 def length_pairs(config: Seq2SeqConfig, n: int, seed: int) -> list[tuple[str, str]]:
@@ -606,7 +693,9 @@ def accuracy_by_length(model: Seq2Seq, config: Seq2SeqConfig, n: int = 600, seed
     """Exact match and per-character accuracy by source length on held-out inputs (length_pairs),
     decoded greedily."""
     pairs = length_pairs(config, n, seed)
-    return by_length(config, pairs, decode_to_score(model, vocabulary(config.task), pairs, config.reverse_source))
+    return by_length(
+        config, pairs, decode_to_score(model, vocabulary(config.task), pairs, config.reverse_source)
+    )
 
 
 # --- training ---------------------------------------------------------------------------------------
@@ -629,15 +718,27 @@ class Seq2SeqLoop(Loop):
         self.config, self.vocab = config, vocabulary(config.task)
         self.test_pairs = held_out_pairs(config, config.test_size, training.stream_seed(config.seed, TEST, 0))
         longer_seed = training.stream_seed(config.seed, TEST, 1)
-        self.longer_pairs = (None if config.task == "dates" else
-                             held_out_pairs(config, config.test_size, longer_seed, longer=True))  # fmt: skip
+        self.longer_pairs = (
+            None
+            if config.task == "dates"
+            else held_out_pairs(config, config.test_size, longer_seed, longer=True)
+        )
         # The held-out loss is taken in batches of the training's size: all 500 pairs at once through
         # additive attention would hold (500, T, S, H) floats, about 1 GB at 256 units and 30 characters.
-        self._test_batches = tuple(make_batch(self.vocab, self.test_pairs[i : i + config.batch_size],
-                                              config.reverse_source)
-                                   for i in range(0, len(self.test_pairs), config.batch_size))  # fmt: skip
-        super().__init__(Seq2Seq(config, len(self.vocab)), self._step_loss, seed=config.seed, steps=config.steps,
-                         lr=config.lr, clip=config.clip, evaluate=self._test_loss, test_every=config.score_every)  # fmt: skip
+        self._test_batches = tuple(
+            make_batch(self.vocab, self.test_pairs[i : i + config.batch_size], config.reverse_source)
+            for i in range(0, len(self.test_pairs), config.batch_size)
+        )
+        super().__init__(
+            Seq2Seq(config, len(self.vocab)),
+            self._step_loss,
+            seed=config.seed,
+            steps=config.steps,
+            lr=config.lr,
+            clip=config.clip,
+            evaluate=self._test_loss,
+            test_every=config.score_every,
+        )
         self.test_exact: list[float] = []  # at test_steps: exact match on the held-out pairs
         self.test_chars: list[float] = []  # per-character accuracy on them
         self.longer_exact: list[float] = []  # exact match on the longer held-out inputs (nan for dates)
@@ -700,17 +801,23 @@ class Seq2SeqLoop(Loop):
         with self.lock:
             if not self.length_exact:
                 return None
-            return self.test_steps[-1], LengthAccuracy(self.score_lengths, np.array(self.length_exact[-1]),
-                                                       np.array(self.length_chars[-1]), self.score_counts,
-                                                       longest_training_input(self.config))  # fmt: skip
+            return self.test_steps[-1], LengthAccuracy(
+                self.score_lengths,
+                np.array(self.length_exact[-1]),
+                np.array(self.length_chars[-1]),
+                self.score_counts,
+                longest_training_input(self.config),
+            )
 
 
 def too_large_text(config: Seq2SeqConfig) -> str:
     """Why a model this large does not train on the page, and what would."""
-    return (f"one training step of this model, with its held-out score, is {config.step_work / 1e9:.0f} billion "
-            f"multiply-adds; live training runs in ticks of 0.8 s, so the page trains models of up to "
-            f"{MAX_STEP_WORK / 1e9:g} billion a step (about 0.8 s on one core). Fewer hidden units, shorter "
-            "strings (fewer digits), a tanh RNN, or a cheaper attention (none, dot) would fit")
+    return (
+        f"one training step of this model, with its held-out score, is {config.step_work / 1e9:.0f} billion "
+        f"multiply-adds; live training runs in ticks of 0.8 s, so the page trains models of up to "
+        f"{MAX_STEP_WORK / 1e9:g} billion a step (about 0.8 s on one core). Fewer hidden units, shorter "
+        "strings (fewer digits), a tanh RNN, or a cheaper attention (none, dot) would fit"
+    )
 
 
 def train(config: Seq2SeqConfig, steps: int | None = None) -> Seq2SeqLoop:
@@ -760,8 +867,14 @@ class Decoding:
 
 
 @torch.no_grad()
-def read(model: Seq2Seq, config: Seq2SeqConfig, text: str, beam_width: int = 1, top: int = 5,
-         length_alpha: float = 0.0) -> Decoding:  # fmt: skip
+def read(
+    model: Seq2Seq,
+    config: Seq2SeqConfig,
+    text: str,
+    beam_width: int = 1,
+    top: int = 5,
+    length_alpha: float = 0.0,
+) -> Decoding:
     """Decode one typed input (greedy, or beam search of the given width, its finished outputs ranked
     by log P / length^length_alpha), then run the decoder over the chosen output once more to read, at
     every step, the top candidates with their probabilities and the attention; the encoder's states
@@ -778,15 +891,20 @@ def read(model: Seq2Seq, config: Seq2SeqConfig, text: str, beam_width: int = 1, 
     top_p, top_i = p.topk(k, dim=-1)  # (T, k)
     ids = list(best.ids)
     return Decoding(
-        source=source, read=tuple(source[::-1] if config.reverse_source else source),
-        output=vocab.text(ids), finished=bool(ids) and ids[-1] == EOS,
+        source=source,
+        read=tuple(source[::-1] if config.reverse_source else source),
+        output=vocab.text(ids),
+        finished=bool(ids) and ids[-1] == EOS,
         tokens=tuple(vocab.tokens[i] for i in ids),
         candidates=tuple(tuple(vocab.tokens[i] for i in row) for row in top_i.tolist()),
-        probabilities=top_p.numpy(), chosen=p[torch.arange(len(ids)), torch.tensor(ids)].numpy(),
-        log_probability=best.log_probability, encoder_states=memory[0].numpy(),
-        alignment=None if alignment is None else alignment[0].numpy(), beam_width=beam_width,
+        probabilities=top_p.numpy(),
+        chosen=p[torch.arange(len(ids)), torch.tensor(ids)].numpy(),
+        log_probability=best.log_probability,
+        encoder_states=memory[0].numpy(),
+        alignment=None if alignment is None else alignment[0].numpy(),
+        beam_width=beam_width,
         length_alpha=length_alpha,
-    )  # fmt: skip
+    )
 
 
 def reading_text(reading: Decoding) -> str:
@@ -796,18 +914,24 @@ def reading_text(reading: Decoding) -> str:
     if reading.beam_width > 1 and reading.length_alpha > 0:
         power = "" if reading.length_alpha == 1 else f"^{reading.length_alpha:g}"
         search += f", ranked by log-probability / length{power}"
-    return (f"**{reading.source}** → **`{reading.output}`**{verdict}: {search}, log-probability "
-            f"{reading.log_probability:.2f} over {len(reading.tokens)} tokens")  # fmt: skip
+    return (
+        f"**{reading.source}** → **`{reading.output}`**{verdict}: {search}, log-probability "
+        f"{reading.log_probability:.2f} over {len(reading.tokens)} tokens"
+    )
 
 
-def snippet(config: Seq2SeqConfig, step: int, source: str, beam_width: int, length_alpha: float,
-            shipped: str | None) -> str:  # fmt: skip
+def snippet(
+    config: Seq2SeqConfig, step: int, source: str, beam_width: int, length_alpha: float, shipped: str | None
+) -> str:
     """Notebook code that gets the page's model (the shipped default `shipped`, loaded; another, trained
     again to `step`) and reads `source` as the page does, ending with its `table` (reading_table)."""
     dates = defaults.describe("seq2seq_dates")  # its sidecar: how long the shipped date model took to train
-    get = (f"loop = defaults.load({shipped!r})  # the shipped model the page shows" if shipped else
-           f"loop = seq2seq.train(config, steps={step})  # trains it again (the shipped date model's "
-           f"{dates['steps']:,} steps took {dates['training_seconds']:.0f} s on one core of a busy machine)")  # fmt: skip
+    get = (
+        f"loop = defaults.load({shipped!r})  # the shipped model the page shows"
+        if shipped
+        else f"loop = seq2seq.train(config, steps={step})  # trains it again (the shipped date model's "
+        f"{dates['steps']:,} steps took {dates['training_seconds']:.0f} s on one core of a busy machine)"
+    )
     return f"""
 from rnnviz import defaults, seq2seq, training
 
@@ -822,8 +946,11 @@ table = seq2seq.reading_table(reading)
 def reading_table(reading: Decoding) -> dict[str, list]:
     """The decoding of one input as columns: step, written token, its probability, and the top
     candidates with theirs."""
-    table: dict[str, list] = {"step": list(range(1, len(reading.tokens) + 1)), "written": list(reading.tokens),
-                              "P(written)": [float(p) for p in reading.chosen]}  # fmt: skip
+    table: dict[str, list] = {
+        "step": list(range(1, len(reading.tokens) + 1)),
+        "written": list(reading.tokens),
+        "P(written)": [float(p) for p in reading.chosen],
+    }
     for r in range(reading.probabilities.shape[1]):
         table[f"candidate {r + 1}"] = [row[r] for row in reading.candidates]
         table[f"P(candidate {r + 1})"] = [float(p) for p in reading.probabilities[:, r]]
@@ -837,7 +964,15 @@ PROPERTIES = {
     "sort": ("smallest digit", "largest digit", "input length"),
     "execute": ("result", "has a loop", "input length"),
 }
-CATEGORICAL = {"century", "month", "last letter", "first letter", "smallest digit", "largest digit", "has a loop"}
+CATEGORICAL = {
+    "century",
+    "month",
+    "last letter",
+    "first letter",
+    "smallest digit",
+    "largest digit",
+    "has a loop",
+}
 
 
 def input_properties(task: str, pairs: Sequence[tuple[str, str]]) -> dict[str, list]:
@@ -885,8 +1020,13 @@ def memory_map(model: Seq2Seq, config: Seq2SeqConfig, n: int = 400, seed: int = 
     _, singular, V = torch.linalg.svd(centred, full_matrices=False)  # rows of V: principal axes
     variance = singular**2
     explained = (variance[:2] / variance.sum().clamp_min(1e-300)).numpy()
-    return MemoryMap([s for s, _ in pairs], [t for _, t in pairs], (centred @ V[:2].T).numpy(), explained,
-                     input_properties(config.task, pairs))  # fmt: skip
+    return MemoryMap(
+        [s for s, _ in pairs],
+        [t for _, t in pairs],
+        (centred @ V[:2].T).numpy(),
+        explained,
+        input_properties(config.task, pairs),
+    )
 
 
 def axis_correlations(memory: MemoryMap) -> dict[str, np.ndarray]:
@@ -919,8 +1059,10 @@ def axes_text(memory: MemoryMap) -> str:
     parts = []
     for axis, which in enumerate(("first", "second")):
         name = max(correlations, key=lambda n: correlations[n][axis])
-        parts.append(f"the {which} axis ({100 * memory.explained[axis]:.0f}% of the variance) correlates most "
-                     f"with the {name}, |r| = {correlations[name][axis]:.2f}")  # fmt: skip
+        parts.append(
+            f"the {which} axis ({100 * memory.explained[axis]:.0f}% of the variance) correlates most "
+            f"with the {name}, |r| = {correlations[name][axis]:.2f}"
+        )
     return "; ".join(parts)
 
 
@@ -930,8 +1072,13 @@ def axes_text(memory: MemoryMap) -> str:
 # of the length comparison: trained on strings of 1 to 10 letters, plain, source reversed, attention.
 DEFAULT = Seq2SeqConfig()
 REVERSE_DEFAULT = Seq2SeqConfig(task="reverse", length=10)
-SHIPPED = {"seq2seq_dates": DEFAULT, **{f"seq2seq_reverse_{name}": config for name, config in
-                                        zip(("plain", "reversed", "attention"), REVERSE_DEFAULT.variants())}}  # fmt: skip
+SHIPPED = {
+    "seq2seq_dates": DEFAULT,
+    **{
+        f"seq2seq_reverse_{name}": config
+        for name, config in zip(("plain", "reversed", "attention"), REVERSE_DEFAULT.variants())
+    },
+}
 MEASURED, CHECKED = 2, 3  # the TEST-stream indices of the held-out samples the defaults are measured on
 MEASURE_SIZE, CHECK_SIZE = 2000, 200
 
@@ -947,14 +1094,24 @@ def measure(loop: Seq2SeqLoop) -> dict:
     pairs of the tests' check; for reverse also exact match by length, 1 to 15, on 200 strings each."""
     c = loop.config
     with loop.lock:
-        full = score(loop.model, loop.vocab, held_out_pairs(c, MEASURE_SIZE, training.stream_seed(c.seed, TEST, MEASURED)),
-                     c.reverse_source)  # fmt: skip
-        metrics = {"exact_match": round(full.exact, 4), "char_accuracy": round(full.chars, 4),
-                   "check_exact_match": check(loop)[1]}  # fmt: skip
+        full = score(
+            loop.model,
+            loop.vocab,
+            held_out_pairs(c, MEASURE_SIZE, training.stream_seed(c.seed, TEST, MEASURED)),
+            c.reverse_source,
+        )
+        metrics = {
+            "exact_match": round(full.exact, 4),
+            "char_accuracy": round(full.chars, 4),
+            "check_exact_match": check(loop)[1],
+        }
         if c.task != "dates":
-            lengths = accuracy_by_length(loop.model, c, n=200 * (c.length + LONGER),
-                                         seed=training.stream_seed(c.seed, TEST, MEASURED))  # fmt: skip
-            metrics["exact_by_length"] = {str(k): round(float(v), 4) for k, v in zip(lengths.lengths, lengths.exact)}
+            lengths = accuracy_by_length(
+                loop.model, c, n=200 * (c.length + LONGER), seed=training.stream_seed(c.seed, TEST, MEASURED)
+            )
+            metrics["exact_by_length"] = {
+                str(k): round(float(v), 4) for k, v in zip(lengths.lengths, lengths.exact)
+            }
     return metrics
 
 
@@ -970,7 +1127,9 @@ def _default(name: str) -> defaults.Default:
     config = SHIPPED[name]
     # Two decodings of 200 that differ may flip 4 borderline outputs (a torch or CPU that rounds
     # otherwise) before the check fails: a real change of the model moves far more.
-    return defaults.Default(name, lambda: Seq2SeqLoop(config), lambda: asdict(config), measure, check, tolerance=0.02)
+    return defaults.Default(
+        name, lambda: Seq2SeqLoop(config), lambda: asdict(config), measure, check, tolerance=0.02
+    )
 
 
 DEFAULTS = [_default(name) for name in SHIPPED]
@@ -979,17 +1138,24 @@ DEFAULTS = [_default(name) for name in SHIPPED]
 def length_comparison_text(metrics: dict[str, dict] | None = None) -> str:
     """What the shipped reverse models show about attention and length, from their exact match by
     length as measured when they were made (`metrics`: name -> metrics; default: their sidecars)."""
-    labels = {"seq2seq_reverse_plain": "plain", "seq2seq_reverse_reversed": "source reversed",
-              "seq2seq_reverse_attention": "general attention"}  # fmt: skip
+    labels = {
+        "seq2seq_reverse_plain": "plain",
+        "seq2seq_reverse_reversed": "source reversed",
+        "seq2seq_reverse_attention": "general attention",
+    }
     if metrics is None:
         metrics = {name: defaults.describe(name)["metrics"] for name in labels}
     at = {label: metrics[name]["exact_by_length"] for name, label in labels.items()}
     longest = REVERSE_DEFAULT.length
     beyond = range(longest + 1, longest + 4)
     inside = ", ".join(f"{label} {100 * at[label][str(longest)]:.0f}%" for label in at)
-    later = "; ".join(f"{label} " + " / ".join(f"{100 * at[label][str(k)]:.0f}%" for k in beyond) for label in at)
-    return (f"exact match at length {longest}, the longest in training, is {inside}; at lengths "
-            f"{' / '.join(map(str, beyond))}, never seen: {later} (200 held-out strings per length)")
+    later = "; ".join(
+        f"{label} " + " / ".join(f"{100 * at[label][str(k)]:.0f}%" for k in beyond) for label in at
+    )
+    return (
+        f"exact match at length {longest}, the longest in training, is {inside}; at lengths "
+        f"{' / '.join(map(str, beyond))}, never seen: {later} (200 held-out strings per length)"
+    )
 
 
 # --- what the page shows beside a model: the length comparison's models, its sentences -------------
@@ -1004,20 +1170,29 @@ class Variants:
     def __init__(self) -> None:
         self.own: dict[Seq2SeqConfig, Seq2SeqLoop] = {}  # the session's variant models, by settings
 
-    def models(self, config: Seq2SeqConfig, load: Callable[[str], Seq2SeqLoop]
-               ) -> list[tuple[Seq2SeqConfig, str, Seq2SeqLoop | None]]:  # fmt: skip
+    def models(
+        self, config: Seq2SeqConfig, load: Callable[[str], Seq2SeqLoop]
+    ) -> list[tuple[Seq2SeqConfig, str, Seq2SeqLoop | None]]:
         """(settings, whose, model) of each other variant: "shipped" (loaded by `load(name)`) or "yours"
         (None until trained). The session's models of another family of settings are dropped."""
         for old in [c for c in self.own if c not in config.variants()]:
             del self.own[old]
         named = [(c, default_name(c)) for c in config.variants() if c != config]
-        return [(c, "shipped" if name else "yours", load(name) if name else self.own.get(c)) for c, name in named]
+        return [
+            (c, "shipped" if name else "yours", load(name) if name else self.own.get(c)) for c, name in named
+        ]
 
     def behind(self, config: Seq2SeqConfig, step: int) -> list[Seq2SeqConfig]:
         """The variants the session trains itself that stand before `step` (untrained ones included; not
         those too large to train here, see Seq2SeqLoop)."""
-        return [c for c in config.variants() if c != config and default_name(c) is None
-                and c.step_work <= MAX_STEP_WORK and (self.own[c].step_count if c in self.own else 0) < step]  # fmt: skip
+        return [
+            c
+            for c in config.variants()
+            if c != config
+            and default_name(c) is None
+            and c.step_work <= MAX_STEP_WORK
+            and (self.own[c].step_count if c in self.own else 0) < step
+        ]
 
     def catch_up(self, configs: Sequence[Seq2SeqConfig], step: int) -> None:
         """Train the session's models of these variants (built if need be) to `step`."""
@@ -1025,13 +1200,17 @@ class Variants:
             loop = self.own.setdefault(c, Seq2SeqLoop(c))
             loop.step_in_turns(step - loop.step_count)
 
-    def curves(self, config: Seq2SeqConfig, loop: Seq2SeqLoop, load: Callable[[str], Seq2SeqLoop]
-               ) -> list[tuple[str, LengthAccuracy]]:  # fmt: skip
+    def curves(
+        self, config: Seq2SeqConfig, loop: Seq2SeqLoop, load: Callable[[str], Seq2SeqLoop]
+    ) -> list[tuple[str, LengthAccuracy]]:
         """Accuracy against input length of `loop` (the page's model, at `config`) and of every variant
         scored yet, each named by its variant, whose it is and the step of its latest score."""
         models = [(config, "this model", loop), *self.models(config, load)]
-        return [(f"{c.variant} ({whose}, step {measured[0]})", measured[1]) for c, whose, other in models
-                if other is not None and (measured := other.by_length()) is not None]  # fmt: skip
+        return [
+            (f"{c.variant} ({whose}, step {measured[0]})", measured[1])
+            for c, whose, other in models
+            if other is not None and (measured := other.by_length()) is not None
+        ]
 
 
 def progress(records: training.Records) -> tuple[float, str]:
@@ -1041,8 +1220,11 @@ def progress(records: training.Records) -> tuple[float, str]:
     return share, f"step {records.steps} of {records.budget}: {records.status.split(':', 1)[0]}"
 
 
-SCORES = {"held-out exact match": "test_exact", "held-out per character": "test_chars",
-          "longer inputs, exact match": "longer_exact"}  # fmt: skip
+SCORES = {
+    "held-out exact match": "test_exact",
+    "held-out per character": "test_chars",
+    "longer inputs, exact match": "longer_exact",
+}
 
 
 def latest_scores(records: training.Records) -> dict[str, str]:
@@ -1060,9 +1242,11 @@ def catch_up_text(behind: Sequence[Seq2SeqConfig], step: int) -> str:
 
 def shipped_text(loop: Seq2SeqLoop) -> str:
     """What the shipped model at the page's settings is: its training, measured when it was made."""
-    return (f"The shipped model, trained ahead of time for {loop.step_count} steps of {loop.config.batch_size} "
-            f"pairs ({loop.seconds:.0f} s on one core of a busy machine) and read by every visitor. Restart, then Play, to train a "
-            "copy of your own live; change any setting to train another.")  # fmt: skip
+    return (
+        f"The shipped model, trained ahead of time for {loop.step_count} steps of {loop.config.batch_size} "
+        f"pairs ({loop.seconds:.0f} s on one core of a busy machine) and read by every visitor. Restart, then Play, to train a "
+        "copy of your own live; change any setting to train another."
+    )
 
 
 def length_warning(config: Seq2SeqConfig, reading: Decoding) -> str | None:
@@ -1075,6 +1259,8 @@ def length_warning(config: Seq2SeqConfig, reading: Decoding) -> str | None:
 
 def memory_caption(memory: MemoryMap, config: Seq2SeqConfig, step: int) -> str:
     """The memory map's caption: what it shows and what its axes line up with on this model (axes_text)."""
-    return (f"The encoder's final state, the memory the decoder starts from, for {len(memory.sources)} held-out "
-            "inputs, projected on its two principal axes (PCA); hover a point to see its input. Measured on this "
-            f"model ({config.variant}, seed {config.seed}, step {step}): {axes_text(memory)}.")  # fmt: skip
+    return (
+        f"The encoder's final state, the memory the decoder starts from, for {len(memory.sources)} held-out "
+        "inputs, projected on its two principal axes (PCA); hover a point to see its input. Measured on this "
+        f"model ({config.variant}, seed {config.seed}, step {step}): {axes_text(memory)}."
+    )

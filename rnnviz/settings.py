@@ -36,7 +36,9 @@ class Setting:
     def problem(self, value: Any) -> str | None:
         """Why this value is refused, or None."""
         if self.options:
-            return None if value in self.options else f"must be one of {', '.join(self.options)}, got {value!r}"
+            return (
+                None if value in self.options else f"must be one of {', '.join(self.options)}, got {value!r}"
+            )
         if isinstance(self.default, bool):
             return None if isinstance(value, bool) else f"must be True or False, got {value!r}"
         whole = isinstance(self.default, int) and not isinstance(self.default, bool)
@@ -73,7 +75,11 @@ def of(config_class: type, name: str) -> Setting:
 
 def all_of(config_class: type) -> dict[str, Setting]:
     """Every settable field of a config class, by name, in the class's order."""
-    return {f.name: replace(f.metadata["setting"], name=f.name) for f in fields(config_class) if "setting" in f.metadata}
+    return {
+        f.name: replace(f.metadata["setting"], name=f.name)
+        for f in fields(config_class)
+        if "setting" in f.metadata
+    }
 
 
 def check(config: Any) -> None:
@@ -82,4 +88,3 @@ def check(config: Any) -> None:
         problem = spec.problem(getattr(config, name))
         if problem:
             raise ValueError(f"{name} {problem}")
-

@@ -68,8 +68,9 @@ def _certified(P: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     return outside <= _TOL * ritz2[:, 0], ritz2, Z
 
 
-def _iterative_sigma2(P: np.ndarray, V: np.ndarray | None, rng: np.random.Generator,
-                      max_iter: int = _MAX_ITER) -> tuple[np.ndarray, np.ndarray, int]:
+def _iterative_sigma2(
+    P: np.ndarray, V: np.ndarray | None, rng: np.random.Generator, max_iter: int = _MAX_ITER
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Squared spectral norms of P (B, H, H), each of Frobenius norm 1, the top right singular
     vectors (B, H, _BLOCK) to warm-start the next product with, and how many were computed exactly.
     V: the previous vectors, or None. max_iter = 0: certify or compute exactly, no iterations."""
@@ -161,8 +162,9 @@ class NormTracker:
         return sigma2
 
 
-def chain_log_norms(step: Callable[[int, np.ndarray], np.ndarray], T: int, H: int
-                     ) -> tuple[np.ndarray, np.ndarray, float]:
+def chain_log_norms(
+    step: Callable[[int, np.ndarray], np.ndarray], T: int, H: int
+) -> tuple[np.ndarray, np.ndarray, float]:
     """ln ||J_t ... J_0|| for t = 0..T-1, where step(t, P) returns J_t @ P; also the last product,
     rescaled to Frobenius norm 1, and the natural log of its scale."""
     log_norms = np.empty(T)

@@ -41,7 +41,9 @@ def adding_problem(n: int, T: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 ADDING_BASELINE_MSE = 1.0 / 6.0
 
 
-def copy_task(n: int, T: int, seed: int, n_symbols: int = 8, length: int = 10) -> tuple[np.ndarray, np.ndarray]:
+def copy_task(
+    n: int, T: int, seed: int, n_symbols: int = 8, length: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
     """Copy/recall (Arjovsky et al. 2016): `length` symbols from 1..n_symbols, T blanks (0), a
     delimiter (n_symbols + 1), then `length` blanks during which the model must repeat the symbols.
     x and y are token ids of shape (n, length + T + 1 + length); y is blank except at the end."""
@@ -79,8 +81,20 @@ def parity_task(n: int, T: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 SEQ2SEQ_TASKS = ("dates", "reverse", "sort", "execute")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 DIGITS = "0123456789"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")  # fmt: skip
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FIRST_YEAR, LAST_YEAR = 1950, 2049  # the dates task draws days from these years
 HELD_OUT_EVERY = 10  # dates: every 10th day of the calendar is kept out of training
@@ -123,12 +137,19 @@ def _date_formats(d: datetime.date) -> list[str]:
     """The ways the dates task writes one day ("26 Nov 2026", "Thursday, 26 November 2026", ...)."""
     month, mon, weekday = MONTHS[d.month - 1], MONTHS[d.month - 1][:3], WEEKDAYS[d.weekday()]
     return [
-        f"{d.day} {mon} {d.year}", f"{d.day} {month} {d.year}", f"{mon} {d.day}, {d.year}",
-        f"{month} {d.day}, {d.year}", f"{d.day}/{d.month}/{d.year}", f"{d.day:02d}/{d.month:02d}/{d.year}",
-        f"{d.day:02d}.{d.month:02d}.{d.year}", f"{weekday}, {d.day} {month} {d.year}",
-        f"{weekday[:3]} {d.day} {mon} {d.year}", f"{d.day:02d}-{mon}-{d.year}",
-        f"{weekday}, {month} {d.day}, {d.year}", f"{d.year}/{d.month:02d}/{d.day:02d}",
-    ]  # fmt: skip
+        f"{d.day} {mon} {d.year}",
+        f"{d.day} {month} {d.year}",
+        f"{mon} {d.day}, {d.year}",
+        f"{month} {d.day}, {d.year}",
+        f"{d.day}/{d.month}/{d.year}",
+        f"{d.day:02d}/{d.month:02d}/{d.year}",
+        f"{d.day:02d}.{d.month:02d}.{d.year}",
+        f"{weekday}, {d.day} {month} {d.year}",
+        f"{weekday[:3]} {d.day} {mon} {d.year}",
+        f"{d.day:02d}-{mon}-{d.year}",
+        f"{weekday}, {month} {d.day}, {d.year}",
+        f"{d.year}/{d.month:02d}/{d.day:02d}",
+    ]
 
 
 DATE_FORMAT_COUNT = 12

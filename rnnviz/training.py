@@ -54,11 +54,19 @@ class TrainConfig:
     optimizer: str = setting("adam", "Optimizer", options=OPTIMIZERS)  # adam | sgd (plain, no momentum)
     lr: float = setting(1e-2, "learning rate", 1e-6, 100.0, 1e-4)
     # the largest gradient norm (torch.nn.utils.clip_grad_norm_)
-    clip: float = setting(DEFAULT_CLIP, "clip at norm", 0.0, 1e4, 0.1,
-                          help="Gradients longer than this are scaled down to it; 0 switches clipping off.")
+    clip: float = setting(
+        DEFAULT_CLIP,
+        "clip at norm",
+        0.0,
+        1e4,
+        0.1,
+        help="Gradients longer than this are scaled down to it; 0 switches clipping off.",
+    )
     batch_size: int = 64
     steps: int = setting(1500, "Budget (training steps)", 1, 10_000, 10)  # the trainer stops here
-    seed: int = setting(0, "Seed", 0, 9999, 1, help="Fixes every model's initialisation, the batches, the test set.")
+    seed: int = setting(
+        0, "Seed", 0, 9999, 1, help="Fixes every model's initialisation, the batches, the test set."
+    )
     test_size: int = 1000
     test_every: int = 50
     probe_size: int = 32  # sequences of the probe batch on which dL/dh_t is recorded
@@ -69,9 +77,15 @@ class TrainConfig:
         settings.check(self)  # optimizer, lr, clip, steps, seed: the pages' controls
         checks = [
             (2 <= self.T <= models.MAX_T, f"T must be between 2 and {models.MAX_T}, got {self.T}"),
-            (min(self.batch_size, self.test_size, self.probe_size) >= 1, "batch, test, probe sizes must be >= 1"),
-            (self.test_every >= 1 and self.record_every >= 1, "test_every and record_every must be at least 1"),
-        ]  # fmt: skip
+            (
+                min(self.batch_size, self.test_size, self.probe_size) >= 1,
+                "batch, test, probe sizes must be >= 1",
+            ),
+            (
+                self.test_every >= 1 and self.record_every >= 1,
+                "test_every and record_every must be at least 1",
+            ),
+        ]
         for ok, message in checks:
             if not ok:
                 raise ValueError(message)
@@ -132,7 +146,9 @@ def _initialise(layer: torch.nn.Module, draw: torch.Generator) -> None:
 
 
 @functools.lru_cache(maxsize=16)
-def fixed_batch(task: str, n: int, T: int, seed: int, stream: int, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+def fixed_batch(
+    task: str, n: int, T: int, seed: int, stream: int, device: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The held-out test set (stream TEST) or the probe batch (stream PROBE): the same for every
     model trained with the same seed; shared, never written to."""
     return models.make_batch(task, n, T, stream_seed(seed, stream), device)
@@ -236,16 +252,33 @@ class Loop:
     SHARED: tuple[str, ...] = ()  # attributes a clone shares instead of copying (data, never written)
 
     def __init__(
-        self, model: torch.nn.Module, step_loss: Callable[[int], torch.Tensor], *, seed: int, steps: int,
-        lr: float, clip: float = DEFAULT_CLIP, optimizer: str = "adam", evaluate: Callable[[], float] | None = None,
-        test_every: int = 50, explode_above: float = 1e4,
-    ):  # fmt: skip
+        self,
+        model: torch.nn.Module,
+        step_loss: Callable[[int], torch.Tensor],
+        *,
+        seed: int,
+        steps: int,
+        lr: float,
+        clip: float = DEFAULT_CLIP,
+        optimizer: str = "adam",
+        evaluate: Callable[[], float] | None = None,
+        test_every: int = 50,
+        explode_above: float = 1e4,
+    ):
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be adam or sgd, got {optimizer!r}")
         if not (math.isfinite(lr) and lr > 0) or not (math.isfinite(clip) and clip >= 0) or test_every < 1:
-            raise ValueError(f"lr must be positive, clip 0 or positive, test_every >= 1; got {lr}, {clip}, {test_every}")
+            raise ValueError(
+                f"lr must be positive, clip 0 or positive, test_every >= 1; got {lr}, {clip}, {test_every}"
+            )
         self.model, self.step_loss, self.evaluate_fn = initialise(model, seed), step_loss, evaluate
-        self.seed, self.steps, self.clip, self.test_every, self.explode_above = seed, steps, clip, test_every, explode_above
+        self.seed, self.steps, self.clip, self.test_every, self.explode_above = (
+            seed,
+            steps,
+            clip,
+            test_every,
+            explode_above,
+        )
         self._optimizer_kind, self._lr = optimizer, lr
         self._optimizer: torch.optim.Optimizer | None = None  # built when first needed: see `optimizer`
         self._optimizer_state: dict | None = None  # a restored optimizer state, waiting for the optimizer
@@ -302,7 +335,9 @@ class Loop:
         max_norm = self.clip if self.clip > 0 else math.inf
         grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm))
         if not math.isfinite(grad_norm):
-            self.diverged = Divergence(k, f"the gradient norm became {grad_norm} (loss {value:.3g}); training stopped")
+            self.diverged = Divergence(
+                k, f"the gradient norm became {grad_norm} (loss {value:.3g}); training stopped"
+            )
             return
         self.optimizer.step()
         self.step_count = k
@@ -334,15 +369,23 @@ class Loop:
             self.seconds += time.perf_counter() - start
         return taken
 
-    def train_for(self, seconds: float, keep_going: Callable[[], bool] | None = None,
-                  on_progress: Callable[[Loop], None] | None = None) -> int:  # fmt: skip
+    def train_for(
+        self,
+        seconds: float,
+        keep_going: Callable[[], bool] | None = None,
+        on_progress: Callable[[Loop], None] | None = None,
+    ) -> int:
         """Step for about `seconds` of wall time, while `keep_going()` says so; the steps taken. Waits
         its turn on LIVE_LANE within those seconds (0 steps if it never comes)."""
         start, taken = time.perf_counter(), 0
         if not LIVE_LANE.acquire(timeout=seconds):
             return 0
         try:
-            while not self.done and time.perf_counter() - start < seconds and (keep_going is None or keep_going()):
+            while (
+                not self.done
+                and time.perf_counter() - start < seconds
+                and (keep_going is None or keep_going())
+            ):
                 taken += self.step(1, on_progress)
         finally:
             LIVE_LANE.release()
@@ -376,10 +419,19 @@ class Loop:
     def records(self) -> Records:
         """A copy of everything recorded so far (under the lock)."""
         with self.lock:
-            extra = {name: list(getattr(self, name)) for name in self.RECORDED[len(Loop.RECORDED):]}
-            return Records(self.step_count, self.steps, list(self.losses), list(self.grad_norms),
-                           list(self.test_steps), list(self.test_losses), self.seconds, self.diverged,
-                           self.status(), extra)  # fmt: skip
+            extra = {name: list(getattr(self, name)) for name in self.RECORDED[len(Loop.RECORDED) :]}
+            return Records(
+                self.step_count,
+                self.steps,
+                list(self.losses),
+                list(self.grad_norms),
+                list(self.test_steps),
+                list(self.test_losses),
+                self.seconds,
+                self.diverged,
+                self.status(),
+                extra,
+            )
 
     def snapshot(self, with_optimizer: bool = True) -> dict:
         """The run as plain data (tensors, numbers, strings, lists, dicts), for torch.save and a
@@ -396,10 +448,12 @@ class Loop:
             return {
                 "model": {name: t.detach().clone() for name, t in self.model.state_dict().items()},
                 "optimizer": optimizer,
-                "step_count": self.step_count, "seconds": self.seconds, "started": self._started,
+                "step_count": self.step_count,
+                "seconds": self.seconds,
+                "started": self._started,
                 "diverged": None if self.diverged is None else [self.diverged.step, self.diverged.what],
                 "records": {name: _plain(getattr(self, name)) for name in self.RECORDED},
-            }  # fmt: skip
+            }
 
     def restore(self, snapshot: dict) -> Loop:
         """Take over a snapshot's state (of a loop built with the same settings); returns self."""
@@ -409,7 +463,11 @@ class Loop:
                 self._optimizer_state = snapshot["optimizer"]  # loaded into the optimizer when one is built
             elif snapshot["optimizer"] is not None:
                 self._optimizer.load_state_dict(snapshot["optimizer"])
-            self.step_count, self.seconds, self._started = snapshot["step_count"], snapshot["seconds"], snapshot["started"]
+            self.step_count, self.seconds, self._started = (
+                snapshot["step_count"],
+                snapshot["seconds"],
+                snapshot["started"],
+            )
             self.diverged = None if snapshot["diverged"] is None else Divergence(*snapshot["diverged"])
             for name in self.RECORDED:
                 setattr(self, name, _unplain(snapshot["records"][name]))
@@ -454,9 +512,18 @@ class Trainer(Loop):
         self.config = config
         self.device = device or models.default_device()
         model = SequenceModel(config.model, seed=config.seed).to(self.device)
-        super().__init__(model, self._step_loss, seed=config.seed, steps=config.steps, lr=config.lr,
-                         clip=config.clip, optimizer=config.optimizer, evaluate=self.evaluate,
-                         test_every=config.test_every, explode_above=config.explode_above)  # fmt: skip
+        super().__init__(
+            model,
+            self._step_loss,
+            seed=config.seed,
+            steps=config.steps,
+            lr=config.lr,
+            clip=config.clip,
+            optimizer=config.optimizer,
+            evaluate=self.evaluate,
+            test_every=config.test_every,
+            explode_above=config.explode_above,
+        )
         self.horizon_steps: list[int] = []
         self.horizons: list[np.ndarray] = []  # each (L,): ||dL/dh_t|| on the probe batch
         self.ledgers: list[np.ndarray] = []  # each (L,): the parts of dL/dW_hh by step, first probe sequence
@@ -515,23 +582,34 @@ class Trainer(Loop):
         horizons = np.stack(self.horizons) if self.horizons else np.empty((0, L))
         ledgers = np.stack(self.ledgers) if self.ledgers else np.empty((0, L))
         return History(
-            name=self.name, kind=self.config.model.kind,
-            steps=np.arange(1, len(self.losses) + 1), losses=np.array(self.losses),
-            test_steps=np.array(self.test_steps, dtype=int), test_losses=np.array(self.test_losses),
-            horizon_steps=np.array(self.horizon_steps, dtype=int), horizons=horizons, ledgers=ledgers,
+            name=self.name,
+            kind=self.config.model.kind,
+            steps=np.arange(1, len(self.losses) + 1),
+            losses=np.array(self.losses),
+            test_steps=np.array(self.test_steps, dtype=int),
+            test_losses=np.array(self.test_losses),
+            horizon_steps=np.array(self.horizon_steps, dtype=int),
+            horizons=horizons,
+            ledgers=ledgers,
             jacobian=self.initial_jacobian() if with_jacobian else None,
-            diverged=self.diverged, status=self.status(),
-        )  # fmt: skip
+            diverged=self.diverged,
+            status=self.status(),
+        )
 
     def row(self) -> dict:
         """A row for a table: the model, its settings and its latest numbers."""
         c = self.config
         return {
-            "model": self.name, "optimizer": c.optimizer, "lr": c.lr, "clip": c.clip or None,
-            "steps": self.step_count, "test loss": self.test_losses[-1] if self.test_losses else None,
+            "model": self.name,
+            "optimizer": c.optimizer,
+            "lr": c.lr,
+            "clip": c.clip or None,
+            "steps": self.step_count,
+            "test loss": self.test_losses[-1] if self.test_losses else None,
             "best test loss": min(self.test_losses) if self.test_losses else None,
-            "seconds": round(self.seconds, 1), "status": self.status(),
-        }  # fmt: skip
+            "seconds": round(self.seconds, 1),
+            "status": self.status(),
+        }
 
 
 @functools.lru_cache(maxsize=64)
@@ -553,8 +631,9 @@ def test_loss_table(histories: Sequence[History]) -> dict[str, np.ndarray]:
 
 
 def train_together(
-
-    trainers: Sequence[Trainer], seconds: float, max_steps: int | None = None,
+    trainers: Sequence[Trainer],
+    seconds: float,
+    max_steps: int | None = None,
     keep_going: Callable[[], bool] | None = None,
 ) -> int:
     """Step the trainers in lockstep, one step each in turn, for about `seconds` of wall time, at
@@ -567,7 +646,9 @@ def train_together(
             return 0
         try:
             left = seconds - (time.perf_counter() - start)
-            return train_together(trainers, math.inf, max_steps, _until(time.perf_counter() + left, keep_going))
+            return train_together(
+                trainers, math.inf, max_steps, _until(time.perf_counter() + left, keep_going)
+            )
         finally:
             LIVE_LANE.release()
     start, rounds = time.perf_counter(), 0
@@ -587,12 +668,28 @@ def _until(deadline: float, keep_going: Callable[[], bool] | None) -> Callable[[
 
 
 def side_by_side(
-    kinds: Sequence[str], task: str, T: int, hidden_size: int, lr: dict[str, float], clip: dict[str, float],
-    steps: int = 1500, seed: int = 0, optimizer: str = "adam", batch_size: int = 64,
+    kinds: Sequence[str],
+    task: str,
+    T: int,
+    hidden_size: int,
+    lr: dict[str, float],
+    clip: dict[str, float],
+    steps: int = 1500,
+    seed: int = 0,
+    optimizer: str = "adam",
+    batch_size: int = 64,
 ) -> dict[str, TrainConfig]:
     """One config per kind of network, on the same task, length, data and seed; lr and clip per kind."""
     return {
-        kind: TrainConfig(ModelConfig(kind, task, hidden_size), T=T, optimizer=optimizer, lr=lr[kind],
-                          clip=clip[kind], batch_size=batch_size, steps=steps, seed=seed)
+        kind: TrainConfig(
+            ModelConfig(kind, task, hidden_size),
+            T=T,
+            optimizer=optimizer,
+            lr=lr[kind],
+            clip=clip[kind],
+            batch_size=batch_size,
+            steps=steps,
+            seed=seed,
+        )
         for kind in kinds
-    }  # fmt: skip
+    }

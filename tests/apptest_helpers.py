@@ -72,7 +72,10 @@ def chart_keys(at: AppTest) -> list[str]:
 
 def charts(at: AppTest) -> dict[str, dict]:
     """Every plotly chart on the page by key: its figure as plotly's JSON, arrays decoded to lists."""
-    return {key: decode(json.loads(chart.proto.spec)) for key, chart in zip(chart_keys(at), at.get("plotly_chart"))}
+    return {
+        key: decode(json.loads(chart.proto.spec))
+        for key, chart in zip(chart_keys(at), at.get("plotly_chart"))
+    }
 
 
 def chart_traces(at: AppTest, key: str) -> list[dict]:

@@ -29,8 +29,10 @@ def test_rnnviz_module_does_not_import_streamlit(path):
 
 def test_importing_all_of_rnnviz_loads_no_streamlit():
     modules = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in RNNVIZ_MODULES]
-    code = f"import sys, importlib\nfor m in {modules!r}: importlib.import_module(m)\n" \
-           "assert 'streamlit' not in sys.modules, 'streamlit was imported'"
+    code = (
+        f"import sys, importlib\nfor m in {modules!r}: importlib.import_module(m)\n"
+        "assert 'streamlit' not in sys.modules, 'streamlit was imported'"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
@@ -64,7 +66,9 @@ def test_caches_are_bounded(path):
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             if isinstance(target, ast.Attribute) and target.attr in ("cache_data", "cache_resource"):
-                bounded = isinstance(decorator, ast.Call) and any(k.arg in ("max_entries", "ttl") for k in decorator.keywords)
+                bounded = isinstance(decorator, ast.Call) and any(
+                    k.arg in ("max_entries", "ttl") for k in decorator.keywords
+                )
                 has_arguments = bool(node.args.args or node.args.kwonlyargs or node.args.vararg)
                 assert bounded or not has_arguments, f"{path.name}: {node.name} caches without max_entries"
 
@@ -88,7 +92,11 @@ def test_the_pipfile_for_community_cloud_pins_what_requirements_pins_with_torch_
     requirements = dict(
         line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line
     )
-    pinned = {name: spec if isinstance(spec, str) else spec["version"] for name, spec in pipfile["packages"].items()}
+    pinned = {
+        name: spec if isinstance(spec, str) else spec["version"] for name, spec in pipfile["packages"].items()
+    }
     assert pinned == {name: f"=={version}" for name, version in requirements.items()}
-    cpu = next(source for source in pipfile["source"] if source["name"] == pipfile["packages"]["torch"]["index"])
+    cpu = next(
+        source for source in pipfile["source"] if source["name"] == pipfile["packages"]["torch"]["index"]
+    )
     assert cpu["url"] == "https://download.pytorch.org/whl/cpu"

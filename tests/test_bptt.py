@@ -9,7 +9,6 @@ import torch
 from rnnviz import activations, bptt
 
 
-
 def torch_twin(x, targets, u, v, w, activation):
     """The same RNN written once more in torch; autograd gives every gradient."""
     phi = activations.torch_twin(activation)
@@ -28,10 +27,13 @@ def torch_twin(x, targets, u, v, w, activation):
         loss = loss + (y - target_t) ** 2 / 2
     loss.backward()
     return {
-        "loss": loss.item(), "u_bar": p["u"].grad.item(), "v_bar": p["v"].grad.item(),
-        "w_bar": p["w"].grad.item(), "z_bar": np.array([z.grad.item() for z in zs]),
+        "loss": loss.item(),
+        "u_bar": p["u"].grad.item(),
+        "v_bar": p["v"].grad.item(),
+        "w_bar": p["w"].grad.item(),
+        "z_bar": np.array([z.grad.item() for z in zs]),
         "h_bar": np.array([h.grad.item() for h in hs]),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("activation", bptt.ACTIVATIONS)
@@ -94,7 +96,9 @@ def test_contributions_sum_to_the_gradients_and_the_table_has_every_column():
     x, targets = bptt.random_sequence(30, seed=3)
     r = bptt.univariate(x, targets, 0.4, -0.8, 1.1, "tanh")
     terms = r.contributions()
-    assert (terms["u"].sum(), terms["v"].sum(), terms["w"].sum()) == pytest.approx((r.u_bar, r.v_bar, r.w_bar))
+    assert (terms["u"].sum(), terms["v"].sum(), terms["w"].sum()) == pytest.approx(
+        (r.u_bar, r.v_bar, r.w_bar)
+    )
     assert list(r.table()) == ["t", "x", "targets", "z", "h", "r", "y", "y_bar", "r_bar", "h_bar", "z_bar"]
 
 
@@ -108,7 +112,11 @@ def test_random_sequences_are_reproducible_and_bounded():
 
 @pytest.mark.parametrize(
     "args, message",
-    [(([], []), "non-empty"), (([1.0, 2.0], [1.0]), "same length"), (([1.0], [1.0], "softplus"), "activation")],
+    [
+        (([], []), "non-empty"),
+        (([1.0, 2.0], [1.0]), "same length"),
+        (([1.0], [1.0], "softplus"), "activation"),
+    ],
 )
 def test_bad_arguments_get_plain_messages(args, message):
     x, targets, *activation = args
@@ -125,6 +133,13 @@ def test_large_weights_overflow_to_inf_without_raising():
 
 def test_largest_magnitude_is_the_scale_of_the_compared_numbers():
     result = bptt.univariate(np.array([1.0, 0.5]), np.array([0.0, 1.0]), 0.5, 1.0, 0.9, "linear")
-    numbers = np.concatenate([result.z_bar, result.h_bar, result.r_bar, result.y_bar,
-                              [result.loss, result.u_bar, result.v_bar, result.w_bar]])
+    numbers = np.concatenate(
+        [
+            result.z_bar,
+            result.h_bar,
+            result.r_bar,
+            result.y_bar,
+            [result.loss, result.u_bar, result.v_bar, result.w_bar],
+        ]
+    )
     assert result.largest_magnitude == np.max(np.abs(numbers)) > 0

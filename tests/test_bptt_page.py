@@ -37,8 +37,18 @@ def test_moving_w_changes_the_gradients_and_zero_w_cuts_the_path_back():
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "linear", "relu"])
 def test_extremes_run_and_the_check_holds(activation):
-    at = run_app(PAGE, query={"bptt_source": "random", "bptt_T": "100", "bptt_activation": activation,
-                              "bptt_u": "3", "bptt_v": "-3", "bptt_w": "3", "bptt_numbers": "true"})  # fmt: skip
+    at = run_app(
+        PAGE,
+        query={
+            "bptt_source": "random",
+            "bptt_T": "100",
+            "bptt_activation": activation,
+            "bptt_u": "3",
+            "bptt_v": "-3",
+            "bptt_w": "3",
+            "bptt_numbers": "true",
+        },
+    )
     assert not at.exception
     assert len(at.dataframe[0].value) == 100
     gap = float(at.metric[1].value)

@@ -84,8 +84,10 @@ def test_copy_and_parity_tasks():
         tasks.adding_problem(1, 1, 0)
 
 
-@pytest.mark.parametrize("cell_class, module", [(cells.RNN, torch.nn.RNN(2, 3)), (cells.LSTM, torch.nn.LSTM(2, 3)),
-                                                (cells.GRU, torch.nn.GRU(2, 3))])  # fmt: skip
+@pytest.mark.parametrize(
+    "cell_class, module",
+    [(cells.RNN, torch.nn.RNN(2, 3)), (cells.LSTM, torch.nn.LSTM(2, 3)), (cells.GRU, torch.nn.GRU(2, 3))],
+)
 def test_watch_collects_each_step_state_inside_the_autograd_graph(cell_class, module):
     x = torch.randn(5, 4, 2, requires_grad=True)
     watched = []

@@ -32,8 +32,16 @@ def snippet(at) -> str:
 def test_the_page_opens_on_the_shipped_model_without_training():
     at = run_app(PAGE, query=NUMBERS, timeout=120)
     assert not at.exception, at.exception
-    assert at.session_state["clm_model"]["owner"] == 0  # ui.models.shared("char_lm"): loaded, not trained here
-    assert chart_keys(at) == ["clm_loss", "clm_forced", "clm_free", "clm_read", "clm_gradients", "clm_horizon"]
+    # ui.models.shared("char_lm"): loaded, not trained here
+    assert at.session_state["clm_model"]["owner"] == 0
+    assert chart_keys(at) == [
+        "clm_loss",
+        "clm_forced",
+        "clm_free",
+        "clm_read",
+        "clm_gradients",
+        "clm_horizon",
+    ]
     shipped, steps = defaults.describe("char_lm"), charlm.DEFAULT.steps
     values = metrics(at)
     assert values["characters trained on"] == f"{steps * 32 * 128:,}"
@@ -41,16 +49,22 @@ def test_the_page_opens_on_the_shipped_model_without_training():
     assert at.button(key="clm_play").disabled and at.button(key="clm_step").disabled  # at its budget
     assert "Trained to its budget" in at.info[0].value
     assert f"The sections below read and sample the shipped model, trained ahead of time (step {steps})." in [
-        c.value for c in at.caption]
+        c.value for c in at.caption
+    ]
     checkpoints = [c.value for c in at.caption if c.value.startswith("step ")]
     assert checkpoints[0] == f"step {steps}" and checkpoints[-3:] == ["step 300", "step 100", "step 0"]
     table = numbers(at)
     assert table["step"].tolist() == list(range(steps + 1))
     assert table["held-out bpc"].notna().sum() == steps // charlm.DEFAULT.test_every + 1
-    assert any(f"{shipped['metrics']['sample_chars']:,} characters of held-out documents" in c.value for c in at.caption)
+    assert any(
+        f"{shipped['metrics']['sample_chars']:,} characters of held-out documents" in c.value
+        for c in at.caption
+    )
     # the sample shown is the shipped model's own, at the page's defaults (drawn beside the test-time panel's)
     shared = ui_models.shared("char_lm")
-    drawn = charlm.sample(shared.model, shared.data.vocab, "def ", 200, temperature=0.8, top_k=0, seed=0, stop_at_eos=True)
+    drawn = charlm.sample(
+        shared.model, shared.data.vocab, "def ", 200, temperature=0.8, top_k=0, seed=0, stop_at_eos=True
+    )
     assert at.code[-1].value == "def " + drawn.text
 
 
@@ -93,17 +107,27 @@ def test_the_snippet_gives_the_same_table_as_the_page():
 def test_a_bad_text_upload_shows_an_error_and_no_exception():
     at = run_app(PAGE, query={"clm_corpus": "upload"})
     assert not at.exception and "Upload a UTF-8 text file" in at.info[0].value
-    for junk, why in [(b"", "empty"), (bytes(range(256)) * 20, "binary"), (b"caf\xe9 " * 1000, "not UTF-8"),
-                      (b"x = 1\n" * 10, "at least 2,000")]:  # fmt: skip
+    for junk, why in [
+        (b"", "empty"),
+        (bytes(range(256)) * 20, "binary"),
+        (b"caf\xe9 " * 1000, "not UTF-8"),
+        (b"x = 1\n" * 10, "at least 2,000"),
+    ]:
         upload(at, "notes.txt", junk, key="clm_text_upload")
         assert not at.exception, at.exception
         assert at.error[0].value.startswith("Could not read this file") and why in at.error[0].value
 
 
 def test_a_good_text_upload_trains_on_it():
-    text = "\n\n".join(f"The cat number {i} sat on the mat and looked at the dog number {i}. " * 30 for i in range(12))
-    at = upload(run_app(PAGE, query={"clm_corpus": "upload", "clm_hidden": "32", "clm_window": "32", **NUMBERS}),
-                "cats.txt", text.encode(), key="clm_text_upload")  # fmt: skip
+    text = "\n\n".join(
+        f"The cat number {i} sat on the mat and looked at the dog number {i}. " * 30 for i in range(12)
+    )
+    at = upload(
+        run_app(PAGE, query={"clm_corpus": "upload", "clm_hidden": "32", "clm_window": "32", **NUMBERS}),
+        "cats.txt",
+        text.encode(),
+        key="clm_text_upload",
+    )
     assert not at.exception and not at.error
     assert any("cats.txt" in c.value and "held out" in c.value for c in at.caption)
     assert "corpora.load_text(" in snippet(at)

@@ -36,18 +36,27 @@ def test_the_held_out_sentences_share_no_sentence_and_no_cue_with_training_but_e
     train_cues, test_cues = corpora.cue_split(0)
     for group, cues in corpora.all_cues().items():
         assert set(train_cues[group]) | set(test_cues[group]) == set(cues)
-        assert not set(train_cues[group]) & set(test_cues[group]) and len(test_cues[group]) == round(0.2 * len(cues))
+        assert not set(train_cues[group]) & set(test_cues[group]) and len(test_cues[group]) == round(
+            0.2 * len(cues)
+        )
 
     def cues_in(text: str) -> set[tuple[str, str]]:
         # a cue is a subject and a sentiment word in one clause (clauses are cut at commas)
-        return {(subject, word) for clause in text.split(",") for subject in corpora.SUBJECTS for word in
-                corpora.SENTIMENT_WORDS if f"{subject} " in f"{clause} " and f" {word} " in f" {clause} "}  # fmt: skip
+        return {
+            (subject, word)
+            for clause in text.split(",")
+            for subject in corpora.SUBJECTS
+            for word in corpora.SENTIMENT_WORDS
+            if f"{subject} " in f"{clause} " and f" {word} " in f" {clause} "
+        }
 
     seen = set().union(*map(cues_in, train.texts))
     held_out = set().union(*map(cues_in, test.texts))
     assert held_out and not seen & held_out
     assert all(cues_in(t) for t in test.texts)  # every held-out sentence has its cue
-    assert {w for t in test.texts for w in t.replace(",", " ").split()} <= {w for t in train.texts for w in t.replace(",", " ").split()}
+    assert {w for t in test.texts for w in t.replace(",", " ").split()} <= {
+        w for t in train.texts for w in t.replace(",", " ").split()
+    }
 
 
 def test_order_kinds_defeat_a_bag_of_words_and_early_cues_need_memory():
@@ -56,15 +65,20 @@ def test_order_kinds_defeat_a_bag_of_words_and_early_cues_need_memory():
     negative_words = set(corpora.NEGATIVE) | set(corpora.FEEL_NEGATIVE)
     for text, label, kind in zip(corpus.texts, corpus.labels, corpus.kinds, strict=True):
         words = text.replace(",", " ").split()
-        n_positive, n_negative = sum(w in positive_words for w in words), sum(w in negative_words for w in words)
+        n_positive, n_negative = (
+            sum(w in positive_words for w in words),
+            sum(w in negative_words for w in words),
+        )
         if kind == "negation":  # the one sentiment word says the opposite of the label
             assert (n_positive, n_negative) == ((0, 1) if label else (1, 0))
         elif kind == "late_cue":  # one of each: the words alone cannot tell
             assert (n_positive, n_negative) == (1, 1)
         else:  # plain, early cue: one word, the label's
             assert (n_positive, n_negative) == ((1, 0) if label else (0, 1))
-    phrase_words = sorted(len(phrase.split()) for phrase in corpora.NEUTRAL)  # a tail: 1 to 8 different phrases
-    assert corpora.TAIL_PHRASES == (1, 8) and phrase_words[0] == 4 and sum(phrase_words[-8:]) == 51  # 4 to 51 words
+    # a tail: 1 to 8 different phrases
+    phrase_words = sorted(len(phrase.split()) for phrase in corpora.NEUTRAL)
+    # 4 to 51 words
+    assert corpora.TAIL_PHRASES == (1, 8) and phrase_words[0] == 4 and sum(phrase_words[-8:]) == 51
     distances = [corpora.cue_distance(t) for t in corpus.subset(("early_cue",)).texts]
     assert min(distances) >= 4 and max(distances) <= 55 and np.mean(distances) > 20
     # elsewhere the cue ends a sentence, give or take "about the show" and a closer ("for sure")
@@ -140,8 +154,16 @@ def test_the_stdlib_corpus_reads_packages_but_no_tests_nothing_installed_and_no_
 
 
 def test_the_stdlib_corpus_is_cut_in_a_fixed_order_at_its_cap(tmp_path):
-    for name in ["a.py", "b.py", "pkg/c.py", "pkg/tests/test_c.py", "test/test_a.py", "site-packages/x/y.py",
-                 "pkg/idle_test/z.py", "enc/cp1.py"]:  # fmt: skip
+    for name in [
+        "a.py",
+        "b.py",
+        "pkg/c.py",
+        "pkg/tests/test_c.py",
+        "test/test_a.py",
+        "site-packages/x/y.py",
+        "pkg/idle_test/z.py",
+        "enc/cp1.py",
+    ]:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"# {name}\n" + "x = 1\n" * 10)
@@ -150,7 +172,8 @@ def test_the_stdlib_corpus_is_cut_in_a_fixed_order_at_its_cap(tmp_path):
     corpus = corpora.stdlib_corpus(root=tmp_path)
     assert sorted(corpus.sources) == ["a.py", "b.py", "pkg/c.py"]
     assert corpora.stdlib_corpus(root=tmp_path).sources == corpus.sources  # the same order every time
-    two = corpora.stdlib_corpus(max_chars=len(corpus.documents[0]) + 1, root=tmp_path)  # stops at the file that passes the cap
+    # stops at the file that passes the cap
+    two = corpora.stdlib_corpus(max_chars=len(corpus.documents[0]) + 1, root=tmp_path)
     assert two.sources == corpus.sources[:2]
     with pytest.raises(ValueError, match="fewer than 2"):
         corpora.stdlib_corpus(max_chars=1, root=tmp_path)

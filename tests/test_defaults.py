@@ -15,18 +15,43 @@ PAGES = {
     "lstm_gates": ("pages/lstm_gates.py", {"gates_example": "7", "gates_force_o": "false"}),
     "lstm_gates_bias1": ("pages/lstm_gates.py", {"gates_forget_bias": "1", "gates_example": "7"}),
     "lstm_gates_rnn": ("pages/lstm_gates.py", {"gates_example": "7"}),
-    "seq2seq_dates": ("pages/sequence_to_sequence.py",
-                      {"s2s_input_dates": "3/7/1988", "s2s_beam": "5", "s2s_normalize": "true", "s2s_colour_dates": "month",
-                       "seq2seq_numbers": "true"}),
-    "seq2seq_reverse_attention": ("pages/sequence_to_sequence.py",
-                                  {"s2s_task": "reverse", "s2s_attention": "general", "s2s_beam": "3",
-                                   "s2s_input_reverse": "abcdefghijklm", "seq2seq_numbers": "true"}),
+    "seq2seq_dates": (
+        "pages/sequence_to_sequence.py",
+        {
+            "s2s_input_dates": "3/7/1988",
+            "s2s_beam": "5",
+            "s2s_normalize": "true",
+            "s2s_colour_dates": "month",
+            "seq2seq_numbers": "true",
+        },
+    ),
+    "seq2seq_reverse_attention": (
+        "pages/sequence_to_sequence.py",
+        {
+            "s2s_task": "reverse",
+            "s2s_attention": "general",
+            "s2s_beam": "3",
+            "s2s_input_reverse": "abcdefghijklm",
+            "seq2seq_numbers": "true",
+        },
+    ),
     "long_term_lstm": ("pages/long_term_dependencies.py", {}),
     "long_term_lecture_irnn": ("pages/long_term_dependencies.py", {"ltd_steps": "6000"}),
-    "sentiment": ("pages/sentiment.py", {"sent_tweet": "i was never disappointed by the hotel", "sentiment_numbers": "true"}),
+    "sentiment": (
+        "pages/sentiment.py",
+        {"sent_tweet": "i was never disappointed by the hotel", "sentiment_numbers": "true"},
+    ),
     "sentiment_bow": ("pages/sentiment.py", {"sent_tweet": "the food was not good"}),
-    "char_lm": ("pages/char_language_model.py", {"clm_temperature": "1.2", "clm_top_k": "5", "clm_text": "the sample above",
-                                                 "clm_colour": "bracket depth", "char_lm_numbers": "true"}),
+    "char_lm": (
+        "pages/char_language_model.py",
+        {
+            "clm_temperature": "1.2",
+            "clm_top_k": "5",
+            "clm_text": "the sample above",
+            "clm_colour": "bracket depth",
+            "char_lm_numbers": "true",
+        },
+    ),
 }
 
 

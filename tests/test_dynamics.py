@@ -11,7 +11,6 @@ from rnnviz.dynamics import Settings
 from rnnviz.figures import dynamics as figures
 
 
-
 def random_rnn(rng, H, D, T, weight_scale=1.5):
     W_hh = rng.standard_normal((H, H)) * weight_scale / np.sqrt(H)
     W_xh = rng.standard_normal((H, D))
@@ -24,6 +23,7 @@ def torch_jacobians(W_hh, W_xh, b, xs, h0, activation):
     phi = activations.torch_twin(activation)
     out = []
     for x_t in xs:
+
         def step(h, x_t=x_t):
             return phi(W_hh @ h + W_xh @ x_t + b)
 
@@ -112,8 +112,10 @@ def test_the_pages_norms_are_those_of_dh_t_dh_0_by_autograd():
             h = torch.tanh(W_hh @ h + W_xh @ xs[s - 1] + b)
         return h
 
-    norms = [np.linalg.norm(torch.autograd.functional.jacobian(lambda h: h_t(h, t), h0).numpy(), 2)
-             for t in range(settings.T + 1)]  # fmt: skip
+    norms = [
+        np.linalg.norm(torch.autograd.functional.jacobian(lambda h: h_t(h, t), h0).numpy(), 2)
+        for t in range(settings.T + 1)
+    ]
     np.testing.assert_allclose(10 ** dynamics.analyse(settings).log10_norms, norms, rtol=1e-9)
 
 
@@ -158,13 +160,16 @@ def stacks(rng, H, T):
         "gaussian": rng.standard_normal((T, H, H)) / np.sqrt(H),
         "orthogonal (all singular values equal)": np.stack(orthogonal),
         "orthogonal times tanh-like diagonals": np.stack(
-            [rng.uniform(0.2, 1.0, H)[:, None] * Q for Q in orthogonal]),
+            [rng.uniform(0.2, 1.0, H)[:, None] * Q for Q in orthogonal]
+        ),
         "diagonal, the top unit changing": np.stack([np.diag(rng.uniform(0.5, 1.5, H)) for _ in range(T)]),
         "diagonal, nearly equal": np.stack([np.diag(0.25 + 1e-6 * rng.standard_normal(H)) for _ in range(T)]),
-        "permuted diagonal": np.stack([np.diag(rng.uniform(0.5, 1.5, H))[rng.permutation(H)] for _ in range(T)]),
+        "permuted diagonal": np.stack(
+            [np.diag(rng.uniform(0.5, 1.5, H))[rng.permutation(H)] for _ in range(T)]
+        ),
         "near identity": np.eye(H) + 1e-3 * rng.standard_normal((T, H, H)),
         "relu masks": (rng.random((T, H)) < 0.6)[:, :, None] * rng.standard_normal((H, H)) * 1.5 / np.sqrt(H),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("H", [1, 7, 40, 96])  # 96: the iterative path; up to 64: exact eigenvalues
@@ -182,8 +187,12 @@ def test_product_norms_match_explicit_products(H):
 def test_product_norms_match_explicit_products_on_the_pages_rnns(kind, activation):
     # H = 80 takes the iterative path; the input scales cover saturated and nearly linear units
     for radius, scale in ((1.0, 1.0), (2.5, 0.1), (1.0, 0.001)):
-        J = dynamics.jacobians(*Settings(H=80, T=60, kind=kind, radius=radius, activation=activation,
-                                         input_scale=scale, seed=3).rnn(), activation)
+        J = dynamics.jacobians(
+            *Settings(
+                H=80, T=60, kind=kind, radius=radius, activation=activation, input_scale=scale, seed=3
+            ).rnn(),
+            activation,
+        )
         np.testing.assert_allclose(dynamics.product_norms(J), explicit_norms(J), rtol=1e-9)
 
 
@@ -193,7 +202,9 @@ def test_product_norms_far_beyond_float64_are_inf_and_0_and_exact_as_logs():
     np.testing.assert_allclose(dynamics.log_product_norms(J), np.arange(1, 401) * math.log(10), rtol=1e-13)
     small = dynamics.product_norms(J / 100)  # 10^-(t+1): float64 ends (below its denormals) near 1e-324
     assert small[299] == pytest.approx(1e-300, rel=1e-12) and np.all(small[330:] == 0)
-    np.testing.assert_allclose(dynamics.log_product_norms(J / 100), -np.arange(1, 401) * math.log(10), rtol=1e-13)
+    np.testing.assert_allclose(
+        dynamics.log_product_norms(J / 100), -np.arange(1, 401) * math.log(10), rtol=1e-13
+    )
 
 
 def test_product_norms_of_a_product_that_becomes_exactly_zero():
@@ -225,7 +236,9 @@ def test_the_bound_holds_on_random_rnns(activation):
     W = rng.standard_normal((5, 5))
     W = W + W.T
     J = dynamics.jacobians(W, np.zeros((5, 1)), np.zeros(5), np.zeros((10, 1)), np.zeros(5), "linear")
-    np.testing.assert_allclose(dynamics.product_norms(J), np.linalg.norm(W, 2) ** np.arange(1, 11), rtol=1e-10)
+    np.testing.assert_allclose(
+        dynamics.product_norms(J), np.linalg.norm(W, 2) ** np.arange(1, 11), rtol=1e-10
+    )
 
 
 @pytest.mark.parametrize("activation", dynamics.ACTIVATIONS)
@@ -265,7 +278,10 @@ def test_univariate_linear_is_w_to_the_T_minus_1():
     assert dynamics.univariate_linear(1.1, 50).value_text == "106.7"
     assert dynamics.univariate_linear(0.9, 51).value_text == "0.005154"
     assert dynamics.univariate_linear(0.9, 50).value_text == "0.005726"
-    assert dynamics.univariate_linear(-2.0, 4).value_text == "-8" and dynamics.univariate_linear(-2.0, 5).value_text == "16"
+    assert (
+        dynamics.univariate_linear(-2.0, 4).value_text == "-8"
+        and dynamics.univariate_linear(-2.0, 5).value_text == "16"
+    )
     zero = dynamics.univariate_linear(0.0, 3)
     assert zero.value_text == "0" and zero.log10_abs.tolist() == [0.0, -np.inf, -np.inf]
 
@@ -281,8 +297,10 @@ def test_overflow_and_underflow_are_reported_at_the_right_T():
     # 0.5^(T-1) < 1e-300 first at T - 1 = 997
     tiny = dynamics.univariate_linear(0.5, 1000)
     assert 0.5**996 > 1e-300 > 0.5**997
-    expected = ("w^(T−1) fell below 1e-300 at T = 998 (float64's smallest normal number is 2.2e-308); from there "
-                "on it is carried as a logarithm.")
+    expected = (
+        "w^(T−1) fell below 1e-300 at T = 998 (float64's smallest normal number is 2.2e-308); from there "
+        "on it is carried as a logarithm."
+    )
     assert tiny.notes() == [expected]
     assert "exactly 0 from T = 2" in dynamics.univariate_linear(0.0, 5).notes()[0]
     assert dynamics.univariate_linear(1.1, 50).notes() == []
@@ -322,7 +340,10 @@ def test_univariate_nonlinear_tanh_at_zero_is_linear_and_saturation_shrinks_it()
     driven = dynamics.univariate_nonlinear(1.1, 51, "tanh", u=1.0, inputs="random", seed=0)
     assert driven.log10_abs[-1] < still.log10_abs[-1] - 20  # 117.4 falls below 1e-18
     assert driven.summary().startswith("At T = 51: ∂h_T/∂h₁ = ")
-    assert "against w^(T−1) = 117.4 for linear ones: the 50 factors φ′(z₂) ⋯ φ′(z_T) multiply to" in driven.summary()
+    assert (
+        "against w^(T−1) = 117.4 for linear ones: the 50 factors φ′(z₂) ⋯ φ′(z_T) multiply to"
+        in driven.summary()
+    )
     off = dynamics.univariate_nonlinear(1.1, 10, "relu", u=1.0, b=-5.0)  # z < 0 always: relu off
     assert "φ′(z_2) = 0 exactly (the unit is off (z ≤ 0)), so the gradient is 0 from T = 2." in off.summary()
     sigmoid = dynamics.univariate_nonlinear(1.1, 30, "sigmoid", inputs="zero")
@@ -362,16 +383,22 @@ def test_analyse_matches_the_contract_functions_and_the_heatmap_matches_the_curv
     grid = result.grid
     assert grid[0] == 0 and grid[-1] == 90 and len(grid) == dynamics.HEATMAP_POINTS
     np.testing.assert_allclose(result.log10_heatmap[:, 0], result.log10_norms[grid], atol=1e-9)
-    assert np.all(np.diag(result.log10_heatmap) == 0) and np.all(np.isnan(result.log10_heatmap[np.triu_indices(len(grid), 1)]))
+    assert np.all(np.diag(result.log10_heatmap) == 0) and np.all(
+        np.isnan(result.log10_heatmap[np.triu_indices(len(grid), 1)])
+    )
     i, j = 15, 4  # one cell by hand: ||J_{g_i - 1} ... J_{g_j}||
-    np.testing.assert_allclose(10 ** result.log10_heatmap[i, j], explicit_norms(J[grid[j]:grid[i]])[-1], rtol=1e-9)
+    np.testing.assert_allclose(
+        10 ** result.log10_heatmap[i, j], explicit_norms(J[grid[j] : grid[i]])[-1], rtol=1e-9
+    )
     P = np.linalg.multi_dot(J[::-1])  # dh_T/dh_0
     singular = np.linalg.svd(P, compute_uv=False)  # resolved: down to 1e-12 of the largest, as drawn
     assert 0 < result.resolved < 30 and singular[result.resolved - 1] >= 1e-12 * singular[0]
     shown = 10 ** result.log10_singular_values[: result.resolved]
     np.testing.assert_allclose(shown[:5], singular[:5], rtol=1e-9)
     np.testing.assert_allclose(shown, singular[: result.resolved], rtol=0, atol=1e-14 * singular[0])
-    np.testing.assert_allclose(np.sort_complex(result.eigenvalues), np.sort_complex(np.linalg.eigvals(settings.rnn()[0])))
+    np.testing.assert_allclose(
+        np.sort_complex(result.eigenvalues), np.sort_complex(np.linalg.eigvals(settings.rnn()[0]))
+    )
     assert result.sigma_max == pytest.approx(np.linalg.norm(settings.rnn()[0], 2))
 
 
@@ -400,8 +427,9 @@ def test_extremes_give_numbers_not_nan(activation):
 
 
 def test_figures_draw_log10_with_power_of_ten_ticks_and_exact_zeros_on_a_floor():
-    assert figures.power_ticks(np.array([-0.2, 2.3])) == dict(tickvals=[-1, 0, 1, 2, 3],
-                                                               ticktext=["10<sup>−1</sup>", "1", "10", "10<sup>2</sup>", "10<sup>3</sup>"])
+    assert figures.power_ticks(np.array([-0.2, 2.3])) == dict(
+        tickvals=[-1, 0, 1, 2, 3], ticktext=["10<sup>−1</sup>", "1", "10", "10<sup>2</sup>", "10<sup>3</sup>"]
+    )
     fig = figures.linear_product(dynamics.univariate_linear(3.0, 1000))
     line, marker = fig.data
     assert line.y[-1] == pytest.approx(999 * math.log10(3.0)) and marker.text == ("4.407e+476",)
@@ -427,5 +455,6 @@ def test_nonlinear_figure_shows_both_products_and_the_phi_prime_factors():
     np.testing.assert_allclose(linear.y, np.arange(30) * math.log10(1.1))
     np.testing.assert_allclose(sigmoid.y, result.log10_abs)
     assert list(factors.x) == list(range(2, 31))
-    np.testing.assert_allclose(factors.y, result.h[1:] * (1 - result.h[1:]), rtol=1e-12)  # sigmoid' = h (1 - h)
+    # sigmoid' = h (1 - h)
+    np.testing.assert_allclose(factors.y, result.h[1:] * (1 - result.h[1:]), rtol=1e-12)
     assert max(factors.y) <= 0.25

@@ -41,8 +41,9 @@ def test_the_ellipse_has_the_singular_values_as_semi_axes_along_the_left_singula
         points = view.ellipses[i]  # (P, 2)
         along = points @ view.axes[i]  # coordinates along the two axes
         # every image point lies on the ellipse (x/σ₁)² + (y/σ₂)² = 1 ...
-        np.testing.assert_allclose((along[:, 0] / view.sigma[i, 0]) ** 2 + (along[:, 1] / view.sigma[i, 1]) ** 2, 1.0,
-                                   rtol=1e-9)  # fmt: skip
+        np.testing.assert_allclose(
+            (along[:, 0] / view.sigma[i, 0]) ** 2 + (along[:, 1] / view.sigma[i, 1]) ** 2, 1.0, rtol=1e-9
+        )
         # ... and reaches its ends: the longest image is σ₁ (to the circle's resolution)
         lengths = np.linalg.norm(points, axis=1)
         assert view.sigma[i, 1] * (1 - 1e-9) <= lengths.min() and lengths.max() <= view.sigma[i, 0] * (
@@ -106,4 +107,6 @@ def test_the_summary_says_the_singular_values_and_the_line_only_once_it_is_one()
     assert f"σ₂/σ₁ = {long.flatness[-1]:.3g}" in long.summary() and "nearly the same line" in long.summary()
     short = ellipses.product_ellipses(W, "tanh", T=1)
     assert short.flatness[-1] > 0.01 and "is not (or not yet) a line" in short.summary()
-    assert "is 0: every direction is lost" in ellipses.product_ellipses([[0, 0], [0, 0]], "tanh", T=5).summary()
+    assert (
+        "is 0: every direction is lost" in ellipses.product_ellipses([[0, 0], [0, 0]], "tanh", T=5).summary()
+    )

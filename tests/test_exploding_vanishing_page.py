@@ -24,7 +24,10 @@ def linear_curve(at):
 def test_defaults_show_the_formula_at_the_lectures_T_and_say_what_the_lectures_numbers_are():
     at = run_app(PAGE)
     assert not at.exception and chart_keys(at) == CHARTS
-    assert at.latex[2].value.strip("$\n") == r"\frac{\partial h_{50}}{\partial h_1} = w^{T-1} = (1.1)^{49} = 106.7"
+    assert (
+        at.latex[2].value.strip("$\n")
+        == r"\frac{\partial h_{50}}{\partial h_1} = w^{T-1} = (1.1)^{49} = 106.7"
+    )
     note = at.info[0].value
     assert "117.4 is 1.1⁵⁰ = 117.4: fifty factors of w, i.e. ∂h₅₁/∂h₁" in note
     assert "0.00515 is 0.9⁵⁰ = 0.005154" in note and "0.9⁴⁹ = 0.005726" in note
@@ -33,8 +36,9 @@ def test_defaults_show_the_formula_at_the_lectures_T_and_say_what_the_lectures_n
     np.testing.assert_allclose(y, np.arange(50) * math.log10(1.1), rtol=1e-12)
 
 
-@pytest.mark.parametrize("label, w, value", [("Lecture, exploding", 1.1, "117.4"),
-                                             ("Lecture, vanishing", 0.9, "0.005154")])
+@pytest.mark.parametrize(
+    "label, w, value", [("Lecture, exploding", 1.1, "117.4"), ("Lecture, vanishing", 0.9, "0.005154")]
+)
 def test_the_lecture_buttons_set_w_and_T_to_fifty_factors(label, w, value):
     at = run_app(PAGE)
     button(at, label).click().run()
@@ -108,9 +112,20 @@ def test_garbage_in_the_link_falls_back_to_defaults_with_a_warning(query):
 
 @pytest.mark.parametrize("activation", ["linear", "tanh", "sigmoid", "relu"])
 def test_the_page_at_its_extremes_gives_numbers_not_tracebacks(activation):
-    at = run_app(PAGE, query={"ev_w": "3", "ev_T": "1000", "ev_uni_phi": "relu" if activation == "linear" else activation,
-                              "ev_H": "256", "ev_steps": "1000", "ev_radius": "3", "ev_scale": "3",
-                              "ev_act": activation}, timeout=120)  # fmt: skip
+    at = run_app(
+        PAGE,
+        query={
+            "ev_w": "3",
+            "ev_T": "1000",
+            "ev_uni_phi": "relu" if activation == "linear" else activation,
+            "ev_H": "256",
+            "ev_steps": "1000",
+            "ev_radius": "3",
+            "ev_scale": "3",
+            "ev_act": activation,
+        },
+        timeout=120,
+    )
     assert not at.exception and chart_keys(at) == CHARTS
     warnings = " ".join(w.value for w in at.warning)
     assert "w^(T−1) exceeded 1e308 at T = 647" in warnings
@@ -120,9 +135,14 @@ def test_the_page_at_its_extremes_gives_numbers_not_tracebacks(activation):
         assert "‖∂h_t/∂h₀‖ exceeded 1e308" in warnings and max(v for v in norms if v is not None) > 308
 
 
-@pytest.mark.parametrize("query", [{"ev_w": "0", "ev_radius": "0", "ev_scale": "0"},
-                                   {"ev_T": "1", "ev_steps": "1", "ev_H": "1"},
-                                   {"ev_w": "-3", "ev_b": "-3", "ev_uni_phi": "relu", "ev_kind": "orthogonal"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"ev_w": "0", "ev_radius": "0", "ev_scale": "0"},
+        {"ev_T": "1", "ev_steps": "1", "ev_H": "1"},
+        {"ev_w": "-3", "ev_b": "-3", "ev_uni_phi": "relu", "ev_kind": "orthogonal"},
+    ],
+)
 def test_the_other_corners(query):
     at = run_app(PAGE, query=query)
     assert not at.exception and chart_keys(at) == CHARTS
@@ -135,8 +155,12 @@ def test_both_sections_index_z_as_the_lecture_does():
     one_unit = next(f for f in formulas if r"\phi'(z_2)" in f)
     many = next(f for f in formulas if "J_t" in f)
     assert r"h_t = \phi(z_t),\ \ z_t = w\,h_{t-1}" in one_unit
-    assert r"\mathbf h_t = \phi(\mathbf z_t),\ \ \mathbf z_t = W_{hh}\mathbf h_{t-1} + W_{xh}\mathbf x_t" in many
-    assert r"\mathrm{diag}\big(\phi'(\mathbf z_{t+1})\big)\,W_{hh}" in many and r"\phi'(\mathbf z_t)" not in many
+    assert (
+        r"\mathbf h_t = \phi(\mathbf z_t),\ \ \mathbf z_t = W_{hh}\mathbf h_{t-1} + W_{xh}\mathbf x_t" in many
+    )
+    assert (
+        r"\mathrm{diag}\big(\phi'(\mathbf z_{t+1})\big)\,W_{hh}" in many and r"\phi'(\mathbf z_t)" not in many
+    )
 
 
 def test_two_units_print_the_products_singular_values_and_follow_the_weights():
@@ -151,7 +175,9 @@ def test_two_units_print_the_products_singular_values_and_follow_the_weights():
     at.slider(key="ev2_w11").set_value(0.5).run()
     assert not at.exception and chart_traces(at, "ev2_ellipse") != before
     moved = ellipses.product_ellipses([[0.5, -0.6], [0.6, 0.9]], "tanh", 40)
-    assert f"σ₁ = {moved.sigma[-1, 0]:.3g}" in next(m.value for m in at.markdown if m.value.startswith("After T"))
+    assert f"σ₁ = {moved.sigma[-1, 0]:.3g}" in next(
+        m.value for m in at.markdown if m.value.startswith("After T")
+    )
 
 
 def test_the_readmes_numbers_at_the_defaults_are_what_the_page_prints():
@@ -160,7 +186,8 @@ def test_the_readmes_numbers_at_the_defaults_are_what_the_page_prints():
     at = run_app(PAGE)
     texts = " ".join(m.value for m in at.markdown)
     assert "∂h_T/∂h₁ = 2.091e-26 with tanh units, against w^(T−1) = 106.7" in texts
-    verdict = next(i.value for i in at.info if i.value.startswith("Measured growth rate"))  # st.info: it vanishes
+    # st.info: it vanishes
+    verdict = next(i.value for i in at.info if i.value.startswith("Measured growth rate"))
     assert verdict.startswith("Measured growth rate: -0.0518 per step") and "shrinks to 3.15e-5" in verdict
     assert "γ·σ_max(W_hh) = 1 × 1.97 = 1.97" in verdict
     assert "σ₂/σ₁ = 6.88e-08" in texts

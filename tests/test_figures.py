@@ -15,7 +15,11 @@ from rnnviz.handbuilt import ParityWeights
 
 
 def test_unrolled_prints_values_and_marks_wrong_steps():
-    rows = {"x": np.array([1.0, 0.0, 1.0]), "y": np.array([1.0, 1.0, 0.0]), "target": np.array([1.0, 1.0, 0.0])}
+    rows = {
+        "x": np.array([1.0, 0.0, 1.0]),
+        "y": np.array([1.0, 1.0, 0.0]),
+        "target": np.array([1.0, 1.0, 0.0]),
+    }
     fig = figures.unrolled(rows, wrong=np.array([False, True, False]))
     heat, marks = fig.data
     assert list(heat.y) == ["x", "y", "target"] and list(heat.x) == [1, 2, 3]
@@ -58,21 +62,44 @@ def _as_sent(figure_dict: dict) -> dict:
     return json.loads(pio.to_json(figure_dict, validate=False))
 
 
-@pytest.mark.parametrize("array", [
-    np.arange(5), np.arange(5, dtype=np.int64) * 1000, np.arange(3, dtype=np.int64) * 2**40, np.arange(4, dtype=np.uint64),
-    np.linspace(0, 1, 7, dtype=np.float32), np.eye(3), np.array([]), np.array(["a", None], dtype=object),
-    np.array([True, False]), np.array([np.nan, np.inf, -1.5]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.arange(5),
+        np.arange(5, dtype=np.int64) * 1000,
+        np.arange(3, dtype=np.int64) * 2**40,
+        np.arange(4, dtype=np.uint64),
+        np.linspace(0, 1, 7, dtype=np.float32),
+        np.eye(3),
+        np.array([]),
+        np.array(["a", None], dtype=object),
+        np.array([True, False]),
+        np.array([np.nan, np.inf, -1.5]),
+    ],
+)
 def test_a_figure_encodes_its_arrays_as_plotly_would(array):
     # figure() encodes arrays itself (rnnviz/figures/__init__.py): the JSON must be plotly.py's own.
-    fig = figure([dict(type="heatmap" if array.ndim == 2 else "scatter", x=array, y=array, z=array,
-                       customdata=[array, {"nested": array}])],
-                 dict(xaxis=dict(range=np.array([0.0, 1.0])), annotations=[dict(text="a", x=array)]))  # fmt: skip
+    fig = figure(
+        [
+            dict(
+                type="heatmap" if array.ndim == 2 else "scatter",
+                x=array,
+                y=array,
+                z=array,
+                customdata=[array, {"nested": array}],
+            )
+        ],
+        dict(xaxis=dict(range=np.array([0.0, 1.0])), annotations=[dict(text="a", x=array)]),
+    )
     assert _as_sent(fig.to_dict()) == _as_sent(go.Figure.to_dict(fig))
 
 
 def test_the_pages_figures_encode_as_plotly_would():
     view = maps.explore(maps.LogisticMap(3.5), 40, 0.1)
-    for fig in (maps_figures.lecture_panels(view), maps_figures.cobweb(view), figures.network_diagram(ParityWeights()),
-                figures.unrolled(handbuilt.unroll_parity(ParityWeights(), np.array([0, 1, 1])).rows)):  # fmt: skip
+    for fig in (
+        maps_figures.lecture_panels(view),
+        maps_figures.cobweb(view),
+        figures.network_diagram(ParityWeights()),
+        figures.unrolled(handbuilt.unroll_parity(ParityWeights(), np.array([0, 1, 1])).rows),
+    ):
         assert _as_sent(fig.to_dict()) == _as_sent(go.Figure.to_dict(fig))

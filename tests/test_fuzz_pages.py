@@ -41,5 +41,3 @@ def test_random_widget_values_never_raise(path, data):
                 widget.set_value(value)
         at.run()
         assert not at.exception, at.exception
-
-

@@ -62,8 +62,11 @@ def test_exercise_forced_gates_pass_the_cell_gradient_unchanged(lstm):
 @pytest.mark.parametrize("t", [0, 5, 9, 20, 40])
 def test_f_and_o_make_the_gradients_equal_and_i_does_not_enter(which, t, trained):
     """The adjoint c_bar_t = f_{t+1} c_bar_{t+1} + h_bar_t o_t tanh'(c_t) has no i_{t+1} in it."""
-    model = trained if which == "trained" else models.SequenceModel(
-        models.ModelConfig(kind="lstm", task="adding", hidden_size=32), seed=3)  # fmt: skip
+    model = (
+        trained
+        if which == "trained"
+        else models.SequenceModel(models.ModelConfig(kind="lstm", task="adding", hidden_size=32), seed=3)
+    )
     x, y = gates.example("adding", 50, seed=0, index=2)
     i_free = gates.exercise(model, x, y, t, force_f=True, force_i=False, force_o=True)
     assert i_free.largest_difference == 0.0 and np.abs(i_free.c_bar_t).max() > 0  # exactly, not nearly
@@ -120,7 +123,9 @@ def test_memory_paths_and_the_summary_match_a_direct_product(lstm):
         assert rows["units keeping memory"][row] == f"{int((whole >= 0.1).sum())} of 6"
         middle = np.sort(whole)[2:4]  # 6 units: the median is the geometric mean of the middle two
         assert rows["∏ f, step T to 1: median unit"][row] == f"{np.sqrt(middle.prod()):.2g}"
-        assert rows["best unit"][row] == f"{whole.max():.2g}" and rows["LSTM: mean f"][row] == f"{f.mean():.3f}"
+        assert (
+            rows["best unit"][row] == f"{whole.max():.2g}" and rows["LSTM: mean f"][row] == f"{f.mean():.3f}"
+        )
         norms = training.jacobian_norms(rnn, x)
         np.testing.assert_allclose(paths.rnn_norms[stage], norms, rtol=1e-10)  # by hand against autograd
         assert rows["tanh RNN: ‖dh_T/dh_1‖"][row] == f"{norms[0]:.2g}"
@@ -133,27 +138,36 @@ def test_memory_paths_of_a_batch_are_each_sequences_own(lstm):
     for b, paths in enumerate(batch):
         one = gates.memory_paths({"trained": lstm}, {"trained": rnn}, x[:, b : b + 1])[0]
         np.testing.assert_allclose(paths.forget_log10["trained"], one.forget_log10["trained"], rtol=1e-12)
-        np.testing.assert_allclose(paths.rnn_norms["trained"], training.jacobian_norms(rnn, x[:, b : b + 1]),
-                                   rtol=1e-10)  # fmt: skip
+        np.testing.assert_allclose(
+            paths.rnn_norms["trained"], training.jacobian_norms(rnn, x[:, b : b + 1]), rtol=1e-10
+        )
 
 
 @functools.cache
 def default_paths(forget_bias: float | None) -> list[gates.MemoryPaths]:
     """The memory paths the page shows at its defaults, from the shipped models: one per example."""
     x, _ = gates.examples("adding", 50, 0)
-    lstm = {"initial": gates.default_trainer(forget_bias).model,
-            "trained": defaults.load(gates.default_name(forget_bias)).model}  # fmt: skip
-    rnn = {"initial": training.Trainer(gates.DEFAULT_RNN).model, "trained": defaults.load("lstm_gates_rnn").model}
+    lstm = {
+        "initial": gates.default_trainer(forget_bias).model,
+        "trained": defaults.load(gates.default_name(forget_bias)).model,
+    }
+    rnn = {
+        "initial": training.Trainer(gates.DEFAULT_RNN).model,
+        "trained": defaults.load("lstm_gates_rnn").model,
+    }
     return gates.memory_paths(lstm, rnn, x)
 
 
 @pytest.mark.parametrize("index", range(100))
 def test_what_the_caption_says_of_the_defaults_holds_on_every_example(index):
     plain, biased = default_paths(None)[index], default_paths(1.0)[index]
-    median = {name: {stage: 10 ** np.median(p.forget_log10[stage][0]) for stage in gates.STAGES}
-              for name, p in (("plain", plain), ("biased", biased))}  # fmt: skip
+    median = {
+        name: {stage: 10 ** np.median(p.forget_log10[stage][0]) for stage in gates.STAGES}
+        for name, p in (("plain", plain), ("biased", biased))
+    }
     assert 0.45 < plain.mean_f["initial"] < 0.55  # f starts near 0.5
-    assert plain.kept("initial") == 0 and plain.kept("trained") == 1  # the caption: training makes one unit keep
+    # the caption: training makes one unit keep
+    assert plain.kept("initial") == 0 and plain.kept("trained") == 1
     assert (biased.kept("initial"), biased.kept("trained")) == (0, 2)  # the README's
     assert 0.7 < biased.mean_f["initial"] < 0.76  # near sigmoid(1) = 0.73
     for stage in gates.STAGES:  # the median unit against the RNN, before and after training
@@ -187,7 +201,10 @@ def test_page_shows_the_defaults_memory_paths_and_the_exercise():
     assert shown_table(at) == expected
     assert "exactly equal" in at.success[0].value
     at.checkbox(key="gates_force_i").uncheck().run()  # i free: still exactly equal
-    assert "exactly equal" in at.success[0].value and "$i_{11}$ is free and does not matter" in at.success[0].value
+    assert (
+        "exactly equal" in at.success[0].value
+        and "$i_{11}$ is free and does not matter" in at.success[0].value
+    )
     at.checkbox(key="gates_force_f").uncheck().run()
     assert "Force $f_{11} = 1$ and $o_{10} = 0$ to make them equal" in at.info[-1].value
     assert "Force all three gates" not in at.info[-1].value
@@ -220,7 +237,9 @@ def test_memory_chart_draws_both_stages_from_the_paths():
 
 def test_a_session_reading_the_page_leaves_the_other_shared_defaults_unchanged():
     shipped = {name: snapshot_bytes(defaults.load(name)) for name in ("lstm_gates_bias1", "lstm_gates_rnn")}
-    at = run_app(PAGE, query={"gates_forget_bias": "1", "gates_example": "7", "gates_force_o": "false"}, timeout=120)
+    at = run_app(
+        PAGE, query={"gates_forget_bias": "1", "gates_example": "7", "gates_force_o": "false"}, timeout=120
+    )
     assert not at.exception
     for name, expected in shipped.items():
         assert snapshot_bytes(ui_models.shared(name)) == expected
@@ -232,18 +251,33 @@ def test_a_click_trains_a_bounded_work_and_the_defaults_are_within():
     for settings in ((50, 32, 600), (50, 32, 3000), (200, 32, 600), (50, 64, 600), (10, 4, 50)):
         assert gates.refusal(*settings) is None, settings
     message = gates.refusal(200, 128, 3000)  # the largest settings a link can ask for
-    assert message.startswith("These settings cannot train here: training the LSTM and its tanh RNN would cost "
-                              "3,435 billion multiply-adds") and "up to 120 billion on a click" in message  # fmt: skip
+    assert (
+        message.startswith(
+            "These settings cannot train here: training the LSTM and its tanh RNN would cost "
+            "3,435 billion multiply-adds"
+        )
+        and "up to 120 billion on a click" in message
+    )
 
 
 def test_the_largest_link_is_refused_with_a_message_and_no_button():
-    at = run_app(PAGE, query={"gates_T": "200", "gates_hidden": "128", "gates_steps": "10000", "gates_seed": "9999"})
+    at = run_app(
+        PAGE, query={"gates_T": "200", "gates_hidden": "128", "gates_steps": "10000", "gates_seed": "9999"}
+    )
     assert not at.exception and not chart_keys(at) and not at.button
     assert len(at.warning) == 1 and at.warning[0].value.startswith("These settings cannot train here")
 
 
-@pytest.mark.parametrize("query", [{"gates_T": "210"}, {"gates_hidden": "132"}, {"gates_steps": "10010"},
-                                   {"gates_example": "100"}, {"gates_t": "200"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"gates_T": "210"},
+        {"gates_hidden": "132"},
+        {"gates_steps": "10010"},
+        {"gates_example": "100"},
+        {"gates_t": "200"},
+    ],
+)
 def test_links_beyond_the_widgets_limits_fall_back_to_the_defaults_with_a_warning(query):
     at = run_app(PAGE, query=query, timeout=180)
     assert not at.exception and "malformed or out of range" in at.warning[0].value

@@ -114,9 +114,16 @@ def test_parse_bits_accepts(text, bits):
 
 @pytest.mark.parametrize(
     "text, message",
-    [("", "empty"), ("   ", "empty"), ("0 1 2", "Entry 3 .* is 2"), ("0 x", "'x', is not a number"),
-     ("1 " * 201, "at most 200"), ("0 nan", "finite"), ("1e400", "finite")],
-)  # fmt: skip
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("0 1 2", "Entry 3 .* is 2"),
+        ("0 x", "'x', is not a number"),
+        ("1 " * 201, "at most 200"),
+        ("0 nan", "finite"),
+        ("1e400", "finite"),
+    ],
+)
 def test_parse_bits_refuses_with_a_plain_message(text, message):
     with pytest.raises(ValueError, match=message):
         handbuilt.parse_bits(text)
@@ -165,7 +172,9 @@ def test_stalled_parity_starts_sit_on_plateaus_not_shown_to_be_minima():
     target = torch.cumsum(bits, dim=1).remainder(2).double()  # (1024, 10)
 
     def loss(theta: torch.Tensor) -> torch.Tensor:  # one start's full-batch loss, theta (9,)
-        y = torch.func.functional_call(handbuilt.ParityStarts(1), {"theta": theta.reshape(9, 1, 1)}, (bits.double(),))
+        y = torch.func.functional_call(
+            handbuilt.ParityStarts(1), {"theta": theta.reshape(9, 1, 1)}, (bits.double(),)
+        )
         return torch.nn.functional.binary_cross_entropy(y[0], target)
 
     thetas = loop.model.theta.detach()[:, :, 0].T  # (32, 9)
@@ -183,4 +192,5 @@ def test_stalled_parity_starts_sit_on_plateaus_not_shown_to_be_minima():
     assert 9e-4 < min(norms) and max(norms) < 1.1e-2  # small, not zero (README: 1e-3 to 1e-2)
     assert -7e-4 < min(smallest) and max(smallest) < 1.3e-4  # nearly flat in some direction: a plateau
     upper = [e for e, loss_k in zip(smallest, np.sort(full[stalled])) if loss_k > 0.6]
-    assert len(upper) >= 5 and max(upper) < 0  # on the upper plateau a direction that goes down: not a minimum
+    # on the upper plateau a direction that goes down: not a minimum
+    assert len(upper) >= 5 and max(upper) < 0

@@ -32,7 +32,9 @@ def trace(at, key, name):
 
 def current_attractors(at):
     """The orange marks on the bifurcation diagram: (parameter values, states)."""
-    marks = next(t for t in chart_traces(at, "maps_bifurcation") if t.get("name", "").startswith("attractors at"))
+    marks = next(
+        t for t in chart_traces(at, "maps_bifurcation") if t.get("name", "").startswith("attractors at")
+    )
     return marks["x"], sorted(marks["y"])
 
 
@@ -45,7 +47,8 @@ def test_defaults_show_the_lecture_map_and_its_4_cycle():
     assert max(f["y"]) == pytest.approx(3.5 / 4)
     orbit = trace(show(at, "Iterate and cobweb"), "maps_cobweb", "(xₜ, xₜ₊₁)")
     assert orbit["x"][0] == pytest.approx(0.1) and len(orbit["x"]) == 40
-    assert sorted(orbit["x"][-4:]) == pytest.approx(FOUR_CYCLE, abs=1e-5)  # the orbit has settled on the cycle
+    # the orbit has settled on the cycle
+    assert sorted(orbit["x"][-4:]) == pytest.approx(FOUR_CYCLE, abs=1e-5)
     x, y = current_attractors(show(at, "Bifurcation diagram"))
     assert x == [3.5] * 4 and y == pytest.approx(FOUR_CYCLE, abs=1e-5)
     table = show(at, "Fixed points and cycles").dataframe[0].value
@@ -68,7 +71,10 @@ def test_moving_r_moves_every_figure_but_not_the_cached_diagram():
     orbit = trace(at, "maps_cobweb", "(xₜ, xₜ₊₁)")
     assert orbit["y"][-1] == pytest.approx(1 - 1 / 2.8, abs=1e-8)  # drawn in: the distance shrinks 0.8 a step
     assert trace(at, "maps_iterate", "attracting fixed point")["x"] == pytest.approx([1 - 1 / 2.8])
-    assert show(at, "Fixed points and cycles").dataframe[0].value["stability"].tolist() == ["repelling", "attracting"]
+    assert show(at, "Fixed points and cycles").dataframe[0].value["stability"].tolist() == [
+        "repelling",
+        "attracting",
+    ]
     at = show(at, "Derivatives")
     assert float(at.metric[2].value) == pytest.approx(np.log(0.8), abs=1e-4)  # log|2 - r|, shown to 4 places
 
@@ -79,7 +85,8 @@ def test_k_and_x0_change_the_iterate_the_cobweb_and_the_gradient():
     panel_f = trace(at, "maps_panels", "y = f(x)")
     at = show(at, "Iterate and cobweb")
     f1 = trace(at, "maps_iterate", "y = f(x)")
-    assert f1["y"][:: len(f1["y"]) // (len(panel_f["y"]) - 1)] == panel_f["y"]  # f∘1 is f (the panel: fewer points)
+    # f∘1 is f (the panel: fewer points)
+    assert f1["y"][:: len(f1["y"]) // (len(panel_f["y"]) - 1)] == panel_f["y"]
     at.slider(key="maps_x0").set_value(0.5).run()
     assert trace(at, "maps_cobweb", "start x₀")["x"] == [0.5]
     at = show(at, "Derivatives")
@@ -90,7 +97,15 @@ def test_k_and_x0_change_the_iterate_the_cobweb_and_the_gradient():
 
 
 def test_the_bifurcation_range_is_a_setting_and_a_backwards_one_gets_a_message():
-    at = run_app(PAGE, query={"maps_r_from": "3.8", "maps_r_to": "3.9", "maps_r": "3.83", "maps_view": "Bifurcation diagram"})
+    at = run_app(
+        PAGE,
+        query={
+            "maps_r_from": "3.8",
+            "maps_r_to": "3.9",
+            "maps_r": "3.83",
+            "maps_view": "Bifurcation diagram",
+        },
+    )
     heat = chart_traces(at, "maps_bifurcation")[0]
     assert heat["x"][0] == pytest.approx(3.8) and heat["x"][-1] == pytest.approx(3.9)
     x, y = current_attractors(at)
@@ -122,13 +137,20 @@ def test_the_tanh_unit_shows_two_attractors_a_cliff_and_vanishing_gradients():
 
 @pytest.mark.parametrize(
     "query",
-    [{"maps_r": "4", "maps_k": "100"}, {"maps_r": "0"}, {"maps_r": "0", "maps_k": "100", "maps_r_from": "0"},
-     {"maps_x0": "0"}, {"maps_x0": "1", "maps_r": "4"}, {"maps_r": "3", "maps_k": "100"}, {"maps_r": "1"},
-     {"maps_map": "tanh unit", "maps_w": "4", "maps_b": "2", "maps_h0": "1", "maps_k": "100"},
-     {"maps_map": "tanh unit", "maps_w": "-4", "maps_b": "-2", "maps_h0": "-1", "maps_k": "100"},
-     {"maps_map": "tanh unit", "maps_w": "0", "maps_b": "0", "maps_h0": "0"},
-     {"maps_map": "tanh unit", "maps_w": "1", "maps_b": "0", "maps_w_from": "0.9", "maps_w_to": "1"}],
-)  # fmt: skip
+    [
+        {"maps_r": "4", "maps_k": "100"},
+        {"maps_r": "0"},
+        {"maps_r": "0", "maps_k": "100", "maps_r_from": "0"},
+        {"maps_x0": "0"},
+        {"maps_x0": "1", "maps_r": "4"},
+        {"maps_r": "3", "maps_k": "100"},
+        {"maps_r": "1"},
+        {"maps_map": "tanh unit", "maps_w": "4", "maps_b": "2", "maps_h0": "1", "maps_k": "100"},
+        {"maps_map": "tanh unit", "maps_w": "-4", "maps_b": "-2", "maps_h0": "-1", "maps_k": "100"},
+        {"maps_map": "tanh unit", "maps_w": "0", "maps_b": "0", "maps_h0": "0"},
+        {"maps_map": "tanh unit", "maps_w": "1", "maps_b": "0", "maps_w_from": "0.9", "maps_w_to": "1"},
+    ],
+)
 def test_slider_extremes_draw_every_chart_without_a_traceback(query):
     at = run_app(PAGE, query=query)
     for view, charts in VIEWS.items():

@@ -109,7 +109,9 @@ def test_at_the_defaults_the_unclipped_path_ends_on_a_plateau_where_clipping_cha
         np.testing.assert_array_equal(path.w, onward[0].w)
         np.testing.assert_array_equal(path.b, onward[0].b)
     assert np.hypot(onward[0].w[-1] - end[0], onward[0].b[-1] - end[1]) < 0.01  # 200 more steps: still stuck
-    assert landscape.clipping_and_vanishing(landscape.descents((4.0, -1.9), 0.5, 60, 50, 0.5), 0.5, 0.5) is None
+    assert (
+        landscape.clipping_and_vanishing(landscape.descents((4.0, -1.9), 0.5, 60, 50, 0.5), 0.5, 0.5) is None
+    )
 
 
 # --- the loss in expectation over the starts x_0 ------------------------------------------------------
@@ -132,7 +134,9 @@ def test_the_mean_loss_and_gradient_are_the_direct_average_over_the_starts_and_m
     w, b = rng.uniform(-2, 8, 30), rng.uniform(-6, 2, 30)
     E, dE_dw, dE_db = landscape.mean_loss_and_gradient(w, b, 50, starts)
     for i in range(len(w)):
-        direct = np.mean([landscape.loss_and_gradient(float(w[i]), float(b[i]), 50, float(x0)) for x0 in starts], axis=0)
+        direct = np.mean(
+            [landscape.loss_and_gradient(float(w[i]), float(b[i]), 50, float(x0)) for x0 in starts], axis=0
+        )
         np.testing.assert_allclose([E[i], dE_dw[i], dE_db[i]], direct, rtol=1e-12, atol=1e-15)
     w_t = torch.tensor(w[:5], requires_grad=True)
     b_t = torch.tensor(b[:5], requires_grad=True)
@@ -171,7 +175,9 @@ def test_the_three_descents_together_equal_each_descent_alone():
 
 def test_averaging_over_starts_softens_the_cliff():
     single = landscape.steepness(landscape.loss_slice(-2.6, (-2, 8), T=50, n=2000))
-    averaged = landscape.steepness(landscape.loss_slice(-2.6, (-2, 8), T=50, n=2000, starts=landscape.random_starts(16)))
+    averaged = landscape.steepness(
+        landscape.loss_slice(-2.6, (-2, 8), T=50, n=2000, starts=landscape.random_starts(16))
+    )
     assert single.jump > 0.3 and 4.97 < single.jump_w < 4.99  # one wall of about 0.33
     assert averaged.jump < 0.04  # the largest step of the staircase
     assert single.spacing == averaged.spacing == pytest.approx(10 / 1999)
@@ -237,7 +243,10 @@ def test_the_readmes_numbers_of_the_default_descents():
     """README, loss cliffs: a step of 5.7 at step 17, final loss 0.090, by norm 0.004; averaged over 16
     starts, the longest unclipped step 1.48 and the largest gradient norm 3.0 instead of 11.4."""
     plain, by_norm, _ = landscape.descents((4.4, -2.6), 0.5, 60, 50, 0.5)
-    assert "final loss 0.08997" in plain.summary() and "its longest step, 5.68, came at step 17" in plain.summary()
+    assert (
+        "final loss 0.08997" in plain.summary()
+        and "its longest step, 5.68, came at step 17" in plain.summary()
+    )
     assert "final loss 0.003982" in by_norm.summary() and f"{plain.grad_norm.max():.3g}" == "11.4"
     averaged = landscape.descents((4.4, -2.6), 0.5, 60, 50, 0.5, landscape.random_starts(16))[0]
     assert "its longest step, 1.48," in averaged.summary() and f"{averaged.grad_norm.max():.2g}" == "3"

@@ -59,8 +59,11 @@ def test_orbit_and_cobweb_corners():
 # --- derivatives of f∘k ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("the_map", [maps.LogisticMap(3.5), maps.LogisticMap(3.9), maps.TanhUnit(2.0, 0.3),
-                                     maps.TanhUnit(-1.5, -0.2)], ids=str)  # fmt: skip
+@pytest.mark.parametrize(
+    "the_map",
+    [maps.LogisticMap(3.5), maps.LogisticMap(3.9), maps.TanhUnit(2.0, 0.3), maps.TanhUnit(-1.5, -0.2)],
+    ids=str,
+)
 @pytest.mark.parametrize("k", [1, 2, 5, 8])
 def test_derivative_of_the_k_fold_map_matches_finite_differences(the_map, k):
     low, high = the_map.domain
@@ -75,8 +78,10 @@ def test_derivative_of_the_k_fold_map_matches_finite_differences(the_map, k):
 @pytest.mark.parametrize("k", [1, 10, 30])
 def test_derivative_of_the_k_fold_map_matches_torch_autograd(k):
     x = np.array([0.05, 0.2, 0.37, 0.61, 0.93])
-    for the_map, torch_f in ((maps.LogisticMap(3.8), lambda z: 3.8 * z * (1 - z)),
-                             (maps.TanhUnit(1.7, -0.4), lambda z: torch.tanh(1.7 * z - 0.4))):  # fmt: skip
+    for the_map, torch_f in (
+        (maps.LogisticMap(3.8), lambda z: 3.8 * z * (1 - z)),
+        (maps.TanhUnit(1.7, -0.4), lambda z: torch.tanh(1.7 * z - 0.4)),
+    ):
         z0 = torch.tensor(x, dtype=torch.float64, requires_grad=True)
         z = z0
         for _ in range(k):
@@ -94,7 +99,8 @@ def test_log10_gains_do_not_underflow_where_the_product_does():
     x = np.array([0.3])
     assert maps.derivative(small.f, small.f_prime, x, 100)[0] == 0.0  # about 0.0005^100 = 8e-331
     _, gains = maps.log10_gains(small.f, small.f_prime, x, 100)
-    assert gains[-1, 0] == pytest.approx(100 * math.log10(0.0005) + math.log10(0.4), abs=1e-3)  # f'(0.3) = 0.4 r, then ~r
+    # f'(0.3) = 0.4 r, then ~r
+    assert gains[-1, 0] == pytest.approx(100 * math.log10(0.0005) + math.log10(0.4), abs=1e-3)
     assert maps.first_step_beyond(gains[:, 0]) == ("vanished", 91)  # -3.301 t - 0.398 < -300 from t = 91
 
 
@@ -163,7 +169,9 @@ def test_tanh_unit_fixed_points_and_their_stability():
     assert zero.points == (0.0,) and zero.multiplier == 0.5 and zero.stability == "attracting"
     low, middle, high = maps.fixed_points(maps.TanhUnit(2.0, 0.0))
     assert middle.points == (0.0,) and middle.stability == "repelling" and middle.multiplier == 2.0
-    assert low.points[0] == pytest.approx(-0.9575, abs=1e-4) and high.points[0] == pytest.approx(0.9575, abs=1e-4)
+    assert low.points[0] == pytest.approx(-0.9575, abs=1e-4) and high.points[0] == pytest.approx(
+        0.9575, abs=1e-4
+    )
     assert low.stability == high.stability == "attracting"
     assert high.multiplier == pytest.approx(2 * (1 - high.points[0] ** 2))
     attractors = maps.attracting_cycles(maps.TanhUnit(2.0, 0.0))
@@ -171,8 +179,10 @@ def test_tanh_unit_fixed_points_and_their_stability():
     np.testing.assert_allclose([c.points[0] for c in attractors], [low.points[0], high.points[0]], atol=1e-9)
 
 
-@pytest.mark.parametrize("w, b", [(0.5, 0.0), (2.0, 0.0), (2.0, 0.5), (4.0, 2.0), (-4.0, -2.0), (1.3, -0.1),
-                                  (0.0, 1.0), (-0.7, 0.4)])  # fmt: skip
+@pytest.mark.parametrize(
+    "w, b",
+    [(0.5, 0.0), (2.0, 0.0), (2.0, 0.5), (4.0, 2.0), (-4.0, -2.0), (1.3, -0.1), (0.0, 1.0), (-0.7, 0.4)],
+)
 def test_tanh_unit_fixed_points_solve_the_equation(w, b):
     the_map = maps.TanhUnit(w, b)
     points = maps.fixed_points(the_map)
@@ -197,7 +207,8 @@ def test_tanh_unit_with_negative_weight_oscillates_on_a_2_cycle():
 def test_lyapunov_exponent_is_ln2_at_4_and_negative_in_periodic_windows():
     assert maps.lyapunov_exponent(4.0) == pytest.approx(math.log(2), abs=0.01)
     assert f"{maps.lyapunov_exponent(4.0):.4f}" == "0.6930"  # the README's number (ln 2 = 0.6931)
-    assert maps.lyapunov_exponent(3.5) == pytest.approx(math.log(0.0304999) / 4, abs=1e-3)  # log|multiplier|/p
+    # log|multiplier|/p
+    assert maps.lyapunov_exponent(3.5) == pytest.approx(math.log(0.0304999) / 4, abs=1e-3)
     assert maps.lyapunov_exponent(3.83) < 0
     assert maps.lyapunov_exponent(3.9) > 0.1
     assert maps.lyapunov_exponent(2.5) == pytest.approx(math.log(0.5), abs=1e-6)  # |f'(1 - 1/r)| = |2 - r|
@@ -319,7 +330,9 @@ def test_bifurcation_figure_marks_the_current_value_and_its_attractors():
     assert not [s for s in outside.layout.shapes if s.xref == "x"] and len(outside.data) == 2
 
 
-@pytest.mark.parametrize("bifurcation", [3.0, 1 + math.sqrt(6)])  # the fixed point's, the 2-cycle's period doubling
+@pytest.mark.parametrize(
+    "bifurcation", [3.0, 1 + math.sqrt(6)]
+)  # the fixed point's, the 2-cycle's period doubling
 def test_lyapunov_touches_0_at_a_bifurcation_and_is_not_kept_there(bifurcation):
     """What the page says: λ reaches 0 where a cycle's multiplier passes through -1, and is negative on
     either side (it is not held at 0 over a range)."""

@@ -25,8 +25,10 @@ def test_every_page_runs_without_exception_and_draws_valid_figures(path):
     # The builders skip plotly.py's validation (rnnviz/figures/__init__.py): here each chart goes
     # through it, and must come out unchanged (no unknown property, no shorthand left to coerce).
     for key, spec in charts(at).items():
-        as_sent, validated = (decode(json.loads(pio.to_json(go.Figure(spec, _validate=check), validate=False)))
-                              for check in (False, True))  # fmt: skip
+        as_sent, validated = (
+            decode(json.loads(pio.to_json(go.Figure(spec, _validate=check), validate=False)))
+            for check in (False, True)
+        )
         for figure in (as_sent, validated):  # the empty template, which validation fills with stubs
             assert figure["layout"].pop("template").get("layout", {}) == {}
         assert validated == as_sent, f"chart {key} is not in plotly's own schema"
@@ -120,9 +122,15 @@ def test_a_link_reopens_the_same_view():
 
 
 @pytest.mark.parametrize(
-    "query", [{"hb_check_n": "abc"}, {"hb_check_n": "99"}, {"hb_parity_b_y": "nan"},
-              {"hb_network": "lstm"}, {"hb_parity_x_to_h1": "1e308"}]
-)  # fmt: skip
+    "query",
+    [
+        {"hb_check_n": "abc"},
+        {"hb_check_n": "99"},
+        {"hb_parity_b_y": "nan"},
+        {"hb_network": "lstm"},
+        {"hb_parity_x_to_h1": "1e308"},
+    ],
+)
 def test_garbage_in_the_link_falls_back_to_defaults_with_a_warning(query):
     at = run_app(HAND_BUILT, query=query)
     assert not at.exception

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_CODE = sorted([ROOT / "app.py", *ROOT.glob("rnnviz/**/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")])
+APP_CODE = sorted(
+    [ROOT / "app.py", *ROOT.glob("rnnviz/**/*.py"), *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]
+)
 IDS = [str(p.relative_to(ROOT)) for p in APP_CODE]
 UNPICKLERS = {"pickle", "cPickle", "dill", "joblib", "shelve", "marshal"}
 
@@ -38,19 +40,28 @@ def test_no_eval_exec_or_compile(path):
 @pytest.mark.parametrize("path", APP_CODE, ids=IDS)
 def test_no_pickle(path):
     tree = ast.parse(path.read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}  # fmt: skip
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert not imported & UNPICKLERS, path
     for call in calls(tree):  # numpy unpickles object arrays only when asked
-        assert not any(k.arg == "allow_pickle" and getattr(k.value, "value", False) for k in call.keywords), path
+        assert not any(k.arg == "allow_pickle" and getattr(k.value, "value", False) for k in call.keywords), (
+            path
+        )
 
 
 @pytest.mark.parametrize("path", APP_CODE, ids=IDS)
 def test_models_load_with_weights_only(path):
     for call in calls(ast.parse(path.read_text())):
         if called_name(call) == "torch.load":
-
             weights_only = [k for k in call.keywords if k.arg == "weights_only"]
             assert weights_only and weights_only[0].value.value is True, f"{path}:{call.lineno}"
 

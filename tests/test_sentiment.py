@@ -17,7 +17,9 @@ def data():
 
 
 def small(**changes) -> sentiment.SentimentConfig:
-    return sentiment.SentimentConfig(**{"epochs": 1, "hidden_size": 16, "embed_dim": 8, "mlp_size": 8, **changes})
+    return sentiment.SentimentConfig(
+        **{"epochs": 1, "hidden_size": 16, "embed_dim": 8, "mlp_size": 8, **changes}
+    )
 
 
 def test_tokenizer_and_unknown_words():
@@ -42,8 +44,14 @@ def test_readouts_ignore_padding(readout):
 
 
 def test_bad_configs_raise():
-    for bad in [dict(kind="tcn"), dict(readout="sum"), dict(inputs="chars"), dict(lr=0.0), dict(epochs=0),
-                dict(kind="bow", tokens="characters")]:  # fmt: skip
+    for bad in [
+        dict(kind="tcn"),
+        dict(readout="sum"),
+        dict(inputs="chars"),
+        dict(lr=0.0),
+        dict(epochs=0),
+        dict(kind="bow", tokens="characters"),
+    ]:
         with pytest.raises(ValueError):
             sentiment.SentimentConfig(**bad)
 
@@ -75,7 +83,9 @@ def test_a_short_training_run_beats_chance_records_its_numbers_and_reads_a_sente
     assert records.test_steps == [*range(0, 94, 4), 94]  # about 20 times, before training and at its end
     assert records.status == f"finished: step 94 of 94, test accuracy {100 * result.accuracy:.1f}%"
     reading = sentiment.read_tweet(loop, "the movie was great, but the ending was awful blorp")
-    assert reading.states.shape == (len(reading.tokens), 32) and reading.probabilities.shape == (len(reading.tokens),)
+    assert reading.states.shape == (len(reading.tokens), 32) and reading.probabilities.shape == (
+        len(reading.tokens),
+    )
     assert reading.known[-1] is False and all(reading.known[:-1])
     assert np.all((reading.probabilities >= 0) & (reading.probabilities <= 1))
     with pytest.raises(ValueError):
@@ -91,7 +101,9 @@ def test_a_clone_trains_on_as_the_original_and_a_snapshot_restores_it(data):
     assert loop.losses == copy.losses and loop.train_accuracy == copy.train_accuracy
     buffer = io.BytesIO()
     torch.save(loop.snapshot(), buffer)
-    restored = sentiment.trainer(small(epochs=2), data).restore(torch.load(io.BytesIO(buffer.getvalue()), weights_only=True))
+    restored = sentiment.trainer(small(epochs=2), data).restore(
+        torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
+    )
     assert np.array_equal(restored.probabilities(), loop.probabilities()) and restored.step_count == 40
 
 
@@ -158,12 +170,15 @@ def test_the_shipped_models_differ_where_the_lecture_says(shipped):
         assert shipped[pooled].by_kind["early_cue"] > 0.99
     for lstm in ("sentiment", "sentiment_max", "sentiment_average"):  # the LSTM's cell carries it
         assert shipped[lstm].accuracy > 0.99
-    assert bow["plain"] > 0.95 and bow["negation"] < 0.1 and 0.4 < bow["late_cue"] < 0.65  # backwards, a coin toss
+    # backwards, a coin toss
+    assert bow["plain"] > 0.95 and bow["negation"] < 0.1 and 0.4 < bow["late_cue"] < 0.65
     # the page's table reads the scores written when the models were made: they are what the models score now
     written = sentiment.shipped_scores()
     for name, result in shipped.items():
         recorded = written[sentiment.SHIPPED[name].name]
-        assert sentiment.scores(result) == {key: value for key, value in recorded.items() if key != "sample_accuracy"}
+        assert sentiment.scores(result) == {
+            key: value for key, value in recorded.items() if key != "sample_accuracy"
+        }
 
 
 def test_the_tanh_rnns_last_state_does_worse_the_farther_the_early_cue():
@@ -172,12 +187,16 @@ def test_the_tanh_rnns_last_state_does_worse_the_farther_the_early_cue():
     early = sentiment.builtin_data().test.subset(corpora.MEMORY_KINDS)
     distance = np.array([corpora.cue_distance(t) for t in early.texts])  # words after the cue
     assert 4 <= distance.min() and round(distance.mean()) == 27
-    characters = np.array([len(t) - t.rfind(t.split()[-1 - d]) - len(t.split()[-1 - d]) for t, d in zip(early.texts, distance)])
+    characters = np.array(
+        [len(t) - t.rfind(t.split()[-1 - d]) - len(t.split()[-1 - d]) for t, d in zip(early.texts, distance)]
+    )
     assert 4.5 < characters.mean() / distance.mean() < 5.5
     loop = defaults.load("sentiment_rnn")
     right = (sentiment.predict(loop.model, loop.vocab, early.texts, loop.data.limit) > 0.5) == early.labels
     near, far = right[distance < 10], right[distance >= 40]
-    assert round(100 * near.mean()) == 76 and round(100 * far.mean()) == 59 and len(near) > 50 and len(far) > 50
+    assert (
+        round(100 * near.mean()) == 76 and round(100 * far.mean()) == 59 and len(near) > 50 and len(far) > 50
+    )
 
 
 def test_each_setting_of_a_shipped_model_is_named_by_it():
@@ -208,15 +227,20 @@ def test_held_out_texts_are_scored_shortest_first_and_given_back_in_their_order(
 
 
 def test_a_step_too_large_for_a_slice_of_training_is_refused_with_a_plain_message():
-    largest = sentiment.SentimentConfig(hidden_size=128, epochs=10, tokens="characters")  # the widgets' largest
+    # the widgets' largest
+    largest = sentiment.SentimentConfig(hidden_size=128, epochs=10, tokens="characters")
     characters = sentiment.data_for(largest)
     assert sentiment.step_work(largest, characters) > sentiment.MAX_STEP_WORK
     with pytest.raises(ValueError, match=r"billion multiply-adds; training takes turns"):
         sentiment.trainer(largest)
-    assert sentiment.SentimentTrainer(largest, characters, bounded=False).steps == 1250  # a benchmark measures it
-    for allowed in [*sentiment.SHIPPED.values(), sentiment.SentimentConfig(tokens="characters"),
-                    sentiment.SentimentConfig(kind="rnn", hidden_size=128, tokens="characters"),
-                    sentiment.SentimentConfig(hidden_size=128, inputs="one-hot")]:  # fmt: skip
+    # a benchmark measures it
+    assert sentiment.SentimentTrainer(largest, characters, bounded=False).steps == 1250
+    for allowed in [
+        *sentiment.SHIPPED.values(),
+        sentiment.SentimentConfig(tokens="characters"),
+        sentiment.SentimentConfig(kind="rnn", hidden_size=128, tokens="characters"),
+        sentiment.SentimentConfig(hidden_size=128, inputs="one-hot"),
+    ]:
         assert sentiment.step_work(allowed, sentiment.data_for(allowed)) <= sentiment.MAX_STEP_WORK, allowed
     # the work: three forwards of a batch as long as the longest text, each held-out chunk as long as its own
     config, words = small(kind="rnn"), sentiment.data_for(sentiment.DEFAULT)

@@ -15,8 +15,16 @@ def test_the_page_opens_on_the_shipped_lstm_beside_the_bag_of_words_without_trai
     at = run_app(PAGE, timeout=120)
     assert not at.exception, at.exception
     assert not at.button or not any(b.label.startswith("Train this") for b in at.button)
-    assert chart_keys(at) == ["sent_curves", "sent_confusion", "sent_bow_confusion", "sent_by_kind", "sent_reading",
-                              "sent_states", "sent_gradients", "sent_horizon"]  # fmt: skip
+    assert chart_keys(at) == [
+        "sent_curves",
+        "sent_confusion",
+        "sent_bow_confusion",
+        "sent_by_kind",
+        "sent_reading",
+        "sent_states",
+        "sent_gradients",
+        "sent_horizon",
+    ]
     values = {m.label: m.value for m in at.metric}
     shipped, bow = defaults.describe("sentiment")["metrics"], defaults.describe("sentiment_bow")["metrics"]
     assert percent(values["LSTM, test accuracy"]) == round(100 * shipped["test_accuracy"], 1) == 100.0
@@ -24,10 +32,16 @@ def test_the_page_opens_on_the_shipped_lstm_beside_the_bag_of_words_without_trai
     assert percent(values["bag of words, test accuracy"]) == round(100 * bow["test_accuracy"], 1) < 70
     assert "generated from templates" in at.markdown[0].value
     table = next(d.value for d in at.dataframe if "model" in d.value.columns)
-    assert table["model"].tolist() == ["LSTM (last readout, embedding words)", "LSTM (max readout, embedding words)",
-                                       "LSTM (average readout, embedding words)", "RNN (last readout, embedding words)",
-                                       "RNN (max readout, embedding words)", "RNN (average readout, embedding words)",
-                                       "GRU (last readout, embedding words)", "bag of words"]  # fmt: skip
+    assert table["model"].tolist() == [
+        "LSTM (last readout, embedding words)",
+        "LSTM (max readout, embedding words)",
+        "LSTM (average readout, embedding words)",
+        "RNN (last readout, embedding words)",
+        "RNN (max readout, embedding words)",
+        "RNN (average readout, embedding words)",
+        "GRU (last readout, embedding words)",
+        "bag of words",
+    ]
     rows = table.set_index("model")
     assert percent(rows.loc["RNN (last readout, embedding words)", "early cue"]) < 75
     assert percent(rows.loc["bag of words", "negation"]) < 10
@@ -70,7 +84,11 @@ def test_the_page_says_how_to_cut_a_balanced_file_and_a_one_polarity_file_is_ref
     assert any("head -n 10000" in m.value and "sorted by polarity" in m.value for m in at.markdown)
     rows = [f'"0","{i}","Mon Apr 06 22:19:45 PDT 2009","NO_QUERY","u{i}","sad day {i}"' for i in range(30)]
     at = upload(at, "tweets.csv", "\n".join(rows).encode())
-    assert not at.exception and "negative (0) tweets only" in at.error[0].value and "tail -n" in at.error[0].value
+    assert (
+        not at.exception
+        and "negative (0) tweets only" in at.error[0].value
+        and "tail -n" in at.error[0].value
+    )
 
 
 def test_a_bad_upload_shows_an_error_and_no_exception():
@@ -104,12 +122,16 @@ def test_reading_characters_is_a_choice_that_trains_on_a_click():
 def test_a_link_beyond_the_widgets_limits_falls_back_to_the_defaults_and_says_so():
     at = run_app(PAGE, query={"sent_hidden": "136", "sent_epochs": "11", "sent_seed": "10000"}, timeout=120)
     assert not at.exception, at.exception
-    assert all(key in at.warning[0].value for key in ("`sent_hidden=136`", "`sent_epochs=11`", "`sent_seed=10000`"))
+    assert all(
+        key in at.warning[0].value for key in ("`sent_hidden=136`", "`sent_epochs=11`", "`sent_seed=10000`")
+    )
     assert at.session_state["sent_model"]["settings"] == sentiment.DEFAULT and not at.info  # the shipped LSTM
 
 
 def test_a_link_to_a_step_too_large_gets_a_message_and_trains_nothing():
-    at = run_app(PAGE, query={"sent_tokens": "characters", "sent_hidden": "128", "sent_epochs": "10"}, timeout=120)
+    at = run_app(
+        PAGE, query={"sent_tokens": "characters", "sent_hidden": "128", "sent_epochs": "10"}, timeout=120
+    )
     assert not at.exception, at.exception
     assert "cannot train here" in at.error[0].value and "billion multiply-adds" in at.error[0].value
     assert chart_keys(at) == [] and not any(b.label.startswith("Train this") for b in at.button)

@@ -37,8 +37,15 @@ def test_batches_pad_and_reverse_sources_and_frame_targets_with_start_and_end():
 
 
 def test_config_rejects_bad_settings_with_a_plain_message():
-    for bad in [dict(task="translate"), dict(task="reverse", length=99), dict(kind="tcn"), dict(attention="cosine"),
-                dict(lr=-1.0), dict(hidden_size=0), dict(clip=math.nan)]:  # fmt: skip
+    for bad in [
+        dict(task="translate"),
+        dict(task="reverse", length=99),
+        dict(kind="tcn"),
+        dict(attention="cosine"),
+        dict(lr=-1.0),
+        dict(hidden_size=0),
+        dict(clip=math.nan),
+    ]:
         with pytest.raises(ValueError):
             seq2seq.Seq2SeqConfig(**bad)
 
@@ -51,7 +58,9 @@ def test_encoder_final_state_is_taken_at_each_sources_own_end(kind):
     memory, final, mask = model.encode(batch.source, batch.lengths)
     alone = seq2seq.make_batch(vocab, [("ab", "")])
     memory_alone, final_alone, _ = model.encode(alone.source, alone.lengths)
-    torch.testing.assert_close(seq2seq.final_state_vector(final)[1], seq2seq.final_state_vector(final_alone)[0])
+    torch.testing.assert_close(
+        seq2seq.final_state_vector(final)[1], seq2seq.final_state_vector(final_alone)[0]
+    )
     torch.testing.assert_close(memory[1, 1], seq2seq.final_state_vector(final)[1, : config.hidden_size])
     torch.testing.assert_close(memory[1, :2], memory_alone[0])
     assert (memory[1, 2:] == 0).all() and mask.tolist()[1] == [True, True, False, False, False]
@@ -118,7 +127,8 @@ def test_wider_beams_return_sorted_hypotheses_whose_scores_are_their_log_probabi
     trainer = seq2seq.train(dataclasses.replace(SMALL, steps=30, seed=1))
     batch = seq2seq.make_batch(trainer.vocab, [("abcd", "")])
     hypotheses = seq2seq.beam_search(trainer.model, batch.source, 4, 12)
-    ended = [h.log_probability for h in hypotheses if h.ids[-1] == seq2seq.EOS]  # the finished ones come first
+    # the finished ones come first
+    ended = [h.log_probability for h in hypotheses if h.ids[-1] == seq2seq.EOS]
     scores = [h.log_probability for h in hypotheses]
     assert 1 <= len(hypotheses) <= 4 and scores[: len(ended)] == sorted(ended, reverse=True)
     reading = seq2seq.read(trainer.model, trainer.config, "abcd", beam_width=4)
@@ -129,8 +139,9 @@ def test_wider_beams_return_sorted_hypotheses_whose_scores_are_their_log_probabi
 
 
 def test_a_short_run_beats_chance_and_attention_reads_the_alignment():
-    config = seq2seq.Seq2SeqConfig(task="reverse", length=4, hidden_size=64, attention="dot", steps=250,
-                                   test_size=200, test_every=125)  # fmt: skip
+    config = seq2seq.Seq2SeqConfig(
+        task="reverse", length=4, hidden_size=64, attention="dot", steps=250, test_size=200, test_every=125
+    )
     trainer = seq2seq.train(config)
     # chance: 1/26 per character, 26^-k for a whole string of k letters
     assert trainer.test_steps == [0, 125, 250] and trainer.test_chars[0] < 0.15
@@ -146,7 +157,9 @@ def test_a_short_run_beats_chance_and_attention_reads_the_alignment():
     assert by_length.longest_trained == 4 and by_length.counts.sum() == 2 * config.test_size
     assert by_length.exact[:4].mean() > by_length.exact[4:].mean()  # longer than trained: worse
     pairs = trainer.scored_pairs
-    again = seq2seq.by_length(config, pairs, seq2seq.translate(trainer.model, trainer.vocab, [s for s, _ in pairs]))
+    again = seq2seq.by_length(
+        config, pairs, seq2seq.translate(trainer.model, trainer.vocab, [s for s, _ in pairs])
+    )
     np.testing.assert_array_equal(again.exact, by_length.exact)
     np.testing.assert_array_equal(again.chars, by_length.chars)
 
@@ -163,9 +176,13 @@ def test_training_is_deterministic_by_seed():
 
 @pytest.mark.parametrize(
     "text, message",
-    [("", "at least one character"), ("   ", "at least one character"), ("abC1", "'C' '1'"),
-     ("a" * 11, "at most 10")],
-)  # fmt: skip
+    [
+        ("", "at least one character"),
+        ("   ", "at least one character"),
+        ("abC1", "'C' '1'"),
+        ("a" * 11, "at most 10"),
+    ],
+)
 def test_bad_typed_inputs_raise_a_plain_value_error(text, message):
     model = seq2seq.Seq2Seq(SMALL, len(seq2seq.vocabulary("reverse")))
     with pytest.raises(ValueError, match=message):
@@ -194,8 +211,12 @@ def test_no_eval_or_exec_anywhere_in_rnnviz():
 
 def test_the_learning_rate_falls_on_a_cosine_to_its_floor_over_the_budget():
     trainer = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, steps=10, lr=0.01, lr_floor=0.1))
-    assert trainer.learning_rate(0) == pytest.approx(0.01) and trainer.learning_rate(5) == pytest.approx(0.0055)
-    assert trainer.learning_rate(10) == pytest.approx(0.001) and trainer.learning_rate(99) == pytest.approx(0.001)
+    assert trainer.learning_rate(0) == pytest.approx(0.01) and trainer.learning_rate(5) == pytest.approx(
+        0.0055
+    )
+    assert trainer.learning_rate(10) == pytest.approx(0.001) and trainer.learning_rate(99) == pytest.approx(
+        0.001
+    )
     trainer.step(5)
     assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(0.0055)
 
@@ -203,7 +224,9 @@ def test_the_learning_rate_falls_on_a_cosine_to_its_floor_over_the_budget():
 def test_batches_and_test_sets_come_from_the_loops_seed_streams():
     trainer = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, seed=4))
     assert trainer.test_pairs == seq2seq.held_out_pairs(SMALL, 50, training.stream_seed(4, training.TEST, 0))
-    assert trainer.longer_pairs == seq2seq.held_out_pairs(SMALL, 50, training.stream_seed(4, training.TEST, 1), longer=True)
+    assert trainer.longer_pairs == seq2seq.held_out_pairs(
+        SMALL, 50, training.stream_seed(4, training.TEST, 1), longer=True
+    )
     pairs = seq2seq.training_pairs(SMALL, SMALL.batch_size, trainer.batch_generator(7).initial_seed())
     expected = trainer.model.loss(seq2seq.make_batch(trainer.vocab, pairs))
     assert trainer.step_loss(7).item() == expected.item()
@@ -233,7 +256,8 @@ def test_a_clone_trains_on_as_the_original_and_a_snapshot_restores_every_record(
     trainer = seq2seq.Seq2SeqLoop(dataclasses.replace(SMALL, steps=40, test_every=10))
     trainer.step(15)
     copy = trainer.clone()
-    assert copy.test_pairs is trainer.test_pairs and copy.model is not trainer.model  # SHARED: data nobody writes
+    # SHARED: data nobody writes
+    assert copy.test_pairs is trainer.test_pairs and copy.model is not trainer.model
     trainer.step(25)
     copy.step(25)
     assert copy.losses == trainer.losses and copy.records().extra == trainer.records().extra
@@ -242,8 +266,17 @@ def test_a_clone_trains_on_as_the_original_and_a_snapshot_restores_every_record(
     buffer.seek(0)
     restored = seq2seq.Seq2SeqLoop(trainer.config).restore(torch.load(buffer, weights_only=True))
     assert restored.records().extra == trainer.records().extra and restored.status() == trainer.status()
-    assert restored.status() == f"finished: step 40 of 40, held-out exact match {100 * trainer.test_exact[-1]:.1f}%"
-    assert set(trainer.records().extra) == {"test_exact", "test_chars", "longer_exact", "length_exact", "length_chars"}
+    assert (
+        restored.status()
+        == f"finished: step 40 of 40, held-out exact match {100 * trainer.test_exact[-1]:.1f}%"
+    )
+    assert set(trainer.records().extra) == {
+        "test_exact",
+        "test_chars",
+        "longer_exact",
+        "length_exact",
+        "length_chars",
+    }
     step, by_length = restored.by_length()
     assert step == 40 and by_length.exact.tolist() == trainer.length_exact[-1]
 
@@ -268,7 +301,11 @@ class ScriptedDecoder:
         return self
 
     def encode(self, source, lengths):
-        return torch.zeros(1, source.shape[1], 1), torch.zeros(1, 1, 1), torch.ones(1, source.shape[1], dtype=torch.bool)
+        return (
+            torch.zeros(1, source.shape[1], 1),
+            torch.zeros(1, 1, 1),
+            torch.ones(1, source.shape[1], dtype=torch.bool),
+        )
 
     def decoder(self, last, state, memory, mask):
         return self.log_p[last[:, 0]][:, None], state.expand(1, last.shape[0], 1), None
@@ -284,7 +321,7 @@ def beams(table: dict, width: int, alpha: float = 0.0) -> list[tuple[str, float]
 def test_beam_search_finds_a_probable_output_not_always_the_most_probable():
     # after <s>: a 0.6, b 0.4; after a: one of four at 0.25 each; after b: c surely; then <eos>
     table = {"<s>": {"a": 0.6, "b": 0.4}, "a": dict.fromkeys("cdef", 0.25), "b": {"c": 1.0}}
-    (greedy, p_greedy), = beams(table, 1)  # a, then the first of four: P = 0.15
+    ((greedy, p_greedy),) = beams(table, 1)  # a, then the first of four: P = 0.15
     assert greedy == "ac<eos>" and p_greedy == pytest.approx(math.log(0.15))
     wide = beams(table, 2)  # keeps b too, which then writes c surely: P = 0.4
     assert wide[0][0] == "bc<eos>" and wide[0][1] == pytest.approx(math.log(0.4))
@@ -298,8 +335,9 @@ def test_unnormalized_beam_search_favours_short_outputs_and_per_character_scores
     per_character = beams(table, 2, alpha=1.0)  # "ac<eos>": log(0.6 * 0.4) / 3 = -0.48 beats log 0.4 = -0.92
     assert [text for text, _ in per_character] == ["ac<eos>", "<eos>"]
     assert per_character[0][1] == pytest.approx(math.log(0.24))
-    assert seq2seq.length_score(seq2seq.Hypothesis((5, 6, seq2seq.EOS), math.log(0.24)), 1.0) == pytest.approx(
-        math.log(0.24) / 3)
+    assert seq2seq.length_score(
+        seq2seq.Hypothesis((5, 6, seq2seq.EOS), math.log(0.24)), 1.0
+    ) == pytest.approx(math.log(0.24) / 3)
     with pytest.raises(ValueError):
         beams(table, 2, alpha=-1.0)
 
@@ -319,8 +357,13 @@ def test_axis_correlations_and_their_sentence():
     day = rng.integers(1, 29, 200).astype(float)
     coordinates = np.stack([-(year - year.mean()) / 10, day - day.mean() + rng.normal(0, 1, 200)], axis=1)
     century = ["19xx" if y < 2000 else "20xx" for y in year]
-    properties = {"year": year.tolist(), "century": century, "month": ["January"] * 200,
-                  "day of the month": day.tolist(), "input length": [10] * 200}  # fmt: skip
+    properties = {
+        "year": year.tolist(),
+        "century": century,
+        "month": ["January"] * 200,
+        "day of the month": day.tolist(),
+        "input length": [10] * 200,
+    }
     mapped = seq2seq.MemoryMap(["x"] * 200, ["y"] * 200, coordinates, np.array([0.6, 0.2]), properties)
     r = seq2seq.axis_correlations(mapped)
     assert set(r) == {"year", "century", "day of the month", "input length"}  # not month: one value here
@@ -336,9 +379,15 @@ def test_axis_correlations_and_their_sentence():
 
 
 def test_the_length_sentence_reads_the_measured_numbers():
-    by = {"plain": [1, 0.93, 0.69, 0.41, 0.14], "reversed": [1, 0.7, 0.34, 0.02, 0], "attention": [1, 0.99, 0, 0, 0]}
-    metrics = {f"seq2seq_reverse_{name}": {"exact_by_length": {str(k): v for k, v in zip(range(9, 14), values)}}
-               for name, values in by.items()}  # fmt: skip
+    by = {
+        "plain": [1, 0.93, 0.69, 0.41, 0.14],
+        "reversed": [1, 0.7, 0.34, 0.02, 0],
+        "attention": [1, 0.99, 0, 0, 0],
+    }
+    metrics = {
+        f"seq2seq_reverse_{name}": {"exact_by_length": {str(k): v for k, v in zip(range(9, 14), values)}}
+        for name, values in by.items()
+    }
     assert seq2seq.length_comparison_text(metrics) == (
         "exact match at length 10, the longest in training, is plain 93%, source reversed 70%, general attention "
         "99%; at lengths 11 / 12 / 13, never seen: plain 69% / 41% / 14%; source reversed 34% / 2% / 0%; general "
@@ -352,7 +401,9 @@ def test_the_charts_points_of_the_shipped_reverse_models_count_the_inputs_the_ca
     step, measured = defaults.load(f"seq2seq_reverse_{name}").by_length()
     counts = dict(zip(measured.lengths.tolist(), measured.counts.tolist()))
     assert step == 4000 and sorted(counts) == list(range(1, 16))
-    assert all(40 <= counts[k] <= 60 for k in range(1, 11)) and all(85 <= counts[k] <= 115 for k in range(11, 16))
+    assert all(40 <= counts[k] <= 60 for k in range(1, 11)) and all(
+        85 <= counts[k] <= 115 for k in range(11, 16)
+    )
 
 
 def test_the_shipped_defaults_are_the_pages_settings():
@@ -360,7 +411,8 @@ def test_the_shipped_defaults_are_the_pages_settings():
     assert seq2seq.DEFAULT.steps == seq2seq.DEFAULT_BUDGET == seq2seq.REVERSE_DEFAULT.steps
     reverse = [seq2seq.SHIPPED[f"seq2seq_reverse_{name}"] for name in ("plain", "reversed", "attention")]
     assert [c.variant for c in reverse] == ["plain", "reversed", "general attention"]
-    assert all(c.variants() == reverse and seq2seq.default_name(c) for c in reverse)  # the comparison's models
+    # the comparison's models
+    assert all(c.variants() == reverse and seq2seq.default_name(c) for c in reverse)
     assert seq2seq.default_name(dataclasses.replace(seq2seq.DEFAULT, seed=1)) is None
     assert [d.name for d in seq2seq.DEFAULTS] == list(seq2seq.SHIPPED)
 
@@ -368,12 +420,15 @@ def test_the_shipped_defaults_are_the_pages_settings():
 # --- bounds of live training (issue 19) and what the page says ------------------------------------------------
 
 
-@pytest.mark.parametrize("task, length, attention", [("execute", 2, "additive"), ("dates", 0, "general"),
-                                                     ("reverse", 6, "none")])  # fmt: skip
+@pytest.mark.parametrize(
+    "task, length, attention", [("execute", 2, "additive"), ("dates", 0, "general"), ("reverse", 6, "none")]
+)
 def test_decoding_to_score_cuts_outputs_but_gives_every_score_of_the_whole_decoding(task, length, attention):
     # Untrained models rarely write <eos>: the whole decoding runs to max_output_length, the cut stops
     # one character past each target.
-    config = seq2seq.Seq2SeqConfig(task=task, length=length, hidden_size=32, attention=attention, test_size=300)
+    config = seq2seq.Seq2SeqConfig(
+        task=task, length=length, hidden_size=32, attention=attention, test_size=300
+    )
     loop = seq2seq.Seq2SeqLoop(config)
     pairs = loop.scored_pairs
     whole = seq2seq.translate(loop.model, loop.vocab, [s for s, _ in pairs], config.reverse_source)
@@ -381,8 +436,10 @@ def test_decoding_to_score_cuts_outputs_but_gives_every_score_of_the_whole_decod
     assert all(len(c) <= len(t) + 1 and w.startswith(c) for c, w, (_, t) in zip(cut, whole, pairs))
     assert sum(map(len, cut)) < sum(map(len, whole))  # it did cut
     assert seq2seq._score(pairs, cut) == seq2seq._score(pairs, whole)
-    for a, b in zip(dataclasses.astuple(seq2seq.by_length(config, pairs, cut)),
-                    dataclasses.astuple(seq2seq.by_length(config, pairs, whole))):  # fmt: skip
+    for a, b in zip(
+        dataclasses.astuple(seq2seq.by_length(config, pairs, cut)),
+        dataclasses.astuple(seq2seq.by_length(config, pairs, whole)),
+    ):
         np.testing.assert_array_equal(a, b)
 
 
@@ -400,7 +457,9 @@ def test_the_longest_pairs_bound_every_task_and_length():
             config = seq2seq.Seq2SeqConfig(task=task, length=length)
             source, target, longer_source, longer_target = seq2seq._longest(config)
             for seed in (5, 6):
-                pairs = seq2seq.held_out_pairs(config, 3000, seed) + seq2seq.training_pairs(config, 3000, seed)
+                pairs = seq2seq.held_out_pairs(config, 3000, seed) + seq2seq.training_pairs(
+                    config, 3000, seed
+                )
                 assert max(len(s) for s, _ in pairs) <= source and max(len(t) for _, t in pairs) <= target
                 longer = pairs if task == "dates" else seq2seq.held_out_pairs(config, 3000, seed, longer=True)
                 assert max(len(s) for s, _ in longer) <= longer_source, (task, length)
@@ -408,7 +467,9 @@ def test_the_longest_pairs_bound_every_task_and_length():
 
 
 def test_a_step_too_large_for_a_live_tick_is_refused_with_a_plain_message():
-    largest = seq2seq.Seq2SeqConfig(task="reverse", length=30, kind="lstm", hidden_size=256, attention="additive")
+    largest = seq2seq.Seq2SeqConfig(
+        task="reverse", length=30, kind="lstm", hidden_size=256, attention="additive"
+    )
     assert largest.step_work > 5 * seq2seq.MAX_STEP_WORK  # what a link could ask for before the bound
     with pytest.raises(ValueError, match=r"billion multiply-adds; live training runs in ticks of 0\.8 s"):
         seq2seq.Seq2SeqLoop(largest)
@@ -416,12 +477,18 @@ def test_a_step_too_large_for_a_live_tick_is_refused_with_a_plain_message():
     # every shipped model trains here, and the page's defaults on every task
     assert all(c.step_work <= seq2seq.MAX_STEP_WORK for c in seq2seq.SHIPPED.values())
     for task, (_, longest) in seq2seq.LENGTH_RANGE.items():
-        assert seq2seq.Seq2SeqConfig(task=task, length=longest, hidden_size=64).step_work <= seq2seq.MAX_STEP_WORK
+        assert (
+            seq2seq.Seq2SeqConfig(task=task, length=longest, hidden_size=64).step_work
+            <= seq2seq.MAX_STEP_WORK
+        )
     # the work: 3 forwards of the batch and one of the test pairs, then the scored pairs decoded
-    config = seq2seq.Seq2SeqConfig(task="reverse", length=4, kind="rnn", hidden_size=8, embed_dim=2, test_size=10)
+    config = seq2seq.Seq2SeqConfig(
+        task="reverse", length=4, kind="rnn", hidden_size=8, embed_dim=2, test_size=10
+    )
     per_pair = lambda S, T: S * 8 * 10 + T * (8 * 10 + 8 * 29)  # noqa: E731 -- encoder, decoder and readout
     assert config.step_work == (3 * 64 + 10) * per_pair(4, 5) + 20 * per_pair(9, 10)
-    additive = dataclasses.replace(config, attention="additive")  # keys once; W_1 h, 50 per (S, H) element, W_c
+    # keys once; W_1 h, 50 per (S, H) element, W_c
+    additive = dataclasses.replace(config, attention="additive")
     per_pair = lambda S, T: S * 80 + S * 64 + T * (80 + 64 + 50 * S * 8 + 2 * 64 + 8 * 29)  # noqa: E731
     assert additive.step_work == (3 * 64 + 10) * per_pair(4, 5) + 20 * per_pair(9, 10)
 
@@ -431,17 +498,24 @@ def test_the_variants_of_the_length_comparison_are_the_shipped_ones_or_your_own(
     variants = seq2seq.Variants()
     loaded = []
     models = variants.models(config, lambda name: loaded.append(name))
-    assert [(c.variant, whose, m) for c, whose, m in models] == [("reversed", "yours", None),
-                                                                  ("general attention", "yours", None)]  # fmt: skip
+    assert [(c.variant, whose, m) for c, whose, m in models] == [
+        ("reversed", "yours", None),
+        ("general attention", "yours", None),
+    ]
     assert variants.behind(config, 3) == config.variants()[1:] and variants.behind(config, 0) == []
     variants.catch_up(variants.behind(config, 3), 3)
     assert [m.step_count for _, _, m in variants.models(config, lambda name: None)] == [3, 3]
     assert variants.behind(config, 3) == [] and loaded == []
     loop = seq2seq.train(config, 3)
     names = [name for name, _ in variants.curves(config, loop, lambda name: None)]
-    assert names == ["plain (this model, step 0)", "reversed (yours, step 0)", "general attention (yours, step 0)"]
+    assert names == [
+        "plain (this model, step 0)",
+        "reversed (yours, step 0)",
+        "general attention (yours, step 0)",
+    ]
     assert seq2seq.catch_up_text(config.variants()[1:], 3) == (
-        "Train the reversed and general attention variants to step 3 too, for the comparison")
+        "Train the reversed and general attention variants to step 3 too, for the comparison"
+    )
     shipped = seq2seq.REVERSE_DEFAULT
     whose = [w for _, w, _ in variants.models(shipped, lambda name: f"loaded {name}")]
     assert whose == ["shipped", "shipped"] and variants.own == {}  # another family: yours are dropped
@@ -456,9 +530,12 @@ def test_the_pages_sentences_read_the_records():
     assert seq2seq.progress(records) == (0.5, "step 5 of 10: training")
     assert seq2seq.latest_scores(records)["held-out exact match"] == f"{100 * loop.test_exact[-1]:.1f}%"
     assert seq2seq.length_warning(SMALL, seq2seq.read(loop.model, SMALL, "abcdef")) == (
-        "This input has 6 characters; no training input had more than 5.")
+        "This input has 6 characters; no training input had more than 5."
+    )
     assert seq2seq.length_warning(SMALL, seq2seq.read(loop.model, SMALL, "abcde")) is None
-    assert seq2seq.shipped_text(loop).startswith("The shipped model, trained ahead of time for 5 steps of 64 pairs")
+    assert seq2seq.shipped_text(loop).startswith(
+        "The shipped model, trained ahead of time for 5 steps of 64 pairs"
+    )
 
 
 def test_steps_in_turns_take_the_live_lane_a_slice_at_a_time():

@@ -8,8 +8,19 @@ import pytest
 
 from rnnviz import tasks
 
-DATE_FORMATS = ["%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d/%m/%Y", "%d.%m.%Y", "%A, %d %B %Y",
-                "%a %d %b %Y", "%d-%b-%Y", "%A, %B %d, %Y", "%Y/%m/%d"]  # fmt: skip
+DATE_FORMATS = [
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%A, %d %B %Y",
+    "%a %d %b %Y",
+    "%d-%b-%Y",
+    "%A, %B %d, %Y",
+    "%Y/%m/%d",
+]
 
 
 def parse_date(text: str) -> tuple[datetime.date, str]:
@@ -97,16 +108,25 @@ def test_reverse_and_sort():
 
 
 def test_generators_are_deterministic_by_seed():
-    for make in [lambda s: tasks.date_pairs(50, s), lambda s: tasks.program_pairs(50, 3, s),
-                 lambda s: tasks.reverse_pairs(50, 1, 9, s), lambda s: tasks.sort_pairs(50, 1, 9, s)]:  # fmt: skip
+    for make in [
+        lambda s: tasks.date_pairs(50, s),
+        lambda s: tasks.program_pairs(50, 3, s),
+        lambda s: tasks.reverse_pairs(50, 1, 9, s),
+        lambda s: tasks.sort_pairs(50, 1, 9, s),
+    ]:
         assert make(3) == make(3) and make(3) != make(4)
 
 
 @pytest.mark.parametrize(
-    "call", [lambda: tasks.reverse_pairs(5, 0, 3, 0), lambda: tasks.sort_pairs(5, 4, 3, 0),
-             lambda: tasks.program_pairs(5, 0, 0), lambda: tasks.program_pairs(5, 2, 0, min_digits=3),
-             lambda: tasks.date_pairs(-1, 0)],
-)  # fmt: skip
+    "call",
+    [
+        lambda: tasks.reverse_pairs(5, 0, 3, 0),
+        lambda: tasks.sort_pairs(5, 4, 3, 0),
+        lambda: tasks.program_pairs(5, 0, 0),
+        lambda: tasks.program_pairs(5, 2, 0, min_digits=3),
+        lambda: tasks.date_pairs(-1, 0),
+    ],
+)
 def test_bad_arguments_raise_value_error(call):
     with pytest.raises(ValueError):
         call()

@@ -10,8 +10,14 @@ import numpy as np
 from rnnviz import charlm, dynamics, models, sentiment, seq2seq, settings, training
 from ui.controls import Choice, Number, Toggle
 
-CONFIGS = [charlm.CharLMConfig, sentiment.SentimentConfig, seq2seq.Seq2SeqConfig, training.TrainConfig,
-           models.ModelConfig, dynamics.Settings]  # fmt: skip
+CONFIGS = [
+    charlm.CharLMConfig,
+    sentiment.SentimentConfig,
+    seq2seq.Seq2SeqConfig,
+    training.TrainConfig,
+    models.ModelConfig,
+    dynamics.Settings,
+]
 
 
 @pytest.mark.parametrize("config_class", CONFIGS, ids=lambda c: c.__name__)
@@ -47,11 +53,20 @@ def test_a_whole_number_setting_refuses_fractions_and_a_number_refuses_nan():
 
 def test_the_controls_of_a_setting_show_its_label_range_step_and_help():
     hidden = Number.of(charlm.CharLMConfig, "hidden_size", "k")
-    assert (hidden.label, hidden.default, hidden.min, hidden.max, hidden.step) == ("hidden units", 512, 8, 512, 8)
+    assert (hidden.label, hidden.default, hidden.min, hidden.max, hidden.step) == (
+        "hidden units",
+        512,
+        8,
+        512,
+        8,
+    )
     assert hidden.whole and not Number.of(charlm.CharLMConfig, "lr", "k2").whole
-    assert Number.of(training.TrainConfig, "lr", "k3", default=1e-3).default == 1e-3  # a page's own opening value
+    # a page's own opening value
+    assert Number.of(training.TrainConfig, "lr", "k3", default=1e-3).default == 1e-3
     attention = Choice.of(seq2seq.Seq2SeqConfig, "attention", "k4")
-    assert attention.options == seq2seq.ATTENTIONS and attention.default == "none" and "Luong" in attention.help
+    assert (
+        attention.options == seq2seq.ATTENTIONS and attention.default == "none" and "Luong" in attention.help
+    )
     reverse = Toggle.of(seq2seq.Seq2SeqConfig, "reverse_source", "k5")
     assert reverse.default is False and reverse.label == "Read the source backwards"
     with pytest.raises(KeyError, match="embed_dim has no setting"):

@@ -13,15 +13,25 @@ CASES = [
     ("pages/hand_built_rnns.py", {"hb_network": "sum"}, []),
     ("pages/hand_built_rnns.py", {"hb_network": "compare"}, []),
     ("pages/backprop_through_time.py", {}, []),
-    ("pages/backprop_through_time.py", {"bptt_source": "random", "bptt_T": "7", "bptt_activation": "relu"}, []),
+    (
+        "pages/backprop_through_time.py",
+        {"bptt_source": "random", "bptt_T": "7", "bptt_activation": "relu"},
+        [],
+    ),
     ("pages/exploding_vanishing.py", {"ev_H": "8", "ev_steps": "30", "ev_act": "sigmoid"}, []),
     ("pages/iterated_functions.py", {"maps_view": "Derivatives"}, []),
     ("pages/iterated_functions.py", {"maps_view": "Derivatives", "maps_map": "tanh unit", "maps_k": "9"}, []),
     ("pages/loss_cliffs.py", {"cliff_steps": "25"}, []),
-    ("pages/lstm_gates.py", {"gates_T": "10", "gates_hidden": "4", "gates_steps": "50", "gates_example": "3"},
-     ["Train this LSTM"]),
-    ("pages/long_term_dependencies.py", {"ltd_T": "10", "ltd_hidden": "4", "ltd_steps": "30", "ltd_step_size": "30"},
-     ["Step"]),
+    (
+        "pages/lstm_gates.py",
+        {"gates_T": "10", "gates_hidden": "4", "gates_steps": "50", "gates_example": "3"},
+        ["Train this LSTM"],
+    ),
+    (
+        "pages/long_term_dependencies.py",
+        {"ltd_T": "10", "ltd_hidden": "4", "ltd_steps": "30", "ltd_step_size": "30"},
+        ["Step"],
+    ),
     ("pages/sentiment.py", {"sent_hidden": "8", "sent_epochs": "1", "sent_kind": "gru"}, ["Train this"]),
 ]
 
@@ -52,8 +62,13 @@ def test_snippet_reproduces_the_table(path, query, buttons):
         ours = frame(namespace["table"])
         assert list(ours.columns) == list(shown.columns)
         assert len(ours) == len(shown) > 0
-        pd.testing.assert_frame_equal(ours.reset_index(drop=True), shown.reset_index(drop=True),
-                                      check_dtype=False, rtol=1e-9, atol=1e-12)  # fmt: skip
+        pd.testing.assert_frame_equal(
+            ours.reset_index(drop=True),
+            shown.reset_index(drop=True),
+            check_dtype=False,
+            rtol=1e-9,
+            atol=1e-12,
+        )
 
 
 def test_every_page_is_covered():

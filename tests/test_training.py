@@ -20,7 +20,9 @@ training.set_threads(1)
 
 
 def small(kind="lstm", task="adding", T=10, hidden=8, **changes) -> TrainConfig:
-    settings = dict(batch_size=16, test_size=64, probe_size=4, record_every=5, test_every=5, steps=40) | changes
+    settings = (
+        dict(batch_size=16, test_size=64, probe_size=4, record_every=5, test_every=5, steps=40) | changes
+    )
     return TrainConfig(ModelConfig(kind, task, hidden), T=T, **settings)
 
 
@@ -138,9 +140,11 @@ def test_jacobian_norms_are_the_spectral_norms_of_dh_L_dh_t(kind):
             cell_states = [model.rnn(x[: t + 1])[1][1] for t in range(7)]
     expected = []
     for t in range(7):
+
         def h_L(h_t, t=t):
             state = (h_t[None], cell_states[t]) if kind == "lstm" else h_t[None]
             return model.rnn(x[t + 1 :], state)[0][-1] if t < 6 else h_t
+
         J = torch.autograd.functional.jacobian(h_L, hs[t].detach())  # (1, H, 1, H)
         expected.append(torch.linalg.matrix_norm(J[0, :, 0], ord=2).item())
     np.testing.assert_allclose(training.jacobian_norms(model, x), expected, rtol=1e-9)
@@ -148,7 +152,9 @@ def test_jacobian_norms_are_the_spectral_norms_of_dh_L_dh_t(kind):
 
 
 def test_at_initialisation_the_irnn_carries_the_gradient_and_the_tanh_rnn_loses_it():
-    configs = training.side_by_side(["rnn", "irnn"], "adding", 100, 64, training.DEFAULT_LR, {"rnn": 1, "irnn": 1})
+    configs = training.side_by_side(
+        ["rnn", "irnn"], "adding", 100, 64, training.DEFAULT_LR, {"rnn": 1, "irnn": 1}
+    )
     rnn, irnn = (Trainer(c).initial_jacobian() for c in configs.values())
     assert rnn[0] < 1e-10 and irnn[0] > 0.5 and irnn[-1] == rnn[-1] == pytest.approx(1.0)
 
@@ -183,8 +189,14 @@ def test_trainers_trained_together_go_in_lockstep_and_stop_when_told():
     assert [t.step_count for t in trainers] == [6, 6]
     assert training.train_together(trainers, seconds=0.0) == 0
     calls = []
-    assert training.train_together(trainers, math.inf, keep_going=lambda: len(calls) < 3 and not calls.append(1)) == 3
-    assert [t.step_count for t in trainers] == [9, 9] and [t.history().name for t in trainers] == ["tanh RNN", "LSTM"]
+    assert (
+        training.train_together(trainers, math.inf, keep_going=lambda: len(calls) < 3 and not calls.append(1))
+        == 3
+    )
+    assert [t.step_count for t in trainers] == [9, 9] and [t.history().name for t in trainers] == [
+        "tanh RNN",
+        "LSTM",
+    ]
 
 
 def test_two_threads_training_one_model_take_turns():
@@ -221,7 +233,9 @@ def test_a_nan_in_the_weights_stops_the_trainer_at_the_next_step():
 
 
 def test_the_lstm_learns_a_short_adding_problem():
-    config = TrainConfig(ModelConfig("lstm", "adding", 16), T=10, lr=1e-2, batch_size=64, steps=300, test_size=500)
+    config = TrainConfig(
+        ModelConfig("lstm", "adding", 16), T=10, lr=1e-2, batch_size=64, steps=300, test_size=500
+    )
     trainer = Trainer(config)
     trainer.step(300)
     assert trainer.test_losses[0] > 0.5  # untrained: worse than the baseline
@@ -241,8 +255,15 @@ def test_history_and_figures():
     assert histories[0].horizons.shape == (3, 10) and list(histories[0].horizon_steps) == [0, 5, 10]
     curves = figures.loss_curves(histories, 1 / 6, "baseline", "MSE")
     names = [trace.name for trace in curves.data]
-    assert names == ["tanh RNN (training batch)", "tanh RNN (test set)", "IRNN (training batch)", "IRNN (test set)",
-                     "IRNN diverged", "LSTM (training batch)", "LSTM (test set)"]  # fmt: skip
+    assert names == [
+        "tanh RNN (training batch)",
+        "tanh RNN (test set)",
+        "IRNN (training batch)",
+        "IRNN (test set)",
+        "IRNN diverged",
+        "LSTM (training batch)",
+        "LSTM (test set)",
+    ]
     assert curves.data[4].text[0] == "IRNN diverged at step 1" and curves.data[4].textposition == "top right"
     assert "step 1: the training loss became" in curves.data[4].hovertemplate
     assert curves.layout.yaxis.type == "log" and curves.layout.shapes[0].y0 == pytest.approx(1 / 6)
@@ -251,7 +272,11 @@ def test_history_and_figures():
     np.testing.assert_allclose(heat.z, np.log10(histories[0].horizons))
     assert list(heat.y) == [0, 5, 10] and list(heat.x) == list(range(1, 11))
     jacobian = figures.jacobian_at_init(histories)
-    assert [t.name for t in jacobian.data] == ["tanh RNN", "IRNN", "LSTM"] and jacobian.layout.yaxis.type == "log"
+    assert [t.name for t in jacobian.data] == [
+        "tanh RNN",
+        "IRNN",
+        "LSTM",
+    ] and jacobian.layout.yaxis.type == "log"
 
 
 def test_live_training_waits_its_turn_in_the_lane():
@@ -271,11 +296,20 @@ def test_a_loop_trains_any_module_and_stops_at_a_nan():
     x = torch.randn(64, 3)
     y = x @ torch.tensor([1.0, -2.0, 0.5])
     model = torch.nn.Linear(3, 1)
-    loop = training.Loop(model, lambda k: ((model(x).squeeze(-1) - y) ** 2).mean(), seed=0, steps=200, lr=0.05,
-                         evaluate=lambda: float(((model(x).squeeze(-1) - y) ** 2).mean()), test_every=50)  # fmt: skip
+    loop = training.Loop(
+        model,
+        lambda k: ((model(x).squeeze(-1) - y) ** 2).mean(),
+        seed=0,
+        steps=200,
+        lr=0.05,
+        evaluate=lambda: float(((model(x).squeeze(-1) - y) ** 2).mean()),
+        test_every=50,
+    )
     assert loop.step(500) == 200 and loop.done
     assert loop.test_steps == [0, 50, 100, 150, 200] and loop.test_losses[-1] < 1e-3 < loop.test_losses[0]
-    broken = training.Loop(model, lambda k: torch.tensor(float("nan"), requires_grad=True), seed=0, steps=5, lr=0.1)
+    broken = training.Loop(
+        model, lambda k: torch.tensor(float("nan"), requires_grad=True), seed=0, steps=5, lr=0.1
+    )
     assert broken.step(5) == 0 and broken.diverged.step == 1 and "nan" in broken.diverged.what
 
 
@@ -315,8 +349,10 @@ def test_the_seed_alone_fixes_the_weights_whatever_other_threads_draw():
     meddler = threading.Thread(target=meddle)
     meddler.start()
     try:
-        builders = [threading.Thread(target=lambda: results.append(_weights(_regression_loop().model)))
-                    for _ in range(4)]  # fmt: skip
+        builders = [
+            threading.Thread(target=lambda: results.append(_weights(_regression_loop().model)))
+            for _ in range(4)
+        ]
         for thread in builders:
             thread.start()
         for thread in builders:
@@ -351,13 +387,15 @@ def test_a_snapshot_without_the_optimizer_restores_the_weights_and_trains_on_wit
     original.step(1)
     assert not all(torch.equal(a, b) for a, b in zip(_weights(restored.model), _weights(original.model)))
 
+
 def test_a_clone_and_a_restored_snapshot_train_on_exactly_as_the_original():
     original = _regression_loop()
     original.step(15)
     twin = original.clone()
     saved = io.BytesIO()
     torch.save(original.snapshot(), saved)
-    restored = _regression_loop().restore(torch.load(io.BytesIO(saved.getvalue()), weights_only=True))  # at step 0
+    # at step 0
+    restored = _regression_loop().restore(torch.load(io.BytesIO(saved.getvalue()), weights_only=True))
     # a restored loop builds its optimizer when it first steps: until then its clones and snapshots
     # carry the restored optimizer state
     clone_of_restored = restored.clone()
@@ -368,8 +406,9 @@ def test_a_clone_and_a_restored_snapshot_train_on_exactly_as_the_original():
     for other in (twin, restored, clone_of_restored, resaved):
         assert other.losses == original.losses and other.step_count == 25
         assert all(torch.equal(a, b) for a, b in zip(_weights(other.model), _weights(original.model)))
-    assert original.records().losses == original.losses and original.records().status.startswith("training: step 25")
-
+    assert original.records().losses == original.losses and original.records().status.startswith(
+        "training: step 25"
+    )
 
 
 def test_loading_and_reading_a_default_builds_no_optimizer():
@@ -409,7 +448,8 @@ def test_the_gradient_ledger_splits_dL_dW_hh_into_the_terms_of_each_step(kind):
 def test_a_trainer_records_the_ledger_of_its_first_probe_sequence_beside_each_horizon():
     trainer = Trainer(small("rnn", steps=10))
     x, y = training.fixed_batch("adding", 4, 10, 0, training.PROBE, "cpu")  # the probe batch of seed 0
-    at_start = training.gradient_ledger(SequenceModel(trainer.config.model, seed=0), x[:, :1], y[:1])  # y (B,)
+    # y (B,)
+    at_start = training.gradient_ledger(SequenceModel(trainer.config.model, seed=0), x[:, :1], y[:1])
     trainer.step(10)
     history = trainer.history(with_jacobian=False)
     assert list(history.horizon_steps) == [0, 5, 10] and history.ledgers.shape == (3, 10)

@@ -31,7 +31,9 @@ def test_a_bad_upload_gives_a_plain_error(path, what):
     for index, uploader in enumerate(uploaders):
         # The browser only offers files with an allowed extension: the bad content comes under that name.
         suffix = (list(uploader.proto.type) or [".bin"])[0]
-        at.get("file_uploader")[index].set_value((f"upload{suffix}", BAD_FILES[what], "application/octet-stream"))
+        at.get("file_uploader")[index].set_value(
+            (f"upload{suffix}", BAD_FILES[what], "application/octet-stream")
+        )
 
         at.run(timeout=180)
         assert not at.exception, (what, at.exception)

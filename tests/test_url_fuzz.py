@@ -10,13 +10,35 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 GARBAGE = st.one_of(
-    st.sampled_from(["nan", "NaN", "inf", "-inf", "1e400", "-1e400", "1e308", "99999999999999999999", "-0",
-                     "", " ", "0x10", "None", "true", "[1, 2]", "%00", "1,5", "１２", "\u202e3", "' OR 1=1 --"]),
+    st.sampled_from(
+        [
+            "nan",
+            "NaN",
+            "inf",
+            "-inf",
+            "1e400",
+            "-1e400",
+            "1e308",
+            "99999999999999999999",
+            "-0",
+            "",
+            " ",
+            "0x10",
+            "None",
+            "true",
+            "[1, 2]",
+            "%00",
+            "1,5",
+            "１２",
+            "\u202e3",
+            "' OR 1=1 --",
+        ]
+    ),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers(-(10**30), 10**30).map(str),
     st.text(max_size=40),
     st.text(max_size=5000).filter(lambda s: len(s) > 2000),  # longer than any text box takes
-)  # fmt: skip
+)
 
 
 @functools.cache
@@ -51,4 +73,3 @@ def test_a_non_number_in_every_number_is_named_in_the_warning(path, value):
     warning = " ".join(w.value for w in at.warning)
     for key in keys:
         assert f"{key}={value}" in warning, key
-

@@ -29,8 +29,16 @@ class Number:
     format: str | None = None
 
     @classmethod
-    def of(cls, config_class: type, name: str, key: str, *, default: float | None = None, slider: bool = False,
-           format: str | None = None) -> Number:  # fmt: skip
+    def of(
+        cls,
+        config_class: type,
+        name: str,
+        key: str,
+        *,
+        default: float | None = None,
+        slider: bool = False,
+        format: str | None = None,
+    ) -> Number:
         """The control of a config field: label, range, step and help from its rnnviz.settings.Setting;
         the default is the config's unless the page opens elsewhere (a preset's value)."""
         spec = settings.of(config_class, name)
@@ -109,7 +117,9 @@ class Toggle:
 
     def problem(self, raw: str) -> str | None:
         """Streamlit takes 'true' or 'false' in a link."""
-        return None if raw.lower() in ("true", "false") else f"true or false; using {str(self.default).lower()}"
+        return (
+            None if raw.lower() in ("true", "false") else f"true or false; using {str(self.default).lower()}"
+        )
 
 
 Control = Number | Choice | Text | Toggle
@@ -127,13 +137,17 @@ def widget(control: Control, where: Any = st) -> Any:
         if raw is not None and control.problem(raw) is not None:
             _drop_from_link(control.key)  # the default is used; warn_about_bad_link has said so
 
-
         number = where.slider if control.slider else where.number_input
         extra = {} if control.format is None else {"format": control.format}
         value = number(
-            control.label, min_value=control.min, max_value=control.max, value=control.default,
-            step=control.step, **extra, **common,
-        )  # fmt: skip
+            control.label,
+            min_value=control.min,
+            max_value=control.max,
+            value=control.default,
+            step=control.step,
+            **extra,
+            **common,
+        )
         return int(value) if control.whole else float(value)
     if isinstance(control, Toggle):
         return where.checkbox(control.label, value=control.default, **common)
@@ -163,7 +177,6 @@ def _drop_from_link(key: str) -> None:
 
 
 def warn_about_bad_link(controls: list[Control]) -> None:
-
     """Say which settings of the link were not taken as they are; call before the widgets."""
     problems = []
     for control in controls:

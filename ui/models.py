@@ -51,7 +51,9 @@ HORIZONS = {
 }
 
 
-@st.cache_resource(max_entries=len(HORIZONS), show_spinner="Measuring the shipped models' gradient horizons...")
+@st.cache_resource(
+    max_entries=len(HORIZONS), show_spinner="Measuring the shipped models' gradient horizons..."
+)
 def shipped_horizons(page: str) -> dict[str, connectivity.Horizon]:
     """The gradient horizons of the shipped models a page compares (HORIZONS), once per process."""
     names, horizon = HORIZONS[page]
@@ -104,13 +106,19 @@ class SessionModel:
     def __init__(self, key: str):
         self.key = key
 
-    def get(self, settings: Any, default: str | None, default_settings: Any, build: Callable[[], training.Loop]) -> training.Loop:
+    def get(
+        self, settings: Any, default: str | None, default_settings: Any, build: Callable[[], training.Loop]
+    ) -> training.Loop:
         """The model for these settings: the shared default `default` at its settings (unless this
         session restarted it), else this session's model, built by `build()` when the settings change."""
         state = st.session_state.get(self.key)
         if state is not None and state["settings"] == settings:
             return state["loop"]
-        if default is not None and settings == default_settings and not st.session_state.pop(f"{self.key}_fresh", False):
+        if (
+            default is not None
+            and settings == default_settings
+            and not st.session_state.pop(f"{self.key}_fresh", False)
+        ):
             loop, owner = shared(default), 0
         else:
             loop, owner = build(), next(_OWNERS)

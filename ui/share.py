@@ -36,16 +36,28 @@ def csv_text(table: Mapping[str, Sequence[Any]]) -> str:
 def offer(table: Mapping[str, Sequence[Any]], snippet: str, name: str, where: Any = st) -> None:
     """An expander with the numbers behind the view, their CSV download and the notebook snippet."""
     rows = len(next(iter(table.values()), ()))
-    numbers = where.expander(f"The numbers ({rows:,} rows): CSV download and the Python that reproduces them",
-                             key=f"{name}_numbers", on_change="rerun", bind="query-params")  # fmt: skip
+    numbers = where.expander(
+        f"The numbers ({rows:,} rows): CSV download and the Python that reproduces them",
+        key=f"{name}_numbers",
+        on_change="rerun",
+        bind="query-params",
+    )
     if not numbers.open:
         return
     data = frame(table)
     with numbers:
         st.dataframe(data, hide_index=True, height=min(400, 38 + 35 * len(data)))
-        st.download_button("Download CSV", data=lambda: data.to_csv(index=False), file_name=f"rnnviz-{name}.csv",
-                           mime="text/csv", key=f"{name}_csv", on_click="ignore", icon=":material/download:")  # fmt: skip
-        st.caption("In a notebook (with rnnviz importable: run it from this repository's folder) these lines give "
-                   "the same `table`:")  # fmt: skip
+        st.download_button(
+            "Download CSV",
+            data=lambda: data.to_csv(index=False),
+            file_name=f"rnnviz-{name}.csv",
+            mime="text/csv",
+            key=f"{name}_csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        st.caption(
+            "In a notebook (with rnnviz importable: run it from this repository's folder) these lines give "
+            "the same `table`:"
+        )
         st.code(textwrap.dedent(snippet).strip() + "\n", language="python")
-

@@ -55,16 +55,30 @@ class _Figure(go.Figure):
 
 # What plotly.py's convert_to_base64 leaves alone, and the short names of the types plotly.js reads.
 _SKIPPED_KEYS = {"geojson", "layer", "layers", "range"}
-_SHORT_TYPES = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4", "uint32": "u4",
-                "float32": "f4", "float64": "f8"}  # fmt: skip
+_SHORT_TYPES = {
+    "int8": "i1",
+    "uint8": "u1",
+    "int16": "i2",
+    "uint16": "u2",
+    "int32": "i4",
+    "uint32": "u4",
+    "float32": "f4",
+    "float64": "f8",
+}
 
 
 def _encoded(value):
     """A copy of a figure's dicts and lists in which every numeric numpy array that is the value of a
     key is plotly.js's typed array (arrays inside lists stay arrays, as plotly.py leaves them)."""
     if isinstance(value, dict):
-        return {key: item if key in _SKIPPED_KEYS else typed_array(item) if isinstance(item, np.ndarray)
-                else _encoded(item) for key, item in value.items()}  # fmt: skip
+        return {
+            key: item
+            if key in _SKIPPED_KEYS
+            else typed_array(item)
+            if isinstance(item, np.ndarray)
+            else _encoded(item)
+            for key, item in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_encoded(item) for item in value]
     return value
@@ -76,7 +90,9 @@ def typed_array(array: np.ndarray):
     if array.size == 0:
         return array
     if array.dtype in (np.int64, np.uint64):
-        for narrow in (("int8", "int16", "int32") if array.dtype == np.int64 else ("uint8", "uint16", "uint32")):
+        for narrow in (
+            ("int8", "int16", "int32") if array.dtype == np.int64 else ("uint8", "uint16", "uint32")
+        ):
             info = np.iinfo(narrow)
             if array.min() >= info.min and array.max() <= info.max:
                 array = array.astype(narrow)

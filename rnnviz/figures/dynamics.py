@@ -70,17 +70,25 @@ def log_axis(*log10_arrays: np.ndarray, pad: float = 0.08) -> tuple[dict, float 
     return axis, floor
 
 
-def _zero_marks(x: np.ndarray, log10_values: np.ndarray, floor: float | None, what: str,
-                colour: str) -> list[dict]:
+def _zero_marks(
+    x: np.ndarray, log10_values: np.ndarray, floor: float | None, what: str, colour: str
+) -> list[dict]:
     """Crosses on the floor where a value is exactly 0 (a log axis has no place for it): a trace, or none."""
     zero = np.asarray(log10_values) == -np.inf
     if floor is None or not zero.any():
         return []
-    return [dict(
-        type="scatter", x=np.asarray(x)[zero], y=np.full(int(zero.sum()), floor), mode="markers", name=f"{what} = 0",
-        marker=dict(symbol="x-thin", size=7, line=dict(width=1.5, color=colour)), showlegend=False,
-        hovertemplate=f"%{{x}}: {what} = 0 exactly<extra></extra>",
-    )]  # fmt: skip
+    return [
+        dict(
+            type="scatter",
+            x=np.asarray(x)[zero],
+            y=np.full(int(zero.sum()), floor),
+            mode="markers",
+            name=f"{what} = 0",
+            marker=dict(symbol="x-thin", size=7, line=dict(width=1.5, color=colour)),
+            showlegend=False,
+            hovertemplate=f"%{{x}}: {what} = 0 exactly<extra></extra>",
+        )
+    ]
 
 
 def _finite_or_none(values: np.ndarray) -> list[float | None]:
@@ -95,10 +103,27 @@ def _signed_texts(sign: np.ndarray, log10_abs: np.ndarray) -> list[str]:
 def _hline(y: float, text: str, axes: tuple[str, str] = ("x", "y"), above: bool = True) -> tuple[dict, dict]:
     """A dotted horizontal line across the plot and its label: a shape and an annotation."""
     xref = f"{axes[0]} domain"
-    shape = dict(type="line", xref=xref, x0=0, x1=1, yref=axes[1], y0=y, y1=y,
-                 line=dict(dash="dot", color="black", width=1.5))
-    label = dict(xref=xref, x=1, xanchor="right", yref=axes[1], y=y, yanchor="bottom" if above else "top",
-                 text=text, showarrow=False, font=dict(size=11, color="dimgray"))
+    shape = dict(
+        type="line",
+        xref=xref,
+        x0=0,
+        x1=1,
+        yref=axes[1],
+        y0=y,
+        y1=y,
+        line=dict(dash="dot", color="black", width=1.5),
+    )
+    label = dict(
+        xref=xref,
+        x=1,
+        xanchor="right",
+        yref=axes[1],
+        y=y,
+        yanchor="bottom" if above else "top",
+        text=text,
+        showarrow=False,
+        font=dict(size=11, color="dimgray"),
+    )
     return shape, label
 
 
@@ -127,22 +152,46 @@ def linear_product(result: UnivariateLinear) -> go.Figure:
     y = _finite_or_none(result.log10_abs)
     if y[-1] is None:  # exactly 0 at the chosen T: mark it on the floor
         y[-1] = floor
-    traces = [dict(
-        type="scatter", x=result.T, y=y, mode="lines+markers" if len(y) <= 60 else "lines", marker=dict(size=4),
-        line=dict(color=LINEAR_COLOUR, width=2), name="w^(T−1)",
-        customdata=texts, hovertemplate="T = %{x}<br>∂h_T/∂h₁ = w^(T−1) = %{customdata}<extra></extra>",
-    )]  # fmt: skip
+    traces = [
+        dict(
+            type="scatter",
+            x=result.T,
+            y=y,
+            mode="lines+markers" if len(y) <= 60 else "lines",
+            marker=dict(size=4),
+            line=dict(color=LINEAR_COLOUR, width=2),
+            name="w^(T−1)",
+            customdata=texts,
+            hovertemplate="T = %{x}<br>∂h_T/∂h₁ = w^(T−1) = %{customdata}<extra></extra>",
+        )
+    ]
     if y[-1] is not None:
-        traces.append(dict(
-            type="scatter", x=[int(result.T[-1])], y=[y[-1]], mode="markers+text",
-            marker=dict(size=11, color=LINEAR_COLOUR), text=[texts[-1]], textposition="top left", name="chosen T",
-            customdata=[texts[-1]], hovertemplate="T = %{x}<br>∂h_T/∂h₁ = %{customdata}<extra></extra>",
-        ))  # fmt: skip
+        traces.append(
+            dict(
+                type="scatter",
+                x=[int(result.T[-1])],
+                y=[y[-1]],
+                mode="markers+text",
+                marker=dict(size=11, color=LINEAR_COLOUR),
+                text=[texts[-1]],
+                textposition="top left",
+                name="chosen T",
+                customdata=[texts[-1]],
+                hovertemplate="T = %{x}<br>∂h_T/∂h₁ = %{customdata}<extra></extra>",
+            )
+        )
     traces += _zero_marks(result.T, result.log10_abs, floor, "w^(T−1)", LINEAR_COLOUR)
-    return figure(traces, dict(
-        xaxis=dict(title=dict(text="T")), yaxis=dict(title=dict(text="|∂h_T/∂h₁| (log scale)"), **axis),
-        height=320, margin=_MARGIN, showlegend=False, **_lines_layout(_float_range_lines(result.log10_abs)),
-    ))  # fmt: skip
+    return figure(
+        traces,
+        dict(
+            xaxis=dict(title=dict(text="T")),
+            yaxis=dict(title=dict(text="|∂h_T/∂h₁| (log scale)"), **axis),
+            height=320,
+            margin=_MARGIN,
+            showlegend=False,
+            **_lines_layout(_float_range_lines(result.log10_abs)),
+        ),
+    )
 
 
 def nonlinear_product(result: UnivariateNonlinear) -> go.Figure:
@@ -153,35 +202,65 @@ def nonlinear_product(result: UnivariateNonlinear) -> go.Figure:
     axis, floor = log_axis(linear.log10_abs, result.log10_abs)
     mode = "lines+markers" if len(T) <= 60 else "lines"
     traces = [
-        dict(type="scatter", x=T, y=_finite_or_none(linear.log10_abs), mode=mode, name="linear: w^(T−1)",
-             marker=dict(size=4), line=dict(color=LINEAR_COLOUR, dash="dash"),
-             customdata=_signed_texts(linear.sign, linear.log10_abs),
-             hovertemplate="T = %{x}<br>linear: %{customdata}<extra></extra>"),
-        dict(type="scatter", x=T, y=_finite_or_none(result.log10_abs), mode=mode,
-             name=f"{result.activation}: w^(T−1) φ′(z₂)⋯φ′(z_T)", marker=dict(size=4),
-             line=dict(color=NONLINEAR_COLOUR, width=2), customdata=_signed_texts(result.sign, result.log10_abs),
-             hovertemplate=f"T = %{{x}}<br>{result.activation}: %{{customdata}}<extra></extra>"),
-        dict(type="scatter", x=T[1:], y=result.dphi[1:], xaxis="x2", yaxis="y2",
-             mode="lines+markers" if len(T) <= 100 else "lines", name="φ′(z_t)",
-             line=dict(color=NONLINEAR_COLOUR, width=1), marker=dict(size=4), showlegend=False,
-             customdata=np.stack([result.z[1:], result.h[1:]], axis=1),
-             hovertemplate="t = %{x}<br>φ′(z_t) = %{y:.3g}<br>z_t = %{customdata[0]:.3g}, h_t = %{customdata[1]:.3g}"
-                           "<extra></extra>"),
-    ]  # fmt: skip
+        dict(
+            type="scatter",
+            x=T,
+            y=_finite_or_none(linear.log10_abs),
+            mode=mode,
+            name="linear: w^(T−1)",
+            marker=dict(size=4),
+            line=dict(color=LINEAR_COLOUR, dash="dash"),
+            customdata=_signed_texts(linear.sign, linear.log10_abs),
+            hovertemplate="T = %{x}<br>linear: %{customdata}<extra></extra>",
+        ),
+        dict(
+            type="scatter",
+            x=T,
+            y=_finite_or_none(result.log10_abs),
+            mode=mode,
+            name=f"{result.activation}: w^(T−1) φ′(z₂)⋯φ′(z_T)",
+            marker=dict(size=4),
+            line=dict(color=NONLINEAR_COLOUR, width=2),
+            customdata=_signed_texts(result.sign, result.log10_abs),
+            hovertemplate=f"T = %{{x}}<br>{result.activation}: %{{customdata}}<extra></extra>",
+        ),
+        dict(
+            type="scatter",
+            x=T[1:],
+            y=result.dphi[1:],
+            xaxis="x2",
+            yaxis="y2",
+            mode="lines+markers" if len(T) <= 100 else "lines",
+            name="φ′(z_t)",
+            line=dict(color=NONLINEAR_COLOUR, width=1),
+            marker=dict(size=4),
+            showlegend=False,
+            customdata=np.stack([result.z[1:], result.h[1:]], axis=1),
+            hovertemplate="t = %{x}<br>φ′(z_t) = %{y:.3g}<br>z_t = %{customdata[0]:.3g}, h_t = %{customdata[1]:.3g}"
+            "<extra></extra>",
+        ),
+    ]
     top = max(1.0, float(np.max(result.dphi, initial=0)))
     lines = _float_range_lines(np.concatenate([linear.log10_abs, result.log10_abs]))
     if result.w != 0 and 1 / abs(result.w) <= 1.05 * top:
-        lines.append(_hline(1 / abs(result.w), "1/|w|: above it a step grows the gradient", ("x2", "y2"), above=False))
+        lines.append(
+            _hline(1 / abs(result.w), "1/|w|: above it a step grows the gradient", ("x2", "y2"), above=False)
+        )
     traces += _zero_marks(T, linear.log10_abs, floor, "w^(T−1)", LINEAR_COLOUR)
     traces += _zero_marks(T, result.log10_abs, floor, "∂h_T/∂h₁", NONLINEAR_COLOUR)
-    return figure(traces, dict(
-        **_lines_layout(lines),
-        xaxis=dict(domain=[0, 1], anchor="y", showticklabels=False, matches="x2"),
-        yaxis=dict(domain=[0.4, 1], title=dict(text="|∂h_T/∂h₁| (log scale)"), **axis),
-        xaxis2=dict(domain=[0, 1], anchor="y2", title=dict(text="T (top), t (bottom)")),
-        yaxis2=dict(domain=[0, 0.33], title=dict(text="φ′(z_t)"), range=[0, 1.05 * top]),
-        height=460, margin=_MARGIN, legend=dict(orientation="h", y=1.08, x=0),
-    ))  # fmt: skip
+    return figure(
+        traces,
+        dict(
+            **_lines_layout(lines),
+            xaxis=dict(domain=[0, 1], anchor="y", showticklabels=False, matches="x2"),
+            yaxis=dict(domain=[0.4, 1], title=dict(text="|∂h_T/∂h₁| (log scale)"), **axis),
+            xaxis2=dict(domain=[0, 1], anchor="y2", title=dict(text="T (top), t (bottom)")),
+            yaxis2=dict(domain=[0, 0.33], title=dict(text="φ′(z_t)"), range=[0, 1.05 * top]),
+            height=460,
+            margin=_MARGIN,
+            legend=dict(orientation="h", y=1.08, x=0),
+        ),
+    )
 
 
 def norms(result: Dynamics) -> go.Figure:
@@ -191,39 +270,76 @@ def norms(result: Dynamics) -> go.Figure:
     texts = [format_log10(float(v)) for v in result.log10_norms]
     bound_texts = [format_log10(float(v)) for v in result.log10_bound]
     traces = [
-        dict(type="scatter", x=t, y=_finite_or_none(result.log10_bound), mode="lines", name="bound (γ σ_max(W_hh))^t",
-             line=dict(color=BOUND_COLOUR, dash="dash"), customdata=bound_texts,
-             hovertemplate="t = %{x}<br>bound = %{customdata}<extra></extra>"),
-        dict(type="scatter", x=t, y=_finite_or_none(result.log10_norms), mode="lines", name="‖∂h_t/∂h₀‖ (spectral norm)",
-             line=dict(color=NONLINEAR_COLOUR, width=2), customdata=texts,
-             hovertemplate="t = %{x}<br>‖∂h_t/∂h₀‖ = %{customdata}<extra></extra>"),
-    ]  # fmt: skip
+        dict(
+            type="scatter",
+            x=t,
+            y=_finite_or_none(result.log10_bound),
+            mode="lines",
+            name="bound (γ σ_max(W_hh))^t",
+            line=dict(color=BOUND_COLOUR, dash="dash"),
+            customdata=bound_texts,
+            hovertemplate="t = %{x}<br>bound = %{customdata}<extra></extra>",
+        ),
+        dict(
+            type="scatter",
+            x=t,
+            y=_finite_or_none(result.log10_norms),
+            mode="lines",
+            name="‖∂h_t/∂h₀‖ (spectral norm)",
+            line=dict(color=NONLINEAR_COLOUR, width=2),
+            customdata=texts,
+            hovertemplate="t = %{x}<br>‖∂h_t/∂h₀‖ = %{customdata}<extra></extra>",
+        ),
+    ]
     traces += _zero_marks(t, result.log10_bound, floor, "bound", BOUND_COLOUR)
     traces += _zero_marks(t, result.log10_norms, floor, "‖∂h_t/∂h₀‖", NONLINEAR_COLOUR)
-    return figure(traces, dict(
-        xaxis=dict(title=dict(text="t")), yaxis=dict(title=dict(text="‖∂h_t/∂h₀‖ (log scale)"), **axis),
-        **_lines_layout(_float_range_lines(result.log10_norms)),
-        height=360, margin=_MARGIN, legend=dict(orientation="h", y=1.1, x=0),
-    ))  # fmt: skip
+    return figure(
+        traces,
+        dict(
+            xaxis=dict(title=dict(text="t")),
+            yaxis=dict(title=dict(text="‖∂h_t/∂h₀‖ (log scale)"), **axis),
+            **_lines_layout(_float_range_lines(result.log10_norms)),
+            height=360,
+            margin=_MARGIN,
+            legend=dict(orientation="h", y=1.1, x=0),
+        ),
+    )
 
 
 def singular_values(result: Dynamics) -> go.Figure:
     """The singular values of dh_T/dh_0, largest first, log axis; only those float64 resolves."""
     shown = result.log10_singular_values[: result.resolved]
     i = np.arange(1, len(shown) + 1)
-    traces = [dict(
-        type="scatter", x=i, y=_finite_or_none(shown), mode="lines+markers", marker=dict(size=5, color=NONLINEAR_COLOUR),
-        line=dict(color=NONLINEAR_COLOUR), customdata=[format_log10(float(v)) for v in shown],
-        hovertemplate="σ_%{x} = %{customdata}<extra></extra>",
-    )]  # fmt: skip
+    traces = [
+        dict(
+            type="scatter",
+            x=i,
+            y=_finite_or_none(shown),
+            mode="lines+markers",
+            marker=dict(size=5, color=NONLINEAR_COLOUR),
+            line=dict(color=NONLINEAR_COLOUR),
+            customdata=[format_log10(float(v)) for v in shown],
+            hovertemplate="σ_%{x} = %{customdata}<extra></extra>",
+        )
+    ]
     layout = dict(
         xaxis=dict(title=dict(text="i (largest first)"), range=[0.5, max(len(shown), 1) + 0.5]),
         yaxis=dict(title=dict(text=f"σ_i(∂h_{result.settings.T}/∂h₀) (log scale)"), **power_ticks(shown)),
-        height=340, margin=_MARGIN, showlegend=False,
-    )  # fmt: skip
+        height=340,
+        margin=_MARGIN,
+        showlegend=False,
+    )
     if result.resolved == 0:
-        layout["annotations"] = [dict(text=f"∂h_{result.settings.T}/∂h₀ = 0 exactly: every singular value is 0",
-                                      x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False)]  # fmt: skip
+        layout["annotations"] = [
+            dict(
+                text=f"∂h_{result.settings.T}/∂h₀ = 0 exactly: every singular value is 0",
+                x=0.5,
+                y=0.5,
+                xref="paper",
+                yref="paper",
+                showarrow=False,
+            )
+        ]
     return figure(traces, layout)
 
 
@@ -232,36 +348,71 @@ def eigenvalues(result: Dynamics) -> go.Figure:
     angle = np.linspace(0, 2 * np.pi, 181)
     radius = float(result.settings.radius)
     traces = [
-        dict(type="scatter", x=np.cos(angle), y=np.sin(angle), mode="lines", name="unit circle",
-             line=dict(color="black", width=1), hoverinfo="skip"),
-        dict(type="scatter", x=result.eigenvalues.real, y=result.eigenvalues.imag, mode="markers",
-             name="eigenvalues of W_hh", marker=dict(size=6, color=NONLINEAR_COLOUR, opacity=0.8),
-             customdata=np.abs(result.eigenvalues),
-             hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}<extra></extra>"),
-    ]  # fmt: skip
+        dict(
+            type="scatter",
+            x=np.cos(angle),
+            y=np.sin(angle),
+            mode="lines",
+            name="unit circle",
+            line=dict(color="black", width=1),
+            hoverinfo="skip",
+        ),
+        dict(
+            type="scatter",
+            x=result.eigenvalues.real,
+            y=result.eigenvalues.imag,
+            mode="markers",
+            name="eigenvalues of W_hh",
+            marker=dict(size=6, color=NONLINEAR_COLOUR, opacity=0.8),
+            customdata=np.abs(result.eigenvalues),
+            hovertemplate="λ = %{x:.3f} %{y:+.3f}i<br>|λ| = %{customdata:.3f}<extra></extra>",
+        ),
+    ]
     extent = 1.1 * max(1.0, radius, float(np.max(np.abs(result.eigenvalues), initial=0)))
-    return figure(traces, dict(
-        xaxis=dict(title=dict(text="Re λ"), range=[-extent, extent], zeroline=True),
-        yaxis=dict(title=dict(text="Im λ"), range=[-extent, extent], scaleanchor="x", scaleratio=1, zeroline=True),
-        height=340, margin=_MARGIN, showlegend=False,
-    ))  # fmt: skip
+    return figure(
+        traces,
+        dict(
+            xaxis=dict(title=dict(text="Re λ"), range=[-extent, extent], zeroline=True),
+            yaxis=dict(
+                title=dict(text="Im λ"), range=[-extent, extent], scaleanchor="x", scaleratio=1, zeroline=True
+            ),
+            height=340,
+            margin=_MARGIN,
+            showlegend=False,
+        ),
+    )
 
 
 def heatmap(result: Dynamics) -> go.Figure:
     """log10 ||dh_t/dh_k|| on the subsampled grid of (t, k), k <= t; red grows, blue shrinks."""
     z = result.log10_heatmap  # (n, n), [i, j]: t = grid[i], k = grid[j]
-    texts = [[format_log10(float(v)) if np.isfinite(v) else ("0 exactly" if v == -np.inf else "") for v in row]
-             for row in z]  # fmt: skip
+    texts = [
+        [format_log10(float(v)) if np.isfinite(v) else ("0 exactly" if v == -np.inf else "") for v in row]
+        for row in z
+    ]
     finite = z[np.isfinite(z)]
     extent = max(1.0, float(np.max(np.abs(finite), initial=0)))
     ticks = power_ticks(np.array([-extent, extent]))
     trace = dict(
-        type="heatmap", z=np.where(z == -np.inf, -extent, z), x=result.grid, y=result.grid, customdata=texts,  # 0: darkest
-        colorscale=_RED_BLUE, zmid=0, zmin=-extent, zmax=extent,
-        colorbar=dict(title=dict(text="‖∂h_t/∂h_k‖"), **ticks), hoverongaps=False,
+        type="heatmap",
+        z=np.where(z == -np.inf, -extent, z),
+        x=result.grid,
+        y=result.grid,
+        customdata=texts,  # 0: darkest
+        colorscale=_RED_BLUE,
+        zmid=0,
+        zmin=-extent,
+        zmax=extent,
+        colorbar=dict(title=dict(text="‖∂h_t/∂h_k‖"), **ticks),
+        hoverongaps=False,
         hovertemplate="t = %{y}, k = %{x}<br>‖∂h_t/∂h_k‖ = %{customdata}<extra></extra>",
-    )  # fmt: skip
-    return figure([trace], dict(
-        xaxis=dict(title=dict(text="k (from)")), yaxis=dict(title=dict(text="t (to)")),
-        height=420, margin=_MARGIN,
-    ))  # fmt: skip
+    )
+    return figure(
+        [trace],
+        dict(
+            xaxis=dict(title=dict(text="k (from)")),
+            yaxis=dict(title=dict(text="t (to)")),
+            height=420,
+            margin=_MARGIN,
+        ),
+    )

@@ -21,46 +21,112 @@ def training_curves(records: Records) -> go.Figure:
     window = max(1, len(losses) // 25)
     smooth = np.convolve(losses, np.ones(window) / window, mode="valid")
     traces = [
-        dict(type="scatter", x=steps, y=losses, mode="lines", line=dict(color="lightgray", width=1),
-             name="loss, per batch", xaxis="x", yaxis="y"),
-        dict(type="scatter", x=steps[window - 1 :], y=smooth, mode="lines", line=dict(color="black"),
-             name=f"loss, mean of {window} batches", xaxis="x", yaxis="y"),
-        dict(type="scatter", x=records.test_steps, y=records.test_values, mode="lines+markers",
-             line=dict(color="royalblue"), name="test accuracy", xaxis="x2", yaxis="y2"),
-    ]  # fmt: skip
+        dict(
+            type="scatter",
+            x=steps,
+            y=losses,
+            mode="lines",
+            line=dict(color="lightgray", width=1),
+            name="loss, per batch",
+            xaxis="x",
+            yaxis="y",
+        ),
+        dict(
+            type="scatter",
+            x=steps[window - 1 :],
+            y=smooth,
+            mode="lines",
+            line=dict(color="black"),
+            name=f"loss, mean of {window} batches",
+            xaxis="x",
+            yaxis="y",
+        ),
+        dict(
+            type="scatter",
+            x=records.test_steps,
+            y=records.test_values,
+            mode="lines+markers",
+            line=dict(color="royalblue"),
+            name="test accuracy",
+            xaxis="x2",
+            yaxis="y2",
+        ),
+    ]
     # two plots side by side where make_subplots(cols=2) puts them, each titled above it
-    heading = dict(xanchor="center", xref="paper", y=1.0, yanchor="bottom", yref="paper", showarrow=False,
-                   font=dict(size=16))  # fmt: skip
+    heading = dict(
+        xanchor="center",
+        xref="paper",
+        y=1.0,
+        yanchor="bottom",
+        yref="paper",
+        showarrow=False,
+        font=dict(size=16),
+    )
     annotations = [
         dict(text="training loss (cross-entropy, nats)", x=0.225, **heading),
         dict(text="accuracy", x=0.775, **heading),
-        dict(text="chance", xref="x2 domain", x=1, xanchor="right", yref="y2", y=0.5, yanchor="bottom",
-             showarrow=False),
-    ]  # fmt: skip
-    chance = dict(type="line", xref="x2 domain", x0=0, x1=1, yref="y2", y0=0.5, y1=0.5,
-                  line=dict(color="gray", dash="dot"))  # fmt: skip
-    return figure(traces, dict(
-        xaxis=dict(anchor="y", domain=[0.0, 0.45], title=dict(text="batch")),
-        yaxis=dict(anchor="x", domain=[0.0, 1.0]),
-        xaxis2=dict(anchor="y2", domain=[0.55, 1.0], title=dict(text="batch")),
-        yaxis2=dict(anchor="x2", domain=[0.0, 1.0], range=[0.4, 1.02]),
-        annotations=annotations, shapes=[chance], height=330, margin=dict(l=10, r=10, t=40, b=40),
-        legend=dict(orientation="h", y=-0.25),
-    ))  # fmt: skip
+        dict(
+            text="chance",
+            xref="x2 domain",
+            x=1,
+            xanchor="right",
+            yref="y2",
+            y=0.5,
+            yanchor="bottom",
+            showarrow=False,
+        ),
+    ]
+    chance = dict(
+        type="line",
+        xref="x2 domain",
+        x0=0,
+        x1=1,
+        yref="y2",
+        y0=0.5,
+        y1=0.5,
+        line=dict(color="gray", dash="dot"),
+    )
+    return figure(
+        traces,
+        dict(
+            xaxis=dict(anchor="y", domain=[0.0, 0.45], title=dict(text="batch")),
+            yaxis=dict(anchor="x", domain=[0.0, 1.0]),
+            xaxis2=dict(anchor="y2", domain=[0.55, 1.0], title=dict(text="batch")),
+            yaxis2=dict(anchor="x2", domain=[0.0, 1.0], range=[0.4, 1.02]),
+            annotations=annotations,
+            shapes=[chance],
+            height=330,
+            margin=dict(l=10, r=10, t=40, b=40),
+            legend=dict(orientation="h", y=-0.25),
+        ),
+    )
 
 
 def confusion_matrix(confusion: np.ndarray, title: str = "") -> go.Figure:
     """The 2 x 2 confusion matrix (rows: true, columns: predicted), counts written in the cells."""
     labels = ["negative", "positive"]
     heatmap = dict(
-        type="heatmap", z=confusion, x=labels, y=labels, colorscale=BLUES, showscale=False, text=confusion,
-        texttemplate="%{text}", textfont=dict(size=18), hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
-    )  # fmt: skip
-    return figure([heatmap], dict(
-        xaxis=dict(title=dict(text="predicted"), side="bottom"),
-        yaxis=dict(title=dict(text="true"), autorange="reversed"),
-        title=dict(text=title), height=300, margin=dict(l=10, r=10, t=40 if title else 10, b=40),
-    ))  # fmt: skip
+        type="heatmap",
+        z=confusion,
+        x=labels,
+        y=labels,
+        colorscale=BLUES,
+        showscale=False,
+        text=confusion,
+        texttemplate="%{text}",
+        textfont=dict(size=18),
+        hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+    )
+    return figure(
+        [heatmap],
+        dict(
+            xaxis=dict(title=dict(text="predicted"), side="bottom"),
+            yaxis=dict(title=dict(text="true"), autorange="reversed"),
+            title=dict(text=title),
+            height=300,
+            margin=dict(l=10, r=10, t=40 if title else 10, b=40),
+        ),
+    )
 
 
 def _word_labels(reading: SentenceReading) -> list[str]:
@@ -74,19 +140,40 @@ def reading_line(reading: SentenceReading) -> go.Figure:
     """P(positive) after each word: the readout of the words so far, fed to the MLP."""
     colors = ["seagreen" if p > 0.5 else "crimson" for p in reading.probabilities]
     line = dict(
-        type="scatter", x=_word_labels(reading), y=reading.probabilities, mode="lines+markers",
-        line=dict(color="black"), marker=dict(color=colors, size=11), name="P(positive)",
+        type="scatter",
+        x=_word_labels(reading),
+        y=reading.probabilities,
+        mode="lines+markers",
+        line=dict(color="black"),
+        marker=dict(color=colors, size=11),
+        name="P(positive)",
         hovertemplate="after %{x}: P(positive) = %{y:.3f}<extra></extra>",
-    )  # fmt: skip
+    )
     halves = [  # the positive half tinted green, the negative half red
-        dict(type="rect", xref="x domain", x0=0, x1=1, yref="y", y0=y0, y1=y1, fillcolor=colour, opacity=0.06,
-             line=dict(width=0))
+        dict(
+            type="rect",
+            xref="x domain",
+            x0=0,
+            x1=1,
+            yref="y",
+            y0=y0,
+            y1=y1,
+            fillcolor=colour,
+            opacity=0.06,
+            line=dict(width=0),
+        )
         for y0, y1, colour in ((0.5, 1.0, "seagreen"), (0.0, 0.5, "crimson"))
-    ]  # fmt: skip
-    return figure([line], dict(
-        shapes=halves, yaxis=dict(title=dict(text="P(positive)"), range=[-0.02, 1.02]), height=320,
-        margin=dict(l=10, r=10, t=10, b=40), showlegend=False,
-    ))  # fmt: skip
+    ]
+    return figure(
+        [line],
+        dict(
+            shapes=halves,
+            yaxis=dict(title=dict(text="P(positive)"), range=[-0.02, 1.02]),
+            height=320,
+            margin=dict(l=10, r=10, t=10, b=40),
+            showlegend=False,
+        ),
+    )
 
 
 def state_heatmap(reading: SentenceReading) -> go.Figure:
@@ -94,13 +181,24 @@ def state_heatmap(reading: SentenceReading) -> go.Figure:
     states = reading.states.T  # (H, T)
     bound = float(max(np.abs(states).max(), 1e-9))
     heatmap = dict(
-        type="heatmap", z=states, x=_word_labels(reading), y=np.arange(states.shape[0]), colorscale=RED_BLUE,
-        zmin=-bound, zmax=bound, colorbar=dict(title=dict(text="h")),
+        type="heatmap",
+        z=states,
+        x=_word_labels(reading),
+        y=np.arange(states.shape[0]),
+        colorscale=RED_BLUE,
+        zmin=-bound,
+        zmax=bound,
+        colorbar=dict(title=dict(text="h")),
         hovertemplate="%{x}, unit %{y}: h = %{z:.3f}<extra></extra>",
-    )  # fmt: skip
-    return figure([heatmap], dict(
-        yaxis=dict(title=dict(text="hidden unit")), height=420, margin=dict(l=10, r=10, t=10, b=40),
-    ))  # fmt: skip
+    )
+    return figure(
+        [heatmap],
+        dict(
+            yaxis=dict(title=dict(text="hidden unit")),
+            height=420,
+            margin=dict(l=10, r=10, t=10, b=40),
+        ),
+    )
 
 
 def accuracy_by_kind(table: dict[str, list]) -> go.Figure:
@@ -108,12 +206,33 @@ def accuracy_by_kind(table: dict[str, list]) -> go.Figure:
     `table` as sentiment.accuracy_table gives it."""
     kinds = [column for column in table if column != "model"]
     bars = [
-        dict(type="bar", x=kinds, y=[table[kind][row] for kind in kinds], name=model,
-             hovertemplate=f"{model}<br>%{{x}}: %{{y:.1%}}<extra></extra>")
+        dict(
+            type="bar",
+            x=kinds,
+            y=[table[kind][row] for kind in kinds],
+            name=model,
+            hovertemplate=f"{model}<br>%{{x}}: %{{y:.1%}}<extra></extra>",
+        )
         for row, model in enumerate(table["model"])
-    ]  # fmt: skip
-    chance = dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=0.5, y1=0.5, line=dict(color="gray", dash="dot"))
-    return figure(bars, dict(
-        barmode="group", shapes=[chance], yaxis=dict(title=dict(text="held-out accuracy"), range=[0, 1.02], tickformat=".0%"),
-        height=360, margin=dict(l=10, r=10, t=10, b=40), legend=dict(orientation="h", y=-0.15),
-    ))  # fmt: skip
+    ]
+    chance = dict(
+        type="line",
+        xref="x domain",
+        x0=0,
+        x1=1,
+        yref="y",
+        y0=0.5,
+        y1=0.5,
+        line=dict(color="gray", dash="dot"),
+    )
+    return figure(
+        bars,
+        dict(
+            barmode="group",
+            shapes=[chance],
+            yaxis=dict(title=dict(text="held-out accuracy"), range=[0, 1.02], tickformat=".0%"),
+            height=360,
+            margin=dict(l=10, r=10, t=10, b=40),
+            legend=dict(orientation="h", y=-0.15),
+        ),
+    )

@@ -19,7 +19,9 @@ def _log10(values: np.ndarray) -> np.ndarray:
     """log10 where positive and finite; NaN (drawn as a gap) elsewhere."""
     values = np.asarray(values, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where((values > 0) & np.isfinite(values), np.log10(np.where(values > 0, values, 1.0)), np.nan)
+        return np.where(
+            (values > 0) & np.isfinite(values), np.log10(np.where(values > 0, values, 1.0)), np.nan
+        )
 
 
 def _columns(n: int, gap: float) -> list[list[float]]:
@@ -36,42 +38,96 @@ def loss_curves(histories: list[History], baseline: float, baseline_label: str, 
     last_step = max((h.diverged.step if h.diverged else len(h.losses) for h in histories), default=0)
     for history in histories:
         colour = COLOURS[history.kind]
-        traces.append(dict(
-            type="scatter", x=history.steps, y=history.losses, mode="lines", name=f"{history.name} (training batch)",
-            legendgroup=history.kind, line=dict(color=colour, width=1), opacity=0.35,
-            hovertemplate="step %{x}<br>training loss %{y:.4g}<extra>" + history.name + "</extra>",
-        ))  # fmt: skip
-        traces.append(dict(
-            type="scatter", x=history.test_steps, y=history.test_losses, mode="lines+markers",
-            name=f"{history.name} (test set)", legendgroup=history.kind, line=dict(color=colour, width=3),
-            marker=dict(size=5), hovertemplate="step %{x}<br>test loss %{y:.4g}<extra>" + history.name + "</extra>",
-        ))  # fmt: skip
+        traces.append(
+            dict(
+                type="scatter",
+                x=history.steps,
+                y=history.losses,
+                mode="lines",
+                name=f"{history.name} (training batch)",
+                legendgroup=history.kind,
+                line=dict(color=colour, width=1),
+                opacity=0.35,
+                hovertemplate="step %{x}<br>training loss %{y:.4g}<extra>" + history.name + "</extra>",
+            )
+        )
+        traces.append(
+            dict(
+                type="scatter",
+                x=history.test_steps,
+                y=history.test_losses,
+                mode="lines+markers",
+                name=f"{history.name} (test set)",
+                legendgroup=history.kind,
+                line=dict(color=colour, width=3),
+                marker=dict(size=5),
+                hovertemplate="step %{x}<br>test loss %{y:.4g}<extra>" + history.name + "</extra>",
+            )
+        )
         if history.diverged is not None:
             last = history.losses[-1] if len(history.losses) else baseline
             left_half = history.diverged.step <= last_step / 2  # write the label towards the middle
-            traces.append(dict(
-                type="scatter", x=[history.diverged.step], y=[last], mode="markers+text",
-                name=f"{history.name} diverged", legendgroup=history.kind,
-                marker=dict(symbol="x", size=16, color=colour, line=dict(width=2)),
-                text=[f"{history.name} diverged at step {history.diverged.step}"], textfont=dict(color=colour),
-                textposition="top right" if left_half else "top left",
-                hovertemplate=f"{history.name} stopped<br>{history.diverged}<extra></extra>",
-            ))  # fmt: skip
-    line = dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=baseline, y1=baseline,
-                line=dict(color="grey", dash="dash"))  # fmt: skip
-    label = dict(text=baseline_label, xref="x domain", x=1, xanchor="right", yref="y", y=baseline, yanchor="bottom",
-                 showarrow=False)  # fmt: skip
-    return figure(traces, dict(
-        xaxis=dict(title=dict(text="training step")),
-        yaxis=dict(title=dict(text=loss_label), type="log", exponentformat="power"), shapes=[line], annotations=[label],
-        height=420, margin=dict(l=10, r=10, t=10, b=40), legend=dict(orientation="h", y=-0.2),
-        uirevision="loss",  # keep the user's zoom while the curves grow
-    ))  # fmt: skip
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=[history.diverged.step],
+                    y=[last],
+                    mode="markers+text",
+                    name=f"{history.name} diverged",
+                    legendgroup=history.kind,
+                    marker=dict(symbol="x", size=16, color=colour, line=dict(width=2)),
+                    text=[f"{history.name} diverged at step {history.diverged.step}"],
+                    textfont=dict(color=colour),
+                    textposition="top right" if left_half else "top left",
+                    hovertemplate=f"{history.name} stopped<br>{history.diverged}<extra></extra>",
+                )
+            )
+    line = dict(
+        type="line",
+        xref="x domain",
+        x0=0,
+        x1=1,
+        yref="y",
+        y0=baseline,
+        y1=baseline,
+        line=dict(color="grey", dash="dash"),
+    )
+    label = dict(
+        text=baseline_label,
+        xref="x domain",
+        x=1,
+        xanchor="right",
+        yref="y",
+        y=baseline,
+        yanchor="bottom",
+        showarrow=False,
+    )
+    return figure(
+        traces,
+        dict(
+            xaxis=dict(title=dict(text="training step")),
+            yaxis=dict(title=dict(text=loss_label), type="log", exponentformat="power"),
+            shapes=[line],
+            annotations=[label],
+            height=420,
+            margin=dict(l=10, r=10, t=10, b=40),
+            legend=dict(orientation="h", y=-0.2),
+            uirevision="loss",  # keep the user's zoom while the curves grow
+        ),
+    )
 
 
-def _heatmaps(histories: list[History], steps: list[np.ndarray], x: list[np.ndarray], values: list[np.ndarray],
-              what: str, x_title: str, uirevision: str, x_hover: str, lines: list[list[int]] | None = None,
-              ) -> go.Figure:  # fmt: skip
+def _heatmaps(
+    histories: list[History],
+    steps: list[np.ndarray],
+    x: list[np.ndarray],
+    values: list[np.ndarray],
+    what: str,
+    x_title: str,
+    uirevision: str,
+    x_hover: str,
+    lines: list[list[int]] | None = None,
+) -> go.Figure:
     """One heatmap per model of log10 values[i] (training steps steps[i] down, x[i] across), one colour
     scale for all, dotted vertical lines at lines[i]; NaN where a value is 0."""
     logs = [_log10(v) for v in values]
@@ -82,46 +138,102 @@ def _heatmaps(histories: list[History], steps: list[np.ndarray], x: list[np.ndar
     for col, domain in enumerate(domains, start=1):
         n = "" if col == 1 else str(col)
         # one training-step axis, on the left: the others follow it (matches), without tick labels
-        y_axis = (dict(title=dict(text="training step"), autorange="reversed") if col == 1 else
-                  dict(matches="y", showticklabels=False))  # fmt: skip
+        y_axis = (
+            dict(title=dict(text="training step"), autorange="reversed")
+            if col == 1
+            else dict(matches="y", showticklabels=False)
+        )
         layout[f"xaxis{n}"] = dict(anchor=f"y{n}", domain=domain)
         layout[f"yaxis{n}"] = dict(anchor=f"x{n}", domain=[0.0, 1.0], **y_axis)
     annotations = [
-        dict(text=h.name, x=sum(domain) / 2, xanchor="center", xref="paper", y=1.0, yanchor="bottom", yref="paper",
-             showarrow=False, font=dict(size=16))
+        dict(
+            text=h.name,
+            x=sum(domain) / 2,
+            xanchor="center",
+            xref="paper",
+            y=1.0,
+            yanchor="bottom",
+            yref="paper",
+            showarrow=False,
+            font=dict(size=16),
+        )
         for h, domain in zip(histories, domains)
-    ]  # fmt: skip
+    ]
     traces = []
     for col, (history, y, xs, z, v) in enumerate(zip(histories, steps, x, logs, values), start=1):
         if not len(y):
             continue
         n = "" if col == 1 else str(col)
-        traces.append(dict(
-            type="heatmap", x=xs, y=y, z=z, customdata=v, zmin=zmin, zmax=zmax, colorscale=VIRIDIS,
-            showscale=col == 1, colorbar=dict(title=dict(text=f"log10 {what}")), name=history.name,
-            xaxis=f"x{n}", yaxis=f"y{n}",
-            hovertemplate=f"{x_hover} %{{x}}, training step %{{y}}<br>{what} %{{customdata:.3g}}<extra>{history.name}</extra>",
-        ))  # fmt: skip
+        traces.append(
+            dict(
+                type="heatmap",
+                x=xs,
+                y=y,
+                z=z,
+                customdata=v,
+                zmin=zmin,
+                zmax=zmax,
+                colorscale=VIRIDIS,
+                showscale=col == 1,
+                colorbar=dict(title=dict(text=f"log10 {what}")),
+                name=history.name,
+                xaxis=f"x{n}",
+                yaxis=f"y{n}",
+                hovertemplate=f"{x_hover} %{{x}}, training step %{{y}}<br>{what} %{{customdata:.3g}}<extra>{history.name}</extra>",
+            )
+        )
         layout[f"xaxis{n}"]["title"] = dict(text=x_title)
-        shapes += [dict(type="line", xref=f"x{n}", x0=k, x1=k, yref=f"y{n} domain", y0=0, y1=1,
-                        line=dict(color="white", dash="dot", width=1)) for k in (lines[col - 1] if lines else [])]  # fmt: skip
+        shapes += [
+            dict(
+                type="line",
+                xref=f"x{n}",
+                x0=k,
+                x1=k,
+                yref=f"y{n} domain",
+                y0=0,
+                y1=1,
+                line=dict(color="white", dash="dot", width=1),
+            )
+            for k in (lines[col - 1] if lines else [])
+        ]
     if not traces:
-        annotations.append(dict(text="recorded once training starts (Play or Step)", showarrow=False, xref="paper",
-                                yref="paper", x=0.5, y=0.5))  # fmt: skip
+        annotations.append(
+            dict(
+                text="recorded once training starts (Play or Step)",
+                showarrow=False,
+                xref="paper",
+                yref="paper",
+                x=0.5,
+                y=0.5,
+            )
+        )
     if shapes:
         layout["shapes"] = shapes
-    return figure(traces, dict(
-        **layout, annotations=annotations, height=420, margin=dict(l=10, r=10, t=30, b=40), uirevision=uirevision,
-    ))  # fmt: skip
+    return figure(
+        traces,
+        dict(
+            **layout,
+            annotations=annotations,
+            height=420,
+            margin=dict(l=10, r=10, t=30, b=40),
+            uirevision=uirevision,
+        ),
+    )
 
 
 def gradient_horizon(histories: list[History]) -> go.Figure:
     """One heatmap per model of log10 ||dL/dh_t||: time step t across, training step down, one colour
     scale for all; a dark left edge is a gradient that does not reach back."""
     return _heatmaps(
-        histories, [h.horizon_steps for h in histories], [np.arange(1, h.horizons.shape[1] + 1) for h in histories],
-        [h.horizons for h in histories], "‖dL/dhₜ‖", "time step t", "horizon", "t",
-    )  # fmt: skip
+        histories,
+        [h.horizon_steps for h in histories],
+        [np.arange(1, h.horizons.shape[1] + 1) for h in histories],
+        [h.horizons for h in histories],
+        "‖dL/dhₜ‖",
+        "time step t",
+        "horizon",
+        "t",
+    )
 
 
 def ledger_shares(ledger: np.ndarray) -> np.ndarray:
@@ -141,9 +253,16 @@ def gradient_ledger(histories: list[History], marked: list[int]) -> go.Figure:
     lags = [L - (m + 1) for m in marked if m + 1 <= L]
     shown = [h for h in histories if h.ledgers is not None]
     return _heatmaps(
-        shown, [h.horizon_steps for h in shown], [np.arange(L) for _ in shown], [ledger_shares(h.ledgers) for h in shown],
-        "‖termₜ‖ / Σ‖terms‖", "lag k = L − t", "ledger", "lag", [lags] * len(shown),
-    )  # fmt: skip
+        shown,
+        [h.horizon_steps for h in shown],
+        [np.arange(L) for _ in shown],
+        [ledger_shares(h.ledgers) for h in shown],
+        "‖termₜ‖ / Σ‖terms‖",
+        "lag k = L − t",
+        "ledger",
+        "lag",
+        [lags] * len(shown),
+    )
 
 
 def marked_shares(histories: list[History], marked: list[int], what: str) -> go.Figure:
@@ -156,17 +275,33 @@ def marked_shares(histories: list[History], marked: list[int], what: str) -> go.
         shares = ledger_shares(history.ledgers)  # (r, L) by lag
         for i, m in enumerate(m for m in marked[:2] if m + 1 <= shares.shape[1]):
             share = shares[:, shares.shape[1] - (m + 1)]
-            traces.append(dict(
-                type="scatter", x=history.horizon_steps, y=np.where(share > 0, share, np.nan), mode="lines",
-                name=f"{history.name}, {what} {i + 1} (step {m})", legendgroup=history.kind,
-                line=dict(color=COLOURS[history.kind], width=2, dash="solid" if i == 0 else "dash"),
-                hovertemplate="training step %{x}<br>share %{y:.3g}<extra>" + history.name + "</extra>",
-            ))  # fmt: skip
-    return figure(traces, dict(
-        xaxis=dict(title=dict(text="training step")),
-        yaxis=dict(title=dict(text=f"‖termₜ‖ / Σ‖terms‖ at the {what}s' lags"), type="log", exponentformat="power"),
-        height=420, margin=dict(l=10, r=10, t=30, b=40), legend=dict(orientation="h", y=-0.2), uirevision="marked",
-    ))  # fmt: skip
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=history.horizon_steps,
+                    y=np.where(share > 0, share, np.nan),
+                    mode="lines",
+                    name=f"{history.name}, {what} {i + 1} (step {m})",
+                    legendgroup=history.kind,
+                    line=dict(color=COLOURS[history.kind], width=2, dash="solid" if i == 0 else "dash"),
+                    hovertemplate="training step %{x}<br>share %{y:.3g}<extra>" + history.name + "</extra>",
+                )
+            )
+    return figure(
+        traces,
+        dict(
+            xaxis=dict(title=dict(text="training step")),
+            yaxis=dict(
+                title=dict(text=f"‖termₜ‖ / Σ‖terms‖ at the {what}s' lags"),
+                type="log",
+                exponentformat="power",
+            ),
+            height=420,
+            margin=dict(l=10, r=10, t=30, b=40),
+            legend=dict(orientation="h", y=-0.2),
+            uirevision="marked",
+        ),
+    )
 
 
 def jacobian_at_init(histories: list[History]) -> go.Figure:
@@ -176,13 +311,24 @@ def jacobian_at_init(histories: list[History]) -> go.Figure:
         if history.jacobian is None:
             continue
         norms = np.where(history.jacobian > 0, history.jacobian, np.nan)  # log axis: 0 is a gap
-        traces.append(dict(
-            type="scatter", x=np.arange(1, len(norms) + 1), y=norms, mode="lines", name=history.name,
-            line=dict(color=COLOURS[history.kind], width=2),
-            hovertemplate="t %{x}<br>‖dh_L/dhₜ‖ %{y:.3g}<extra>" + history.name + "</extra>",
-        ))  # fmt: skip
-    return figure(traces, dict(
-        xaxis=dict(title=dict(text="time step t")),
-        yaxis=dict(title=dict(text="‖dh_L / dhₜ‖ at initialisation"), type="log", exponentformat="power"),
-        height=420, margin=dict(l=10, r=10, t=30, b=40), legend=dict(orientation="h", y=-0.2),
-    ))  # fmt: skip
+        traces.append(
+            dict(
+                type="scatter",
+                x=np.arange(1, len(norms) + 1),
+                y=norms,
+                mode="lines",
+                name=history.name,
+                line=dict(color=COLOURS[history.kind], width=2),
+                hovertemplate="t %{x}<br>‖dh_L/dhₜ‖ %{y:.3g}<extra>" + history.name + "</extra>",
+            )
+        )
+    return figure(
+        traces,
+        dict(
+            xaxis=dict(title=dict(text="time step t")),
+            yaxis=dict(title=dict(text="‖dh_L / dhₜ‖ at initialisation"), type="log", exponentformat="power"),
+            height=420,
+            margin=dict(l=10, r=10, t=30, b=40),
+            legend=dict(orientation="h", y=-0.2),
+        ),
+    )

@@ -169,7 +169,9 @@ PAGES = sorted(p.stem for p in (REPO_ROOT / "pages").glob("*.py"))
 
 
 @pytest.mark.parametrize("page_name", PAGES)
-def test_every_page_loads_with_a_chart_and_no_error(page: Page, app_url: str, screenshots_dir, page_name) -> None:
+def test_every_page_loads_with_a_chart_and_no_error(
+    page: Page, app_url: str, screenshots_dir, page_name
+) -> None:
     page.goto(f"{app_url}/{page_name}")
     # Model pages train their default model on the first visit (the language model for about 20 s).
     expect(page.locator('[data-testid="stMain"] .js-plotly-plot').first).to_be_visible(timeout=120_000)
@@ -194,11 +196,16 @@ def test_clicking_the_loss_map_moves_the_start(page: Page, app_url: str) -> None
     expect(page.locator(EXCEPTION)).to_have_count(0)
 
 
-@pytest.mark.parametrize(("page_name", "tab", "chart_key"), [
-    ("iterated_functions", "Bifurcation diagram", "maps_bifurcation"),
-    ("loss_cliffs", "In 3D", "cliff_surface"),
-])  # fmt: skip
-def test_a_view_opened_from_its_tab_is_in_the_link(page: Page, new_page, app_url: str, page_name, tab, chart_key):
+@pytest.mark.parametrize(
+    ("page_name", "tab", "chart_key"),
+    [
+        ("iterated_functions", "Bifurcation diagram", "maps_bifurcation"),
+        ("loss_cliffs", "In 3D", "cliff_surface"),
+    ],
+)
+def test_a_view_opened_from_its_tab_is_in_the_link(
+    page: Page, new_page, app_url: str, page_name, tab, chart_key
+):
     # Views in tabs are drawn only when open; the open one is a setting of the link like any other.
     page.goto(f"{app_url}/{page_name}")
     wait_until_idle(page)

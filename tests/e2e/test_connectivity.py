@@ -36,8 +36,9 @@ def title(page: Page, chart_key: str) -> str:
 
 
 @pytest.mark.parametrize("page_name", sorted(VIEWS))
-def test_the_position_slider_redraws_the_coloured_text(page: Page, new_page: Callable[[], Page], app_url: str,
-                                                       screenshots_dir, page_name: str) -> None:
+def test_the_position_slider_redraws_the_coloured_text(
+    page: Page, new_page: Callable[[], Page], app_url: str, screenshots_dir, page_name: str
+) -> None:
     text_key, horizon_key, slider_key, presses, position = VIEWS[page_name]
     page.goto(f"{app_url}/{page_name}")
     before = fresh_chart(page, text_key)

@@ -55,8 +55,6 @@ MOVES: dict[str, tuple[str, str, Callable[[Page], None]]] = {
     "sentiment": ("sent_reading", "sent_tweet", typed("sent_tweet", "not good, not bad, just great")),
     "char_language_model": ("clm_read", "clm_colour", radio("clm_colour", "indentation depth")),
     "sequence_to_sequence": ("s2s_decoding", "s2s_input_dates", typed("s2s_input_dates", "3 March 1999")),
-
-
 }
 PAGES = sorted(p.stem for p in (REPO_ROOT / "pages").glob("*.py"))
 

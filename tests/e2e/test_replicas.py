@@ -95,8 +95,9 @@ def serve_replicas(log_path: Path) -> Iterator[Lab]:
     with open(log_path, "wb") as log:  # a file, not a pipe: nobody reads a pipe while the lab runs
         # A session of its own: if serve.sh fails to stop its processes, the test still can (by group).
         command = ["bash", "deploy/serve.sh", str(REPLICAS), str(port)]
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)  # fmt: skip
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -210,9 +211,10 @@ def test_a_moved_control_changes_its_chart_and_the_link_reopens_it_on_the_other_
 
 TWEETS = "\n".join(
     f'"{4 if i % 2 else 0}","{i}","Mon Apr 06 22:19:45 PDT 2009","NO_QUERY","user{i}","'
-    + (f"love this great day {i}" if i % 2 else f"hate this awful day {i}") + '"'
+    + (f"love this great day {i}" if i % 2 else f"hate this awful day {i}")
+    + '"'
     for i in range(60)
-).encode()  # fmt: skip
+).encode()
 CATS = "\n\n".join(f"The cat number {i} sat on the mat and looked at the dog {i}. " * 30 for i in range(12))
 
 
