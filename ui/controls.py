@@ -1,7 +1,10 @@
 """Each page's controls in one table (key, label, default, range) that both the widgets and the URL
-read, as in TensorFlow Playground's state.ts. Every widget is bound to the query string, so the
-address bar always holds the whole view; values in a link that are malformed or out of range are
-dropped by Streamlit, and `warn_about_bad_link` says so on the page."""
+read, as in TensorFlow Playground's state.ts. A control of a config's field is made from the field's
+rnnviz.settings.Setting (`Number.of`, `Choice.of`, `Toggle.of`), so a page cannot allow what the
+config refuses. Every widget is bound to the query string, so the address bar always holds the whole
+view; values in a link that are malformed or out of range are dropped by Streamlit, and
+`warn_about_bad_link` says so on the page. `widget` returns typed values (an int from a whole-number
+control), `widgets` a row of them by field name: `Config(**widgets(...))`."""
 
 from __future__ import annotations
 
