@@ -10,7 +10,7 @@ from rnnviz.figures import charlm as figures
 from rnnviz.figures import connectivity as connectivity_figures
 from ui.controls import Choice, Number, Text, Toggle, warn_about_bad_link, widget, widgets
 from ui.live import Player
-from ui.models import SessionModel, shipped_horizons
+from ui.models import SessionModel
 from ui.share import offer
 from ui.shell import run_inside_app
 
@@ -264,7 +264,7 @@ def gradient_view(
     if st.session_state.get("clm_position", 0) > last:  # a shorter text than before: its last position
         st.session_state["clm_position"] = last
     t = widget(replace(POSITION, default=min(POSITION.default, last), max=last)) if last else 0
-    curves = dict(shipped_horizons("char"))
+    curves = connectivity.shipped_horizons("char")
     with trainer.lock:
         norms = read(
             (key, "gradients", shown.ids.tobytes(), t),

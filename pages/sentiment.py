@@ -9,7 +9,7 @@ from rnnviz import connectivity, corpora, sentiment
 from rnnviz.figures import connectivity as connectivity_figures
 from rnnviz.figures import sentiment as figures
 from ui.controls import Choice, Number, Text, warn_about_bad_link, widget, widgets
-from ui.models import SessionModel, shared, shipped_horizons
+from ui.models import SessionModel, shared
 from ui.share import offer
 from ui.shell import run_inside_app
 
@@ -127,7 +127,7 @@ def gradient_view(loop: sentiment.SentimentTrainer, reading: sentiment.SentenceR
         connectivity.sentiment_loop_code(loop.config, name),
         name not in connectivity.SENTIMENT_DEFAULTS.values(),
     )
-    curves = dict(shipped_horizons("sentiment"))
+    curves = connectivity.shipped_horizons("sentiment")
     if own_line:
         curves["this model"] = horizon(MODEL.reading_key(), loop)
     with loop.lock:

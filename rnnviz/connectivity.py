@@ -28,8 +28,10 @@ of their log-probabilities with respect to window b's inputs is window b's own g
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -250,18 +252,47 @@ def held_out_sentence_horizon(loop: SentimentTrainer) -> Horizon:
     return sentence_horizon(loop.model, loop.data.test_chunks)
 
 
-def shipped_horizons(
-    names: dict[str, str], load: Callable[[str], training.Loop], horizon: Callable[[training.Loop], Horizon]
-) -> dict[str, Horizon]:
-    """The horizons of the shipped models `names` (kind -> default name), each loaded by `load`; a default whose
-    file does not fit this code or this Python (defaults.OutOfDate: its page says so) is left out."""
+# The pages' comparisons: the shipped models of each page and how each one's horizon is measured. Their horizons
+# are computed ahead of time (`python -m rnnviz.connectivity`, about 2 s) and shipped in HORIZONS: a page reads
+# them, no visitor and no server start waits for them; tests/test_connectivity.py holds them to the models.
+COMPARED = {
+    "char": (CHAR_DEFAULTS, held_out_char_horizon),
+    "sentiment": (SENTIMENT_DEFAULTS, held_out_sentence_horizon),
+}
+HORIZONS = defaults.WEIGHTS / "horizons.pt"
+
+
+def make_horizons(path: Path = HORIZONS) -> None:
+    """Measure the horizon of every model the pages compare and save them (float64, a few KB)."""
+    table = {}
+    for names, horizon in COMPARED.values():
+        for name in names.values():
+            curve = horizon(defaults.load(name))
+            table[name] = {
+                field: torch.from_numpy(getattr(curve, field)) for field in ("distances", "mean", "counts")
+            }
+    torch.save(table, path)
+
+
+@functools.cache
+def _shipped() -> dict[str, Horizon]:
+    """The shipped horizons by default name, read once per process (read-only arrays); empty without the file."""
+    if not HORIZONS.exists():
+        return {}
     curves = {}
-    for kind, name in names.items():
-        try:
-            curves[kind] = horizon(load(name))
-        except defaults.OutOfDate:
-            continue
+    for name, fields in torch.load(HORIZONS, weights_only=True).items():
+        arrays = {field: tensor.numpy() for field, tensor in fields.items()}
+        for array in arrays.values():
+            array.flags.writeable = False
+        curves[name] = Horizon(**arrays)
     return curves
+
+
+def shipped_horizons(page: str) -> dict[str, Horizon]:
+    """The horizons of the shipped models a page compares ("char" or "sentiment"), by kind of network: read,
+    not computed; a model missing from the file (rerun `python -m rnnviz.connectivity`) is left out."""
+    names, _ = COMPARED[page]
+    return {kind: _shipped()[name] for kind, name in names.items() if name in _shipped()}
 
 
 def horizon_sentence(curves: dict[str, Horizon]) -> str:
@@ -460,3 +491,9 @@ curves = {{kind: connectivity.held_out_sentence_horizon(defaults.load(name))
           for kind, name in connectivity.SENTIMENT_DEFAULTS.items()}}
 {own}table = connectivity.horizon_table(curves)
 """
+
+
+if __name__ == "__main__":
+    training.set_threads(1)
+    make_horizons()
+    print(f"wrote {HORIZONS}")

@@ -199,6 +199,20 @@ def sentence_curves():
     }
 
 
+@pytest.mark.parametrize("page", ["char", "sentiment"])
+def test_the_shipped_horizons_the_pages_read_are_the_shipped_models_own(page, char_curves, sentence_curves):
+    computed = char_curves if page == "char" else sentence_curves
+    shipped = connectivity.shipped_horizons(page)
+    assert list(shipped) == list(computed) == ["LSTM", "GRU", "tanh RNN"]
+    for kind, curve in computed.items():
+        np.testing.assert_array_equal(shipped[kind].distances, curve.distances)
+        np.testing.assert_array_equal(shipped[kind].counts, curve.counts)
+        np.testing.assert_allclose(
+            shipped[kind].mean, curve.mean, rtol=1e-4, err_msg="rerun `python -m rnnviz.connectivity`"
+        )
+        assert not shipped[kind].mean.flags.writeable  # read by every session: nobody writes it
+
+
 def test_the_shipped_sentiment_horizons_say_what_the_page_prints(sentence_curves):
     # Every held-out sentence is scored at distance 0; 24 of them reach back 52 words, the last distance that at
     # least MIN_PREDICTIONS (20) reach. Over it the LSTM's mean gradient falls 250 times, the GRU's 18 times.

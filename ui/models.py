@@ -28,7 +28,7 @@ from typing import Any
 
 import streamlit as st
 
-from rnnviz import connectivity, defaults, training
+from rnnviz import defaults, training
 
 _OWNERS = itertools.count(1)  # every model a session builds or copies gets its own number
 
@@ -44,25 +44,9 @@ def shared(name: str) -> training.Loop:
     return defaults.load(name)
 
 
-# The shipped LSTM, GRU and tanh RNN whose gradient horizons a page compares, and how each is measured.
-HORIZONS = {
-    "char": (connectivity.CHAR_DEFAULTS, connectivity.held_out_char_horizon),
-    "sentiment": (connectivity.SENTIMENT_DEFAULTS, connectivity.held_out_sentence_horizon),
-}
-
-
-@st.cache_resource(
-    max_entries=len(HORIZONS), show_spinner="Measuring the shipped models' gradient horizons..."
-)
-def shipped_horizons(page: str) -> dict[str, connectivity.Horizon]:
-    """The gradient horizons of the shipped models a page compares (HORIZONS), once per process."""
-    names, horizon = HORIZONS[page]
-    return connectivity.shipped_horizons(names, shared, horizon)
-
-
 def load_everything() -> list[str]:
-    """Import every module of rnnviz and ui (and so torch, numpy, plotly), load every shipped default
-    into `shared` and measure the horizons the pages compare (`shipped_horizons`); the names of those loaded (a file out of date is left to its page, which says so).
+    """Import every module of rnnviz and ui (and so torch, numpy, plotly) and load every shipped default
+    into `shared`; the names of those loaded (a file out of date is left to its page, which says so).
     This runs outside any session: Streamlit's warning that there is none to draw in (once per cached
     call) is silenced meanwhile."""
     import rnnviz
@@ -81,8 +65,6 @@ def load_everything() -> list[str]:
                 loaded.append(name)
             except defaults.OutOfDate as error:  # its page says so to its visitors; the others serve on
                 print(f"rnnviz: {name} not loaded: {error}", file=sys.stderr, flush=True)
-        for page in HORIZONS:  # 1 s of the character LM page's first visit otherwise
-            shipped_horizons(page)
     finally:
         no_session.setLevel(level)
     return loaded
