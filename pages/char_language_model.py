@@ -276,9 +276,11 @@ def gradient_view(
                 lambda: connectivity.char_horizon(model, connectivity.held_out_windows(data)),
             )
     left, right = st.columns([3, 2])
-    left.plotly_chart(
-        connectivity_figures.char_gradients(shown, norms, t), width="content", key="clm_gradients"
+    text_figure = read(  # drawn once per text and position: a temperature move reruns this section too
+        (key, "gradients figure", shown.ids.tobytes(), t),
+        lambda: connectivity_figures.char_gradients(shown, norms, t),
     )
+    left.plotly_chart(text_figure, width="content", key="clm_gradients")
     left.caption(connectivity.char_text_caption(model.config.window))
     offer(
         connectivity.char_table(shown.chars, norms, t),
