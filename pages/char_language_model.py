@@ -205,11 +205,12 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
                 model, vocab, [charlm.free_draw(forced, temperature, seed=index), asked]
             ),
         )
-    left.plotly_chart(
-        figures.coloured_text(forced.reading, None, 40, "training time: the true text, teacher forced"),
-        width="content",
-        key="clm_forced",
+    # Figures that a temperature move leaves as they are are drawn once (read), not on every move.
+    forced_title = "training time: the true text, teacher forced"
+    forced_figure = read(
+        (key, "forced figure", index), lambda: figures.coloured_text(forced.reading, None, 40, forced_title)
     )
+    left.plotly_chart(forced_figure, width="content", key="clm_forced")
     left.caption(charlm.forced_caption(forced))
     right.plotly_chart(
         figures.coloured_text(free, None, 40, "test time: its own samples fed back in"),
@@ -236,7 +237,10 @@ def reading_view(trainer: charlm.CharTrainer, saved: charlm.Saved | None, file_i
             f"showing unit {model.config.hidden_size - 1}."
         )
     chosen, explain = charlm.colouring(shown, colour, unit, units)
-    st.plotly_chart(figures.coloured_text(shown, chosen), width="content", key="clm_read")
+    read_key = (key, "read figure", shown.ids.tobytes(), chosen, colour)
+    st.plotly_chart(
+        read(read_key, lambda: figures.coloured_text(shown, chosen)), width="content", key="clm_read"
+    )
     st.caption(
         explain + " Hover a character: the model's top 5 next characters after it, with their probabilities."
     )
