@@ -41,6 +41,22 @@ def colorscale(name: str) -> list[list]:
 VIRIDIS, BLUES, GREYS, RED_BLUE = (colorscale(name) for name in ("Viridis", "Blues", "Greys", "RdBu"))
 
 
+def panel_title(text: str, x: float, y: float = 1.0) -> dict:
+    """The title of one panel of a figure of several (an annotation centred at x, above y, in paper
+    coordinates), where make_subplots would put it."""
+    return dict(
+        text=text,
+        x=x,
+        xanchor="center",
+        xref="paper",
+        y=y,
+        yanchor="bottom",
+        yref="paper",
+        showarrow=False,
+        font=dict(size=16),
+    )
+
+
 def figure(traces: list[dict], layout: dict) -> go.Figure:
     """The figure of these trace and layout dicts, as they are (not validated; see above)."""
     return _Figure(dict(data=traces, layout={"template": NO_TEMPLATE, **layout}), _validate=False)

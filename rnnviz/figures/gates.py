@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures import BLUES, RED_BLUE, figure
+from rnnviz.figures import BLUES, RED_BLUE, figure, panel_title
 from rnnviz.gates import KEEPS, Exercise, GateView, MemoryPaths
 
 GATE_TITLES = {
@@ -88,19 +88,7 @@ def gate_heatmaps(view: GateView) -> go.Figure:
         y_axis = {} if row == 1 else dict(title=dict(text="unit"))
         layout[f"xaxis{n}"] = dict(anchor=f"y{n}", domain=[0.0, 1.0], **x_axis)
         layout[f"yaxis{n}"] = dict(anchor=f"x{n}", domain=domain, **y_axis)
-        annotations.append(
-            dict(
-                text=title,
-                x=0.5,
-                xanchor="center",
-                xref="paper",
-                y=domain[1],
-                yanchor="bottom",
-                yref="paper",
-                showarrow=False,
-                font=dict(size=16),
-            )
-        )
+        annotations.append(panel_title(title, 0.5, domain[1]))
     return figure(
         traces,
         dict(

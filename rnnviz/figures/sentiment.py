@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures import BLUES, RED_BLUE, figure
+from rnnviz.figures import BLUES, RED_BLUE, figure, panel_title
 from rnnviz.sentiment import SentenceReading
 from rnnviz.training import Records
 
@@ -52,19 +52,9 @@ def training_curves(records: Records) -> go.Figure:
             yaxis="y2",
         ),
     ]
-    # two plots side by side where make_subplots(cols=2) puts them, each titled above it
-    heading = dict(
-        xanchor="center",
-        xref="paper",
-        y=1.0,
-        yanchor="bottom",
-        yref="paper",
-        showarrow=False,
-        font=dict(size=16),
-    )
     annotations = [
-        dict(text="training loss (cross-entropy, nats)", x=0.225, **heading),
-        dict(text="accuracy", x=0.775, **heading),
+        panel_title("training loss (cross-entropy, nats)", 0.225),
+        panel_title("accuracy", 0.775),
         dict(
             text="chance",
             xref="x2 domain",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures import BLUES, GREYS, RED_BLUE, VIRIDIS, figure
+from rnnviz.figures import BLUES, GREYS, RED_BLUE, VIRIDIS, figure, panel_title
 from rnnviz.seq2seq import CATEGORICAL, LengthAccuracy, MemoryMap, Decoding, length_comparison_text
 from rnnviz.tasks import MONTHS
 from rnnviz.training import Records
@@ -105,19 +105,9 @@ def training_curves(records: Records) -> go.Figure:
                 yaxis="y2",
             )
         )
-    # two plots side by side where make_subplots(cols=2) puts them, each titled above it
-    heading = dict(
-        xanchor="center",
-        xref="paper",
-        y=1.0,
-        yanchor="bottom",
-        yref="paper",
-        showarrow=False,
-        font=dict(size=16),
-    )
     titles = [
-        dict(text="loss (cross-entropy per character, nats)", x=0.225, **heading),
-        dict(text="held-out accuracy (greedy decoding)", x=0.775, **heading),
+        panel_title("loss (cross-entropy per character, nats)", 0.225),
+        panel_title("held-out accuracy (greedy decoding)", 0.775),
     ]
     return figure(
         traces,

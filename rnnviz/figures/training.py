@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.figures import VIRIDIS, figure
+from rnnviz.figures import VIRIDIS, figure, panel_title
 from rnnviz.training import History
 
 COLOURS = {"rnn": "crimson", "irnn": "darkorange", "lstm": "royalblue", "gru": "seagreen"}
@@ -145,20 +145,7 @@ def _heatmaps(
         )
         layout[f"xaxis{n}"] = dict(anchor=f"y{n}", domain=domain)
         layout[f"yaxis{n}"] = dict(anchor=f"x{n}", domain=[0.0, 1.0], **y_axis)
-    annotations = [
-        dict(
-            text=h.name,
-            x=sum(domain) / 2,
-            xanchor="center",
-            xref="paper",
-            y=1.0,
-            yanchor="bottom",
-            yref="paper",
-            showarrow=False,
-            font=dict(size=16),
-        )
-        for h, domain in zip(histories, domains)
-    ]
+    annotations = [panel_title(h.name, sum(domain) / 2) for h, domain in zip(histories, domains)]
     traces = []
     for col, (history, y, xs, z, v) in enumerate(zip(histories, steps, x, logs, values), start=1):
         if not len(y):
