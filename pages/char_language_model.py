@@ -1,14 +1,12 @@
 """RNN for generation: a character-level language model on real text (Python's standard library by
 default, shipped trained), trained live, sampled, read character by character, saved and loaded."""
 
-from dataclasses import replace
-
 import streamlit as st
 
 from rnnviz import charlm, connectivity, corpora, defaults, training
 from rnnviz.figures import charlm as figures
 from rnnviz.figures import connectivity as connectivity_figures
-from ui.controls import Choice, Number, Text, Toggle, warn_about_bad_link, widget, widgets
+from ui.controls import Choice, Number, Text, Toggle, position, warn_about_bad_link, widget, widgets
 from ui.live import Player
 from ui.models import SessionModel
 from ui.share import offer
@@ -265,9 +263,7 @@ def gradient_view(
     horizons of the shipped LSTM, GRU and tanh RNN (and of this model, on this corpus), each computed once."""
     st.subheader("How far back does a prediction reach? Its gradient to each earlier character")
     last = len(shown.ids) - 2  # the last position with a next character to score
-    if st.session_state.get("clm_position", 0) > last:  # a shorter text than before: its last position
-        st.session_state["clm_position"] = last
-    t = widget(replace(POSITION, default=min(POSITION.default, last), max=last)) if last else 0
+    t = position(POSITION, last)
     curves = connectivity.shipped_horizons("char")
     with trainer.lock:
         norms = read(

@@ -1,14 +1,12 @@
 """Sentiment: RNNs that read generated sentences and say positive or negative, with three readouts of
 their hidden states, beside a bag of words; a typed sentence read word by word; Sentiment140 uploads."""
 
-from dataclasses import replace
-
 import streamlit as st
 
 from rnnviz import connectivity, corpora, sentiment
 from rnnviz.figures import connectivity as connectivity_figures
 from rnnviz.figures import sentiment as figures
-from ui.controls import Choice, Number, Text, warn_about_bad_link, widget, widgets
+from ui.controls import Choice, Number, Text, position, warn_about_bad_link, widget, widgets
 from ui.models import SessionModel, shared
 from ui.share import offer
 from ui.shell import run_inside_app
@@ -118,9 +116,7 @@ def gradient_view(loop: sentiment.SentimentTrainer, reading: sentiment.SentenceR
     """Gradients to each earlier word at a picked one (its slider reruns this alone), beside the horizons."""
     st.subheader("How far back does the decision reach? Its gradient to each earlier word")
     last = len(reading.tokens) - 1
-    if st.session_state.get("sent_position", 0) > last:  # a shorter sentence than before: its last word
-        st.session_state["sent_position"] = last
-    t = widget(replace(POSITION, default=min(POSITION.default, last), max=last)) if last else 0
+    t = position(POSITION, last)
     # None: this session's own
     name = sentiment.shipped_name(loop.config) if MODEL.reading_key()[0] == 0 else None
     code, own_line = (

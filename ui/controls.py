@@ -9,7 +9,7 @@ control), `widgets` a row of them by field name: `Config(**widgets(...))`."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import streamlit as st
@@ -158,6 +158,17 @@ def widget(control: Control, where: Any = st) -> Any:
         index = control.options.index(control.default)
         return where.radio(control.label, control.options, index=index, horizontal=True, **common)
     return where.text_input(control.label, value=control.default, max_chars=control.max_chars, **common)
+
+
+def position(control: Number, last: int, where: Any = st) -> int:
+    """A slider over the positions 0..last of a text whose length changes (a typed sentence, a sample):
+    its range ends at the text's end, a value past it (from a longer text before) moves to the end, and a
+    text of one position has no slider (0)."""
+    if not last:
+        return 0
+    if st.session_state.get(control.key, 0) > last:
+        st.session_state[control.key] = last
+    return widget(replace(control, default=min(control.default, last), max=last), where)
 
 
 def widgets(controls: dict[str, Control], columns: list[Any]) -> dict[str, Any]:
