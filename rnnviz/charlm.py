@@ -864,9 +864,10 @@ def sample(
     """Generate: read <eos> (the start of a document) and the prompt, then draw `length` characters one
     at a time from softmax(logits / temperature) over the top_k most likely (0: all), reading each
     one back in. Temperature below 0.01 takes the most likely character (greedy)."""
-    return _sample(model, vocab, [Draw(prompt, length, temperature, top_k, seed, stop_at_eos)], keep=False)[
-        0
-    ][0]
+    ((drawn, _),) = _sample(
+        model, vocab, [Draw(prompt, length, temperature, top_k, seed, stop_at_eos)], keep=False
+    )
+    return drawn
 
 
 def sample_and_read(
