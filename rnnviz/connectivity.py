@@ -318,7 +318,8 @@ def char_text_caption(context: int) -> str:
     return (
         "Each character up to position t coloured by how much its input vector x_k (its embedding row) moves the "
         "log-probability the model gives the character that actually came next: ‖∂ log p(next) / ∂x_k‖, log10. "
-        "Bright: context the prediction leans on; dark: characters that no longer reach it. Move t into a string "
+        "Bright: a small change of that character would move the prediction most; dark: it would barely move it now "
+        "(not the same as forgotten: a state that holds a character firmly is insensitive to it too). Move t into a string "
         "or after an open bracket and see how far back the bright part goes. The gradient is taken over the last "
         f"{context} characters (the training window), read from a zero state as in training; blank cells further "
         "back are outside it."
