@@ -262,8 +262,7 @@ def gradient_view(
     """Connectivity at a position of the text read above (its slider reruns this alone), beside the gradient
     horizons of the shipped LSTM, GRU and tanh RNN (and of this model, on this corpus), each computed once."""
     st.subheader("How far back does a prediction reach? Its gradient to each earlier character")
-    last = len(shown.ids) - 2  # the last position with a next character to score
-    t = position(POSITION, last)
+    t = position(POSITION, len(shown.ids) - 2)  # up to the last position with a next character to score
     curves = connectivity.shipped_horizons("char")
     with trainer.lock:
         norms = read(

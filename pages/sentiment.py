@@ -115,10 +115,9 @@ def typed(loop: sentiment.SentimentTrainer, config: sentiment.SentimentConfig) -
 def gradient_view(loop: sentiment.SentimentTrainer, reading: sentiment.SentenceReading, text: str) -> None:
     """Gradients to each earlier word at a picked one (its slider reruns this alone), beside the horizons."""
     st.subheader("How far back does the decision reach? Its gradient to each earlier word")
-    last = len(reading.tokens) - 1
-    t = position(POSITION, last)
-    # None: this session's own
-    name = sentiment.shipped_name(loop.config) if MODEL.reading_key()[0] == 0 else None
+    t = position(POSITION, len(reading.tokens) - 1)
+    shipped = MODEL.reading_key()[0] == 0  # a shared default, not this session's own model
+    name = sentiment.shipped_name(loop.config) if shipped else None
     code, own_line = (
         connectivity.sentiment_loop_code(loop.config, name),
         name not in connectivity.SENTIMENT_DEFAULTS.values(),
