@@ -256,7 +256,7 @@ class CharLMConfig:
     # of the last layer's h_t before the softmax layer, in training only (against learning by heart)
     dropout: float = 0.1
     clip: float = 1.0  # largest gradient norm; 0: no clipping
-    steps: int = setting(DEFAULT_STEPS, "budget (training steps)", 0, 20000, 10)
+    steps: int = setting(DEFAULT_STEPS, "budget (training steps)", 1, 20000, 10)
     seed: int = setting(
         0, "seed", 0, 9999, 1, help="Fixes the held-out split, the initialisation and every batch."
     )

@@ -122,7 +122,7 @@ class Seq2SeqConfig:
     steps: int = setting(
         DEFAULT_BUDGET,
         "Budget (training steps)",
-        0,
+        1,
         10_000,
         50,
         help="The learning rate falls on a cosine to a tenth over the budget.",

@@ -76,4 +76,4 @@ def test_the_controls_of_a_setting_show_its_label_range_step_and_help():
 def test_a_link_beyond_a_settings_range_is_what_the_control_names():
     steps = Number.of(seq2seq.Seq2SeqConfig, "steps", "s2s_steps")
     assert steps.problem("10000") is None
-    assert steps.problem("10050") == "a whole number from 0 to 10000; using 4000"
+    assert steps.problem("10050") == "a whole number from 1 to 10000; using 4000"
