@@ -13,10 +13,10 @@ from ui.shell import run_inside_app
 # The controls' table, one control a line, as written (not reflowed by ruff format).
 # fmt: off
 TC, D = training.TrainConfig, gates.DEFAULT  # TrainConfig's settings give the labels, ranges and help
-T = Number("gates_T", "sequence length T", D.T, long_term.LENGTHS.start, long_term.LENGTHS.stop - 1, 10, slider=True)
+T = Number("gates_T", "Sequence length T", D.T, long_term.LENGTHS.start, long_term.LENGTHS.stop - 1, 10, slider=True)
 HIDDEN = Number.of(models.ModelConfig, "hidden_size", "gates_hidden", default=D.model.hidden_size)
 STEPS, SEED = Number.of(TC, "steps", "gates_steps", default=D.steps), Number.of(TC, "seed", "gates_seed")
-BIAS = Choice("gates_forget_bias", "forget-gate bias at initialisation", ("torch", "1"), "torch",
+BIAS = Choice("gates_forget_bias", "Forget-gate bias at initialisation", ("torch", "1"), "torch",
               help="torch draws b_f near 0 (f starts near 0.5); "
                    "1 is Gers et al. (2000) and Jozefowicz et al. (2015)")
 EXAMPLE = Number("gates_example", "example (of 100 held-out sequences)", 0, 0, 99, 1, slider=True)
