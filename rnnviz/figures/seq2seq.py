@@ -346,11 +346,12 @@ def training_views(
     records: Records, curves: Sequence[tuple[str, LengthAccuracy]]
 ) -> list[tuple[str, go.Figure, str]]:
     """The live view's figures, each with its name and caption: the training curves of a run, and the
-    accuracy against input length of it and its variants (`curves`, as accuracy_by_length takes them)."""
-    return [
-        ("curves", training_curves(records), CAPTIONS["curves"]),
-        ("by_length", accuracy_by_length(curves), by_length_caption()),
-    ]
+    accuracy against input length of it and its variants (`curves`, as accuracy_by_length takes them),
+    once one of them has been scored (before, it would be an empty chart)."""
+    views = [("curves", training_curves(records), CAPTIONS["curves"])]
+    if curves:
+        views.append(("by_length", accuracy_by_length(curves), by_length_caption()))
+    return views
 
 
 def reading_views(reading: Decoding, reverse_source: bool) -> list[tuple[str, go.Figure, str]]:
